@@ -1,0 +1,18 @@
+//! releasebot: runs a project's release from a `/release <version>` comment.
+//!
+//! Parsing and deciding are plain functions (`command`, `config`, `version`, `bump`,
+//! `file_changes`, `status`, `engine::decide`); effects go through `github`.
+
+pub mod bump;
+pub mod cli;
+pub mod command;
+pub mod config;
+pub mod engine;
+pub mod event;
+pub mod file_changes;
+pub mod github;
+pub mod messages;
+pub mod permission;
+pub mod simulated_github;
+pub mod status;
+pub mod version;
