@@ -11,6 +11,7 @@ pub mod engine;
 pub mod event;
 pub mod file_changes;
 pub mod github;
+pub mod latest;
 pub mod messages;
 pub mod permission;
 pub mod simulated_github;

@@ -1,1 +1,61 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use releasebot::cli;
+
+/// releasebot runs a project's release from a `/release <version>` comment.
+#[derive(Parser)]
+#[command(name = "releasebot", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Set the version in every version file of a local checkout.
+    Bump(cli::bump::Args),
+    /// Validate a `.github/releasebot.toml` and print every problem.
+    CheckConfig(cli::check_config::Args),
+    /// Print what `/release <version>` would change, changing nothing.
+    Plan(cli::plan::Args),
+    /// Run the simulated GitHub, seeded with a repository, for trying releasebot locally.
+    Simulate(cli::simulate::Args),
+    /// Play a whole release against a simulated GitHub on this machine, printing every step.
+    Demo(cli::demo::Args),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Bump(args) => cli::bump::run(args),
+        Command::CheckConfig(args) => cli::check_config::run(args),
+        Command::Plan(args) => cli::plan::run(args),
+        Command::Simulate(args) => run_async(cli::simulate::run(args)),
+        Command::Demo(args) => run_async(cli::demo::run(args)),
+    }
+}
+
+fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("releasebot: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(future) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("releasebot: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

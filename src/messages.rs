@@ -1,1 +1,143 @@
-//! TODO
+//! Every sentence releasebot writes on GitHub, in one place, so tone and advice stay consistent.
+//! Replies carry a hidden marker naming the comment they answer (see `status::reply_marker`).
+
+use crate::permission::{RequiredPermission, Role};
+use crate::status::reply_marker;
+
+/// A reply to a comment, with the marker that prevents answering it twice.
+pub fn reply(to_comment: u64, text: &str) -> String {
+    format!("{}\n{}", reply_marker(to_comment), text.trim_end())
+}
+
+pub fn help() -> String {
+    "\
+**releasebot commands** (comment them on the release tracking issue):
+
+| command | what it does |
+|---|---|
+| `/release <version>` | starts the release: checks the version, opens a pull request from a release branch that bumps every version file, and keeps a status comment here up to date |
+| `/release <version> --dry-run` | shows what `/release <version>` would do, changing nothing |
+| `/release help` | shows this list |
+
+Versions are plain semver: `0.1.3`, or a prerelease like `0.2.0-rc.1` (no `v` in front)."
+        .to_string()
+}
+
+pub fn not_permitted(login: &str, role: Role, required: RequiredPermission) -> String {
+    format!(
+        "@{login}, only people with the **{required}** role or higher on this repository can run \
+         releasebot commands; your role here is **{role}**. Ask a maintainer to run it, or a \
+         repository admin to change `permission` in `.github/releasebot.toml`."
+    )
+}
+
+pub fn not_on_a_pull_request() -> String {
+    "Releases are run from an issue, not a pull request: open (or find) the release tracking issue \
+     and comment `/release <version>` there."
+        .to_string()
+}
+
+pub fn command_not_understood(problem: &str) -> String {
+    format!("I could not read that command: {problem}\n\n{}", help())
+}
+
+pub fn config_invalid(problems: &str) -> String {
+    format!(
+        "`.github/releasebot.toml` on the default branch has problems, so I did nothing:\n\n\
+         ```\n{}\n```\n\nFix them (`releasebot check-config` lists the same problems locally) and \
+         comment again.",
+        problems.trim_end()
+    )
+}
+
+pub fn version_refused(problem: &str) -> String {
+    format!("I did not start a release: {problem}")
+}
+
+pub fn base_branch_missing(branch: &str) -> String {
+    format!(
+        "I did not start a release: the base branch `{branch}` does not exist. Set `base_branch` in \
+         `.github/releasebot.toml` to the branch releases are made from."
+    )
+}
+
+pub fn files_refused(problem: &str) -> String {
+    format!(
+        "I did not start a release, because the version files are not as the configuration \
+         expects: {problem}\n\nFix the file or its `[[version_files]]` entry in \
+         `.github/releasebot.toml`, then comment again."
+    )
+}
+
+/// The body of the release pull request.
+pub fn pull_request_body(issue: u64, version: &str, files: &[String], checklist: &[String]) -> String {
+    let mut body = format!(
+        "Release {version}, tracked in #{issue}.\n\nThis pull request has one commit that sets the \
+         version to `{version}` in:\n"
+    );
+    for file in files {
+        body.push_str(&format!("- `{file}`\n"));
+    }
+    if !checklist.is_empty() {
+        body.push_str("\nBefore merging:\n");
+        for item in checklist {
+            body.push_str(&format!("- [ ] {item}\n"));
+        }
+    }
+    body.push_str(
+        "\nMerging this pull request tags the merge commit and starts the rest of the release.\n",
+    );
+    body
+}
+
+/// Sent once per failed step, because editing a comment to add a mention notifies nobody.
+pub fn failure_notice(owner: &str, version: &str, step_text: &str, status_url: &str) -> String {
+    format!(
+        "@{owner}, release {version} stopped: {step_text} Details and what to do are in the \
+         [status comment]({status_url})."
+    )
+}
+
+/// What to do after a step failed because GitHub did not answer as expected.
+pub fn retry_remedy(version: &str) -> String {
+    format!(
+        "This is often temporary. Comment `/release {version}` again to resume: steps already done \
+         are not repeated."
+    )
+}
+
+/// The answer to `/release <version> --dry-run`: everything the real command would do.
+pub fn dry_run_plan(
+    config: &crate::config::Config,
+    approved: &crate::engine::Approved,
+    base_branch: &str,
+) -> String {
+    let version = &approved.version;
+    let mut text = format!(
+        "**Dry run of `/release {version}`**: nothing was changed. The real command would:\n\n\
+         1. assign the release to you and label this issue `{label}`;\n\
+         2. create branch `{branch}` from `{base_branch}` with one commit `{message}` that changes:\n",
+        label = config.label,
+        branch = approved.branch,
+        message = config.commit_message.render(version),
+    );
+    for change in &approved.changes.changes {
+        text.push_str(&format!(
+            "   - `{}`: `{}` → `{version}`\n",
+            change.path,
+            change.old_values.join("`, `")
+        ));
+    }
+    for skipped in &approved.changes.skipped {
+        text.push_str(&format!("   - `{skipped}`: not in the repository, skipped\n"));
+    }
+    text.push_str(&format!(
+        "3. open pull request `{title}` into `{base_branch}` with the release checklist;\n\
+         4. after it is merged, tag the merge commit `{tag}`, build and push the images, and \
+         create a draft release `{release}`.\n",
+        title = config.pr_title.render(version),
+        tag = approved.tag,
+        release = config.release_title.render(version),
+    ));
+    text
+}

@@ -1,1 +1,201 @@
-//! TODO
+//! The release's one status comment: what it shows, and the hidden marker that lets a later run
+//! find it again and remember what GitHub itself cannot hold (who started it, from which comment,
+//! and whether the owner was already told about a failure).
+
+use serde::{Deserialize, Serialize};
+
+const MARKER_PREFIX: &str = "<!-- releasebot:status ";
+const MARKER_SUFFIX: &str = " -->";
+const REPLY_PREFIX: &str = "<!-- releasebot:reply-to ";
+
+/// Facts kept in the status comment itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusMarker {
+    pub version: String,
+    pub owner: String,
+    /// The comment that started the release; a redelivery of it resumes instead of refusing.
+    pub trigger_comment: u64,
+    /// Steps whose failure the owner was already @-mentioned about.
+    #[serde(default)]
+    pub notified: Vec<String>,
+}
+
+impl StatusMarker {
+    pub fn to_comment_line(&self) -> String {
+        let json = serde_json::to_string(self).expect("marker serialises");
+        format!("{MARKER_PREFIX}{json}{MARKER_SUFFIX}")
+    }
+
+    /// The marker in a comment body, if the comment is a status comment.
+    pub fn find_in(body: &str) -> Option<StatusMarker> {
+        let start = body.find(MARKER_PREFIX)? + MARKER_PREFIX.len();
+        let end = start + body[start..].find(MARKER_SUFFIX)?;
+        serde_json::from_str(&body[start..end]).ok()
+    }
+}
+
+/// The hidden line that ties a reply to the comment it answers, so a redelivered comment is not
+/// answered twice.
+pub fn reply_marker(comment_id: u64) -> String {
+    format!("{REPLY_PREFIX}{comment_id}{MARKER_SUFFIX}")
+}
+
+pub fn replied_to(body: &str) -> Option<u64> {
+    let start = body.find(REPLY_PREFIX)? + REPLY_PREFIX.len();
+    let end = start + body[start..].find(MARKER_SUFFIX)?;
+    body[start..end].trim().parse().ok()
+}
+
+/// The steps of a release, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Checks,
+    Branch,
+    PullRequest,
+    Merge,
+    Tag,
+    Images,
+    DraftRelease,
+}
+
+impl Step {
+    pub const ALL: [Step; 7] = [
+        Step::Checks,
+        Step::Branch,
+        Step::PullRequest,
+        Step::Merge,
+        Step::Tag,
+        Step::Images,
+        Step::DraftRelease,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::Checks => "checks",
+            Step::Branch => "branch",
+            Step::PullRequest => "pull-request",
+            Step::Merge => "merge",
+            Step::Tag => "tag",
+            Step::Images => "images",
+            Step::DraftRelease => "draft-release",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepState {
+    /// Not reached yet; the text says what will happen.
+    Pending(String),
+    Done(String),
+    Failed { what: String, remedy: String },
+}
+
+/// Everything the status comment shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusView {
+    pub marker: StatusMarker,
+    pub trigger_url: String,
+    pub steps: Vec<(Step, StepState)>,
+}
+
+impl StatusView {
+    pub fn set(&mut self, step: Step, state: StepState) {
+        if let Some(slot) = self.steps.iter_mut().find(|(s, _)| *s == step) {
+            slot.1 = state;
+        }
+    }
+
+    pub fn state(&self, step: Step) -> Option<&StepState> {
+        self.steps.iter().find(|(s, _)| *s == step).map(|(_, st)| st)
+    }
+
+    pub fn failed_step(&self) -> Option<Step> {
+        self.steps
+            .iter()
+            .find(|(_, state)| matches!(state, StepState::Failed { .. }))
+            .map(|(step, _)| *step)
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&self.marker.to_comment_line());
+        out.push('\n');
+        out.push_str(&format!("## Release {}\n\n", self.marker.version));
+        out.push_str(&format!(
+            "Release owner: @{} · started by [this comment]({})\n\n",
+            self.marker.owner, self.trigger_url
+        ));
+        for (_, state) in &self.steps {
+            match state {
+                StepState::Pending(text) => out.push_str(&format!("- [ ] {text}\n")),
+                StepState::Done(text) => out.push_str(&format!("- [x] {text}\n")),
+                StepState::Failed { what, remedy } => {
+                    out.push_str(&format!("- [ ] ❌ {what}\n  {remedy}\n"))
+                }
+            }
+        }
+        out.push_str("\n<sub>Kept up to date by releasebot.</sub>\n");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marker() -> StatusMarker {
+        StatusMarker {
+            version: "0.1.3".into(),
+            owner: "kgodey".into(),
+            trigger_comment: 42,
+            notified: vec![],
+        }
+    }
+
+    #[test]
+    fn the_marker_survives_a_round_trip_through_the_comment_body() {
+        let view = StatusView {
+            marker: marker(),
+            trigger_url: "https://github.com/o/r/issues/1#issuecomment-42".into(),
+            steps: vec![(Step::Checks, StepState::Done("Checks passed".into()))],
+        };
+        assert_eq!(StatusMarker::find_in(&view.render()), Some(marker()));
+    }
+
+    #[test]
+    fn a_comment_without_a_marker_is_not_a_status_comment() {
+        assert_eq!(StatusMarker::find_in("## Release 0.1.3\nby hand"), None);
+        assert_eq!(StatusMarker::find_in("<!-- releasebot:status {broken -->"), None);
+    }
+
+    #[test]
+    fn a_reply_names_the_comment_it_answers() {
+        let body = format!("{}\nYou may not release.", reply_marker(77));
+        assert_eq!(replied_to(&body), Some(77));
+        assert_eq!(replied_to("no marker here"), None);
+    }
+
+    #[test]
+    fn steps_render_as_a_checklist_with_the_failure_and_its_remedy() {
+        let view = StatusView {
+            marker: marker(),
+            trigger_url: "u".into(),
+            steps: vec![
+                (Step::Checks, StepState::Done("Checks passed".into())),
+                (
+                    Step::Branch,
+                    StepState::Failed {
+                        what: "Branch: GitHub answered 502".into(),
+                        remedy: "Comment `/release 0.1.3` again.".into(),
+                    },
+                ),
+                (Step::PullRequest, StepState::Pending("Pull request".into())),
+            ],
+        };
+        let text = view.render();
+        assert!(text.contains("- [x] Checks passed\n"), "{text}");
+        assert!(text.contains("- [ ] ❌ Branch: GitHub answered 502\n  Comment `/release 0.1.3` again.\n"), "{text}");
+        assert!(text.contains("- [ ] Pull request\n"), "{text}");
+        assert_eq!(view.failed_step(), Some(Step::Branch));
+    }
+}

@@ -2,5 +2,6 @@
 
 pub mod bump;
 pub mod check_config;
+// pub mod demo;
 pub mod plan;
 pub mod simulate;

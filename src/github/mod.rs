@@ -1,1 +1,12 @@
-//! TODO
+//! Every effect on GitHub goes through here: one client per repository, built on octocrab so
+//! that github.com, GitHub Enterprise and the simulated GitHub are reached the same way, with
+//! only the base URL changing.
+
+mod client;
+mod connector;
+mod error;
+pub mod models;
+
+pub use client::{CreateRef, RepoClient};
+pub use connector::Connector;
+pub use error::ApiError;

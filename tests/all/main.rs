@@ -1,4 +1,8 @@
 //! One integration-test binary, a module per area.
 
 mod cli;
+mod harness;
+mod redelivery;
+mod refusals;
+mod release_command;
 mod simulated_github;

@@ -1,0 +1,131 @@
+//! The words after `/release`. No I/O and no knowledge of versions: the version is kept as the
+//! person typed it and judged later, so that the refusal can quote it.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `/release <version> [--dry-run]`
+    Release { version: String, dry_run: bool },
+    /// `/release help`
+    Help,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandParseError {
+    MissingVersion,
+    UnknownFlag { flag: String },
+    UnexpectedArgument { argument: String },
+    DuplicateFlag { flag: String },
+}
+
+impl fmt::Display for CommandParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandParseError::MissingVersion => {
+                write!(f, "`/release` needs a version, for example `/release 0.1.3`.")
+            }
+            CommandParseError::UnknownFlag { flag } => {
+                write!(f, "`{flag}` is not an option of `/release`; the only option is `--dry-run`.")
+            }
+            CommandParseError::UnexpectedArgument { argument } => {
+                write!(f, "`/release` takes one version; `{argument}` is one word too many.")
+            }
+            CommandParseError::DuplicateFlag { flag } => write!(f, "`{flag}` is given twice."),
+        }
+    }
+}
+
+/// Parses a line that starts with `/release`.
+pub fn parse_command_line(line: &str) -> Result<Command, CommandParseError> {
+    let words = line.split_whitespace().skip(1);
+    let mut dry_run = false;
+    let mut positional = Vec::new();
+    for word in words {
+        if word.starts_with("--") || word.starts_with('—') {
+            // An em dash is what `--` becomes when typed on some phones and editors.
+            if word == "--dry-run" || word == "—dry-run" {
+                if dry_run {
+                    return Err(CommandParseError::DuplicateFlag {
+                        flag: "--dry-run".into(),
+                    });
+                }
+                dry_run = true;
+            } else {
+                return Err(CommandParseError::UnknownFlag { flag: word.into() });
+            }
+        } else {
+            positional.push(word);
+        }
+    }
+    let mut positional = positional.into_iter();
+    let first = positional.next().ok_or(CommandParseError::MissingVersion)?;
+    if let Some(extra) = positional.next() {
+        return Err(CommandParseError::UnexpectedArgument {
+            argument: extra.into(),
+        });
+    }
+    if first == "help" {
+        return Ok(Command::Help);
+    }
+    Ok(Command::Release {
+        version: first.into(),
+        dry_run,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(version: &str, dry_run: bool) -> Command {
+        Command::Release {
+            version: version.into(),
+            dry_run,
+        }
+    }
+
+    #[test]
+    fn a_version_is_taken_as_written() {
+        assert_eq!(parse_command_line("/release 0.1.3"), Ok(release("0.1.3", false)));
+        assert_eq!(parse_command_line("/release v0.1.3"), Ok(release("v0.1.3", false)));
+    }
+
+    #[test]
+    fn dry_run_may_stand_before_or_after_the_version() {
+        assert_eq!(parse_command_line("/release 0.1.3 --dry-run"), Ok(release("0.1.3", true)));
+        assert_eq!(parse_command_line("/release --dry-run 0.1.3"), Ok(release("0.1.3", true)));
+    }
+
+    #[test]
+    fn help_is_a_command_of_its_own() {
+        assert_eq!(parse_command_line("/release help"), Ok(Command::Help));
+    }
+
+    #[test]
+    fn a_bare_release_asks_for_a_version() {
+        assert_eq!(parse_command_line("/release"), Err(CommandParseError::MissingVersion));
+    }
+
+    #[test]
+    fn unknown_flags_extra_words_and_repeats_are_refused() {
+        assert_eq!(
+            parse_command_line("/release 0.1.3 --force"),
+            Err(CommandParseError::UnknownFlag {
+                flag: "--force".into()
+            })
+        );
+        assert_eq!(
+            parse_command_line("/release 0.1.3 please"),
+            Err(CommandParseError::UnexpectedArgument {
+                argument: "please".into()
+            })
+        );
+        assert_eq!(
+            parse_command_line("/release 0.1.3 --dry-run --dry-run"),
+            Err(CommandParseError::DuplicateFlag {
+                flag: "--dry-run".into()
+            })
+        );
+    }
+}

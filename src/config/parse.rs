@@ -1,0 +1,513 @@
+//! TOML → `Config`, strictly: unknown keys and wrong values are errors naming the key and its
+//! line, and every problem is collected (serde would stop at the first).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use toml_edit::{Document, Item, TableLike, Value};
+
+use super::*;
+use crate::permission::RequiredPermission;
+
+const TOP_KEYS: &[&str] = &[
+    "base_branch",
+    "branch",
+    "tag",
+    "pr_title",
+    "commit_message",
+    "release_title",
+    "permission",
+    "label",
+    "checklist",
+    "version_files",
+    "images",
+    "notes",
+];
+const VERSION_FILE_KEYS: &[&str] = &["path", "pattern", "replace", "primary", "required", "multiple"];
+const IMAGES_KEYS: &[&str] = &["workflow", "latest", "platforms", "image"];
+const IMAGE_KEYS: &[&str] = &["name", "dockerfile", "build_args"];
+const NOTES_KEYS: &[&str] = &["header", "footer", "allowed_hosts", "max_bytes", "timeout_secs"];
+
+pub fn parse(text: &str) -> Result<Config, ConfigErrors> {
+    let document = Document::parse(text).map_err(|e| {
+        let line = e.span().map(|span| line_of(text, span.start));
+        ConfigErrors(vec![ConfigError {
+            key: String::new(),
+            line,
+            message: format!("is not valid TOML: {}", e.message()),
+        }])
+    })?;
+    let mut reader = Reader {
+        text,
+        errors: Vec::new(),
+    };
+    let config = reader.config(document.as_table());
+    if reader.errors.is_empty() {
+        Ok(config)
+    } else {
+        reader.errors.sort_by_key(|e| e.line);
+        Err(ConfigErrors(reader.errors))
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+struct Reader<'t> {
+    text: &'t str,
+    errors: Vec<ConfigError>,
+}
+
+/// A value found under a key, with where it stands.
+struct Found<'a> {
+    key: String,
+    item: &'a Item,
+    span: Option<Range<usize>>,
+}
+
+impl<'t> Reader<'t> {
+    fn error(&mut self, key: &str, span: Option<Range<usize>>, message: impl Into<String>) {
+        self.errors.push(ConfigError {
+            key: key.into(),
+            line: span.map(|s| line_of(self.text, s.start)),
+            message: message.into(),
+        });
+    }
+
+    fn path(prefix: &str, key: &str) -> String {
+        if prefix.is_empty() {
+            key.into()
+        } else {
+            format!("{prefix}.{key}")
+        }
+    }
+
+    /// Reports keys not in `allowed`, suggesting a near one.
+    fn unknown_keys(&mut self, table: &dyn TableLike, prefix: &str, allowed: &[&str]) {
+        for (key, item) in table.iter() {
+            if allowed.contains(&key) {
+                continue;
+            }
+            let span = table
+                .get_key_value(key)
+                .and_then(|(k, _)| k.span())
+                .or_else(|| item.span());
+            let hint = allowed
+                .iter()
+                .find(|known| close(known, key))
+                .map(|known| format!(" (did you mean `{known}`?)"))
+                .unwrap_or_default();
+            let known = allowed.join("`, `");
+            self.error(
+                &Self::path(prefix, key),
+                span,
+                format!("unknown key{hint}; the keys here are `{known}`"),
+            );
+        }
+    }
+
+    fn get<'a>(&self, table: &'a dyn TableLike, prefix: &str, key: &str) -> Option<Found<'a>> {
+        let (k, item) = table.get_key_value(key)?;
+        Some(Found {
+            key: Self::path(prefix, key),
+            item,
+            span: item.span().or_else(|| k.span()),
+        })
+    }
+
+    fn string(&mut self, table: &dyn TableLike, prefix: &str, key: &str) -> Option<String> {
+        let found = self.get(table, prefix, key)?;
+        match found.item.as_str() {
+            Some(text) => Some(text.to_string()),
+            None => {
+                self.error(&found.key, found.span, "must be a string");
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, table: &dyn TableLike, prefix: &str, key: &str) -> Option<bool> {
+        let found = self.get(table, prefix, key)?;
+        match found.item.as_bool() {
+            Some(value) => Some(value),
+            None => {
+                self.error(&found.key, found.span, "must be true or false");
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, table: &dyn TableLike, prefix: &str, key: &str, range: Range<i64>) -> Option<u64> {
+        let found = self.get(table, prefix, key)?;
+        match found.item.as_integer() {
+            Some(value) if range.contains(&value) => Some(value as u64),
+            _ => {
+                let message = format!("must be a whole number from {} to {}", range.start, range.end - 1);
+                self.error(&found.key, found.span, message);
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, table: &dyn TableLike, prefix: &str, key: &str) -> Option<Vec<String>> {
+        let found = self.get(table, prefix, key)?;
+        let Some(array) = found.item.as_array() else {
+            self.error(&found.key, found.span, "must be an array of strings");
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, value) in array.iter().enumerate() {
+            match value.as_str() {
+                Some(text) => out.push(text.to_string()),
+                None => self.error(&format!("{}[{i}]", found.key), value.span(), "must be a string"),
+            }
+        }
+        Some(out)
+    }
+
+    /// `[[key]]` tables or an inline array of inline tables.
+    fn tables<'a>(&mut self, table: &'a dyn TableLike, prefix: &str, key: &str) -> Option<Vec<(String, &'a dyn TableLike, Option<Range<usize>>)>> {
+        let found = self.get(table, prefix, key)?;
+        let mut out: Vec<(String, &dyn TableLike, Option<Range<usize>>)> = Vec::new();
+        match found.item {
+            Item::ArrayOfTables(array) => {
+                for (i, t) in array.iter().enumerate() {
+                    out.push((format!("{}[{i}]", found.key), t as &dyn TableLike, t.span()));
+                }
+            }
+            Item::Value(Value::Array(array)) => {
+                for (i, value) in array.iter().enumerate() {
+                    match value.as_inline_table() {
+                        Some(t) => out.push((format!("{}[{i}]", found.key), t as &dyn TableLike, value.span())),
+                        None => self.error(&format!("{}[{i}]", found.key), value.span(), "must be a table"),
+                    }
+                }
+            }
+            _ => {
+                self.error(&found.key, found.span, format!("must be a list of tables (`[[{}]]`)", found.key));
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    fn table<'a>(&mut self, table: &'a dyn TableLike, prefix: &str, key: &str) -> Option<&'a dyn TableLike> {
+        let found = self.get(table, prefix, key)?;
+        match found.item.as_table_like() {
+            Some(t) => Some(t),
+            None => {
+                self.error(&found.key, found.span, "must be a table");
+                None
+            }
+        }
+    }
+
+    /// Reads a template key with the given rule, keeping the default when absent or wrong.
+    fn template(
+        &mut self,
+        table: &dyn TableLike,
+        key: &str,
+        rule: fn(&str) -> Result<Template, String>,
+        default: Template,
+    ) -> Template {
+        let span = self.get(table, "", key).and_then(|f| f.span);
+        match self.string(table, "", key) {
+            Some(text) => rule(&text).unwrap_or_else(|message| {
+                self.error(key, span, message);
+                default
+            }),
+            None => default,
+        }
+    }
+
+    fn config(&mut self, root: &dyn TableLike) -> Config {
+        let defaults = Config::default();
+        self.unknown_keys(root, "", TOP_KEYS);
+        let base_branch = self.string(root, "", "base_branch");
+        if let Some(branch) = &base_branch {
+            if branch.trim().is_empty() || branch.contains(char::is_whitespace) {
+                let span = self.get(root, "", "base_branch").and_then(|f| f.span);
+                self.error("base_branch", span, "must be a branch name");
+            }
+        }
+        let permission = match self.string(root, "", "permission") {
+            Some(text) => RequiredPermission::parse(&text).unwrap_or_else(|| {
+                let span = self.get(root, "", "permission").and_then(|f| f.span);
+                self.error(
+                    "permission",
+                    span,
+                    format!("`{text}` is not accepted; use {}", RequiredPermission::ACCEPTED),
+                );
+                defaults.permission
+            }),
+            None => defaults.permission,
+        };
+        let label = self.string(root, "", "label").unwrap_or(defaults.label.clone());
+        if label.trim().is_empty() {
+            let span = self.get(root, "", "label").and_then(|f| f.span);
+            self.error("label", span, "must not be empty");
+        }
+        Config {
+            base_branch,
+            branch: self.template(root, "branch", Template::for_ref, defaults.branch.clone()),
+            tag: self.template(root, "tag", Template::for_ref, defaults.tag.clone()),
+            pr_title: self.template(root, "pr_title", Template::free, defaults.pr_title.clone()),
+            commit_message: self.template(root, "commit_message", Template::free, defaults.commit_message.clone()),
+            release_title: self.template(root, "release_title", Template::free, defaults.release_title.clone()),
+            permission,
+            label,
+            checklist: self.strings(root, "", "checklist").unwrap_or(defaults.checklist.clone()),
+            version_files: self.version_files(root).unwrap_or(defaults.version_files.clone()),
+            images: self.images(root, &defaults.images),
+            notes: self.notes(root, &defaults.notes),
+        }
+    }
+
+    fn version_files(&mut self, root: &dyn TableLike) -> Option<Vec<VersionFile>> {
+        let whole_span = self.get(root, "", "version_files").and_then(|f| f.span);
+        let entries = self.tables(root, "", "version_files")?;
+        let mut files = Vec::new();
+        for (prefix, table, span) in entries {
+            self.unknown_keys(table, &prefix, VERSION_FILE_KEYS);
+            let path = self.string(table, &prefix, "path");
+            match &path {
+                None if self.get(table, &prefix, "path").is_none() => {
+                    self.error(&prefix, span.clone(), "needs a `path`")
+                }
+                Some(p) if p.is_empty() || p.starts_with('/') || p.split('/').any(|s| s == ".." || s.is_empty()) => {
+                    let at = self.get(table, &prefix, "path").and_then(|f| f.span);
+                    self.error(&format!("{prefix}.path"), at, "must be a relative path inside the repository, without `..`")
+                }
+                _ => {}
+            }
+            let pattern = match self.string(table, &prefix, "pattern") {
+                Some(source) => Pattern::new(&source).map_err(|message| {
+                    let at = self.get(table, &prefix, "pattern").and_then(|f| f.span);
+                    self.error(&format!("{prefix}.pattern"), at, message)
+                }).ok(),
+                None => {
+                    if self.get(table, &prefix, "pattern").is_none() {
+                        self.error(&prefix, span.clone(), "needs a `pattern` with a `(?P<version>...)` group");
+                    }
+                    None
+                }
+            };
+            let replace = self.string(table, &prefix, "replace").and_then(|text| {
+                Template::with_version(&text).map_err(|message| {
+                    let at = self.get(table, &prefix, "replace").and_then(|f| f.span);
+                    self.error(&format!("{prefix}.replace"), at, message)
+                }).ok()
+            });
+            let primary = self.boolean(table, &prefix, "primary").unwrap_or(false);
+            let required = self.boolean(table, &prefix, "required").unwrap_or(false);
+            let multiple = self.boolean(table, &prefix, "multiple").unwrap_or(false);
+            if let (Some(path), Some(pattern)) = (path, pattern) {
+                files.push(VersionFile { path, pattern, replace, primary, required, multiple });
+            }
+        }
+        let primaries = files.iter().filter(|f| f.primary).count();
+        if primaries != 1 && self.errors.is_empty() {
+            let message = if primaries == 0 {
+                "one file must be `primary = true`: the one the current version is read from"
+            } else {
+                "only one file may be `primary = true`"
+            };
+            self.error("version_files", whole_span, message);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for file in &files {
+            if !seen.insert(file.path.clone()) {
+                self.error("version_files", None, format!("`{}` is listed twice", file.path));
+            }
+        }
+        Some(files)
+    }
+
+    fn images(&mut self, root: &dyn TableLike, defaults: &ImagesConfig) -> ImagesConfig {
+        let Some(table) = self.table(root, "", "images") else {
+            return defaults.clone();
+        };
+        self.unknown_keys(table, "images", IMAGES_KEYS);
+        let workflow = self.string(table, "images", "workflow").unwrap_or(defaults.workflow.clone());
+        if workflow.contains('/') || !(workflow.ends_with(".yml") || workflow.ends_with(".yaml")) {
+            let at = self.get(table, "images", "workflow").and_then(|f| f.span);
+            self.error("images.workflow", at, "must be a file name in `.github/workflows/` ending in `.yml` or `.yaml`");
+        }
+        let latest = match self.string(table, "images", "latest").as_deref() {
+            None => defaults.latest,
+            Some("on-tag") => LatestPolicy::OnTag,
+            Some("on-publish") => LatestPolicy::OnPublish,
+            Some(other) => {
+                let at = self.get(table, "images", "latest").and_then(|f| f.span);
+                self.error("images.latest", at, format!("`{other}` is not accepted; use \"on-tag\" or \"on-publish\""));
+                defaults.latest
+            }
+        };
+        let platforms = self.strings(table, "images", "platforms").unwrap_or(defaults.platforms.clone());
+        for platform in &platforms {
+            let parts: Vec<&str> = platform.split('/').collect();
+            if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
+                let at = self.get(table, "images", "platforms").and_then(|f| f.span);
+                self.error("images.platforms", at, format!("`{platform}` is not of the form os/arch[/variant]"));
+            }
+        }
+        let images = match self.tables(table, "images", "image") {
+            None => defaults.images.clone(),
+            Some(entries) => {
+                let mut images = Vec::new();
+                for (prefix, t, span) in entries {
+                    self.unknown_keys(t, &prefix, IMAGE_KEYS);
+                    let name = self.string(t, &prefix, "name");
+                    if let Some(name) = &name {
+                        let valid = name.contains('/')
+                            && !name.contains(':')
+                            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c));
+                        if !valid {
+                            let at = self.get(t, &prefix, "name").and_then(|f| f.span);
+                            self.error(&format!("{prefix}.name"), at, "must be a Docker repository like `namespace/name`: lowercase, no tag");
+                        }
+                    } else if self.get(t, &prefix, "name").is_none() {
+                        self.error(&prefix, span.clone(), "needs a `name`");
+                    }
+                    let dockerfile = self.string(t, &prefix, "dockerfile").unwrap_or_else(|| "Dockerfile".into());
+                    let mut build_args = BTreeMap::new();
+                    if let Some(args) = self.table(t, &prefix, "build_args") {
+                        let args_prefix = format!("{prefix}.build_args");
+                        for (key, _) in args.iter() {
+                            if let Some(value) = self.string(args, &args_prefix, key) {
+                                build_args.insert(key.to_string(), value);
+                            }
+                        }
+                    }
+                    if let Some(name) = name {
+                        images.push(Image { name, dockerfile, build_args });
+                    }
+                }
+                images
+            }
+        };
+        ImagesConfig { workflow, latest, platforms, images }
+    }
+
+    fn notes(&mut self, root: &dyn TableLike, defaults: &NotesConfig) -> NotesConfig {
+        let Some(table) = self.table(root, "", "notes") else {
+            return defaults.clone();
+        };
+        self.unknown_keys(table, "notes", NOTES_KEYS);
+        NotesConfig {
+            header: self.string(table, "notes", "header").unwrap_or_default(),
+            footer: self.string(table, "notes", "footer"),
+            allowed_hosts: self.strings(table, "notes", "allowed_hosts").unwrap_or(defaults.allowed_hosts.clone()),
+            max_bytes: self.integer(table, "notes", "max_bytes", 1..10 * 1024 * 1024 + 1).unwrap_or(defaults.max_bytes),
+            timeout_secs: self.integer(table, "notes", "timeout_secs", 1..61).unwrap_or(defaults.timeout_secs),
+        }
+    }
+}
+
+/// Two keys one edit apart (a typo such as `permision`).
+fn close(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()] <= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        parse(text).unwrap_err().0.iter().map(|e| e.to_string()).collect()
+    }
+
+    #[test]
+    fn an_empty_file_is_the_default() {
+        assert_eq!(parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn the_spelled_out_example_is_exactly_the_default() {
+        let text = include_str!("../../examples/releasebot.toml");
+        assert_eq!(parse(text).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn settings_override_the_default() {
+        let config = parse(
+            "base_branch = \"main\"\ntag = \"v{version}\"\npermission = \"write\"\n\
+             [images]\nlatest = \"on-publish\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.base_branch.as_deref(), Some("main"));
+        assert_eq!(config.tag.render(&semver::Version::new(1, 0, 0)), "v1.0.0");
+        assert_eq!(config.permission, RequiredPermission::Write);
+        assert_eq!(config.images.latest, LatestPolicy::OnPublish);
+        assert_eq!(config.images.images, Config::default().images.images);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_its_line_and_a_suggestion() {
+        assert_eq!(
+            problems("label = \"release\"\npermision = \"write\"\n"),
+            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `branch`, `tag`, `pr_title`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `notes`"]
+        );
+    }
+
+    #[test]
+    fn three_problems_are_all_reported_with_their_lines() {
+        let found = problems(
+            "permission = \"triage\"\n\n[[version_files]]\npath = \"VERSION\"\npattern = \"(\"\nprimary = true\nextra = 1\n",
+        );
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(found[0].starts_with("line 1: permission: `triage` is not accepted"), "{found:?}");
+        assert!(found[1].starts_with("line 5: version_files[0].pattern: is not a valid regular expression"), "{found:?}");
+        assert!(found[2].starts_with("line 7: version_files[0].extra: unknown key"), "{found:?}");
+    }
+
+    #[test]
+    fn a_pattern_without_a_version_group_is_refused() {
+        let found = problems("[[version_files]]\npath = \"VERSION\"\npattern = '^(\\S+)$'\nprimary = true\n");
+        assert_eq!(found, vec!["line 3: version_files[0].pattern: needs a named group `(?P<version>...)` around the version"]);
+    }
+
+    #[test]
+    fn exactly_one_primary_file_is_needed() {
+        let none = problems("[[version_files]]\npath = \"VERSION\"\npattern = '^(?P<version>.+)$'\n");
+        assert!(none[0].contains("one file must be `primary = true`"), "{none:?}");
+        let two = problems(
+            "[[version_files]]\npath = \"A\"\npattern = '^(?P<version>.+)$'\nprimary = true\n\
+             [[version_files]]\npath = \"B\"\npattern = '^(?P<version>.+)$'\nprimary = true\n",
+        );
+        assert!(two[0].contains("only one file"), "{two:?}");
+    }
+
+    #[test]
+    fn wrong_types_and_bad_templates_are_named() {
+        let found = problems("label = 3\nbranch = \"release\"\ncommit_message = \"Release {name}\"\n[notes]\nmax_bytes = 0\n");
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert_eq!(found[0], "line 1: label: must be a string");
+        assert!(found[1].starts_with("line 2: branch: must contain `{version}` exactly once"), "{found:?}");
+        assert!(found[2].contains("commit_message: `{name}` is not a placeholder"), "{found:?}");
+        assert!(found[3].starts_with("line 5: notes.max_bytes: must be a whole number"), "{found:?}");
+    }
+
+    #[test]
+    fn images_are_checked() {
+        let found = problems("[images]\nworkflow = \"ci/build.yml\"\nlatest = \"always\"\n[[images.image]]\nname = \"Mathesar:latest\"\n");
+        assert_eq!(found.len(), 3, "{found:?}");
+    }
+
+    #[test]
+    fn broken_toml_points_at_the_line() {
+        let found = problems("label = \"release\"\nbranch = \n");
+        assert!(found[0].starts_with("line 2: is not valid TOML"), "{found:?}");
+    }
+}

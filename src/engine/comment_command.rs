@@ -1,0 +1,72 @@
+//! A new comment: is it a command, may its author run it, and which command is it.
+
+use super::conversation::Conversation;
+use super::outcome::{EngineError, Outcome, Reply};
+use super::{start_release, CONFIG_PATH};
+use crate::command::{self, Command};
+use crate::config::Config;
+use crate::event::CommentEvent;
+use crate::github::RepoClient;
+use crate::messages;
+use crate::permission::RequiredPermission;
+
+pub async fn handle(gh: &RepoClient, event: &CommentEvent) -> Result<Outcome, EngineError> {
+    let Some(parsed) = command::parse_comment(&event.comment.body) else {
+        return Ok(Outcome::Ignored("the comment has no command".into()));
+    };
+    // Acknowledge first, so the person sees at once that the bot heard them.
+    gh.react_to_comment(event.comment.id, "eyes").await?;
+
+    let conversation = Conversation::new(gh.issue_comments(event.issue.number).await?);
+    if conversation.answered(event.comment.id) {
+        return Ok(Outcome::AlreadyAnswered);
+    }
+
+    let config_text = gh
+        .file_text(CONFIG_PATH, &event.repository.default_branch)
+        .await?;
+    let config = Config::load(config_text.as_deref());
+    // A broken configuration still has to keep strangers out: fall back to the default rule.
+    let required = config
+        .as_ref()
+        .map(|c| c.permission)
+        .unwrap_or(RequiredPermission::Maintain);
+    let author = &event.comment.user.login;
+    let role = gh.role_of(author).await?;
+    if !required.allows(role) {
+        let text = messages::not_permitted(author, role, required);
+        return answer(gh, event, Reply::NotPermitted, &text).await;
+    }
+    if event.issue.is_pull_request() {
+        return answer(gh, event, Reply::NotOnPullRequest, &messages::not_on_a_pull_request()).await;
+    }
+    let config = match config {
+        Ok(config) => config,
+        Err(problems) => {
+            let text = messages::config_invalid(&problems.to_string());
+            return answer(gh, event, Reply::ConfigInvalid, &text).await;
+        }
+    };
+    match parsed {
+        Err(problem) => {
+            let text = messages::command_not_understood(&problem.to_string());
+            answer(gh, event, Reply::CommandNotUnderstood, &text).await
+        }
+        Ok(Command::Help) => answer(gh, event, Reply::Help, &messages::help()).await,
+        Ok(Command::Release { version, dry_run }) => {
+            start_release::run(gh, event, &conversation, &config, &version, dry_run).await
+        }
+    }
+}
+
+/// Posts the bot's answer to the comment; the reply marker keeps a redelivery from answering again.
+pub async fn answer(
+    gh: &RepoClient,
+    event: &CommentEvent,
+    kind: Reply,
+    text: &str,
+) -> Result<Outcome, EngineError> {
+    gh.create_comment(event.issue.number, &messages::reply(event.comment.id, text))
+        .await?;
+    Ok(Outcome::Answered(kind))
+}

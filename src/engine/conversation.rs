@@ -1,0 +1,45 @@
+//! The tracking issue's comments, read once per event: which comments the bot already answered
+//! and which status comments it keeps there.
+
+use crate::github::models::IssueComment;
+use crate::status::{replied_to, StatusMarker};
+
+pub struct Conversation {
+    comments: Vec<IssueComment>,
+}
+
+/// A status comment found on the issue.
+#[derive(Debug, Clone)]
+pub struct StatusComment {
+    pub id: u64,
+    pub html_url: String,
+    pub marker: StatusMarker,
+}
+
+impl Conversation {
+    pub fn new(comments: Vec<IssueComment>) -> Self {
+        Conversation { comments }
+    }
+
+    /// Only the bot's own comments count: a person pasting a marker changes nothing.
+    fn bot_comments(&self) -> impl Iterator<Item = &IssueComment> {
+        self.comments.iter().filter(|c| c.user.kind == "Bot")
+    }
+
+    pub fn answered(&self, comment_id: u64) -> bool {
+        self.bot_comments()
+            .any(|c| replied_to(c.body()) == Some(comment_id))
+    }
+
+    pub fn status_comment(&self, version: &str) -> Option<StatusComment> {
+        self.bot_comments().find_map(|c| {
+            StatusMarker::find_in(c.body())
+                .filter(|marker| marker.version == version)
+                .map(|marker| StatusComment {
+                    id: c.id,
+                    html_url: c.html_url.clone(),
+                    marker,
+                })
+        })
+    }
+}

@@ -1,0 +1,93 @@
+//! The base branch as the release starts from it: its head commit and the version files in it,
+//! read through the git data API so that file modes are known (a commit must restate them).
+
+use std::collections::BTreeMap;
+
+use crate::github::models::TreeEntry;
+use crate::github::{ApiError, RepoClient};
+
+pub struct Snapshot {
+    pub head_sha: String,
+    pub tree_sha: String,
+    /// path → (mode, text) for the files asked for that exist.
+    pub files: BTreeMap<String, (String, String)>,
+}
+
+impl Snapshot {
+    pub fn text(&self, path: &str) -> Option<String> {
+        self.files.get(path).map(|(_, text)| text.clone())
+    }
+
+    pub fn mode(&self, path: &str) -> Option<&str> {
+        self.files.get(path).map(|(mode, _)| mode.as_str())
+    }
+}
+
+/// Reads `paths` at the head of `branch`; `Ok(None)` when the branch does not exist.
+pub async fn read(
+    gh: &RepoClient,
+    branch: &str,
+    paths: &[&str],
+) -> Result<Option<Snapshot>, ApiError> {
+    let Some(head) = gh.git_ref(&format!("heads/{branch}")).await? else {
+        return Ok(None);
+    };
+    let commit = gh.commit(&head.object.sha).await?;
+    let entries = blob_entries(gh, &commit.tree.sha, paths).await?;
+    let mut files = BTreeMap::new();
+    for entry in entries {
+        let text = gh.blob_text(&entry.sha).await?;
+        files.insert(entry.path, (entry.mode, text));
+    }
+    Ok(Some(Snapshot {
+        head_sha: commit.sha,
+        tree_sha: commit.tree.sha,
+        files,
+    }))
+}
+
+/// The tree entries of the wanted files. One recursive listing is enough for most repositories;
+/// when GitHub truncates it (very large trees), walk down each path instead.
+async fn blob_entries(
+    gh: &RepoClient,
+    root: &str,
+    paths: &[&str],
+) -> Result<Vec<TreeEntry>, ApiError> {
+    let tree = gh.tree_recursive(root).await?;
+    if !tree.truncated {
+        return Ok(tree
+            .tree
+            .into_iter()
+            .filter(|e| e.kind == "blob" && paths.contains(&e.path.as_str()))
+            .collect());
+    }
+    let mut found = Vec::new();
+    for path in paths {
+        if let Some(entry) = walk_to(gh, root, path).await? {
+            found.push(entry);
+        }
+    }
+    Ok(found)
+}
+
+async fn walk_to(gh: &RepoClient, root: &str, path: &str) -> Result<Option<TreeEntry>, ApiError> {
+    let mut tree_sha = root.to_string();
+    let parts: Vec<&str> = path.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let tree = gh.tree(&tree_sha).await?;
+        let Some(entry) = tree.tree.into_iter().find(|e| e.path == *part) else {
+            return Ok(None);
+        };
+        if i + 1 == parts.len() {
+            return Ok((entry.kind == "blob").then(|| TreeEntry {
+                path: path.to_string(),
+                ..entry
+            }));
+        }
+        if entry.kind != "tree" {
+            return Ok(None);
+        }
+        tree_sha = entry.sha;
+    }
+    Ok(None)
+}

@@ -1,0 +1,355 @@
+//! `/release <version>`: check, then branch + commit + pull request, reporting in the status
+//! comment. Each effect is preceded by a look at GitHub, so running this again resumes.
+
+use super::checks::{check_release, Approved};
+use super::comment_command::answer;
+use super::conversation::{Conversation, StatusComment};
+use super::outcome::{EngineError, Outcome, Reply};
+use super::snapshot::{self, Snapshot};
+use crate::config::Config;
+use crate::event::CommentEvent;
+use crate::github::models::PullRequest;
+use crate::github::{ApiError, CreateRef, RepoClient};
+use crate::messages;
+use crate::status::{Step, StepState, StatusMarker, StatusView};
+use crate::version::parse_requested;
+
+pub async fn run(
+    gh: &RepoClient,
+    event: &CommentEvent,
+    conversation: &Conversation,
+    config: &Config,
+    version_text: &str,
+    dry_run: bool,
+) -> Result<Outcome, EngineError> {
+    let version = match parse_requested(version_text) {
+        Ok(version) => version,
+        Err(problem) => {
+            let text = messages::version_refused(&problem.to_string());
+            return answer(gh, event, Reply::VersionRefused, &text).await;
+        }
+    };
+    let existing = conversation.status_comment(&version.to_string());
+    let resuming = existing
+        .as_ref()
+        .is_some_and(|s| s.marker.trigger_comment == event.comment.id);
+
+    let base_branch = config
+        .base_branch
+        .clone()
+        .unwrap_or_else(|| event.repository.default_branch.clone());
+    let paths: Vec<&str> = config.version_files.iter().map(|f| f.path.as_str()).collect();
+    let Some(base) = snapshot::read(gh, &base_branch, &paths).await? else {
+        let text = messages::base_branch_missing(&base_branch);
+        return answer(gh, event, Reply::BaseBranchMissing, &text).await;
+    };
+    let tags: Vec<String> = gh
+        .matching_refs("tags")
+        .await?
+        .into_iter()
+        .filter_map(|r| r.name.strip_prefix("refs/tags/").map(str::to_string))
+        .collect();
+    let approved = match check_release(config, &version, &base, &tags) {
+        Ok(approved) => approved,
+        // A redelivery of the comment that started this release, after it moved on (merged,
+        // tagged): the status comment already tells the story.
+        Err(_) if resuming => {
+            return Ok(Outcome::NothingToResume {
+                version: version.to_string(),
+            })
+        }
+        Err(refusal) => {
+            let kind = match refusal {
+                super::Refusal::Files(_) => Reply::FilesRefused,
+                super::Refusal::Order(_) => Reply::VersionRefused,
+            };
+            return answer(gh, event, kind, &refusal.message()).await;
+        }
+    };
+    if dry_run {
+        let text = messages::dry_run_plan(config, &approved, &base_branch);
+        return answer(gh, event, Reply::DryRunPlan, &text).await;
+    }
+
+    let owner = event.comment.user.login.as_str();
+    gh.add_assignees(event.issue.number, &[owner]).await?;
+    gh.add_labels(event.issue.number, &[config.label.as_str()])
+        .await?;
+
+    let mut view = initial_view(config, event, &approved, &base_branch, existing.as_ref());
+    view.set(
+        Step::Checks,
+        StepState::Done(format!(
+            "Checks passed: `{}` → `{}`, tag `{}` is free",
+            approved.changes.current_version, approved.version, approved.tag
+        )),
+    );
+    let status = match existing {
+        Some(found) => found,
+        None => {
+            let created = gh.create_comment(event.issue.number, &view.render()).await?;
+            StatusComment {
+                id: created.id,
+                html_url: created.html_url,
+                marker: view.marker.clone(),
+            }
+        }
+    };
+
+    match open_pull_request(gh, config, event, &approved, &base, &base_branch, &mut view).await {
+        Ok(pull) => {
+            gh.update_comment(status.id, &view.render()).await?;
+            Ok(Outcome::ReleaseOpened {
+                version: approved.version.to_string(),
+                branch: approved.branch,
+                pull_request: pull.number,
+                pull_request_url: pull.html_url,
+                status_comment: status.id,
+            })
+        }
+        Err((step, error)) => report_failure(gh, event, &status, &mut view, step, error).await,
+    }
+}
+
+fn initial_view(
+    config: &Config,
+    event: &CommentEvent,
+    approved: &Approved,
+    base_branch: &str,
+    existing: Option<&StatusComment>,
+) -> StatusView {
+    let version = &approved.version;
+    let marker = existing.map(|s| s.marker.clone()).unwrap_or(StatusMarker {
+        version: version.to_string(),
+        owner: event.comment.user.login.clone(),
+        trigger_comment: event.comment.id,
+        notified: Vec::new(),
+    });
+    let images: Vec<String> = config
+        .images
+        .images
+        .iter()
+        .map(|image| format!("`{}:{version}`", image.name))
+        .collect();
+    let pending = |text: String| StepState::Pending(text);
+    StatusView {
+        marker,
+        trigger_url: event.comment.html_url.clone(),
+        steps: vec![
+            (Step::Checks, pending("Check the version against the base branch and the tags".into())),
+            (Step::Branch, pending(format!("Branch `{}` with one commit that bumps the version files", approved.branch))),
+            (Step::PullRequest, pending(format!("Pull request `{}` into `{base_branch}`", config.pr_title.render(version)))),
+            (Step::Merge, pending("Run the pull request's checklist (install, smoke test), then merge it".into())),
+            (Step::Tag, pending(format!("Tag `{}` on the merge commit", approved.tag))),
+            (Step::Images, pending(format!("Build and push the images: {}", images.join(", ")))),
+            (Step::DraftRelease, pending(format!("Draft release `{}` with the release notes, for a person to publish", config.release_title.render(version)))),
+        ],
+    }
+}
+
+/// Branch, commit and pull request, each looked up before it is made.
+async fn open_pull_request(
+    gh: &RepoClient,
+    config: &Config,
+    event: &CommentEvent,
+    approved: &Approved,
+    base: &Snapshot,
+    base_branch: &str,
+    view: &mut StatusView,
+) -> Result<PullRequest, (Step, StepFailure)> {
+    let message = config.commit_message.render(&approved.version);
+    let head = ensure_branch(gh, approved, base, &message)
+        .await
+        .map_err(|e| (Step::Branch, e))?;
+    let repo_url = &event.repository.html_url;
+    view.set(
+        Step::Branch,
+        StepState::Done(format!(
+            "Branch [`{branch}`]({repo_url}/tree/{branch}) with commit [`{short}`]({repo_url}/commit/{head}) `{message}` ({count} files)",
+            branch = approved.branch,
+            short = &head[..head.len().min(7)],
+            count = approved.changes.changes.len(),
+        )),
+    );
+    let pull = ensure_pull(gh, config, event, approved, base_branch)
+        .await
+        .map_err(|e| (Step::PullRequest, e))?;
+    view.set(
+        Step::PullRequest,
+        StepState::Done(format!(
+            "Pull request [#{} {}]({}) into `{base_branch}`",
+            pull.number, pull.title, pull.html_url
+        )),
+    );
+    Ok(pull)
+}
+
+/// Why a step could not be done.
+pub enum StepFailure {
+    Api(ApiError),
+    /// GitHub holds something in the way that a person must look at.
+    Conflict { what: String, remedy: String },
+}
+
+impl From<ApiError> for StepFailure {
+    fn from(error: ApiError) -> Self {
+        StepFailure::Api(error)
+    }
+}
+
+/// The head commit of the release branch: made now, or found from an earlier run.
+async fn ensure_branch(
+    gh: &RepoClient,
+    approved: &Approved,
+    base: &Snapshot,
+    message: &str,
+) -> Result<String, StepFailure> {
+    let short_ref = format!("heads/{}", approved.branch);
+    if let Some(existing) = gh.git_ref(&short_ref).await? {
+        return ours_or_conflict(gh, approved, &existing.object.sha, message).await;
+    }
+    let files: Vec<(String, String, String)> = approved
+        .changes
+        .changes
+        .iter()
+        .map(|change| {
+            let mode = base.mode(&change.path).unwrap_or("100644").to_string();
+            (change.path.clone(), mode, change.new_text.clone())
+        })
+        .collect();
+    let tree = gh.create_tree(&base.tree_sha, &files).await?;
+    let commit = gh.create_commit(message, &tree, &[&base.head_sha]).await?;
+    match gh
+        .create_ref(&format!("refs/{short_ref}"), &commit.sha)
+        .await?
+    {
+        CreateRef::Created => Ok(commit.sha),
+        // Another run got there between our look and our act.
+        CreateRef::AlreadyExists => {
+            let existing = gh.git_ref(&short_ref).await?.ok_or_else(|| StepFailure::Conflict {
+                what: format!("Branch `{}` appeared and vanished while it was being made", approved.branch),
+                remedy: messages::retry_remedy(&approved.version.to_string()),
+            })?;
+            ours_or_conflict(gh, approved, &existing.object.sha, message).await
+        }
+    }
+}
+
+async fn ours_or_conflict(
+    gh: &RepoClient,
+    approved: &Approved,
+    sha: &str,
+    message: &str,
+) -> Result<String, StepFailure> {
+    let commit = gh.commit(sha).await?;
+    if commit.message.trim_end() == message {
+        return Ok(commit.sha);
+    }
+    Err(StepFailure::Conflict {
+        what: format!(
+            "Branch `{}` already exists, and its last commit is not the release commit `{message}`",
+            approved.branch
+        ),
+        remedy: format!(
+            "If it is left over from an earlier attempt, delete the branch and comment `/release {}` again; otherwise pick another version.",
+            approved.version
+        ),
+    })
+}
+
+async fn ensure_pull(
+    gh: &RepoClient,
+    config: &Config,
+    event: &CommentEvent,
+    approved: &Approved,
+    base_branch: &str,
+) -> Result<PullRequest, StepFailure> {
+    if let Some(found) = find_pull(gh, &approved.branch, base_branch).await? {
+        return Ok(found);
+    }
+    let version = &approved.version;
+    let files: Vec<String> = approved.changes.changes.iter().map(|c| c.path.clone()).collect();
+    let body = messages::pull_request_body(
+        event.issue.number,
+        &version.to_string(),
+        &files,
+        &config.checklist,
+    );
+    match gh
+        .create_pull(&config.pr_title.render(version), &approved.branch, base_branch, &body)
+        .await
+    {
+        Ok(pull) => Ok(pull),
+        Err(error) if error.is_unprocessable() => find_pull(gh, &approved.branch, base_branch)
+            .await?
+            .ok_or(StepFailure::Api(error)),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// An open or merged pull request from the release branch into the base branch.
+async fn find_pull(
+    gh: &RepoClient,
+    branch: &str,
+    base_branch: &str,
+) -> Result<Option<PullRequest>, ApiError> {
+    Ok(gh
+        .pulls_from_branch(branch)
+        .await?
+        .into_iter()
+        .find(|p| p.base.name == base_branch && (p.state == "open" || p.merged_at.is_some())))
+}
+
+/// Shows the failure in the status comment and tells the owner once.
+async fn report_failure(
+    gh: &RepoClient,
+    event: &CommentEvent,
+    status: &StatusComment,
+    view: &mut StatusView,
+    step: Step,
+    failure: StepFailure,
+) -> Result<Outcome, EngineError> {
+    let version = view.marker.version.clone();
+    let (what, remedy, source) = match failure {
+        StepFailure::Api(error) => (
+            format!("{}: {error}", step_name(step)),
+            messages::retry_remedy(&version),
+            Some(error),
+        ),
+        StepFailure::Conflict { what, remedy } => (what, remedy, None),
+    };
+    let first_time = !view.marker.notified.iter().any(|k| k == step.key());
+    if first_time {
+        view.marker.notified.push(step.key().to_string());
+    }
+    view.set(step, StepState::Failed { what: what.clone(), remedy });
+    gh.update_comment(status.id, &view.render()).await?;
+    if first_time {
+        let notice = messages::failure_notice(&view.marker.owner, &version, &format!("{what}."), &status.html_url);
+        gh.create_comment(event.issue.number, &notice).await?;
+    }
+    match source {
+        Some(source) => Err(EngineError::StepFailed {
+            version,
+            step: step.key(),
+            source,
+        }),
+        None => Ok(Outcome::StepBlocked {
+            version,
+            step: step.key(),
+        }),
+    }
+}
+
+fn step_name(step: Step) -> &'static str {
+    match step {
+        Step::Checks => "Checks",
+        Step::Branch => "Release branch",
+        Step::PullRequest => "Pull request",
+        Step::Merge => "Merge",
+        Step::Tag => "Tag",
+        Step::Images => "Images",
+        Step::DraftRelease => "Draft release",
+    }
+}
+

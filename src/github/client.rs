@@ -1,0 +1,366 @@
+//! The REST calls releasebot makes, one method each, on one repository.
+
+use base64::Engine as _;
+use octocrab::{Octocrab, Page};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::json;
+
+use super::models::*;
+use super::ApiError;
+use crate::permission::Role;
+
+#[derive(Clone)]
+pub struct RepoClient {
+    octocrab: Octocrab,
+    owner: String,
+    name: String,
+}
+
+/// What creating a ref found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateRef {
+    Created,
+    /// Someone (or an earlier run of ours) made it first: GitHub's 422 "Reference already exists".
+    AlreadyExists,
+}
+
+impl RepoClient {
+    pub fn new(octocrab: Octocrab, owner: &str, name: &str) -> Self {
+        RepoClient {
+            octocrab,
+            owner: owner.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn route(&self, rest: &str) -> String {
+        format!("/repos/{}/{}/{}", self.owner, self.name, rest)
+    }
+
+    async fn get<T: octocrab::FromResponse>(&self, route: String) -> Result<T, ApiError> {
+        self.octocrab
+            .get(&route, None::<&()>)
+            .await
+            .map_err(|e| ApiError::from_octocrab("GET", &route, e))
+    }
+
+    /// `Ok(None)` for a 404, which for these reads means "not there (yet)".
+    async fn get_optional<T: octocrab::FromResponse>(&self, route: String) -> Result<Option<T>, ApiError> {
+        match self.get(route).await {
+            Ok(value) => Ok(Some(value)),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Every page of a list, 100 at a time.
+    async fn get_all<T: DeserializeOwned>(&self, route: String) -> Result<Vec<T>, ApiError> {
+        let separator = if route.contains('?') { '&' } else { '?' };
+        let first = format!("{route}{separator}per_page=100");
+        let mut page: Page<T> = self.get(first).await?;
+        let mut items = page.take_items();
+        while let Some(mut next) = self
+            .octocrab
+            .get_page::<T>(&page.next)
+            .await
+            .map_err(|e| ApiError::from_octocrab("GET", &route, e))?
+        {
+            items.append(&mut next.take_items());
+            page = next;
+        }
+        Ok(items)
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        route: String,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        self.octocrab
+            .post(&route, Some(body))
+            .await
+            .map_err(|e| ApiError::from_octocrab("POST", &route, e))
+    }
+
+    async fn patch<B: Serialize, T: DeserializeOwned>(
+        &self,
+        route: String,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        self.octocrab
+            .patch(&route, Some(body))
+            .await
+            .map_err(|e| ApiError::from_octocrab("PATCH", &route, e))
+    }
+
+    // ----- repository content -----
+
+    /// A file's text at a ref, or `None` when the file (or the ref) does not exist.
+    pub async fn file_text(&self, path: &str, git_ref: &str) -> Result<Option<String>, ApiError> {
+        let route = self.route(&format!(
+            "contents/{}?ref={}",
+            encode_path(path),
+            encode_path(git_ref)
+        ));
+        let Some(file) = self.get_optional::<FileContent>(route.clone()).await? else {
+            return Ok(None);
+        };
+        if file.kind != "file" {
+            return Err(unexpected("GET", &route, format!("`{path}` is a {}, not a file", file.kind)));
+        }
+        let content = file.content.unwrap_or_default();
+        decode_text(&content, file.encoding.as_deref().unwrap_or("base64"))
+            .map(Some)
+            .map_err(|detail| unexpected("GET", &route, detail))
+    }
+
+    // ----- git data -----
+
+    /// The object a ref points at (`heads/master`, `tags/0.1.3`), `None` when it does not exist.
+    pub async fn git_ref(&self, short_ref: &str) -> Result<Option<GitRef>, ApiError> {
+        self.get_optional(self.route(&format!("git/ref/{}", encode_path(short_ref))))
+            .await
+    }
+
+    /// All refs whose name starts with the prefix, e.g. `tags` (GitHub does not paginate this).
+    pub async fn matching_refs(&self, prefix: &str) -> Result<Vec<GitRef>, ApiError> {
+        self.get(self.route(&format!("git/matching-refs/{}", encode_path(prefix))))
+            .await
+    }
+
+    pub async fn create_ref(&self, full_ref: &str, sha: &str) -> Result<CreateRef, ApiError> {
+        let route = self.route("git/refs");
+        let result: Result<GitRef, _> = self
+            .post(route, &json!({ "ref": full_ref, "sha": sha }))
+            .await;
+        match result {
+            Ok(_) => Ok(CreateRef::Created),
+            Err(error) if error.is_unprocessable() && is_already_exists(&error) => {
+                Ok(CreateRef::AlreadyExists)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    pub async fn commit(&self, sha: &str) -> Result<Commit, ApiError> {
+        self.get(self.route(&format!("git/commits/{sha}"))).await
+    }
+
+    pub async fn tree_recursive(&self, sha: &str) -> Result<Tree, ApiError> {
+        self.get(self.route(&format!("git/trees/{sha}?recursive=1")))
+            .await
+    }
+
+    pub async fn tree(&self, sha: &str) -> Result<Tree, ApiError> {
+        self.get(self.route(&format!("git/trees/{sha}"))).await
+    }
+
+    pub async fn blob_text(&self, sha: &str) -> Result<String, ApiError> {
+        let route = self.route(&format!("git/blobs/{sha}"));
+        let blob: Blob = self.get(route.clone()).await?;
+        decode_text(&blob.content, &blob.encoding).map_err(|detail| unexpected("GET", &route, detail))
+    }
+
+    /// A tree that is `base_tree` with the given files (path, mode, text) replaced.
+    pub async fn create_tree(
+        &self,
+        base_tree: &str,
+        files: &[(String, String, String)],
+    ) -> Result<String, ApiError> {
+        let entries: Vec<_> = files
+            .iter()
+            .map(|(path, mode, content)| {
+                json!({ "path": path, "mode": mode, "type": "blob", "content": content })
+            })
+            .collect();
+        let created: Created = self
+            .post(
+                self.route("git/trees"),
+                &json!({ "base_tree": base_tree, "tree": entries }),
+            )
+            .await?;
+        Ok(created.sha)
+    }
+
+    pub async fn create_commit(
+        &self,
+        message: &str,
+        tree: &str,
+        parents: &[&str],
+    ) -> Result<Commit, ApiError> {
+        self.post(
+            self.route("git/commits"),
+            &json!({ "message": message, "tree": tree, "parents": parents }),
+        )
+        .await
+    }
+
+    // ----- issues and comments -----
+
+    pub async fn issue_comments(&self, issue: u64) -> Result<Vec<IssueComment>, ApiError> {
+        self.get_all(self.route(&format!("issues/{issue}/comments")))
+            .await
+    }
+
+    pub async fn create_comment(&self, issue: u64, body: &str) -> Result<IssueComment, ApiError> {
+        self.post(
+            self.route(&format!("issues/{issue}/comments")),
+            &json!({ "body": body }),
+        )
+        .await
+    }
+
+    pub async fn update_comment(&self, comment_id: u64, body: &str) -> Result<IssueComment, ApiError> {
+        self.patch(
+            self.route(&format!("issues/comments/{comment_id}")),
+            &json!({ "body": body }),
+        )
+        .await
+    }
+
+    /// Adds a reaction; GitHub answers 200 instead of 201 when it is already there.
+    pub async fn react_to_comment(&self, comment_id: u64, content: &str) -> Result<(), ApiError> {
+        let _: serde_json::Value = self
+            .post(
+                self.route(&format!("issues/comments/{comment_id}/reactions")),
+                &json!({ "content": content }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn add_assignees(&self, issue: u64, logins: &[&str]) -> Result<(), ApiError> {
+        let _: serde_json::Value = self
+            .post(
+                self.route(&format!("issues/{issue}/assignees")),
+                &json!({ "assignees": logins }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn add_labels(&self, issue: u64, labels: &[&str]) -> Result<(), ApiError> {
+        let _: serde_json::Value = self
+            .post(
+                self.route(&format!("issues/{issue}/labels")),
+                &json!({ "labels": labels }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    // ----- people -----
+
+    /// The user's effective role, counting access through (nested) teams, which this endpoint
+    /// already folds in.
+    pub async fn role_of(&self, login: &str) -> Result<Role, ApiError> {
+        let route = self.route(&format!("collaborators/{}/permission", encode_path(login)));
+        match self.get::<CollaboratorPermission>(route).await {
+            Ok(found) => Ok(Role::from_collaborator_permission(
+                found.role_name.as_deref(),
+                &found.permission,
+            )),
+            // Not a user GitHub knows as a collaborator of any kind.
+            Err(error) if error.is_not_found() => Ok(Role::None),
+            Err(error) => Err(error),
+        }
+    }
+
+    // ----- pull requests -----
+
+    /// Pull requests (open or closed) from `branch` of this repository.
+    pub async fn pulls_from_branch(&self, branch: &str) -> Result<Vec<PullRequest>, ApiError> {
+        self.get_all(self.route(&format!(
+            "pulls?state=all&head={}:{}",
+            encode_path(&self.owner),
+            encode_path(branch)
+        )))
+        .await
+    }
+
+    pub async fn create_pull(
+        &self,
+        title: &str,
+        head: &str,
+        base: &str,
+        body: &str,
+    ) -> Result<PullRequest, ApiError> {
+        self.post(
+            self.route("pulls"),
+            &json!({ "title": title, "head": head, "base": base, "body": body }),
+        )
+        .await
+    }
+}
+
+fn is_already_exists(error: &ApiError) -> bool {
+    matches!(error, ApiError::Status { message, .. } if message.contains("already exists"))
+}
+
+fn unexpected(method: &'static str, route: &str, detail: String) -> ApiError {
+    ApiError::Transport {
+        method,
+        route: route.split('?').next().unwrap_or(route).to_string(),
+        detail,
+    }
+}
+
+/// GitHub wraps base64 content in lines of 60 characters.
+fn decode_text(content: &str, encoding: &str) -> Result<String, String> {
+    let bytes = match encoding {
+        "base64" => {
+            let compact: String = content.chars().filter(|c| !c.is_whitespace()).collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(compact)
+                .map_err(|e| format!("content is not valid base64: {e}"))?
+        }
+        "utf-8" | "utf8" => content.as_bytes().to_vec(),
+        other => return Err(format!("unknown content encoding `{other}`")),
+    };
+    String::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_string())
+}
+
+/// Percent-encodes a path for a URL, keeping `/` so nested paths and refs read as GitHub expects.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_base64_decodes_to_the_text() {
+        assert_eq!(decode_text("aGVs\nbG8K\n", "base64").unwrap(), "hello\n");
+    }
+
+    #[test]
+    fn binary_content_is_refused_as_text() {
+        assert!(decode_text("/w==", "base64").is_err());
+    }
+
+    #[test]
+    fn paths_keep_slashes_and_escape_the_rest() {
+        assert_eq!(encode_path("heads/release/0.1.3"), "heads/release/0.1.3");
+        assert_eq!(encode_path("docs/my notes.md"), "docs/my%20notes.md");
+        assert_eq!(encode_path("a+b"), "a%2Bb");
+    }
+}

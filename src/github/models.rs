@@ -1,0 +1,121 @@
+//! The fields the bot reads from GitHub's answers; everything else GitHub sends is ignored.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GitRef {
+    #[serde(rename = "ref")]
+    pub name: String,
+    pub object: GitObject,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GitObject {
+    pub sha: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Commit {
+    pub sha: String,
+    pub message: String,
+    pub tree: ShaOnly,
+    #[serde(default)]
+    pub parents: Vec<ShaOnly>,
+    #[serde(default)]
+    pub html_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShaOnly {
+    pub sha: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tree {
+    pub sha: String,
+    pub tree: Vec<TreeEntry>,
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TreeEntry {
+    pub path: String,
+    pub mode: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub sha: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Blob {
+    pub content: String,
+    pub encoding: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FileContent {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub encoding: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    pub login: String,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssueComment {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+    pub user: User,
+    #[serde(default)]
+    pub html_url: String,
+}
+
+impl IssueComment {
+    pub fn body(&self) -> &str {
+        self.body.as_deref().unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CollaboratorPermission {
+    pub permission: String,
+    #[serde(default)]
+    pub role_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    pub state: String,
+    pub title: String,
+    #[serde(default)]
+    pub html_url: String,
+    #[serde(default)]
+    pub merged_at: Option<String>,
+    pub head: PullBranch,
+    pub base: PullBranch,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullBranch {
+    #[serde(rename = "ref")]
+    pub name: String,
+    pub sha: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Created {
+    pub sha: String,
+}

@@ -1,0 +1,172 @@
+//! A release played against the simulated GitHub: the simulator holds the world, people act on
+//! it through helpers that read like what they do, and every webhook it emits is handed to the
+//! real engine, which talks back to the simulator over HTTP through octocrab.
+
+use std::path::{Path, PathBuf};
+
+use releasebot::engine::{Engine, EngineError, Outcome};
+use releasebot::github::Connector;
+use releasebot::simulated_github::{RepoSeed, SimulatedGitHub, UserKind};
+
+pub const REPO: &str = "centerofci/mathesar";
+pub const BOT_TOKEN: &str = "releasebot-installation-token";
+pub const BOT: &str = "releasebot[bot]";
+pub const MAINTAINER: &str = "kgodey";
+pub const WRITER: &str = "pavish";
+
+pub struct Scenario {
+    pub sim: SimulatedGitHub,
+    engine: Engine,
+    /// The release tracking issue.
+    pub issue: u64,
+    _checkout: Option<tempfile::TempDir>,
+}
+
+/// The example Mathesar repository at 0.1.2, as shipped in `examples/mathesar`.
+pub fn mathesar_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mathesar")
+}
+
+/// A scratch copy of the example repository, to alter before seeding.
+pub fn mathesar_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&mathesar_dir(), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read example dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+impl Scenario {
+    /// Mathesar as it stood at 0.1.2, with tags 0.1.0 to 0.1.2 and a release tracking issue.
+    pub async fn mathesar() -> Scenario {
+        Scenario::from_dir(&mathesar_dir(), None).await
+    }
+
+    /// The same, from an altered copy of the repository.
+    pub async fn mathesar_altered(alter: impl FnOnce(&Path)) -> Scenario {
+        let copy = mathesar_copy();
+        alter(copy.path());
+        let path = copy.path().to_path_buf();
+        Scenario::from_dir(&path, Some(copy)).await
+    }
+
+    async fn from_dir(dir: &Path, checkout: Option<tempfile::TempDir>) -> Scenario {
+        let sim = SimulatedGitHub::start("127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("simulated GitHub starts");
+        sim.add_user(MAINTAINER, UserKind::User);
+        sim.add_user(WRITER, UserKind::User);
+        sim.add_user(BOT, UserKind::Bot);
+        sim.add_token(BOT_TOKEN, BOT);
+        let seed = RepoSeed::from_dir(REPO, "master", dir)
+            .expect("seed reads the example repository")
+            .with_tags(["0.1.0", "0.1.1", "0.1.2"]);
+        sim.add_repo(seed);
+        sim.set_role(REPO, MAINTAINER, "maintain");
+        sim.set_role(REPO, WRITER, "write");
+        let issue = sim.create_issue(
+            REPO,
+            MAINTAINER,
+            "Release 0.1.3",
+            "Release checklist for 0.1.3.",
+        );
+        let connector = Connector::with_token(&sim.url(), BOT_TOKEN).expect("octocrab builds");
+        let scenario = Scenario {
+            sim,
+            engine: Engine::new(connector),
+            issue,
+            _checkout: checkout,
+        };
+        // The `issues opened` delivery is not for the bot; hand it over like GitHub would.
+        scenario.deliver().await;
+        scenario.sim.clear_requests();
+        scenario
+    }
+
+    /// A person comments on the tracking issue; GitHub's webhooks reach the bot.
+    pub async fn comment(&self, author: &str, body: &str) -> Vec<Result<Outcome, EngineError>> {
+        self.sim.post_comment(REPO, self.issue, author, body);
+        self.deliver().await
+    }
+
+    /// Hands every pending webhook delivery to the engine, oldest first.
+    pub async fn deliver(&self) -> Vec<Result<Outcome, EngineError>> {
+        let mut outcomes = Vec::new();
+        for delivery in self.sim.take_deliveries() {
+            let body = serde_json::to_vec(&delivery.payload).unwrap();
+            outcomes.push(self.engine.handle_delivery(&delivery.event, &body).await);
+        }
+        outcomes
+    }
+
+    /// Delivers the given payload again (GitHub's "Redeliver" button keeps the same content).
+    pub async fn redeliver(&self, event: &str, payload: &serde_json::Value) -> Result<Outcome, EngineError> {
+        self.engine
+            .handle_delivery(event, &serde_json::to_vec(payload).unwrap())
+            .await
+    }
+
+    /// The comments the bot wrote on the tracking issue, oldest first.
+    pub fn bot_comments(&self) -> Vec<String> {
+        self.sim
+            .comments(REPO, self.issue)
+            .into_iter()
+            .filter(|c| c.author == BOT)
+            .map(|c| c.body)
+            .collect()
+    }
+
+    /// The API calls the bot made, as `METHOD /path -> status`.
+    pub fn api_calls(&self) -> Vec<String> {
+        self.sim
+            .requests()
+            .iter()
+            .map(|r| format!("{} {} -> {}", r.method, r.path, r.status))
+            .collect()
+    }
+
+    /// Refs that are branches, without `refs/heads/`.
+    pub fn branches(&self) -> Vec<String> {
+        self.sim
+            .refs(REPO)
+            .keys()
+            .filter_map(|r| r.strip_prefix("refs/heads/").map(str::to_string))
+            .collect()
+    }
+
+    pub fn file_at(&self, git_ref: &str, path: &str) -> Option<String> {
+        self.sim
+            .file(REPO, git_ref, path)
+            .map(|(bytes, _mode)| String::from_utf8(bytes).expect("utf-8 file"))
+    }
+}
+
+/// The single outcome of a step that should produce exactly one delivery for the bot.
+pub fn only(outcomes: Vec<Result<Outcome, EngineError>>) -> Outcome {
+    assert_eq!(outcomes.len(), 1, "expected one delivery, got {outcomes:?}");
+    outcomes.into_iter().next().unwrap().expect("the engine handles the event")
+}
+
+/// API calls with commit/tree/blob ids and comment ids replaced, so a list can be compared as text.
+pub fn normalised(calls: &[String]) -> Vec<String> {
+    let sha = regex::Regex::new("[0-9a-f]{40}").unwrap();
+    let id = regex::Regex::new(r"/comments/\d+").unwrap();
+    calls
+        .iter()
+        .map(|call| {
+            let call = sha.replace_all(call, "<sha>");
+            id.replace_all(&call, "/comments/<id>").into_owned()
+        })
+        .collect()
+}
