@@ -1,1 +1,69 @@
-//! TODO
+//! `releasebot check-config [PATH]`: every problem of a configuration file, or a summary.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::local_checkout::{EXIT_PROBLEM, EXIT_USAGE};
+use crate::config::{Config, LatestPolicy};
+use crate::engine::CONFIG_PATH;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The file to check.
+    #[arg(default_value = CONFIG_PATH)]
+    path: PathBuf,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let text = match std::fs::read_to_string(&args.path) {
+        Ok(text) => text,
+        Err(error) => {
+            eprintln!("releasebot: cannot read {}: {error}", args.path.display());
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    match Config::parse(&text) {
+        Ok(config) => {
+            print!("{}", summary(&config));
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for error in &errors.0 {
+                let line = error.line.map(|l| format!("{l}:")).unwrap_or_default();
+                let key = if error.key.is_empty() { String::new() } else { format!(" {}:", error.key) };
+                println!("{}:{line}{key} {}", args.path.display(), error.message);
+            }
+            eprintln!("releasebot: {} problem(s) in {}", errors.0.len(), args.path.display());
+            ExitCode::from(EXIT_PROBLEM)
+        }
+    }
+}
+
+fn summary(config: &Config) -> String {
+    let mut out = String::from("ok\n");
+    out.push_str(&format!(
+        "base branch: {}\n",
+        config.base_branch.as_deref().unwrap_or("(the repository's default branch)")
+    ));
+    out.push_str(&format!(
+        "branch: {}  tag: {}  permission: {}\n",
+        config.branch.as_str(),
+        config.tag.as_str(),
+        config.permission
+    ));
+    for file in &config.version_files {
+        let role = if file.primary { "primary" } else if file.required { "required" } else { "optional" };
+        out.push_str(&format!("version file: {} ({role})\n", file.path));
+    }
+    let latest = match config.images.latest {
+        LatestPolicy::OnTag => "on-tag",
+        LatestPolicy::OnPublish => "on-publish",
+    };
+    out.push_str(&format!(
+        "images via {} ({}; latest {latest}): {}\n",
+        config.images.workflow,
+        config.images.platforms.join(", "),
+        config.images.images.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+    ));
+    out
+}

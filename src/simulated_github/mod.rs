@@ -1,1 +1,391 @@
-//! TODO
+//! A simulated GitHub: a stateful HTTP server with the REST endpoints releasebot uses, in
+//! GitHub's shapes and status codes, and the webhooks GitHub would send. Tests start it on
+//! 127.0.0.1; `releasebot simulate` runs it on its own for trying releasebot without an account.
+//!
+//! The bot reaches it through octocrab with a base URL, exactly as it reaches api.github.com.
+
+mod control;
+mod gate;
+pub mod git;
+mod payloads;
+mod routes;
+mod seed;
+mod webhooks;
+mod world;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+
+pub use seed::RepoSeed;
+pub use webhooks::signature;
+pub use world::{Delivery, Fault, RecordedRequest, UserKind};
+
+use git::{Object, MODE_FILE};
+use routes::{lock, Shared};
+use world::{FaultRule, Issue, Repo, User, World};
+
+/// A handle on a running simulated GitHub; cheap to clone.
+#[derive(Clone)]
+pub struct SimulatedGitHub {
+    state: Shared,
+    addr: SocketAddr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub message: String,
+    pub tree: String,
+    pub parents: Vec<String>,
+    pub author: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullInfo {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub head: String,
+    pub base: String,
+    pub state: String,
+    pub merged: bool,
+    pub author: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueInfo {
+    pub title: String,
+    pub body: String,
+    pub state: String,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentInfo {
+    pub id: u64,
+    pub author: String,
+    pub body: String,
+}
+
+impl SimulatedGitHub {
+    /// Binds `addr` (port 0 picks a free one) and serves until the runtime stops.
+    pub async fn start(addr: SocketAddr) -> std::io::Result<SimulatedGitHub> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let state: Shared = Arc::new(Mutex::new(World {
+            base_url: format!("http://{addr}/"),
+            ..World::default()
+        }));
+        let handle = SimulatedGitHub { state: state.clone(), addr };
+        let api = routes::router(state.clone())
+            .layer(axum::middleware::from_fn_with_state(state, gate::gate));
+        let app = control::router(handle.clone()).merge(api);
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "simulated GitHub stopped");
+            }
+        });
+        Ok(handle)
+    }
+
+    /// The API base URL, with a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        lock(&self.state)
+    }
+
+    // ----- setting the world up -----
+
+    pub fn add_user(&self, login: &str, kind: UserKind) {
+        let mut world = self.world();
+        let id = world.new_id();
+        world.users.insert(login.to_string(), User { id, kind });
+    }
+
+    pub fn add_token(&self, token: &str, login: &str) {
+        self.world().tokens.insert(token.to_string(), login.to_string());
+    }
+
+    /// Adds a repository with one commit holding the seed's files, and its tags on that commit.
+    pub fn add_repo(&self, seed: RepoSeed) {
+        let mut world = self.world();
+        let id = world.new_id();
+        let (owner, name) = seed.full_name.split_once('/').unwrap_or(("owner", &seed.full_name));
+        let mut repo = Repo {
+            id,
+            owner: owner.to_string(),
+            name: name.to_string(),
+            default_branch: seed.default_branch.clone(),
+            private: seed.private,
+            ..Repo::default()
+        };
+        let owner_login = owner.to_string();
+        world.repos.insert(seed.full_name.clone(), std::mem::take(&mut repo));
+        let head = world
+            .commit_files(&seed.full_name, None, &owner_login, "Initial commit", &seed.files)
+            .expect("the repository was just added");
+        let repo = world.repo_mut(&seed.full_name).expect("just added");
+        repo.refs.insert(format!("refs/heads/{}", seed.default_branch), head.clone());
+        for tag in &seed.tags {
+            repo.refs.insert(format!("refs/tags/{tag}"), head.clone());
+        }
+    }
+
+    /// Gives a person a role on the repository (admin, maintain, write, triage, read).
+    pub fn set_role(&self, repo: &str, login: &str, role: &str) {
+        if let Some(r) = self.world().repo_mut(repo) {
+            r.collaborators.insert(login.to_string(), role.to_string());
+        }
+    }
+
+    /// Sends every delivery from now on to `url`, signed with `secret`.
+    pub fn set_webhook_target(&self, url: &str, secret: &str) {
+        let sender = webhooks::spawn_sender(url.to_string(), secret.as_bytes().to_vec());
+        self.world().delivery_sender = Some(sender);
+    }
+
+    /// The next `n` API requests fail with `fault`.
+    pub fn fail_next(&self, n: usize, fault: Fault) {
+        self.world().faults.push(FaultRule { method: None, path_contains: None, remaining: n, fault });
+    }
+
+    /// The next `n` requests with this method whose path contains `path_part` fail with `fault`.
+    pub fn fail_matching(&self, method: &str, path_part: &str, n: usize, fault: Fault) {
+        self.world().faults.push(FaultRule {
+            method: Some(method.to_string()),
+            path_contains: Some(path_part.to_string()),
+            remaining: n,
+            fault,
+        });
+    }
+
+    // ----- what people do -----
+
+    /// Opens an issue; emits `issues` `opened`.
+    pub fn create_issue(&self, repo: &str, author: &str, title: &str, body: &str) -> u64 {
+        let mut world = self.world();
+        let now = world.timestamp();
+        let Some(r) = world.repo_mut(repo) else {
+            return 0;
+        };
+        let number = r.take_number();
+        let issue = Issue {
+            number,
+            title: title.to_string(),
+            body: body.to_string(),
+            author: author.to_string(),
+            state: "open".into(),
+            labels: vec![],
+            assignees: vec![],
+            created_at: now.clone(),
+            updated_at: now,
+            pull: None,
+        };
+        r.issues.insert(number, issue.clone());
+        let r = world.repo(repo).expect("just used");
+        let payload = json!({ "action": "opened", "issue": payloads::issue(&world, r, &issue) });
+        webhooks::emit(&mut world, repo, "issues", payload, author);
+        number
+    }
+
+    /// Comments on an issue or pull request; emits `issue_comment` `created`. Returns its id.
+    pub fn post_comment(&self, repo: &str, issue: u64, author: &str, body: &str) -> u64 {
+        let mut world = self.world();
+        webhooks::add_comment(&mut world, repo, issue, author, body)
+            .and_then(|c| c["id"].as_u64())
+            .unwrap_or(0)
+    }
+
+    /// Edits a comment; emits `issue_comment` `edited`.
+    pub fn edit_comment(&self, repo: &str, comment_id: u64, _author: &str, body: &str) {
+        let mut world = self.world();
+        webhooks::edit_comment(&mut world, repo, comment_id, body);
+    }
+
+    /// Pushes one commit changing `files` to `branch` (made from the default branch when it does
+    /// not exist); emits `push`. Returns the commit id.
+    pub fn push_commit(&self, repo: &str, branch: &str, author: &str, message: &str, files: &[(&str, &str)]) -> String {
+        let mut world = self.world();
+        let Some(r) = world.repo(repo) else {
+            return String::new();
+        };
+        let name = format!("refs/heads/{branch}");
+        let before = r.refs.get(&name).cloned();
+        let parent = before.clone().or_else(|| r.refs.get(&format!("refs/heads/{}", r.default_branch)).cloned());
+        let files: Vec<(String, Vec<u8>, String)> = files
+            .iter()
+            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec(), MODE_FILE.to_string()))
+            .collect();
+        let Some(sha) = world.commit_files(repo, parent.as_deref(), author, message, &files) else {
+            return String::new();
+        };
+        if let Some(r) = world.repo_mut(repo) {
+            r.refs.insert(name.clone(), sha.clone());
+        }
+        let zero = "0".repeat(40);
+        let payload = json!({
+            "ref": name,
+            "before": before.clone().unwrap_or_else(|| zero.clone()),
+            "after": sha,
+            "created": before.is_none(),
+            "deleted": false,
+            "forced": false,
+            "commits": [{ "id": sha, "message": message }],
+            "pusher": { "name": author },
+        });
+        webhooks::emit(&mut world, repo, "push", payload, author);
+        sha
+    }
+
+    /// Pushes a tag (annotated when asked) on a commit; emits `create` and `push` like GitHub.
+    pub fn push_tag(&self, repo: &str, tag: &str, commit: &str, by: &str, annotated: bool) {
+        let mut world = self.world();
+        let tagger = world.signature(by);
+        let Some(r) = world.repo_mut(repo) else {
+            return;
+        };
+        let target = if annotated {
+            r.git.put(Object::Tag(git::TagObject {
+                object: commit.to_string(),
+                kind: "commit".into(),
+                tag: tag.to_string(),
+                tagger,
+                message: format!("Release {tag}\n"),
+            }))
+        } else {
+            commit.to_string()
+        };
+        r.refs.insert(format!("refs/tags/{tag}"), target.clone());
+        let create = json!({ "ref": tag, "ref_type": "tag", "master_branch": r.default_branch, "pusher_type": "user" });
+        webhooks::emit(&mut world, repo, "create", create, by);
+        let push = json!({
+            "ref": format!("refs/tags/{tag}"),
+            "before": "0".repeat(40),
+            "after": target,
+            "created": true,
+            "deleted": false,
+            "forced": false,
+            "commits": [],
+            "pusher": { "name": by },
+        });
+        webhooks::emit(&mut world, repo, "push", push, by);
+    }
+
+    // ----- looking at the world -----
+
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.world().requests.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.world().requests.clear();
+    }
+
+    /// The deliveries made since the last call, oldest first.
+    pub fn take_deliveries(&self) -> Vec<Delivery> {
+        std::mem::take(&mut self.world().outbox)
+    }
+
+    pub fn refs(&self, repo: &str) -> BTreeMap<String, String> {
+        self.world().repo(repo).map(|r| r.refs.clone()).unwrap_or_default()
+    }
+
+    /// A file's bytes and mode at a branch, tag or commit.
+    pub fn file(&self, repo: &str, at: &str, path: &str) -> Option<(Vec<u8>, String)> {
+        let world = self.world();
+        let r = world.repo(repo)?;
+        let commit = r.resolve(at)?;
+        let tree = &r.git.commit(&commit)?.tree;
+        let (mode, sha) = r.git.flatten(tree).get(path)?.clone();
+        Some((r.git.blob(&sha)?.clone(), mode))
+    }
+
+    pub fn commit(&self, repo: &str, sha: &str) -> Option<CommitInfo> {
+        let world = self.world();
+        let commit = world.repo(repo)?.git.commit(sha)?.clone();
+        Some(CommitInfo {
+            message: commit.message,
+            tree: commit.tree,
+            parents: commit.parents,
+            author: commit.author.name,
+        })
+    }
+
+    /// Every file of a commit: path → (mode, blob id).
+    pub fn tree_paths(&self, repo: &str, commit: &str) -> BTreeMap<String, (String, String)> {
+        let world = self.world();
+        let Some(r) = world.repo(repo) else {
+            return BTreeMap::new();
+        };
+        match r.git.commit(commit) {
+            Some(c) => r.git.flatten(&c.tree),
+            None => BTreeMap::new(),
+        }
+    }
+
+    pub fn pulls(&self, repo: &str) -> Vec<PullInfo> {
+        let world = self.world();
+        let Some(r) = world.repo(repo) else {
+            return vec![];
+        };
+        r.issues
+            .values()
+            .filter_map(|issue| {
+                let pull = issue.pull.as_ref()?;
+                Some(PullInfo {
+                    number: issue.number,
+                    title: issue.title.clone(),
+                    body: issue.body.clone(),
+                    head: pull.head.clone(),
+                    base: pull.base.clone(),
+                    state: issue.state.clone(),
+                    merged: pull.merged,
+                    author: issue.author.clone(),
+                })
+            })
+            .collect()
+    }
+
+    pub fn issue(&self, repo: &str, number: u64) -> Option<IssueInfo> {
+        let world = self.world();
+        let issue = world.repo(repo)?.issues.get(&number)?;
+        Some(IssueInfo {
+            title: issue.title.clone(),
+            body: issue.body.clone(),
+            state: issue.state.clone(),
+            labels: issue.labels.clone(),
+            assignees: issue.assignees.clone(),
+        })
+    }
+
+    pub fn comments(&self, repo: &str, issue: u64) -> Vec<CommentInfo> {
+        let world = self.world();
+        let Some(r) = world.repo(repo) else {
+            return vec![];
+        };
+        r.comments
+            .iter()
+            .filter(|c| c.issue == issue)
+            .map(|c| CommentInfo { id: c.id, author: c.author.clone(), body: c.body.clone() })
+            .collect()
+    }
+
+    pub fn reactions(&self, repo: &str, comment: u64) -> Vec<(String, String)> {
+        let world = self.world();
+        world
+            .repo(repo)
+            .and_then(|r| r.comments.iter().find(|c| c.id == comment))
+            .map(|c| c.reactions.clone())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,149 @@
+//! The REST endpoints, grouped by area. Each handler locks the world, reads or changes it, and
+//! answers in GitHub's shape.
+
+mod git;
+mod issues;
+mod pulls;
+mod repos;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::body::Bytes;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::Router;
+use serde_json::Value;
+
+use super::payloads;
+use super::world::{Repo, World};
+
+pub type Shared = Arc<Mutex<World>>;
+
+/// The login the request's token belongs to, set by the gate.
+#[derive(Clone)]
+pub struct Actor(pub String);
+
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/user", get(repos::authenticated_user))
+        .route("/repos/{owner}/{repo}", get(repos::repository))
+        .route("/repos/{owner}/{repo}/contents/{*path}", get(repos::contents))
+        .route("/repos/{owner}/{repo}/tags", get(repos::tags))
+        .route(
+            "/repos/{owner}/{repo}/collaborators/{user}/permission",
+            get(repos::permission),
+        )
+        .route("/repos/{owner}/{repo}/git/ref/{*name}", get(git::get_ref))
+        .route("/repos/{owner}/{repo}/git/matching-refs/{*prefix}", get(git::matching_refs))
+        .route("/repos/{owner}/{repo}/git/refs", post(git::create_ref))
+        .route(
+            "/repos/{owner}/{repo}/git/refs/{*name}",
+            patch(git::update_ref).delete(git::delete_ref),
+        )
+        .route("/repos/{owner}/{repo}/git/commits", post(git::create_commit))
+        .route("/repos/{owner}/{repo}/git/commits/{sha}", get(git::get_commit))
+        .route("/repos/{owner}/{repo}/git/trees", post(git::create_tree))
+        .route("/repos/{owner}/{repo}/git/trees/{sha}", get(git::get_tree))
+        .route("/repos/{owner}/{repo}/git/blobs", post(git::create_blob))
+        .route("/repos/{owner}/{repo}/git/blobs/{sha}", get(git::get_blob))
+        .route("/repos/{owner}/{repo}/issues/{number}", get(issues::get_issue))
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/comments",
+            get(issues::list_comments).post(issues::create_comment),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/comments/{id}",
+            get(issues::get_comment).patch(issues::update_comment),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
+            get(issues::list_reactions).post(issues::create_reaction),
+        )
+        .route("/repos/{owner}/{repo}/issues/{number}/assignees", post(issues::add_assignees))
+        .route("/repos/{owner}/{repo}/issues/{number}/labels", post(issues::add_labels))
+        .route("/repos/{owner}/{repo}/pulls", get(pulls::list).post(pulls::create))
+        .route("/repos/{owner}/{repo}/pulls/{number}", get(pulls::get).patch(pulls::update))
+        .with_state(state)
+}
+
+pub fn lock(state: &Shared) -> MutexGuard<'_, World> {
+    // A panic while holding the lock would poison it; the data is still consistent enough to
+    // keep answering, so recover it.
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub fn json(status: StatusCode, value: Value) -> Response {
+    (status, axum::Json(value)).into_response()
+}
+
+pub fn fail(status: u16, message: &str) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json(code, payloads::error(status, message))
+}
+
+pub fn not_found() -> Response {
+    fail(404, "Not Found")
+}
+
+pub fn unprocessable(resource: &str, message: &str) -> Response {
+    json(StatusCode::UNPROCESSABLE_ENTITY, payloads::validation_failed(resource, message))
+}
+
+/// The request body as JSON, or GitHub's 400.
+pub fn body_json(body: &Bytes) -> Result<Value, Response> {
+    if body.is_empty() {
+        return Ok(Value::Object(Default::default()));
+    }
+    serde_json::from_slice(body).map_err(|_| fail(400, "Problems parsing JSON"))
+}
+
+pub fn repo_name(owner: &str, repo: &str) -> String {
+    format!("{owner}/{repo}")
+}
+
+/// Runs `f` on the repository, or answers 404 as GitHub does for a repository you cannot see.
+pub fn with_repo<R>(world: &World, owner: &str, repo: &str, f: impl FnOnce(&Repo) -> R) -> Result<R, Response> {
+    world.repo(&repo_name(owner, repo)).map(f).ok_or_else(not_found)
+}
+
+/// One page of a list, with GitHub's `Link` header.
+pub fn paginate(world: &World, path: &str, query: &HashMap<String, String>, items: Vec<Value>) -> Response {
+    let per_page = query
+        .get("per_page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(30)
+        .clamp(1, 100);
+    let page = query.get("page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let last = items.len().div_ceil(per_page).max(1);
+    let slice: Vec<Value> = items.into_iter().skip((page - 1) * per_page).take(per_page).collect();
+    let mut response = json(StatusCode::OK, Value::Array(slice));
+    let mut others: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, _)| k.as_str() != "page" && k.as_str() != "per_page")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    others.sort();
+    let link_to = |n: usize| {
+        let mut params: Vec<String> = others.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        params.push(format!("per_page={per_page}"));
+        params.push(format!("page={n}"));
+        format!("{}{}?{}", world.base_url, path.trim_start_matches('/'), params.join("&"))
+    };
+    let mut links = Vec::new();
+    if page < last {
+        links.push(format!("<{}>; rel=\"next\"", link_to(page + 1)));
+        links.push(format!("<{}>; rel=\"last\"", link_to(last)));
+    }
+    if page > 1 {
+        links.push(format!("<{}>; rel=\"prev\"", link_to(page - 1)));
+        links.push(format!("<{}>; rel=\"first\"", link_to(1)));
+    }
+    if !links.is_empty() {
+        if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+    }
+    response
+}

@@ -1,0 +1,159 @@
+//! Pull requests.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Extension;
+use serde_json::Value;
+
+use super::{body_json, fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor, Shared};
+use crate::simulated_github::payloads;
+use crate::simulated_github::webhooks;
+use crate::simulated_github::world::{Issue, Pull};
+
+pub async fn list(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        let state_filter = query.get("state").map(String::as_str).unwrap_or("open");
+        // `head` is `owner:branch`; GitHub ignores a filter for another owner's fork here.
+        let head = query.get("head").map(|h| h.split_once(':').map_or(h.as_str(), |(_, b)| b));
+        let base = query.get("base");
+        let items: Vec<Value> = r
+            .issues
+            .values()
+            .rev()
+            .filter_map(|issue| issue.pull.as_ref().map(|pull| (issue, pull)))
+            .filter(|(issue, _)| state_filter == "all" || issue.state == state_filter)
+            .filter(|(_, pull)| head.is_none_or(|h| pull.head == h))
+            .filter(|(_, pull)| base.is_none_or(|b| pull.base == *b))
+            .map(|(issue, _)| payloads::pull(&world, r, issue))
+            .collect();
+        paginate(&world, &format!("repos/{}/pulls", r.full_name()), &query, items)
+    })
+    .unwrap_or_else(|e| e)
+}
+
+pub async fn create(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+    Path((owner, repo)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let body = match body_json(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let (Some(title), Some(head), Some(base)) = (body["title"].as_str(), body["head"].as_str(), body["base"].as_str()) else {
+        return fail(422, "Invalid request.\n\n\"title\", \"head\", \"base\" weren't supplied.");
+    };
+    let head = head.split_once(':').map_or(head, |(_, branch)| branch).to_string();
+    let mut world = lock(&state);
+    let now = world.timestamp();
+    let name = repo_name(&owner, &repo);
+    let Some(r) = world.repo_mut(&name) else {
+        return not_found();
+    };
+    let head_sha = r.refs.get(&format!("refs/heads/{head}")).cloned();
+    let base_sha = r.refs.get(&format!("refs/heads/{base}")).cloned();
+    let (Some(head_sha), Some(base_sha)) = (head_sha, base_sha) else {
+        let missing = if r.refs.contains_key(&format!("refs/heads/{head}")) { "base" } else { "head" };
+        return unprocessable("PullRequest", &format!("{missing} is invalid"));
+    };
+    if head_sha == base_sha || r.git.is_ancestor(&head_sha, &base_sha) {
+        return unprocessable("PullRequest", &format!("No commits between {base} and {head}"));
+    }
+    let duplicate = r.issues.values().any(|issue| {
+        issue.state == "open" && issue.pull.as_ref().is_some_and(|p| p.head == head && p.base == base)
+    });
+    if duplicate {
+        return unprocessable("PullRequest", &format!("A pull request already exists for {owner}:{head}."));
+    }
+    let number = r.take_number();
+    let issue = Issue {
+        number,
+        title: title.to_string(),
+        body: body["body"].as_str().unwrap_or_default().to_string(),
+        author: actor.0.clone(),
+        state: "open".into(),
+        labels: vec![],
+        assignees: vec![],
+        created_at: now.clone(),
+        updated_at: now,
+        pull: Some(Pull {
+            head,
+            base: base.to_string(),
+            merged: false,
+            merge_commit_sha: None,
+            merged_at: None,
+            draft: body["draft"].as_bool().unwrap_or(false),
+        }),
+    };
+    r.issues.insert(number, issue.clone());
+    let r = world.repo(&name).expect("just used");
+    let value = payloads::pull(&world, r, &issue);
+    webhooks::emit_pull_request(&mut world, &name, "opened", number, &actor.0);
+    json(StatusCode::CREATED, value)
+}
+
+pub async fn get(State(state): State<Shared>, Path((owner, repo, number)): Path<(String, String, String)>) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        match number.parse::<u64>().ok().and_then(|n| r.issues.get(&n)).filter(|i| i.pull.is_some()) {
+            Some(issue) => json(StatusCode::OK, payloads::pull(&world, r, issue)),
+            None => not_found(),
+        }
+    })
+    .unwrap_or_else(|e| e)
+}
+
+pub async fn update(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+    Path((owner, repo, number)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response {
+    let body = match body_json(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let mut world = lock(&state);
+    let now = world.timestamp();
+    let name = repo_name(&owner, &repo);
+    let Some(r) = world.repo_mut(&name) else {
+        return not_found();
+    };
+    let Some(issue) = number.parse::<u64>().ok().and_then(|n| r.issues.get_mut(&n)).filter(|i| i.pull.is_some()) else {
+        return not_found();
+    };
+    if let Some(title) = body["title"].as_str() {
+        issue.title = title.to_string();
+    }
+    if let Some(text) = body["body"].as_str() {
+        issue.body = text.to_string();
+    }
+    let mut closed = false;
+    match body["state"].as_str() {
+        Some("closed") if issue.state == "open" => {
+            issue.state = "closed".into();
+            closed = true;
+        }
+        Some("open") if !issue.pull.as_ref().is_some_and(|p| p.merged) => issue.state = "open".into(),
+        Some("open" | "closed") | None => {}
+        Some(other) => return unprocessable("PullRequest", &format!("state {other} is not valid")),
+    }
+    issue.updated_at = now;
+    let issue = issue.clone();
+    let r = world.repo(&name).expect("just used");
+    let value = payloads::pull(&world, r, &issue);
+    if closed {
+        webhooks::emit_pull_request(&mut world, &name, "closed", issue.number, &actor.0);
+    }
+    json(StatusCode::OK, value)
+}

@@ -1,0 +1,135 @@
+//! Repositories, their files at a ref, their tags, and who may do what.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Extension;
+use serde_json::{json, Value};
+
+use super::{json, lock, not_found, paginate, with_repo, Actor, Shared};
+use crate::simulated_github::git::MODE_TREE;
+use crate::simulated_github::payloads;
+
+pub async fn authenticated_user(State(state): State<Shared>, Extension(actor): Extension<Actor>) -> Response {
+    let world = lock(&state);
+    json(StatusCode::OK, payloads::user(&world, &actor.0))
+}
+
+pub async fn repository(State(state): State<Shared>, Path((owner, repo)): Path<(String, String)>) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| json(StatusCode::OK, payloads::repository(&world, r))).unwrap_or_else(|e| e)
+}
+
+pub async fn contents(
+    State(state): State<Shared>,
+    Path((owner, repo, path)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        let wanted = query.get("ref").cloned().unwrap_or_else(|| r.default_branch.clone());
+        let Some(commit) = r.resolve(&wanted) else {
+            return not_found();
+        };
+        let Some(tree) = r.git.commit(&commit).map(|c| c.tree.clone()) else {
+            return not_found();
+        };
+        let entries = r.git.flatten_with_trees(&tree);
+        let path = path.trim_end_matches('/');
+        let base = &world.base_url;
+        let full_name = r.full_name();
+        let describe = |p: &str, mode: &str, sha: &str| {
+            let kind = if mode == MODE_TREE { "dir" } else { "file" };
+            let name = p.rsplit('/').next().unwrap_or(p);
+            json!({
+                "type": kind,
+                "name": name,
+                "path": p,
+                "sha": sha,
+                "size": r.git.blob(sha).map_or(0, |b| b.len()),
+                "url": format!("{base}repos/{full_name}/contents/{p}?ref={wanted}"),
+                "html_url": format!("{base}{full_name}/blob/{wanted}/{p}"),
+                "git_url": format!("{base}repos/{full_name}/git/{}s/{sha}", if kind == "dir" { "tree" } else { "blob" }),
+                "download_url": if kind == "file" { Value::String(format!("{base}raw/{full_name}/{wanted}/{p}")) } else { Value::Null },
+            })
+        };
+        match entries.get(path) {
+            Some((mode, sha)) if mode != MODE_TREE => {
+                let mut value = describe(path, mode, sha);
+                value["encoding"] = json!("base64");
+                value["content"] = json!(payloads::wrapped_base64(r.git.blob(sha).map(Vec::as_slice).unwrap_or_default()));
+                json(StatusCode::OK, value)
+            }
+            Some(_) => {
+                let prefix = format!("{path}/");
+                let listing: Vec<Value> = entries
+                    .iter()
+                    .filter(|(p, _)| p.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/')))
+                    .map(|(p, (mode, sha))| describe(p, mode, sha))
+                    .collect();
+                json(StatusCode::OK, Value::Array(listing))
+            }
+            None => not_found(),
+        }
+    })
+    .unwrap_or_else(|e| e)
+}
+
+pub async fn tags(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        let base = &world.base_url;
+        let full_name = r.full_name();
+        // Newest name first, as GitHub lists them.
+        let items: Vec<Value> = r
+            .refs
+            .iter()
+            .rev()
+            .filter_map(|(name, sha)| {
+                let tag = name.strip_prefix("refs/tags/")?;
+                let commit = r.git.peel_to_commit(sha)?;
+                Some(json!({
+                    "name": tag,
+                    "commit": { "sha": commit, "url": format!("{base}repos/{full_name}/commits/{commit}") },
+                    "zipball_url": format!("{base}repos/{full_name}/zipball/refs/tags/{tag}"),
+                    "tarball_url": format!("{base}repos/{full_name}/tarball/refs/tags/{tag}"),
+                    "node_id": format!("TAG_{tag}"),
+                }))
+            })
+            .collect();
+        paginate(&world, &format!("repos/{full_name}/tags"), &query, items)
+    })
+    .unwrap_or_else(|e| e)
+}
+
+/// `permission` folds maintain into write and triage into read; `role_name` is exact.
+pub async fn permission(State(state): State<Shared>, Path((owner, repo, user)): Path<(String, String, String)>) -> Response {
+    let world = lock(&state);
+    if world.user(&user).is_none() {
+        return not_found();
+    }
+    with_repo(&world, &owner, &repo, |r| {
+        let role = match r.collaborators.get(&user) {
+            Some(role) => role.clone(),
+            None if r.private => "none".to_string(),
+            None => "read".to_string(),
+        };
+        let permission = match role.as_str() {
+            "admin" => "admin",
+            "maintain" | "write" => "write",
+            "triage" | "read" => "read",
+            _ => "none",
+        };
+        json(
+            StatusCode::OK,
+            json!({ "permission": permission, "role_name": role, "user": payloads::user(&world, &user) }),
+        )
+    })
+    .unwrap_or_else(|e| e)
+}

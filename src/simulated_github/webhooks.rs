@@ -1,0 +1,132 @@
+//! The webhooks GitHub sends when something happens, and the changes that cause them when
+//! both API calls and people's actions can make them (comments, pull requests).
+
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use super::payloads;
+use super::world::{Comment, Delivery, World};
+
+/// `sha256=` + hex HMAC-SHA256 of the body, as in `X-Hub-Signature-256`.
+pub fn signature(secret: &[u8], body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Queues a delivery: kept in the outbox, and sent to the webhook URL when one is set.
+pub fn emit(world: &mut World, repo: &str, event: &str, mut payload: Value, sender: &str) {
+    if let Some(r) = world.repo(repo) {
+        payload["repository"] = payloads::repository(world, r);
+        payload["installation"] = json!({ "id": 1000 + r.id, "node_id": format!("INST_{}", r.id) });
+    }
+    payload["sender"] = payloads::user(world, sender);
+    let n = world.new_id();
+    let delivery = Delivery {
+        event: event.to_string(),
+        id: format!("{:08x}-0000-4000-8000-{:012x}", n, n),
+        payload,
+    };
+    if let Some(sender) = &world.delivery_sender {
+        // The receiving task keeps order; a closed channel only means nobody listens any more.
+        let _ = sender.send(delivery.clone());
+    }
+    world.outbox.push(delivery);
+}
+
+/// A new comment, by a person or through the API; emits `issue_comment` `created`.
+pub fn add_comment(world: &mut World, repo: &str, issue: u64, author: &str, body: &str) -> Option<Value> {
+    let id = world.new_id() + 1_000_000;
+    let now = world.timestamp();
+    let r = world.repo_mut(repo)?;
+    let comment = Comment {
+        id,
+        issue,
+        author: author.to_string(),
+        body: body.to_string(),
+        created_at: now.clone(),
+        updated_at: now,
+        reactions: vec![],
+    };
+    r.comments.push(comment.clone());
+    let r = world.repo(repo)?;
+    let comment_json = payloads::comment(world, r, &comment);
+    let issue_json = payloads::issue(world, r, r.issues.get(&issue)?);
+    let payload = json!({ "action": "created", "issue": issue_json, "comment": comment_json });
+    emit(world, repo, "issue_comment", payload, author);
+    Some(comment_json)
+}
+
+/// A comment's new text; emits `issue_comment` `edited` with the old body in `changes`.
+pub fn edit_comment(world: &mut World, repo: &str, id: u64, body: &str) -> Option<Value> {
+    let now = world.timestamp();
+    let r = world.repo_mut(repo)?;
+    let comment = r.comments.iter_mut().find(|c| c.id == id)?;
+    let old = std::mem::replace(&mut comment.body, body.to_string());
+    comment.updated_at = now;
+    let comment = comment.clone();
+    let r = world.repo(repo)?;
+    let comment_json = payloads::comment(world, r, &comment);
+    let issue_json = payloads::issue(world, r, r.issues.get(&comment.issue)?);
+    let payload = json!({
+        "action": "edited",
+        "changes": { "body": { "from": old } },
+        "issue": issue_json,
+        "comment": comment_json,
+    });
+    emit(world, repo, "issue_comment", payload, &comment.author);
+    Some(comment_json)
+}
+
+pub fn emit_pull_request(world: &mut World, repo: &str, action: &str, number: u64, sender: &str) {
+    let Some(pull) = world
+        .repo(repo)
+        .and_then(|r| r.issues.get(&number).map(|issue| payloads::pull(world, r, issue)))
+    else {
+        return;
+    };
+    let payload = json!({ "action": action, "number": number, "pull_request": pull });
+    emit(world, repo, "pull_request", payload, sender);
+}
+
+/// Sends deliveries to a URL, signed, one at a time in the order they were made.
+pub fn spawn_sender(url: String, secret: Vec<u8>) -> tokio::sync::mpsc::UnboundedSender<Delivery> {
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Delivery>();
+    tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        while let Some(delivery) = receiver.recv().await {
+            let body = serde_json::to_vec(&delivery.payload).unwrap_or_default();
+            let result = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("user-agent", "GitHub-Hookshot/simulated")
+                .header("x-github-event", &delivery.event)
+                .header("x-github-delivery", &delivery.id)
+                .header("x-github-hook-id", "1")
+                .header("x-hub-signature-256", signature(&secret, &body))
+                .body(body)
+                .send()
+                .await;
+            match result {
+                Ok(response) => tracing::info!(event = %delivery.event, status = %response.status(), "webhook delivered"),
+                // GitHub does not retry failed deliveries either.
+                Err(error) => tracing::warn!(event = %delivery.event, %error, "webhook delivery failed"),
+            }
+        }
+    });
+    sender
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn githubs_documented_signature_example_matches() {
+        assert_eq!(
+            signature(b"It's a Secret to Everybody", b"Hello, World!"),
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+        );
+    }
+}

@@ -1,0 +1,252 @@
+//! Everything the simulated GitHub holds, as plain data. Handlers and people's actions read and
+//! change it; failures are switches on it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use super::git::{CommitObject, Signature, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserKind {
+    User,
+    Bot,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: u64,
+    pub kind: UserKind,
+}
+
+#[derive(Debug, Default)]
+pub struct Repo {
+    pub id: u64,
+    pub owner: String,
+    pub name: String,
+    pub default_branch: String,
+    pub private: bool,
+    /// login → role name (admin, maintain, write, triage, read).
+    pub collaborators: BTreeMap<String, String>,
+    pub git: Store,
+    /// Full ref name (`refs/heads/master`) → object id.
+    pub refs: BTreeMap<String, String>,
+    pub issues: BTreeMap<u64, Issue>,
+    pub comments: Vec<Comment>,
+    pub labels: Vec<String>,
+    pub next_number: u64,
+}
+
+impl Repo {
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+
+    /// A branch, tag or commit id, resolved to a commit id.
+    pub fn resolve(&self, what: &str) -> Option<String> {
+        let by_ref = [
+            format!("refs/heads/{what}"),
+            format!("refs/tags/{what}"),
+            format!("refs/{what}"),
+        ]
+        .into_iter()
+        .find_map(|name| self.refs.get(&name).cloned());
+        let sha = by_ref.or_else(|| self.git.get(what).map(|_| what.to_string()))?;
+        self.git.peel_to_commit(&sha)
+    }
+
+    pub fn take_number(&mut self) -> u64 {
+        self.next_number += 1;
+        self.next_number
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Issue {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub author: String,
+    pub state: String,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Set when this issue is a pull request.
+    pub pull: Option<Pull>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pull {
+    pub head: String,
+    pub base: String,
+    pub merged: bool,
+    pub merge_commit_sha: Option<String>,
+    pub merged_at: Option<String>,
+    pub draft: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub id: u64,
+    pub issue: u64,
+    pub author: String,
+    pub body: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// (login, content), in the order given.
+    pub reactions: Vec<(String, String)>,
+}
+
+/// One API request, as the bot made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub status: u16,
+    pub body: Option<Value>,
+}
+
+impl std::fmt::Display for RecordedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} -> {}", self.method, self.path, self.status)
+    }
+}
+
+/// A webhook as GitHub would send it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub event: String,
+    pub id: String,
+    pub payload: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this status and GitHub's error body.
+    Status(u16),
+    /// A secondary rate limit: 403 with `retry-after`.
+    RateLimited { retry_after_secs: u64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct FaultRule {
+    pub method: Option<String>,
+    pub path_contains: Option<String>,
+    pub remaining: usize,
+    pub fault: Fault,
+}
+
+#[derive(Default)]
+pub struct World {
+    pub base_url: String,
+    pub next_id: u64,
+    pub users: BTreeMap<String, User>,
+    pub tokens: HashMap<String, String>,
+    pub repos: BTreeMap<String, Repo>,
+    pub requests: Vec<RecordedRequest>,
+    pub outbox: Vec<Delivery>,
+    pub faults: Vec<FaultRule>,
+    pub rate_limit_used: u64,
+    pub clock: i64,
+    /// Where deliveries go besides the outbox, when a webhook URL is set.
+    pub delivery_sender: Option<tokio::sync::mpsc::UnboundedSender<Delivery>>,
+}
+
+impl World {
+    pub fn new_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// A monotonic clock, one second per tick, starting at the real time: timestamps differ
+    /// between events and never go backwards.
+    pub fn tick(&mut self) -> i64 {
+        let now = chrono::Utc::now().timestamp();
+        self.clock = now.max(self.clock + 1);
+        self.clock
+    }
+
+    pub fn timestamp(&mut self) -> String {
+        let time = self.tick();
+        format_time(time)
+    }
+
+    pub fn user(&self, login: &str) -> Option<&User> {
+        self.users.get(login)
+    }
+
+    pub fn repo(&self, full_name: &str) -> Option<&Repo> {
+        self.repos.get(full_name)
+    }
+
+    pub fn repo_mut(&mut self, full_name: &str) -> Option<&mut Repo> {
+        self.repos.get_mut(full_name)
+    }
+
+    pub fn signature(&mut self, login: &str) -> Signature {
+        let time = self.tick();
+        Signature {
+            name: login.to_string(),
+            email: format!("{login}@users.noreply.simulated"),
+            time,
+        }
+    }
+
+    /// Takes the first fault that matches the request, counting it down.
+    pub fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
+        let index = self.faults.iter().position(|rule| {
+            rule.remaining > 0
+                && rule.method.as_deref().is_none_or(|m| m == method)
+                && rule.path_contains.as_deref().is_none_or(|p| path.contains(p))
+        })?;
+        let rule = &mut self.faults[index];
+        rule.remaining -= 1;
+        let fault = rule.fault.clone();
+        if rule.remaining == 0 {
+            self.faults.remove(index);
+        }
+        Some(fault)
+    }
+
+    /// A new commit on top of `parent` with the given files changed, returning its id.
+    pub fn commit_files(
+        &mut self,
+        repo: &str,
+        parent: Option<&str>,
+        author: &str,
+        message: &str,
+        files: &[(String, Vec<u8>, String)],
+    ) -> Option<String> {
+        let signature = self.signature(author);
+        let repo = self.repos.get_mut(repo)?;
+        let mut flat = match parent {
+            Some(parent) => {
+                let tree = repo.git.commit(parent)?.tree.clone();
+                repo.git.flatten(&tree)
+            }
+            None => BTreeMap::new(),
+        };
+        for (path, content, mode) in files {
+            let blob = repo.git.put(super::git::Object::Blob(content.clone()));
+            flat.insert(path.clone(), (mode.clone(), blob));
+        }
+        let tree = repo.git.write_tree(&flat);
+        let commit = CommitObject {
+            tree,
+            parents: parent.map(|p| vec![p.to_string()]).unwrap_or_default(),
+            author: signature.clone(),
+            committer: signature,
+            message: message.to_string(),
+        };
+        Some(repo.git.put(super::git::Object::Commit(commit)))
+    }
+}
+
+pub fn format_time(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
