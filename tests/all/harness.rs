@@ -100,14 +100,21 @@ impl Scenario {
         self.deliver().await
     }
 
-    /// Hands every pending webhook delivery to the engine, oldest first.
+    /// Hands every pending webhook delivery to the engine, oldest first, including the ones the
+    /// bot's own actions cause, until none is left.
     pub async fn deliver(&self) -> Vec<Result<Outcome, EngineError>> {
         let mut outcomes = Vec::new();
-        for delivery in self.sim.take_deliveries() {
-            let body = serde_json::to_vec(&delivery.payload).unwrap();
-            outcomes.push(self.engine.handle_delivery(&delivery.event, &body).await);
+        for _round in 0..20 {
+            let deliveries = self.sim.take_deliveries();
+            if deliveries.is_empty() {
+                return outcomes;
+            }
+            for delivery in deliveries {
+                let body = serde_json::to_vec(&delivery.payload).unwrap();
+                outcomes.push(self.engine.handle_delivery(&delivery.event, &body).await);
+            }
         }
-        outcomes
+        panic!("deliveries keep causing deliveries: {outcomes:?}");
     }
 
     /// Delivers the given payload again (GitHub's "Redeliver" button keeps the same content).
@@ -152,10 +159,26 @@ impl Scenario {
     }
 }
 
-/// The single outcome of a step that should produce exactly one delivery for the bot.
+/// The one outcome that was not "ignored" among a step's deliveries. GitHub also sends the bot
+/// the events its own actions cause (its comments, its pull request), which it ignores; when
+/// everything was ignored, the first delivery's outcome.
 pub fn only(outcomes: Vec<Result<Outcome, EngineError>>) -> Outcome {
-    assert_eq!(outcomes.len(), 1, "expected one delivery, got {outcomes:?}");
-    outcomes.into_iter().next().unwrap().expect("the engine handles the event")
+    let all = format!("{outcomes:?}");
+    let mut results: Vec<Outcome> = outcomes
+        .into_iter()
+        .map(|o| o.expect("the engine handles every delivery"))
+        .collect();
+    let acted: Vec<usize> = (0..results.len())
+        .filter(|&i| !matches!(results[i], Outcome::Ignored(_)))
+        .collect();
+    match acted.as_slice() {
+        [] => {
+            assert!(!results.is_empty(), "no delivery at all");
+            results.remove(0)
+        }
+        [one] => results.remove(*one),
+        _ => panic!("expected one delivery the bot acts on, got {all}"),
+    }
 }
 
 /// API calls with commit/tree/blob ids and comment ids replaced, so a list can be compared as text.

@@ -56,7 +56,7 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
         pull.body,
         format!(
             "Release 0.1.3, tracked in #{issue}.\n\nThis pull request has one commit that sets the \
-             version to `0.1.3` in:\n- `docs/mkdocs.yml`\n- `install.sh`\n- `mathesar/__init__.py`\n\n\
+             version to `0.1.3` in:\n- `mathesar/__init__.py`\n- `install.sh`\n- `docs/mkdocs.yml`\n\n\
              Before merging:\n- [ ] `install.sh` run on this commit\n- [ ] Log in\n- [ ] Create a schema\n\
              - [ ] Edit records\n- [ ] Release notes linked\n\nMerging this pull request tags the merge \
              commit and starts the rest of the release.\n",
@@ -155,7 +155,7 @@ async fn help_lists_the_commands() {
     assert_eq!(outcome, Outcome::Answered(Reply::Help));
     let replies = s.bot_comments();
     assert!(replies[0].contains("| `/release <version>` |"), "{}", replies[0]);
-    assert!(replies[0].contains("`--dry-run`"));
+    assert!(replies[0].contains("| `/release <version> --dry-run` |"));
 }
 
 #[tokio::test]
