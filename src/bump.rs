@@ -92,7 +92,10 @@ pub fn find_values(file: &VersionFile, text: &str) -> Result<Vec<Found>, BumpErr
 pub fn bump_text(file: &VersionFile, text: &str, new_version: &str) -> Result<Bumped, BumpError> {
     let found = find_values(file, text)?;
     if file.primary {
-        if let Some(bad) = found.iter().find(|f| semver::Version::parse(&f.value).is_err()) {
+        if let Some(bad) = found
+            .iter()
+            .find(|f| semver::Version::parse(&f.value).is_err())
+        {
             return Err(BumpError::PrimaryNotAVersion {
                 path: file.path.clone(),
                 value: bad.value.clone(),
@@ -135,16 +138,23 @@ mod tests {
         let file = default_file("mathesar/__init__.py");
         let text = "default_app_config = 'mathesar.apps.MathesarConfig'\n\n__version__ = '0.1.2'\n";
         let bumped = bump_text(&file, text, "0.1.3").unwrap();
-        assert_eq!(bumped.text, "default_app_config = 'mathesar.apps.MathesarConfig'\n\n__version__ = '0.1.3'\n");
+        assert_eq!(
+            bumped.text,
+            "default_app_config = 'mathesar.apps.MathesarConfig'\n\n__version__ = '0.1.3'\n"
+        );
         assert_eq!(bumped.old_values, vec!["0.1.2"]);
     }
 
     #[test]
     fn install_sh_before_the_first_release_gets_a_quoted_version() {
         let file = default_file("install.sh");
-        let text = "#!/usr/bin/env bash\nset -e\nclear -x\ngithub_tag=${1-master}\necho $github_tag\n";
+        let text =
+            "#!/usr/bin/env bash\nset -e\nclear -x\ngithub_tag=${1-master}\necho $github_tag\n";
         let bumped = bump_text(&file, text, "0.1.3").unwrap();
-        assert_eq!(bumped.text, "#!/usr/bin/env bash\nset -e\nclear -x\ngithub_tag=${1-\"0.1.3\"}\necho $github_tag\n");
+        assert_eq!(
+            bumped.text,
+            "#!/usr/bin/env bash\nset -e\nclear -x\ngithub_tag=${1-\"0.1.3\"}\necho $github_tag\n"
+        );
         assert_eq!(bumped.old_values, vec!["master"]);
         let again = bump_text(&file, &bumped.text, "0.1.4").unwrap();
         assert!(again.text.contains("github_tag=${1-\"0.1.4\"}\n"));
@@ -170,7 +180,12 @@ mod tests {
         let file = default_file("mathesar/__init__.py");
         let error = bump_text(&file, "VERSION = \"0.1.2\"\n", "0.1.3").unwrap_err();
         assert!(matches!(error, BumpError::NoMatch { .. }));
-        assert!(error.to_string().contains("`mathesar/__init__.py` has no line matching"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("`mathesar/__init__.py` has no line matching"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -178,16 +193,31 @@ mod tests {
         let mut file = default_file("docs/mkdocs.yml");
         let text = "mathesar_version: 0.1.2\nother:\n  mathesar_version: 0.1.2\n";
         let error = bump_text(&file, text, "0.1.3").unwrap_err();
-        assert_eq!(error, BumpError::SeveralMatches { path: "docs/mkdocs.yml".into(), lines: vec![1, 3] });
+        assert_eq!(
+            error,
+            BumpError::SeveralMatches {
+                path: "docs/mkdocs.yml".into(),
+                lines: vec![1, 3]
+            }
+        );
         file.multiple = true;
         let bumped = bump_text(&file, text, "0.1.3").unwrap();
-        assert_eq!(bumped.text, "mathesar_version: 0.1.3\nother:\n  mathesar_version: 0.1.3\n");
+        assert_eq!(
+            bumped.text,
+            "mathesar_version: 0.1.3\nother:\n  mathesar_version: 0.1.3\n"
+        );
     }
 
     #[test]
     fn the_primary_file_must_hold_a_version() {
         let file = default_file("mathesar/__init__.py");
         let error = bump_text(&file, "__version__ = \"dev\"\n", "0.1.3").unwrap_err();
-        assert_eq!(error, BumpError::PrimaryNotAVersion { path: "mathesar/__init__.py".into(), value: "dev".into() });
+        assert_eq!(
+            error,
+            BumpError::PrimaryNotAVersion {
+                path: "mathesar/__init__.py".into(),
+                value: "dev".into()
+            }
+        );
     }
 }

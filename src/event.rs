@@ -273,7 +273,8 @@ struct IssueCommentPayload {
 
 /// Parses one delivery, given its `X-GitHub-Event` header and body.
 pub fn parse(event_name: &str, body: &[u8]) -> Result<Event, EventParseError> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(EventParseError::NotJson)?;
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(EventParseError::NotJson)?;
     parse_value(event_name, value)
 }
 
@@ -424,7 +425,10 @@ mod tests {
     fn edited_and_deleted_comments_are_ignored() {
         for action in ["edited", "deleted"] {
             let event = parse_value("issue_comment", comment_payload(action, "User")).unwrap();
-            assert!(matches!(event, Event::Ignored(IgnoredReason::UnhandledAction { .. })));
+            assert!(matches!(
+                event,
+                Event::Ignored(IgnoredReason::UnhandledAction { .. })
+            ));
         }
     }
 
@@ -440,7 +444,10 @@ mod tests {
     #[test]
     fn events_without_a_handler_are_ignored_not_errors() {
         let event = parse("star", br#"{"action":"created","starred_at":null}"#).unwrap();
-        assert_eq!(event, Event::Ignored(IgnoredReason::UnhandledEvent("star".into())));
+        assert_eq!(
+            event,
+            Event::Ignored(IgnoredReason::UnhandledEvent("star".into()))
+        );
         let ping = parse("ping", br#"{"zen":"Keep it logically awesome."}"#).unwrap();
         assert!(matches!(ping, Event::Ignored(_)));
     }
@@ -474,11 +481,18 @@ mod tests {
     fn a_tag_push_and_a_tag_create_are_the_same_event() {
         let push = json!({"ref": "refs/tags/0.1.3", "after": "abc", "deleted": false,
                           "sender": {"login": "kgodey", "type": "User"}, "repository": repository()});
-        let Event::TagCreated(pushed) = parse_value("push", push).unwrap() else { panic!() };
-        assert_eq!((pushed.tag.as_str(), pushed.sha.as_deref()), ("0.1.3", Some("abc")));
+        let Event::TagCreated(pushed) = parse_value("push", push).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (pushed.tag.as_str(), pushed.sha.as_deref()),
+            ("0.1.3", Some("abc"))
+        );
         let create = json!({"ref": "0.1.3", "ref_type": "tag",
                             "sender": {"login": "kgodey", "type": "User"}, "repository": repository()});
-        let Event::TagCreated(created) = parse_value("create", create).unwrap() else { panic!() };
+        let Event::TagCreated(created) = parse_value("create", create).unwrap() else {
+            panic!()
+        };
         assert_eq!((created.tag.as_str(), created.sha), ("0.1.3", None));
     }
 
@@ -486,10 +500,16 @@ mod tests {
     fn branch_pushes_and_tag_deletions_are_ignored() {
         let branch = json!({"ref": "refs/heads/master", "after": "abc",
                             "sender": {"login": "kgodey"}, "repository": repository()});
-        assert!(matches!(parse_value("push", branch).unwrap(), Event::Ignored(IgnoredReason::NotATag(_))));
+        assert!(matches!(
+            parse_value("push", branch).unwrap(),
+            Event::Ignored(IgnoredReason::NotATag(_))
+        ));
         let deleted = json!({"ref": "refs/tags/0.1.3", "after": "0000000000000000000000000000000000000000",
                              "deleted": true, "sender": {"login": "kgodey"}, "repository": repository()});
-        assert!(matches!(parse_value("push", deleted).unwrap(), Event::Ignored(IgnoredReason::RefDeleted(_))));
+        assert!(matches!(
+            parse_value("push", deleted).unwrap(),
+            Event::Ignored(IgnoredReason::RefDeleted(_))
+        ));
     }
 
     #[test]
@@ -498,20 +518,31 @@ mod tests {
             "workflow_run": {"id": 5, "path": ".github/workflows/release-images.yml",
                 "head_branch": "0.1.3", "head_sha": "abc", "conclusion": "failure",
                 "html_url": "https://github.com/centerofci/mathesar/actions/runs/5", "event": "workflow_dispatch"}});
-        let Event::WorkflowRunCompleted(run) = parse_value("workflow_run", run).unwrap() else { panic!() };
+        let Event::WorkflowRunCompleted(run) = parse_value("workflow_run", run).unwrap() else {
+            panic!()
+        };
         assert_eq!(run.run.conclusion.as_deref(), Some("failure"));
         let release = json!({"action": "published", "repository": repository(),
             "release": {"id": 9, "tag_name": "0.1.3", "draft": false, "prerelease": false}});
-        let Event::ReleasePublished(release) = parse_value("release", release).unwrap() else { panic!() };
+        let Event::ReleasePublished(release) = parse_value("release", release).unwrap() else {
+            panic!()
+        };
         assert_eq!(release.release.tag_name, "0.1.3");
-        let requested = json!({"action": "requested", "repository": repository(), "workflow_run": {}});
-        assert!(matches!(parse_value("workflow_run", requested).unwrap(), Event::Ignored(_)));
+        let requested =
+            json!({"action": "requested", "repository": repository(), "workflow_run": {}});
+        assert!(matches!(
+            parse_value("workflow_run", requested).unwrap(),
+            Event::Ignored(_)
+        ));
     }
 
     #[test]
     fn a_comment_payload_without_its_comment_is_a_shape_error() {
         let error = parse("issue_comment", br#"{"action":"created"}"#).unwrap_err();
         assert!(error.to_string().contains("issue_comment"), "{error}");
-        assert!(matches!(parse("issue_comment", b"not json"), Err(EventParseError::NotJson(_))));
+        assert!(matches!(
+            parse("issue_comment", b"not json"),
+            Err(EventParseError::NotJson(_))
+        ));
     }
 }

@@ -59,12 +59,18 @@ pub enum FileChangeError {
 impl fmt::Display for FileChangeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FileChangeError::RequiredFileMissing { path, primary: true } => write!(
+            FileChangeError::RequiredFileMissing {
+                path,
+                primary: true,
+            } => write!(
                 f,
                 "`{path}`, the primary version file the current version is read from, does not \
                  exist on the base branch."
             ),
-            FileChangeError::RequiredFileMissing { path, primary: false } => write!(
+            FileChangeError::RequiredFileMissing {
+                path,
+                primary: false,
+            } => write!(
                 f,
                 "`{path}` is marked `required` but does not exist on the base branch."
             ),
@@ -115,7 +121,8 @@ pub fn plan_changes(
             });
         }
     }
-    let current_version = current_version.expect("a validated config has a primary file, read above");
+    let current_version =
+        current_version.expect("a validated config has a primary file, read above");
     Ok(PlannedChanges {
         current_version,
         changes,
@@ -129,7 +136,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn mathesar(files: &[(&str, &str)]) -> BTreeMap<String, String> {
-        files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect()
+        files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect()
     }
 
     #[test]
@@ -138,20 +148,33 @@ mod tests {
             ("mathesar/__init__.py", "__version__ = \"0.1.2\"\n"),
             ("install.sh", "github_tag=${1-\"0.1.2\"}\n"),
         ]);
-        let planned = plan_changes(&Config::default(), &Version::new(0, 1, 3), |p| files.get(p).cloned()).unwrap();
+        let planned = plan_changes(&Config::default(), &Version::new(0, 1, 3), |p| {
+            files.get(p).cloned()
+        })
+        .unwrap();
         assert_eq!(planned.current_version, Version::new(0, 1, 2));
         assert_eq!(planned.changes.len(), 2);
         assert_eq!(planned.skipped, vec!["docs/mkdocs.yml"]);
         assert_eq!(
             planned.changes[1].diff(),
-            vec![DiffLine { line: 1, old: "github_tag=${1-\"0.1.2\"}".into(), new: "github_tag=${1-\"0.1.3\"}".into() }]
+            vec![DiffLine {
+                line: 1,
+                old: "github_tag=${1-\"0.1.2\"}".into(),
+                new: "github_tag=${1-\"0.1.3\"}".into()
+            }]
         );
     }
 
     #[test]
     fn a_missing_primary_file_is_an_error() {
         let error = plan_changes(&Config::default(), &Version::new(0, 1, 3), |_| None).unwrap_err();
-        assert_eq!(error, FileChangeError::RequiredFileMissing { path: "mathesar/__init__.py".into(), primary: true });
+        assert_eq!(
+            error,
+            FileChangeError::RequiredFileMissing {
+                path: "mathesar/__init__.py".into(),
+                primary: true
+            }
+        );
     }
 
     #[test]
@@ -160,7 +183,12 @@ mod tests {
             ("mathesar/__init__.py", "__version__ = \"0.1.2\"\n"),
             ("install.sh", "echo hi\n"),
         ]);
-        let error = plan_changes(&Config::default(), &Version::new(0, 1, 3), |p| files.get(p).cloned()).unwrap_err();
-        assert!(matches!(error, FileChangeError::Bump(BumpError::NoMatch { ref path, .. }) if path == "install.sh"));
+        let error = plan_changes(&Config::default(), &Version::new(0, 1, 3), |p| {
+            files.get(p).cloned()
+        })
+        .unwrap_err();
+        assert!(
+            matches!(error, FileChangeError::Bump(BumpError::NoMatch { ref path, .. }) if path == "install.sh")
+        );
     }
 }

@@ -39,7 +39,10 @@ mod tests {
     #[test]
     fn a_prerelease_never_does_even_when_highest() {
         let tags = versions(&["0.1.7", "0.2.0-testing.1"]);
-        assert!(!moves_latest(&Version::parse("0.2.0-testing.1").unwrap(), &tags));
+        assert!(!moves_latest(
+            &Version::parse("0.2.0-testing.1").unwrap(),
+            &tags
+        ));
     }
 
     #[test]

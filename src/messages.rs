@@ -70,7 +70,12 @@ pub fn files_refused(problem: &str) -> String {
 }
 
 /// The body of the release pull request.
-pub fn pull_request_body(issue: u64, version: &str, files: &[String], checklist: &[String]) -> String {
+pub fn pull_request_body(
+    issue: u64,
+    version: &str,
+    files: &[String],
+    checklist: &[String],
+) -> String {
     let mut body = format!(
         "Release {version}, tracked in #{issue}.\n\nThis pull request has one commit that sets the \
          version to `{version}` in:\n"
@@ -129,7 +134,9 @@ pub fn dry_run_plan(
         ));
     }
     for skipped in &approved.changes.skipped {
-        text.push_str(&format!("   - `{skipped}`: not in the repository, skipped\n"));
+        text.push_str(&format!(
+            "   - `{skipped}`: not in the repository, skipped\n"
+        ));
     }
     text.push_str(&format!(
         "3. open pull request `{title}` into `{base_branch}` with the release checklist;\n\

@@ -131,7 +131,10 @@ mod tests {
 
     #[test]
     fn only_write_maintain_and_admin_are_accepted_as_the_setting() {
-        assert_eq!(RequiredPermission::parse("admin"), Some(RequiredPermission::Admin));
+        assert_eq!(
+            RequiredPermission::parse("admin"),
+            Some(RequiredPermission::Admin)
+        );
         assert_eq!(RequiredPermission::parse("triage"), None);
         assert_eq!(RequiredPermission::parse("Maintain"), None);
     }

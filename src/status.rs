@@ -87,7 +87,10 @@ pub enum StepState {
     /// Not reached yet; the text says what will happen.
     Pending(String),
     Done(String),
-    Failed { what: String, remedy: String },
+    Failed {
+        what: String,
+        remedy: String,
+    },
 }
 
 /// Everything the status comment shows.
@@ -106,7 +109,10 @@ impl StatusView {
     }
 
     pub fn state(&self, step: Step) -> Option<&StepState> {
-        self.steps.iter().find(|(s, _)| *s == step).map(|(_, st)| st)
+        self.steps
+            .iter()
+            .find(|(s, _)| *s == step)
+            .map(|(_, st)| st)
     }
 
     pub fn failed_step(&self) -> Option<Step> {
@@ -165,7 +171,10 @@ mod tests {
     #[test]
     fn a_comment_without_a_marker_is_not_a_status_comment() {
         assert_eq!(StatusMarker::find_in("## Release 0.1.3\nby hand"), None);
-        assert_eq!(StatusMarker::find_in("<!-- releasebot:status {broken -->"), None);
+        assert_eq!(
+            StatusMarker::find_in("<!-- releasebot:status {broken -->"),
+            None
+        );
     }
 
     #[test]
@@ -194,7 +203,12 @@ mod tests {
         };
         let text = view.render();
         assert!(text.contains("- [x] Checks passed\n"), "{text}");
-        assert!(text.contains("- [ ] ❌ Branch: GitHub answered 502\n  Comment `/release 0.1.3` again.\n"), "{text}");
+        assert!(
+            text.contains(
+                "- [ ] ❌ Branch: GitHub answered 502\n  Comment `/release 0.1.3` again.\n"
+            ),
+            "{text}"
+        );
         assert!(text.contains("- [ ] Pull request\n"), "{text}");
         assert_eq!(view.failed_step(), Some(Step::Branch));
     }

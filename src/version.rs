@@ -57,9 +57,18 @@ pub fn parse_requested(input: &str) -> Result<Version, VersionError> {
 /// Why a well-formed version is still not the next release.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionRefusal {
-    TagExists { tag: String },
-    NotAboveCurrent { requested: Version, current: Version },
-    NotAboveTag { requested: Version, tag: String, highest: Version },
+    TagExists {
+        tag: String,
+    },
+    NotAboveCurrent {
+        requested: Version,
+        current: Version,
+    },
+    NotAboveTag {
+        requested: Version,
+        tag: String,
+        highest: Version,
+    },
 }
 
 impl fmt::Display for VersionRefusal {
@@ -150,14 +159,20 @@ mod tests {
     #[test]
     fn a_leading_v_is_refused_naming_the_bare_form() {
         let error = parse_requested("v0.1.3").unwrap_err();
-        assert!(error.to_string().contains("write `/release 0.1.3`"), "{error}");
+        assert!(
+            error.to_string().contains("write `/release 0.1.3`"),
+            "{error}"
+        );
     }
 
     #[test]
     fn words_short_versions_and_leading_zeros_are_not_versions() {
         for input in ["banana", "0.1", "01.2.3", ""] {
             let error = parse_requested(input).unwrap_err();
-            assert!(matches!(error, VersionError::NotSemver { .. }), "{input}: {error}");
+            assert!(
+                matches!(error, VersionError::NotSemver { .. }),
+                "{input}: {error}"
+            );
             assert!(error.to_string().contains("`0.1.3`"), "{error}");
         }
     }
@@ -175,32 +190,47 @@ mod tests {
     #[test]
     fn the_next_patch_after_the_current_version_and_tags_is_accepted() {
         let existing = tags(&["0.1.0", "0.1.1", "0.1.2"]);
-        assert_eq!(check_is_next(&v("0.1.3"), &v("0.1.2"), &existing, "0.1.3", false), Ok(()));
+        assert_eq!(
+            check_is_next(&v("0.1.3"), &v("0.1.2"), &existing, "0.1.3", false),
+            Ok(())
+        );
     }
 
     #[test]
     fn an_existing_tag_is_refused_first() {
         let refusal = check_is_next(&v("0.1.3"), &v("0.1.2"), &[], "0.1.3", true).unwrap_err();
-        assert_eq!(refusal, VersionRefusal::TagExists { tag: "0.1.3".into() });
+        assert_eq!(
+            refusal,
+            VersionRefusal::TagExists {
+                tag: "0.1.3".into()
+            }
+        );
     }
 
     #[test]
     fn the_current_version_again_is_refused_with_the_next_ones_named() {
         let refusal = check_is_next(&v("0.1.2"), &v("0.1.2"), &[], "0.1.2", false).unwrap_err();
         let text = refusal.to_string();
-        assert!(text.contains("next patch would be `0.1.3`, the next minor `0.2.0`"), "{text}");
+        assert!(
+            text.contains("next patch would be `0.1.3`, the next minor `0.2.0`"),
+            "{text}"
+        );
     }
 
     #[test]
     fn a_version_below_the_highest_tag_is_refused_naming_that_tag() {
         let existing = tags(&["0.1.2", "0.2.0"]);
-        let refusal = check_is_next(&v("0.1.3"), &v("0.1.2"), &existing, "0.1.3", false).unwrap_err();
+        let refusal =
+            check_is_next(&v("0.1.3"), &v("0.1.2"), &existing, "0.1.3", false).unwrap_err();
         assert!(refusal.to_string().contains("`0.2.0`"), "{refusal}");
     }
 
     #[test]
     fn a_release_after_its_prerelease_is_accepted() {
         let existing = tags(&["0.2.0-rc.1"]);
-        assert_eq!(check_is_next(&v("0.2.0"), &v("0.2.0-rc.1"), &existing, "0.2.0", false), Ok(()));
+        assert_eq!(
+            check_is_next(&v("0.2.0"), &v("0.2.0-rc.1"), &existing, "0.2.0", false),
+            Ok(())
+        );
     }
 }

@@ -31,7 +31,11 @@ fn bump(args: &Args) -> Result<(), Failure> {
             code: EXIT_PROBLEM,
             message: format!("cannot write {}: {e}", path.display()),
         })?;
-        println!("{}: {} → {version}", change.path, change.old_values.join(", "));
+        println!(
+            "{}: {} → {version}",
+            change.path,
+            change.old_values.join(", ")
+        );
     }
     for skipped in &planned.skipped {
         println!("{skipped}: not present, skipped");

@@ -30,10 +30,18 @@ pub fn run(args: Args) -> ExitCode {
         Err(errors) => {
             for error in &errors.0 {
                 let line = error.line.map(|l| format!("{l}:")).unwrap_or_default();
-                let key = if error.key.is_empty() { String::new() } else { format!(" {}:", error.key) };
+                let key = if error.key.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}:", error.key)
+                };
                 println!("{}:{line}{key} {}", args.path.display(), error.message);
             }
-            eprintln!("releasebot: {} problem(s) in {}", errors.0.len(), args.path.display());
+            eprintln!(
+                "releasebot: {} problem(s) in {}",
+                errors.0.len(),
+                args.path.display()
+            );
             ExitCode::from(EXIT_PROBLEM)
         }
     }
@@ -43,7 +51,10 @@ fn summary(config: &Config) -> String {
     let mut out = String::from("ok\n");
     out.push_str(&format!(
         "base branch: {}\n",
-        config.base_branch.as_deref().unwrap_or("(the repository's default branch)")
+        config
+            .base_branch
+            .as_deref()
+            .unwrap_or("(the repository's default branch)")
     ));
     out.push_str(&format!(
         "branch: {}  tag: {}  permission: {}\n",
@@ -52,7 +63,13 @@ fn summary(config: &Config) -> String {
         config.permission
     ));
     for file in &config.version_files {
-        let role = if file.primary { "primary" } else if file.required { "required" } else { "optional" };
+        let role = if file.primary {
+            "primary"
+        } else if file.required {
+            "required"
+        } else {
+            "optional"
+        };
         out.push_str(&format!("version file: {} ({role})\n", file.path));
     }
     let latest = match config.images.latest {
@@ -63,7 +80,13 @@ fn summary(config: &Config) -> String {
         "images via {} ({}; latest {latest}): {}\n",
         config.images.workflow,
         config.images.platforms.join(", "),
-        config.images.images.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+        config
+            .images
+            .images
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     out
 }

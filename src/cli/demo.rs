@@ -37,17 +37,37 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let engine = Engine::new(Connector::with_token(&sim.url(), TOKEN)?);
     let demo = Demo { sim, engine };
 
-    println!("Simulated GitHub at {} holds {REPO} (master at 0.1.2, tags 0.1.0–0.1.2).", demo.sim.url());
-    println!("{MAINTAINER} has the maintain role, {CONTRIBUTOR} has write; releasebot acts as {BOT}.\n");
+    println!(
+        "Simulated GitHub at {} holds {REPO} (master at 0.1.2, tags 0.1.0–0.1.2).",
+        demo.sim.url()
+    );
+    println!(
+        "{MAINTAINER} has the maintain role, {CONTRIBUTOR} has write; releasebot acts as {BOT}.\n"
+    );
 
-    let issue = demo.sim.create_issue(REPO, MAINTAINER, &format!("Release {}", args.version), "Tracking the release.");
-    println!("▶ {MAINTAINER} opens issue #{issue} \"Release {}\"", args.version);
+    let issue = demo.sim.create_issue(
+        REPO,
+        MAINTAINER,
+        &format!("Release {}", args.version),
+        "Tracking the release.",
+    );
+    println!(
+        "▶ {MAINTAINER} opens issue #{issue} \"Release {}\"",
+        args.version
+    );
     demo.deliver().await;
 
-    demo.comment(issue, CONTRIBUTOR, &format!("/release {}", args.version)).await;
+    demo.comment(issue, CONTRIBUTOR, &format!("/release {}", args.version))
+        .await;
     demo.comment(issue, MAINTAINER, "/release v0.1.3").await;
-    demo.comment(issue, MAINTAINER, &format!("/release {} --dry-run", args.version)).await;
-    demo.comment(issue, MAINTAINER, &format!("/release {}", args.version)).await;
+    demo.comment(
+        issue,
+        MAINTAINER,
+        &format!("/release {} --dry-run", args.version),
+    )
+    .await;
+    demo.comment(issue, MAINTAINER, &format!("/release {}", args.version))
+        .await;
 
     demo.show_result(issue, &args.version);
     Ok(())
@@ -72,23 +92,37 @@ impl Demo {
         }
     }
 
-    /// Hands each webhook to the engine and prints the API calls it made.
+    /// Hands each webhook to the engine and prints the API calls it made, including the webhooks
+    /// the bot's own actions cause, until none is left.
     async fn deliver(&self) {
-        for delivery in self.sim.take_deliveries() {
-            self.sim.clear_requests();
-            let body = serde_json::to_vec(&delivery.payload).unwrap_or_default();
-            let outcome = self.engine.handle_delivery(&delivery.event, &body).await;
-            let calls = self.sim.requests();
-            if !calls.is_empty() {
-                println!("  webhook `{}` → releasebot made {} API calls:", delivery.event, calls.len());
-                for call in &calls {
-                    println!("    {call}");
-                }
+        loop {
+            let deliveries = self.sim.take_deliveries();
+            if deliveries.is_empty() {
+                return;
             }
-            match outcome {
-                Ok(Outcome::Ignored(reason)) => println!("  webhook `{}` → ignored ({reason})", delivery.event),
-                Ok(outcome) => println!("  outcome: {outcome:?}"),
-                Err(error) => println!("  error: {error}"),
+            for delivery in deliveries {
+                self.sim.clear_requests();
+                let body = serde_json::to_vec(&delivery.payload).unwrap_or_default();
+                let outcome = self.engine.handle_delivery(&delivery.event, &body).await;
+                let calls = self.sim.requests();
+                match outcome {
+                    Ok(Outcome::Ignored(reason)) => {
+                        println!("  webhook `{}` → ignored ({reason})", delivery.event);
+                        continue;
+                    }
+                    Ok(outcome) => {
+                        println!(
+                            "  webhook `{}` → releasebot made {} API calls:",
+                            delivery.event,
+                            calls.len()
+                        );
+                        for call in &calls {
+                            println!("    {call}");
+                        }
+                        println!("  outcome: {outcome:?}");
+                    }
+                    Err(error) => println!("  webhook `{}` → error: {error}", delivery.event),
+                }
             }
         }
     }
@@ -97,15 +131,28 @@ impl Demo {
         let branch = format!("release/{version}");
         println!("\n■ Result");
         if let Some(head) = self.sim.refs(REPO).get(&format!("refs/heads/{branch}")) {
-            let master = self.sim.refs(REPO).get("refs/heads/master").cloned().unwrap_or_default();
+            let master = self
+                .sim
+                .refs(REPO)
+                .get("refs/heads/master")
+                .cloned()
+                .unwrap_or_default();
             let before = self.sim.tree_paths(REPO, &master);
             let after = self.sim.tree_paths(REPO, head);
             println!("Branch {branch} at {head}, one commit on master:");
             for (path, entry) in &after {
                 if before.get(path) != Some(entry) {
                     println!("  changed {path} (mode {})", entry.0);
-                    let old = self.sim.file(REPO, &master, path).map(|f| f.0).unwrap_or_default();
-                    let new = self.sim.file(REPO, head, path).map(|f| f.0).unwrap_or_default();
+                    let old = self
+                        .sim
+                        .file(REPO, &master, path)
+                        .map(|f| f.0)
+                        .unwrap_or_default();
+                    let new = self
+                        .sim
+                        .file(REPO, head, path)
+                        .map(|f| f.0)
+                        .unwrap_or_default();
                     let (old, new) = (String::from_utf8_lossy(&old), String::from_utf8_lossy(&new));
                     for (number, (a, b)) in old.lines().zip(new.lines()).enumerate() {
                         if a != b {
@@ -116,15 +163,25 @@ impl Demo {
             }
         }
         for pull in self.sim.pulls(REPO) {
-            println!("Pull request #{} \"{}\" {} → {} ({})", pull.number, pull.title, pull.head, pull.base, pull.state);
+            println!(
+                "Pull request #{} \"{}\" {} → {} ({}):",
+                pull.number, pull.title, pull.head, pull.base, pull.state
+            );
+            for line in pull.body.lines() {
+                println!("  │ {line}");
+            }
         }
         if let Some(info) = self.sim.issue(REPO, issue) {
-            println!("Issue #{issue}: assignees {:?}, labels {:?}", info.assignees, info.labels);
+            println!(
+                "Issue #{issue}: assignees {:?}, labels {:?}",
+                info.assignees, info.labels
+            );
         }
     }
 }
 
 /// A comment without its hidden marker lines.
 fn visible_lines(body: &str) -> impl Iterator<Item = &str> {
-    body.lines().filter(|line| !line.starts_with("<!-- releasebot:"))
+    body.lines()
+        .filter(|line| !line.starts_with("<!-- releasebot:"))
 }

@@ -25,9 +25,16 @@ pub fn run(args: Args) -> ExitCode {
         Err(failure) => return fail(failure),
     };
     let config = &checkout.config;
-    let base = config.base_branch.as_deref().unwrap_or("the default branch");
+    let base = config
+        .base_branch
+        .as_deref()
+        .unwrap_or("the default branch");
     println!("Release {} → {version}", planned.current_version);
-    println!("1. Branch {} from {base}, one commit \"{}\":", config.branch.render(&version), config.commit_message.render(&version));
+    println!(
+        "1. Branch {} from {base}, one commit \"{}\":",
+        config.branch.render(&version),
+        config.commit_message.render(&version)
+    );
     for change in &planned.changes {
         println!("   {}", change.path);
         for line in change.diff() {
@@ -38,19 +45,39 @@ pub fn run(args: Args) -> ExitCode {
     for skipped in &planned.skipped {
         println!("   {skipped}: not present, skipped");
     }
-    println!("2. Pull request \"{}\" with the checklist:", config.pr_title.render(&version));
+    println!(
+        "2. Pull request \"{}\" with the checklist:",
+        config.pr_title.render(&version)
+    );
     for item in &config.checklist {
         println!("   - [ ] {item}");
     }
-    println!("3. After the merge: tag {} on the merge commit.", config.tag.render(&version));
+    println!(
+        "3. After the merge: tag {} on the merge commit.",
+        config.tag.render(&version)
+    );
     // Locally the tags are unknown; `latest` is judged against the current version only.
     let latest = moves_latest(&version, [&planned.current_version]);
-    println!("4. Workflow {} builds for {}:", config.images.workflow, config.images.platforms.join(", "));
+    println!(
+        "4. Workflow {} builds for {}:",
+        config.images.workflow,
+        config.images.platforms.join(", ")
+    );
     for image in &config.images.images {
-        let also = if latest { format!(" and {}:latest", image.name) } else { String::new() };
-        println!("   {}:{version}{also} from {}", image.name, image.dockerfile);
+        let also = if latest {
+            format!(" and {}:latest", image.name)
+        } else {
+            String::new()
+        };
+        println!(
+            "   {}:{version}{also} from {}",
+            image.name, image.dockerfile
+        );
     }
-    println!("5. Draft release \"{}\" with the release notes.", config.release_title.render(&version));
+    println!(
+        "5. Draft release \"{}\" with the release notes.",
+        config.release_title.render(&version)
+    );
     println!("Nothing was changed.");
     ExitCode::SUCCESS
 }

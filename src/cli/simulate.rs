@@ -48,13 +48,20 @@ pub struct Args {
 const ROLES: [&str; 5] = ["admin", "maintain", "write", "triage", "read"];
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let mut people: Vec<(String, String)> = args.maintainers.iter().map(|m| (m.clone(), "maintain".into())).collect();
+    let mut people: Vec<(String, String)> = args
+        .maintainers
+        .iter()
+        .map(|m| (m.clone(), "maintain".into()))
+        .collect();
     for user in &args.users {
         let Some((login, role)) = user.split_once(':') else {
             bail!("--user {user}: write LOGIN:ROLE, e.g. --user pavish:write");
         };
         if !ROLES.contains(&role) {
-            bail!("--user {user}: the role must be one of {}", ROLES.join(", "));
+            bail!(
+                "--user {user}: the role must be one of {}",
+                ROLES.join(", ")
+            );
         }
         people.push((login.to_string(), role.to_string()));
     }
@@ -76,12 +83,23 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         sim.set_webhook_target(url, secret);
         println!("webhooks go to {url}, signed");
     }
-    println!("simulated GitHub at {} (GITHUB_API_URL), token `{}` acts as {BOT_LOGIN}", sim.url(), args.token);
-    println!("{} on {}: {file_count} files, tags {:?}", args.repo, args.default_branch, args.tags);
+    println!(
+        "simulated GitHub at {} (GITHUB_API_URL), token `{}` acts as {BOT_LOGIN}",
+        sim.url(),
+        args.token
+    );
+    println!(
+        "{} on {}: {file_count} files, tags {:?}",
+        args.repo, args.default_branch, args.tags
+    );
     for (login, role) in &people {
         println!("{login}: {role}");
     }
-    println!("people act through {}_simulator/repos/{}/issues ... (see the README); Ctrl-C stops", sim.url(), args.repo);
+    println!(
+        "people act through {}_simulator/repos/{}/issues ... (see the README); Ctrl-C stops",
+        sim.url(),
+        args.repo
+    );
 
     let mut shown = 0;
     let mut tick = tokio::time::interval(Duration::from_millis(200));

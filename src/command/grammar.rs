@@ -23,13 +23,22 @@ impl fmt::Display for CommandParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CommandParseError::MissingVersion => {
-                write!(f, "`/release` needs a version, for example `/release 0.1.3`.")
+                write!(
+                    f,
+                    "`/release` needs a version, for example `/release 0.1.3`."
+                )
             }
             CommandParseError::UnknownFlag { flag } => {
-                write!(f, "`{flag}` is not an option of `/release`; the only option is `--dry-run`.")
+                write!(
+                    f,
+                    "`{flag}` is not an option of `/release`; the only option is `--dry-run`."
+                )
             }
             CommandParseError::UnexpectedArgument { argument } => {
-                write!(f, "`/release` takes one version; `{argument}` is one word too many.")
+                write!(
+                    f,
+                    "`/release` takes one version; `{argument}` is one word too many."
+                )
             }
             CommandParseError::DuplicateFlag { flag } => write!(f, "`{flag}` is given twice."),
         }
@@ -87,14 +96,26 @@ mod tests {
 
     #[test]
     fn a_version_is_taken_as_written() {
-        assert_eq!(parse_command_line("/release 0.1.3"), Ok(release("0.1.3", false)));
-        assert_eq!(parse_command_line("/release v0.1.3"), Ok(release("v0.1.3", false)));
+        assert_eq!(
+            parse_command_line("/release 0.1.3"),
+            Ok(release("0.1.3", false))
+        );
+        assert_eq!(
+            parse_command_line("/release v0.1.3"),
+            Ok(release("v0.1.3", false))
+        );
     }
 
     #[test]
     fn dry_run_may_stand_before_or_after_the_version() {
-        assert_eq!(parse_command_line("/release 0.1.3 --dry-run"), Ok(release("0.1.3", true)));
-        assert_eq!(parse_command_line("/release --dry-run 0.1.3"), Ok(release("0.1.3", true)));
+        assert_eq!(
+            parse_command_line("/release 0.1.3 --dry-run"),
+            Ok(release("0.1.3", true))
+        );
+        assert_eq!(
+            parse_command_line("/release --dry-run 0.1.3"),
+            Ok(release("0.1.3", true))
+        );
     }
 
     #[test]
@@ -104,7 +125,10 @@ mod tests {
 
     #[test]
     fn a_bare_release_asks_for_a_version() {
-        assert_eq!(parse_command_line("/release"), Err(CommandParseError::MissingVersion));
+        assert_eq!(
+            parse_command_line("/release"),
+            Err(CommandParseError::MissingVersion)
+        );
     }
 
     #[test]

@@ -75,7 +75,9 @@ fn is_skipped_end(end: &TagEnd) -> bool {
 /// True when only spaces stand between the start of the source line and `offset`.
 fn starts_source_line(body: &str, offset: usize) -> bool {
     let line_start = body[..offset].rfind('\n').map_or(0, |i| i + 1);
-    body[line_start..offset].chars().all(|c| c == ' ' || c == '\t')
+    body[line_start..offset]
+        .chars()
+        .all(|c| c == ' ' || c == '\t')
 }
 
 /// A text event holds one line of a paragraph at most (soft breaks split lines), but may run on
@@ -140,7 +142,10 @@ mod tests {
 
     #[test]
     fn text_split_by_markdown_punctuation_is_joined_back() {
-        assert_eq!(command_lines("/release 0.2.0_rc"), vec!["/release 0.2.0_rc"]);
+        assert_eq!(
+            command_lines("/release 0.2.0_rc"),
+            vec!["/release 0.2.0_rc"]
+        );
     }
 
     #[test]

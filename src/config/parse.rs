@@ -23,10 +23,18 @@ const TOP_KEYS: &[&str] = &[
     "images",
     "notes",
 ];
-const VERSION_FILE_KEYS: &[&str] = &["path", "pattern", "replace", "primary", "required", "multiple"];
+const VERSION_FILE_KEYS: &[&str] = &[
+    "path", "pattern", "replace", "primary", "required", "multiple",
+];
 const IMAGES_KEYS: &[&str] = &["workflow", "latest", "platforms", "image"];
 const IMAGE_KEYS: &[&str] = &["name", "dockerfile", "build_args"];
-const NOTES_KEYS: &[&str] = &["header", "footer", "allowed_hosts", "max_bytes", "timeout_secs"];
+const NOTES_KEYS: &[&str] = &[
+    "header",
+    "footer",
+    "allowed_hosts",
+    "max_bytes",
+    "timeout_secs",
+];
 
 pub fn parse(text: &str) -> Result<Config, ConfigErrors> {
     let document = Document::parse(text).map_err(|e| {
@@ -58,6 +66,9 @@ struct Reader<'t> {
     text: &'t str,
     errors: Vec<ConfigError>,
 }
+
+/// One table of a list of tables: its key path, the table, and where it stands.
+type ListedTable<'a> = (String, &'a dyn TableLike, Option<Range<usize>>);
 
 /// A value found under a key, with where it stands.
 struct Found<'a> {
@@ -138,12 +149,22 @@ impl<'t> Reader<'t> {
         }
     }
 
-    fn integer(&mut self, table: &dyn TableLike, prefix: &str, key: &str, range: Range<i64>) -> Option<u64> {
+    fn integer(
+        &mut self,
+        table: &dyn TableLike,
+        prefix: &str,
+        key: &str,
+        range: Range<i64>,
+    ) -> Option<u64> {
         let found = self.get(table, prefix, key)?;
         match found.item.as_integer() {
             Some(value) if range.contains(&value) => Some(value as u64),
             _ => {
-                let message = format!("must be a whole number from {} to {}", range.start, range.end - 1);
+                let message = format!(
+                    "must be a whole number from {} to {}",
+                    range.start,
+                    range.end - 1
+                );
                 self.error(&found.key, found.span, message);
                 None
             }
@@ -160,16 +181,25 @@ impl<'t> Reader<'t> {
         for (i, value) in array.iter().enumerate() {
             match value.as_str() {
                 Some(text) => out.push(text.to_string()),
-                None => self.error(&format!("{}[{i}]", found.key), value.span(), "must be a string"),
+                None => self.error(
+                    &format!("{}[{i}]", found.key),
+                    value.span(),
+                    "must be a string",
+                ),
             }
         }
         Some(out)
     }
 
     /// `[[key]]` tables or an inline array of inline tables.
-    fn tables<'a>(&mut self, table: &'a dyn TableLike, prefix: &str, key: &str) -> Option<Vec<(String, &'a dyn TableLike, Option<Range<usize>>)>> {
+    fn tables<'a>(
+        &mut self,
+        table: &'a dyn TableLike,
+        prefix: &str,
+        key: &str,
+    ) -> Option<Vec<ListedTable<'a>>> {
         let found = self.get(table, prefix, key)?;
-        let mut out: Vec<(String, &dyn TableLike, Option<Range<usize>>)> = Vec::new();
+        let mut out: Vec<ListedTable<'a>> = Vec::new();
         match found.item {
             Item::ArrayOfTables(array) => {
                 for (i, t) in array.iter().enumerate() {
@@ -179,20 +209,37 @@ impl<'t> Reader<'t> {
             Item::Value(Value::Array(array)) => {
                 for (i, value) in array.iter().enumerate() {
                     match value.as_inline_table() {
-                        Some(t) => out.push((format!("{}[{i}]", found.key), t as &dyn TableLike, value.span())),
-                        None => self.error(&format!("{}[{i}]", found.key), value.span(), "must be a table"),
+                        Some(t) => out.push((
+                            format!("{}[{i}]", found.key),
+                            t as &dyn TableLike,
+                            value.span(),
+                        )),
+                        None => self.error(
+                            &format!("{}[{i}]", found.key),
+                            value.span(),
+                            "must be a table",
+                        ),
                     }
                 }
             }
             _ => {
-                self.error(&found.key, found.span, format!("must be a list of tables (`[[{}]]`)", found.key));
+                self.error(
+                    &found.key,
+                    found.span,
+                    format!("must be a list of tables (`[[{}]]`)", found.key),
+                );
                 return None;
             }
         }
         Some(out)
     }
 
-    fn table<'a>(&mut self, table: &'a dyn TableLike, prefix: &str, key: &str) -> Option<&'a dyn TableLike> {
+    fn table<'a>(
+        &mut self,
+        table: &'a dyn TableLike,
+        prefix: &str,
+        key: &str,
+    ) -> Option<&'a dyn TableLike> {
         let found = self.get(table, prefix, key)?;
         match found.item.as_table_like() {
             Some(t) => Some(t),
@@ -237,13 +284,18 @@ impl<'t> Reader<'t> {
                 self.error(
                     "permission",
                     span,
-                    format!("`{text}` is not accepted; use {}", RequiredPermission::ACCEPTED),
+                    format!(
+                        "`{text}` is not accepted; use {}",
+                        RequiredPermission::ACCEPTED
+                    ),
                 );
                 defaults.permission
             }),
             None => defaults.permission,
         };
-        let label = self.string(root, "", "label").unwrap_or(defaults.label.clone());
+        let label = self
+            .string(root, "", "label")
+            .unwrap_or(defaults.label.clone());
         if label.trim().is_empty() {
             let span = self.get(root, "", "label").and_then(|f| f.span);
             self.error("label", span, "must not be empty");
@@ -253,12 +305,26 @@ impl<'t> Reader<'t> {
             branch: self.template(root, "branch", Template::for_ref, defaults.branch.clone()),
             tag: self.template(root, "tag", Template::for_ref, defaults.tag.clone()),
             pr_title: self.template(root, "pr_title", Template::free, defaults.pr_title.clone()),
-            commit_message: self.template(root, "commit_message", Template::free, defaults.commit_message.clone()),
-            release_title: self.template(root, "release_title", Template::free, defaults.release_title.clone()),
+            commit_message: self.template(
+                root,
+                "commit_message",
+                Template::free,
+                defaults.commit_message.clone(),
+            ),
+            release_title: self.template(
+                root,
+                "release_title",
+                Template::free,
+                defaults.release_title.clone(),
+            ),
             permission,
             label,
-            checklist: self.strings(root, "", "checklist").unwrap_or(defaults.checklist.clone()),
-            version_files: self.version_files(root).unwrap_or(defaults.version_files.clone()),
+            checklist: self
+                .strings(root, "", "checklist")
+                .unwrap_or(defaults.checklist.clone()),
+            version_files: self
+                .version_files(root)
+                .unwrap_or(defaults.version_files.clone()),
             images: self.images(root, &defaults.images),
             notes: self.notes(root, &defaults.notes),
         }
@@ -275,35 +341,58 @@ impl<'t> Reader<'t> {
                 None if self.get(table, &prefix, "path").is_none() => {
                     self.error(&prefix, span.clone(), "needs a `path`")
                 }
-                Some(p) if p.is_empty() || p.starts_with('/') || p.split('/').any(|s| s == ".." || s.is_empty()) => {
+                Some(p)
+                    if p.is_empty()
+                        || p.starts_with('/')
+                        || p.split('/').any(|s| s == ".." || s.is_empty()) =>
+                {
                     let at = self.get(table, &prefix, "path").and_then(|f| f.span);
-                    self.error(&format!("{prefix}.path"), at, "must be a relative path inside the repository, without `..`")
+                    self.error(
+                        &format!("{prefix}.path"),
+                        at,
+                        "must be a relative path inside the repository, without `..`",
+                    )
                 }
                 _ => {}
             }
             let pattern = match self.string(table, &prefix, "pattern") {
-                Some(source) => Pattern::new(&source).map_err(|message| {
-                    let at = self.get(table, &prefix, "pattern").and_then(|f| f.span);
-                    self.error(&format!("{prefix}.pattern"), at, message)
-                }).ok(),
+                Some(source) => Pattern::new(&source)
+                    .map_err(|message| {
+                        let at = self.get(table, &prefix, "pattern").and_then(|f| f.span);
+                        self.error(&format!("{prefix}.pattern"), at, message)
+                    })
+                    .ok(),
                 None => {
                     if self.get(table, &prefix, "pattern").is_none() {
-                        self.error(&prefix, span.clone(), "needs a `pattern` with a `(?P<version>...)` group");
+                        self.error(
+                            &prefix,
+                            span.clone(),
+                            "needs a `pattern` with a `(?P<version>...)` group",
+                        );
                     }
                     None
                 }
             };
             let replace = self.string(table, &prefix, "replace").and_then(|text| {
-                Template::with_version(&text).map_err(|message| {
-                    let at = self.get(table, &prefix, "replace").and_then(|f| f.span);
-                    self.error(&format!("{prefix}.replace"), at, message)
-                }).ok()
+                Template::with_version(&text)
+                    .map_err(|message| {
+                        let at = self.get(table, &prefix, "replace").and_then(|f| f.span);
+                        self.error(&format!("{prefix}.replace"), at, message)
+                    })
+                    .ok()
             });
             let primary = self.boolean(table, &prefix, "primary").unwrap_or(false);
             let required = self.boolean(table, &prefix, "required").unwrap_or(false);
             let multiple = self.boolean(table, &prefix, "multiple").unwrap_or(false);
             if let (Some(path), Some(pattern)) = (path, pattern) {
-                files.push(VersionFile { path, pattern, replace, primary, required, multiple });
+                files.push(VersionFile {
+                    path,
+                    pattern,
+                    replace,
+                    primary,
+                    required,
+                    multiple,
+                });
             }
         }
         let primaries = files.iter().filter(|f| f.primary).count();
@@ -318,7 +407,11 @@ impl<'t> Reader<'t> {
         let mut seen = std::collections::BTreeSet::new();
         for file in &files {
             if !seen.insert(file.path.clone()) {
-                self.error("version_files", None, format!("`{}` is listed twice", file.path));
+                self.error(
+                    "version_files",
+                    None,
+                    format!("`{}` is listed twice", file.path),
+                );
             }
         }
         Some(files)
@@ -329,10 +422,16 @@ impl<'t> Reader<'t> {
             return defaults.clone();
         };
         self.unknown_keys(table, "images", IMAGES_KEYS);
-        let workflow = self.string(table, "images", "workflow").unwrap_or(defaults.workflow.clone());
+        let workflow = self
+            .string(table, "images", "workflow")
+            .unwrap_or(defaults.workflow.clone());
         if workflow.contains('/') || !(workflow.ends_with(".yml") || workflow.ends_with(".yaml")) {
             let at = self.get(table, "images", "workflow").and_then(|f| f.span);
-            self.error("images.workflow", at, "must be a file name in `.github/workflows/` ending in `.yml` or `.yaml`");
+            self.error(
+                "images.workflow",
+                at,
+                "must be a file name in `.github/workflows/` ending in `.yml` or `.yaml`",
+            );
         }
         let latest = match self.string(table, "images", "latest").as_deref() {
             None => defaults.latest,
@@ -340,16 +439,26 @@ impl<'t> Reader<'t> {
             Some("on-publish") => LatestPolicy::OnPublish,
             Some(other) => {
                 let at = self.get(table, "images", "latest").and_then(|f| f.span);
-                self.error("images.latest", at, format!("`{other}` is not accepted; use \"on-tag\" or \"on-publish\""));
+                self.error(
+                    "images.latest",
+                    at,
+                    format!("`{other}` is not accepted; use \"on-tag\" or \"on-publish\""),
+                );
                 defaults.latest
             }
         };
-        let platforms = self.strings(table, "images", "platforms").unwrap_or(defaults.platforms.clone());
+        let platforms = self
+            .strings(table, "images", "platforms")
+            .unwrap_or(defaults.platforms.clone());
         for platform in &platforms {
             let parts: Vec<&str> = platform.split('/').collect();
             if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
                 let at = self.get(table, "images", "platforms").and_then(|f| f.span);
-                self.error("images.platforms", at, format!("`{platform}` is not of the form os/arch[/variant]"));
+                self.error(
+                    "images.platforms",
+                    at,
+                    format!("`{platform}` is not of the form os/arch[/variant]"),
+                );
             }
         }
         let images = match self.tables(table, "images", "image") {
@@ -362,7 +471,9 @@ impl<'t> Reader<'t> {
                     if let Some(name) = &name {
                         let valid = name.contains('/')
                             && !name.contains(':')
-                            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c));
+                            && name.chars().all(|c| {
+                                c.is_ascii_lowercase() || c.is_ascii_digit() || "._-/".contains(c)
+                            });
                         if !valid {
                             let at = self.get(t, &prefix, "name").and_then(|f| f.span);
                             self.error(&format!("{prefix}.name"), at, "must be a Docker repository like `namespace/name`: lowercase, no tag");
@@ -370,7 +481,9 @@ impl<'t> Reader<'t> {
                     } else if self.get(t, &prefix, "name").is_none() {
                         self.error(&prefix, span.clone(), "needs a `name`");
                     }
-                    let dockerfile = self.string(t, &prefix, "dockerfile").unwrap_or_else(|| "Dockerfile".into());
+                    let dockerfile = self
+                        .string(t, &prefix, "dockerfile")
+                        .unwrap_or_else(|| "Dockerfile".into());
                     let mut build_args = BTreeMap::new();
                     if let Some(args) = self.table(t, &prefix, "build_args") {
                         let args_prefix = format!("{prefix}.build_args");
@@ -381,13 +494,22 @@ impl<'t> Reader<'t> {
                         }
                     }
                     if let Some(name) = name {
-                        images.push(Image { name, dockerfile, build_args });
+                        images.push(Image {
+                            name,
+                            dockerfile,
+                            build_args,
+                        });
                     }
                 }
                 images
             }
         };
-        ImagesConfig { workflow, latest, platforms, images }
+        ImagesConfig {
+            workflow,
+            latest,
+            platforms,
+            images,
+        }
     }
 
     fn notes(&mut self, root: &dyn TableLike, defaults: &NotesConfig) -> NotesConfig {
@@ -398,9 +520,15 @@ impl<'t> Reader<'t> {
         NotesConfig {
             header: self.string(table, "notes", "header").unwrap_or_default(),
             footer: self.string(table, "notes", "footer"),
-            allowed_hosts: self.strings(table, "notes", "allowed_hosts").unwrap_or(defaults.allowed_hosts.clone()),
-            max_bytes: self.integer(table, "notes", "max_bytes", 1..10 * 1024 * 1024 + 1).unwrap_or(defaults.max_bytes),
-            timeout_secs: self.integer(table, "notes", "timeout_secs", 1..61).unwrap_or(defaults.timeout_secs),
+            allowed_hosts: self
+                .strings(table, "notes", "allowed_hosts")
+                .unwrap_or(defaults.allowed_hosts.clone()),
+            max_bytes: self
+                .integer(table, "notes", "max_bytes", 1..10 * 1024 * 1024 + 1)
+                .unwrap_or(defaults.max_bytes),
+            timeout_secs: self
+                .integer(table, "notes", "timeout_secs", 1..61)
+                .unwrap_or(defaults.timeout_secs),
         }
     }
 }
@@ -413,7 +541,11 @@ fn close(a: &str, b: &str) -> bool {
         let mut current = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != cb);
-            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
         }
         previous = current;
     }
@@ -425,7 +557,12 @@ mod tests {
     use super::*;
 
     fn problems(text: &str) -> Vec<String> {
-        parse(text).unwrap_err().0.iter().map(|e| e.to_string()).collect()
+        parse(text)
+            .unwrap_err()
+            .0
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
     }
 
     #[test]
@@ -467,21 +604,37 @@ mod tests {
             "permission = \"triage\"\n\n[[version_files]]\npath = \"VERSION\"\npattern = \"(\"\nprimary = true\nextra = 1\n",
         );
         assert_eq!(found.len(), 3, "{found:?}");
-        assert!(found[0].starts_with("line 1: permission: `triage` is not accepted"), "{found:?}");
-        assert!(found[1].starts_with("line 5: version_files[0].pattern: is not a valid regular expression"), "{found:?}");
-        assert!(found[2].starts_with("line 7: version_files[0].extra: unknown key"), "{found:?}");
+        assert!(
+            found[0].starts_with("line 1: permission: `triage` is not accepted"),
+            "{found:?}"
+        );
+        assert!(
+            found[1]
+                .starts_with("line 5: version_files[0].pattern: is not a valid regular expression"),
+            "{found:?}"
+        );
+        assert!(
+            found[2].starts_with("line 7: version_files[0].extra: unknown key"),
+            "{found:?}"
+        );
     }
 
     #[test]
     fn a_pattern_without_a_version_group_is_refused() {
-        let found = problems("[[version_files]]\npath = \"VERSION\"\npattern = '^(\\S+)$'\nprimary = true\n");
+        let found = problems(
+            "[[version_files]]\npath = \"VERSION\"\npattern = '^(\\S+)$'\nprimary = true\n",
+        );
         assert_eq!(found, vec!["line 3: version_files[0].pattern: needs a named group `(?P<version>...)` around the version"]);
     }
 
     #[test]
     fn exactly_one_primary_file_is_needed() {
-        let none = problems("[[version_files]]\npath = \"VERSION\"\npattern = '^(?P<version>.+)$'\n");
-        assert!(none[0].contains("one file must be `primary = true`"), "{none:?}");
+        let none =
+            problems("[[version_files]]\npath = \"VERSION\"\npattern = '^(?P<version>.+)$'\n");
+        assert!(
+            none[0].contains("one file must be `primary = true`"),
+            "{none:?}"
+        );
         let two = problems(
             "[[version_files]]\npath = \"A\"\npattern = '^(?P<version>.+)$'\nprimary = true\n\
              [[version_files]]\npath = \"B\"\npattern = '^(?P<version>.+)$'\nprimary = true\n",
@@ -494,9 +647,18 @@ mod tests {
         let found = problems("label = 3\nbranch = \"release\"\ncommit_message = \"Release {name}\"\n[notes]\nmax_bytes = 0\n");
         assert_eq!(found.len(), 4, "{found:?}");
         assert_eq!(found[0], "line 1: label: must be a string");
-        assert!(found[1].starts_with("line 2: branch: must contain `{version}` exactly once"), "{found:?}");
-        assert!(found[2].contains("commit_message: `{name}` is not a placeholder"), "{found:?}");
-        assert!(found[3].starts_with("line 5: notes.max_bytes: must be a whole number"), "{found:?}");
+        assert!(
+            found[1].starts_with("line 2: branch: must contain `{version}` exactly once"),
+            "{found:?}"
+        );
+        assert!(
+            found[2].contains("commit_message: `{name}` is not a placeholder"),
+            "{found:?}"
+        );
+        assert!(
+            found[3].starts_with("line 5: notes.max_bytes: must be a whole number"),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -508,6 +670,9 @@ mod tests {
     #[test]
     fn broken_toml_points_at_the_line() {
         let found = problems("label = \"release\"\nbranch = \n");
-        assert!(found[0].starts_with("line 2: is not valid TOML"), "{found:?}");
+        assert!(
+            found[0].starts_with("line 2: is not valid TOML"),
+            "{found:?}"
+        );
     }
 }

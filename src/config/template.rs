@@ -29,7 +29,8 @@ impl Template {
             let word_end = rest
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .unwrap_or(rest.len());
-            let starts_like_a_name = rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+            let starts_like_a_name =
+                rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
             if starts_like_a_name && rest[word_end..].starts_with('}') {
                 return Err(format!(
                     "`{{{}}}` is not a placeholder; the only one is `{PLACEHOLDER}`",
@@ -72,11 +73,18 @@ impl Template {
 
 /// git's rules for ref names (git-check-ref-format), the parts a template can break.
 fn check_ref_name(name: &str) -> Result<(), String> {
-    let bad = |why: &str| Err(format!("renders to `{name}`, which is not a valid git ref name: {why}"));
+    let bad = |why: &str| {
+        Err(format!(
+            "renders to `{name}`, which is not a valid git ref name: {why}"
+        ))
+    };
     if name.contains(|c: char| c.is_whitespace() || c.is_control()) {
         return bad("it contains white space");
     }
-    if let Some(c) = name.chars().find(|c| matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\')) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
+    {
         return bad(&format!("it contains `{c}`"));
     }
     if name.contains("..") || name.contains("@{") || name.contains("//") {
@@ -99,7 +107,10 @@ mod tests {
     fn renders_and_reads_back_a_version() {
         let tag = Template::for_ref("{version}").unwrap();
         assert_eq!(tag.render(&Version::new(0, 1, 3)), "0.1.3");
-        assert_eq!(tag.version_from("0.2.0-testing.1"), Some(Version::parse("0.2.0-testing.1").unwrap()));
+        assert_eq!(
+            tag.version_from("0.2.0-testing.1"),
+            Some(Version::parse("0.2.0-testing.1").unwrap())
+        );
         assert_eq!(tag.version_from("v0.1.2"), None);
         assert_eq!(tag.version_from("nightly"), None);
         let prefixed = Template::for_ref("v{version}").unwrap();
@@ -109,9 +120,15 @@ mod tests {
 
     #[test]
     fn ref_templates_need_the_version_once_and_a_valid_name() {
-        assert!(Template::for_ref("release/latest").unwrap_err().contains("exactly once"));
-        assert!(Template::for_ref("release {version}").unwrap_err().contains("white space"));
-        assert!(Template::for_ref("release/{version}.lock").unwrap_err().contains(".lock"));
+        assert!(Template::for_ref("release/latest")
+            .unwrap_err()
+            .contains("exactly once"));
+        assert!(Template::for_ref("release {version}")
+            .unwrap_err()
+            .contains("white space"));
+        assert!(Template::for_ref("release/{version}.lock")
+            .unwrap_err()
+            .contains(".lock"));
         assert!(Template::for_ref("rel..{version}").is_err());
     }
 

@@ -46,7 +46,7 @@ pub fn check_release(
         .iter()
         .filter_map(|name| config.tag.version_from(name).map(|v| (name.clone(), v)))
         .collect();
-    let tag_exists = tag_names.iter().any(|name| *name == tag);
+    let tag_exists = tag_names.contains(&tag);
     check_is_next(
         version,
         &changes.current_version,

@@ -38,7 +38,13 @@ pub async fn handle(gh: &RepoClient, event: &CommentEvent) -> Result<Outcome, En
         return answer(gh, event, Reply::NotPermitted, &text).await;
     }
     if event.issue.is_pull_request() {
-        return answer(gh, event, Reply::NotOnPullRequest, &messages::not_on_a_pull_request()).await;
+        return answer(
+            gh,
+            event,
+            Reply::NotOnPullRequest,
+            &messages::not_on_a_pull_request(),
+        )
+        .await;
     }
     let config = match config {
         Ok(config) => config,

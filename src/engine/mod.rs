@@ -31,7 +31,11 @@ impl Engine {
     }
 
     /// Handles one webhook delivery (its `X-GitHub-Event` header and body).
-    pub async fn handle_delivery(&self, event_name: &str, body: &[u8]) -> Result<Outcome, EngineError> {
+    pub async fn handle_delivery(
+        &self,
+        event_name: &str,
+        body: &[u8],
+    ) -> Result<Outcome, EngineError> {
         let event = event::parse(event_name, body)?;
         self.handle(event).await
     }

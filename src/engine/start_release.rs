@@ -11,7 +11,7 @@ use crate::event::CommentEvent;
 use crate::github::models::PullRequest;
 use crate::github::{ApiError, CreateRef, RepoClient};
 use crate::messages;
-use crate::status::{Step, StepState, StatusMarker, StatusView};
+use crate::status::{StatusMarker, StatusView, Step, StepState};
 use crate::version::parse_requested;
 
 pub async fn run(
@@ -38,7 +38,11 @@ pub async fn run(
         .base_branch
         .clone()
         .unwrap_or_else(|| event.repository.default_branch.clone());
-    let paths: Vec<&str> = config.version_files.iter().map(|f| f.path.as_str()).collect();
+    let paths: Vec<&str> = config
+        .version_files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
     let Some(base) = snapshot::read(gh, &base_branch, &paths).await? else {
         let text = messages::base_branch_missing(&base_branch);
         return answer(gh, event, Reply::BaseBranchMissing, &text).await;
@@ -87,7 +91,9 @@ pub async fn run(
     let status = match existing {
         Some(found) => found,
         None => {
-            let created = gh.create_comment(event.issue.number, &view.render()).await?;
+            let created = gh
+                .create_comment(event.issue.number, &view.render())
+                .await?;
             StatusComment {
                 id: created.id,
                 html_url: created.html_url,
@@ -136,13 +142,45 @@ fn initial_view(
         marker,
         trigger_url: event.comment.html_url.clone(),
         steps: vec![
-            (Step::Checks, pending("Check the version against the base branch and the tags".into())),
-            (Step::Branch, pending(format!("Branch `{}` with one commit that bumps the version files", approved.branch))),
-            (Step::PullRequest, pending(format!("Pull request `{}` into `{base_branch}`", config.pr_title.render(version)))),
-            (Step::Merge, pending("Run the pull request's checklist (install, smoke test), then merge it".into())),
-            (Step::Tag, pending(format!("Tag `{}` on the merge commit", approved.tag))),
-            (Step::Images, pending(format!("Build and push the images: {}", images.join(", ")))),
-            (Step::DraftRelease, pending(format!("Draft release `{}` with the release notes, for a person to publish", config.release_title.render(version)))),
+            (
+                Step::Checks,
+                pending("Check the version against the base branch and the tags".into()),
+            ),
+            (
+                Step::Branch,
+                pending(format!(
+                    "Branch `{}` with one commit that bumps the version files",
+                    approved.branch
+                )),
+            ),
+            (
+                Step::PullRequest,
+                pending(format!(
+                    "Pull request `{}` into `{base_branch}`",
+                    config.pr_title.render(version)
+                )),
+            ),
+            (
+                Step::Merge,
+                pending(
+                    "Run the pull request's checklist (install, smoke test), then merge it".into(),
+                ),
+            ),
+            (
+                Step::Tag,
+                pending(format!("Tag `{}` on the merge commit", approved.tag)),
+            ),
+            (
+                Step::Images,
+                pending(format!("Build and push the images: {}", images.join(", "))),
+            ),
+            (
+                Step::DraftRelease,
+                pending(format!(
+                    "Draft release `{}` with the release notes, for a person to publish",
+                    config.release_title.render(version)
+                )),
+            ),
         ],
     }
 }
@@ -188,7 +226,10 @@ async fn open_pull_request(
 pub enum StepFailure {
     Api(ApiError),
     /// GitHub holds something in the way that a person must look at.
-    Conflict { what: String, remedy: String },
+    Conflict {
+        what: String,
+        remedy: String,
+    },
 }
 
 impl From<ApiError> for StepFailure {
@@ -226,10 +267,16 @@ async fn ensure_branch(
         CreateRef::Created => Ok(commit.sha),
         // Another run got there between our look and our act.
         CreateRef::AlreadyExists => {
-            let existing = gh.git_ref(&short_ref).await?.ok_or_else(|| StepFailure::Conflict {
-                what: format!("Branch `{}` appeared and vanished while it was being made", approved.branch),
-                remedy: messages::retry_remedy(&approved.version.to_string()),
-            })?;
+            let existing = gh
+                .git_ref(&short_ref)
+                .await?
+                .ok_or_else(|| StepFailure::Conflict {
+                    what: format!(
+                        "Branch `{}` appeared and vanished while it was being made",
+                        approved.branch
+                    ),
+                    remedy: messages::retry_remedy(&approved.version.to_string()),
+                })?;
             ours_or_conflict(gh, approved, &existing.object.sha, message).await
         }
     }
@@ -268,7 +315,12 @@ async fn ensure_pull(
         return Ok(found);
     }
     let version = &approved.version;
-    let files: Vec<String> = approved.changes.changes.iter().map(|c| c.path.clone()).collect();
+    let files: Vec<String> = approved
+        .changes
+        .changes
+        .iter()
+        .map(|c| c.path.clone())
+        .collect();
     let body = messages::pull_request_body(
         event.issue.number,
         &version.to_string(),
@@ -276,7 +328,12 @@ async fn ensure_pull(
         &config.checklist,
     );
     match gh
-        .create_pull(&config.pr_title.render(version), &approved.branch, base_branch, &body)
+        .create_pull(
+            &config.pr_title.render(version),
+            &approved.branch,
+            base_branch,
+            &body,
+        )
         .await
     {
         Ok(pull) => Ok(pull),
@@ -322,10 +379,21 @@ async fn report_failure(
     if first_time {
         view.marker.notified.push(step.key().to_string());
     }
-    view.set(step, StepState::Failed { what: what.clone(), remedy });
+    view.set(
+        step,
+        StepState::Failed {
+            what: what.clone(),
+            remedy,
+        },
+    );
     gh.update_comment(status.id, &view.render()).await?;
     if first_time {
-        let notice = messages::failure_notice(&view.marker.owner, &version, &format!("{what}."), &status.html_url);
+        let notice = messages::failure_notice(
+            &view.marker.owner,
+            &version,
+            &format!("{what}."),
+            &status.html_url,
+        );
         gh.create_comment(event.issue.number, &notice).await?;
     }
     match source {
@@ -352,4 +420,3 @@ fn step_name(step: Step) -> &'static str {
         Step::DraftRelease => "Draft release",
     }
 }
-

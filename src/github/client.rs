@@ -54,7 +54,10 @@ impl RepoClient {
     }
 
     /// `Ok(None)` for a 404, which for these reads means "not there (yet)".
-    async fn get_optional<T: octocrab::FromResponse>(&self, route: String) -> Result<Option<T>, ApiError> {
+    async fn get_optional<T: octocrab::FromResponse>(
+        &self,
+        route: String,
+    ) -> Result<Option<T>, ApiError> {
         match self.get(route).await {
             Ok(value) => Ok(Some(value)),
             Err(error) if error.is_not_found() => Ok(None),
@@ -115,7 +118,11 @@ impl RepoClient {
             return Ok(None);
         };
         if file.kind != "file" {
-            return Err(unexpected("GET", &route, format!("`{path}` is a {}, not a file", file.kind)));
+            return Err(unexpected(
+                "GET",
+                &route,
+                format!("`{path}` is a {}, not a file", file.kind),
+            ));
         }
         let content = file.content.unwrap_or_default();
         decode_text(&content, file.encoding.as_deref().unwrap_or("base64"))
@@ -167,7 +174,8 @@ impl RepoClient {
     pub async fn blob_text(&self, sha: &str) -> Result<String, ApiError> {
         let route = self.route(&format!("git/blobs/{sha}"));
         let blob: Blob = self.get(route.clone()).await?;
-        decode_text(&blob.content, &blob.encoding).map_err(|detail| unexpected("GET", &route, detail))
+        decode_text(&blob.content, &blob.encoding)
+            .map_err(|detail| unexpected("GET", &route, detail))
     }
 
     /// A tree that is `base_tree` with the given files (path, mode, text) replaced.
@@ -219,7 +227,11 @@ impl RepoClient {
         .await
     }
 
-    pub async fn update_comment(&self, comment_id: u64, body: &str) -> Result<IssueComment, ApiError> {
+    pub async fn update_comment(
+        &self,
+        comment_id: u64,
+        body: &str,
+    ) -> Result<IssueComment, ApiError> {
         self.patch(
             self.route(&format!("issues/comments/{comment_id}")),
             &json!({ "body": body }),

@@ -16,7 +16,10 @@ pub fn router(sim: SimulatedGitHub) -> Router {
         .route("/_simulator/requests", get(requests))
         .route("/_simulator/repos/{owner}/{repo}", get(repository_state))
         .route("/_simulator/repos/{owner}/{repo}/issues", post(open_issue))
-        .route("/_simulator/repos/{owner}/{repo}/issues/{number}/comments", post(comment))
+        .route(
+            "/_simulator/repos/{owner}/{repo}/issues/{number}/comments",
+            post(comment),
+        )
         .with_state(sim)
 }
 
@@ -37,8 +40,13 @@ struct NewComment {
 fn unknown_user(sim: &SimulatedGitHub, login: &str) -> Option<Response> {
     let known = super::lock(&sim.state).users.contains_key(login);
     (!known).then(|| {
-        let message = format!("unknown user `{login}`: start the simulator with --user {login}:ROLE");
-        (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "message": message }))).into_response()
+        let message =
+            format!("unknown user `{login}`: start the simulator with --user {login}:ROLE");
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "message": message })),
+        )
+            .into_response()
     })
 }
 
@@ -47,10 +55,17 @@ async fn requests(State(sim): State<SimulatedGitHub>) -> Json<Value> {
     Json(json!(lines))
 }
 
-async fn repository_state(State(sim): State<SimulatedGitHub>, Path((owner, repo)): Path<(String, String)>) -> Response {
+async fn repository_state(
+    State(sim): State<SimulatedGitHub>,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Response {
     let full_name = format!("{owner}/{repo}");
     if super::lock(&sim.state).repo(&full_name).is_none() {
-        return (StatusCode::NOT_FOUND, Json(json!({ "message": "no such repository" }))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "message": "no such repository" })),
+        )
+            .into_response();
     }
     let pulls: Vec<Value> = sim
         .pulls(&full_name)
@@ -68,7 +83,12 @@ async fn open_issue(
     if let Some(refusal) = unknown_user(&sim, &issue.author) {
         return refusal;
     }
-    let number = sim.create_issue(&format!("{owner}/{repo}"), &issue.author, &issue.title, &issue.body);
+    let number = sim.create_issue(
+        &format!("{owner}/{repo}"),
+        &issue.author,
+        &issue.title,
+        &issue.body,
+    );
     (StatusCode::CREATED, Json(json!({ "number": number }))).into_response()
 }
 
@@ -80,9 +100,18 @@ async fn comment(
     if let Some(refusal) = unknown_user(&sim, &comment.author) {
         return refusal;
     }
-    let id = sim.post_comment(&format!("{owner}/{repo}"), number, &comment.author, &comment.body);
+    let id = sim.post_comment(
+        &format!("{owner}/{repo}"),
+        number,
+        &comment.author,
+        &comment.body,
+    );
     if id == 0 {
-        return (StatusCode::NOT_FOUND, Json(json!({ "message": "no such issue" }))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "message": "no such issue" })),
+        )
+            .into_response();
     }
     (StatusCode::CREATED, Json(json!({ "id": id }))).into_response()
 }

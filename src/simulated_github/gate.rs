@@ -34,7 +34,10 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
             .headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("token ").or_else(|| v.strip_prefix("Bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("token ")
+                    .or_else(|| v.strip_prefix("Bearer "))
+            })
             .map(|t| t.trim().to_string());
         if let Some(fault) = world.take_fault(&method, &path) {
             Err(fault_response(fault))
@@ -68,7 +71,10 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
         }
     };
     set("x-ratelimit-limit", "5000".into());
-    set("x-ratelimit-remaining", 5000u64.saturating_sub(used).to_string());
+    set(
+        "x-ratelimit-remaining",
+        5000u64.saturating_sub(used).to_string(),
+    );
     set("x-ratelimit-used", used.to_string());
     set("x-ratelimit-reset", reset.to_string());
     set("x-ratelimit-resource", "core".into());

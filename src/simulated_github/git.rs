@@ -82,7 +82,10 @@ impl Object {
                     text.push_str(&format!("parent {parent}\n"));
                 }
                 text.push_str(&format!("author {}\n", signature_line(&commit.author)));
-                text.push_str(&format!("committer {}\n\n", signature_line(&commit.committer)));
+                text.push_str(&format!(
+                    "committer {}\n\n",
+                    signature_line(&commit.committer)
+                ));
                 text.push_str(&commit.message);
                 text.into_bytes()
             }
@@ -109,7 +112,10 @@ impl Object {
 }
 
 fn signature_line(signature: &Signature) -> String {
-    format!("{} <{}> {} +0000", signature.name, signature.email, signature.time)
+    format!(
+        "{} <{}> {} +0000",
+        signature.name, signature.email, signature.time
+    )
 }
 
 /// git sorts tree entries by name, comparing a tree's name as if it ended in `/`.
@@ -262,12 +268,18 @@ mod tests {
     #[test]
     fn a_blob_gets_gits_own_id() {
         // `printf 'hello\n' | git hash-object --stdin`
-        assert_eq!(Object::Blob(b"hello\n".to_vec()).id(), "ce013625030ba8dba906f756967f9e9ca394464a");
+        assert_eq!(
+            Object::Blob(b"hello\n".to_vec()).id(),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
     }
 
     #[test]
     fn the_empty_tree_gets_gits_own_id() {
-        assert_eq!(Object::Tree(vec![]).id(), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+        assert_eq!(
+            Object::Tree(vec![]).id(),
+            "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+        );
     }
 
     #[test]
@@ -276,7 +288,10 @@ mod tests {
         let blob = store.put(Object::Blob(b"x\n".to_vec()));
         let files = BTreeMap::from([
             ("a/b.txt".to_string(), (MODE_FILE.to_string(), blob.clone())),
-            ("run.sh".to_string(), (MODE_EXECUTABLE.to_string(), blob.clone())),
+            (
+                "run.sh".to_string(),
+                (MODE_EXECUTABLE.to_string(), blob.clone()),
+            ),
         ]);
         let root = store.write_tree(&files);
         assert_eq!(store.flatten(&root), files);
@@ -292,7 +307,12 @@ mod tests {
             ("a/x".to_string(), (MODE_FILE.to_string(), blob.clone())),
         ]);
         let root = store.write_tree(&files);
-        let names: Vec<&str> = store.tree(&root).unwrap().iter().map(|e| e.name.as_str()).collect();
+        let names: Vec<&str> = store
+            .tree(&root)
+            .unwrap()
+            .iter()
+            .map(|e| e.name.as_str())
+            .collect();
         assert_eq!(names, ["a.txt", "a"]);
     }
 }

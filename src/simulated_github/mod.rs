@@ -79,7 +79,10 @@ impl SimulatedGitHub {
             base_url: format!("http://{addr}/"),
             ..World::default()
         }));
-        let handle = SimulatedGitHub { state: state.clone(), addr };
+        let handle = SimulatedGitHub {
+            state: state.clone(),
+            addr,
+        };
         let api = routes::router(state.clone())
             .layer(axum::middleware::from_fn_with_state(state, gate::gate));
         let app = control::router(handle.clone()).merge(api);
@@ -113,14 +116,19 @@ impl SimulatedGitHub {
     }
 
     pub fn add_token(&self, token: &str, login: &str) {
-        self.world().tokens.insert(token.to_string(), login.to_string());
+        self.world()
+            .tokens
+            .insert(token.to_string(), login.to_string());
     }
 
     /// Adds a repository with one commit holding the seed's files, and its tags on that commit.
     pub fn add_repo(&self, seed: RepoSeed) {
         let mut world = self.world();
         let id = world.new_id();
-        let (owner, name) = seed.full_name.split_once('/').unwrap_or(("owner", &seed.full_name));
+        let (owner, name) = seed
+            .full_name
+            .split_once('/')
+            .unwrap_or(("owner", &seed.full_name));
         let mut repo = Repo {
             id,
             owner: owner.to_string(),
@@ -130,12 +138,21 @@ impl SimulatedGitHub {
             ..Repo::default()
         };
         let owner_login = owner.to_string();
-        world.repos.insert(seed.full_name.clone(), std::mem::take(&mut repo));
+        world
+            .repos
+            .insert(seed.full_name.clone(), std::mem::take(&mut repo));
         let head = world
-            .commit_files(&seed.full_name, None, &owner_login, "Initial commit", &seed.files)
+            .commit_files(
+                &seed.full_name,
+                None,
+                &owner_login,
+                "Initial commit",
+                &seed.files,
+            )
             .expect("the repository was just added");
         let repo = world.repo_mut(&seed.full_name).expect("just added");
-        repo.refs.insert(format!("refs/heads/{}", seed.default_branch), head.clone());
+        repo.refs
+            .insert(format!("refs/heads/{}", seed.default_branch), head.clone());
         for tag in &seed.tags {
             repo.refs.insert(format!("refs/tags/{tag}"), head.clone());
         }
@@ -156,7 +173,12 @@ impl SimulatedGitHub {
 
     /// The next `n` API requests fail with `fault`.
     pub fn fail_next(&self, n: usize, fault: Fault) {
-        self.world().faults.push(FaultRule { method: None, path_contains: None, remaining: n, fault });
+        self.world().faults.push(FaultRule {
+            method: None,
+            path_contains: None,
+            remaining: n,
+            fault,
+        });
     }
 
     /// The next `n` requests with this method whose path contains `path_part` fail with `fault`.
@@ -214,17 +236,34 @@ impl SimulatedGitHub {
 
     /// Pushes one commit changing `files` to `branch` (made from the default branch when it does
     /// not exist); emits `push`. Returns the commit id.
-    pub fn push_commit(&self, repo: &str, branch: &str, author: &str, message: &str, files: &[(&str, &str)]) -> String {
+    pub fn push_commit(
+        &self,
+        repo: &str,
+        branch: &str,
+        author: &str,
+        message: &str,
+        files: &[(&str, &str)],
+    ) -> String {
         let mut world = self.world();
         let Some(r) = world.repo(repo) else {
             return String::new();
         };
         let name = format!("refs/heads/{branch}");
         let before = r.refs.get(&name).cloned();
-        let parent = before.clone().or_else(|| r.refs.get(&format!("refs/heads/{}", r.default_branch)).cloned());
+        let parent = before.clone().or_else(|| {
+            r.refs
+                .get(&format!("refs/heads/{}", r.default_branch))
+                .cloned()
+        });
         let files: Vec<(String, Vec<u8>, String)> = files
             .iter()
-            .map(|(path, text)| (path.to_string(), text.as_bytes().to_vec(), MODE_FILE.to_string()))
+            .map(|(path, text)| {
+                (
+                    path.to_string(),
+                    text.as_bytes().to_vec(),
+                    MODE_FILE.to_string(),
+                )
+            })
             .collect();
         let Some(sha) = world.commit_files(repo, parent.as_deref(), author, message, &files) else {
             return String::new();
@@ -297,7 +336,10 @@ impl SimulatedGitHub {
     }
 
     pub fn refs(&self, repo: &str) -> BTreeMap<String, String> {
-        self.world().repo(repo).map(|r| r.refs.clone()).unwrap_or_default()
+        self.world()
+            .repo(repo)
+            .map(|r| r.refs.clone())
+            .unwrap_or_default()
     }
 
     /// A file's bytes and mode at a branch, tag or commit.
@@ -376,7 +418,11 @@ impl SimulatedGitHub {
         r.comments
             .iter()
             .filter(|c| c.issue == issue)
-            .map(|c| CommentInfo { id: c.id, author: c.author.clone(), body: c.body.clone() })
+            .map(|c| CommentInfo {
+                id: c.id,
+                author: c.author.clone(),
+                body: c.body.clone(),
+            })
             .collect()
     }
 

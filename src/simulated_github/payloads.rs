@@ -49,8 +49,16 @@ pub fn repository(world: &World, repo: &Repo) -> Value {
 pub fn issue(world: &World, repo: &Repo, issue: &Issue) -> Value {
     let base = &world.base_url;
     let full_name = repo.full_name();
-    let kind = if issue.pull.is_some() { "pull" } else { "issues" };
-    let comments = repo.comments.iter().filter(|c| c.issue == issue.number).count();
+    let kind = if issue.pull.is_some() {
+        "pull"
+    } else {
+        "issues"
+    };
+    let comments = repo
+        .comments
+        .iter()
+        .filter(|c| c.issue == issue.number)
+        .count();
     let mut value = json!({
         "id": 100_000 + issue.number,
         "node_id": format!("I_{}", issue.number),
@@ -128,7 +136,11 @@ pub fn pull(world: &World, repo: &Repo, issue: &Issue) -> Value {
     let full_name = repo.full_name();
     let pull = issue.pull.as_ref().expect("a pull request");
     let branch = |name: &str| {
-        let sha = repo.refs.get(&format!("refs/heads/{name}")).cloned().unwrap_or_default();
+        let sha = repo
+            .refs
+            .get(&format!("refs/heads/{name}"))
+            .cloned()
+            .unwrap_or_default();
         json!({
             "label": format!("{}:{name}", repo.owner),
             "ref": name,
@@ -137,7 +149,11 @@ pub fn pull(world: &World, repo: &Repo, issue: &Issue) -> Value {
             "repo": repository(world, repo),
         })
     };
-    let state = if issue.state == "open" { "open" } else { "closed" };
+    let state = if issue.state == "open" {
+        "open"
+    } else {
+        "closed"
+    };
     json!({
         "id": 200_000 + issue.number,
         "node_id": format!("PR_{}", issue.number),

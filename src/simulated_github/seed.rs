@@ -16,7 +16,11 @@ pub struct RepoSeed {
 
 impl RepoSeed {
     /// Reads every file below `dir` (skipping `.git`); the executable bit becomes mode 100755.
-    pub fn from_dir(full_name: &str, default_branch: &str, dir: &Path) -> std::io::Result<RepoSeed> {
+    pub fn from_dir(
+        full_name: &str,
+        default_branch: &str,
+        dir: &Path,
+    ) -> std::io::Result<RepoSeed> {
         if !full_name.contains('/') {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
@@ -46,7 +50,11 @@ impl RepoSeed {
     }
 }
 
-fn read_dir(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>, String)>) -> std::io::Result<()> {
+fn read_dir(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, Vec<u8>, String)>,
+) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let path = entry.path();

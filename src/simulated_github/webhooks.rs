@@ -36,7 +36,13 @@ pub fn emit(world: &mut World, repo: &str, event: &str, mut payload: Value, send
 }
 
 /// A new comment, by a person or through the API; emits `issue_comment` `created`.
-pub fn add_comment(world: &mut World, repo: &str, issue: u64, author: &str, body: &str) -> Option<Value> {
+pub fn add_comment(
+    world: &mut World,
+    repo: &str,
+    issue: u64,
+    author: &str,
+    body: &str,
+) -> Option<Value> {
     let id = world.new_id() + 1_000_000;
     let now = world.timestamp();
     let r = world.repo_mut(repo)?;
@@ -80,10 +86,11 @@ pub fn edit_comment(world: &mut World, repo: &str, id: u64, body: &str) -> Optio
 }
 
 pub fn emit_pull_request(world: &mut World, repo: &str, action: &str, number: u64, sender: &str) {
-    let Some(pull) = world
-        .repo(repo)
-        .and_then(|r| r.issues.get(&number).map(|issue| payloads::pull(world, r, issue)))
-    else {
+    let Some(pull) = world.repo(repo).and_then(|r| {
+        r.issues
+            .get(&number)
+            .map(|issue| payloads::pull(world, r, issue))
+    }) else {
         return;
     };
     let payload = json!({ "action": action, "number": number, "pull_request": pull });
@@ -109,9 +116,13 @@ pub fn spawn_sender(url: String, secret: Vec<u8>) -> tokio::sync::mpsc::Unbounde
                 .send()
                 .await;
             match result {
-                Ok(response) => tracing::info!(event = %delivery.event, status = %response.status(), "webhook delivered"),
+                Ok(response) => {
+                    tracing::info!(event = %delivery.event, status = %response.status(), "webhook delivered")
+                }
                 // GitHub does not retry failed deliveries either.
-                Err(error) => tracing::warn!(event = %delivery.event, %error, "webhook delivery failed"),
+                Err(error) => {
+                    tracing::warn!(event = %delivery.event, %error, "webhook delivery failed")
+                }
             }
         }
     });

@@ -199,7 +199,10 @@ impl World {
         let index = self.faults.iter().position(|rule| {
             rule.remaining > 0
                 && rule.method.as_deref().is_none_or(|m| m == method)
-                && rule.path_contains.as_deref().is_none_or(|p| path.contains(p))
+                && rule
+                    .path_contains
+                    .as_deref()
+                    .is_none_or(|p| path.contains(p))
         })?;
         let rule = &mut self.faults[index];
         rule.remaining -= 1;

@@ -118,7 +118,11 @@ impl Scenario {
     }
 
     /// Delivers the given payload again (GitHub's "Redeliver" button keeps the same content).
-    pub async fn redeliver(&self, event: &str, payload: &serde_json::Value) -> Result<Outcome, EngineError> {
+    pub async fn redeliver(
+        &self,
+        event: &str,
+        payload: &serde_json::Value,
+    ) -> Result<Outcome, EngineError> {
         self.engine
             .handle_delivery(event, &serde_json::to_vec(payload).unwrap())
             .await

@@ -15,13 +15,20 @@ fn assert_refused(s: &Scenario, outcome: Outcome, kind: Reply) -> String {
     let replies = s.bot_comments();
     assert_eq!(replies.len(), 1, "exactly one answer: {replies:?}");
     let trigger = s.sim.comments(REPO, s.issue)[0].id;
-    assert_eq!(s.sim.reactions(REPO, trigger), vec![(BOT.to_string(), "eyes".to_string())]);
+    assert_eq!(
+        s.sim.reactions(REPO, trigger),
+        vec![(BOT.to_string(), "eyes".to_string())]
+    );
     let posts: Vec<String> = s
         .api_calls()
         .into_iter()
         .filter(|c| !c.starts_with("GET "))
         .collect();
-    assert_eq!(posts.len(), 2, "only the reaction and the reply are written: {posts:?}");
+    assert_eq!(
+        posts.len(),
+        2,
+        "only the reaction and the reply are written: {posts:?}"
+    );
     replies.into_iter().next().unwrap()
 }
 
@@ -41,7 +48,8 @@ async fn a_writer_is_told_who_may_release_when_maintain_is_required() {
 #[tokio::test]
 async fn a_stranger_is_refused_too() {
     let s = Scenario::mathesar().await;
-    s.sim.add_user("drive-by", releasebot::simulated_github::UserKind::User);
+    s.sim
+        .add_user("drive-by", releasebot::simulated_github::UserKind::User);
 
     let outcome = only(s.comment("drive-by", "/release 0.1.3").await);
 
@@ -57,7 +65,10 @@ async fn a_v_prefixed_version_is_refused_with_the_right_form() {
 
     let reply = assert_refused(&s, outcome, Reply::VersionRefused);
     assert!(reply.contains("0.1.3"), "{reply}");
-    assert!(reply.contains("`v`") || reply.contains("\"v\"") || reply.contains(" v "), "{reply}");
+    assert!(
+        reply.contains("`v`") || reply.contains("\"v\"") || reply.contains(" v "),
+        "{reply}"
+    );
 }
 
 #[tokio::test]
@@ -129,7 +140,11 @@ async fn a_version_file_where_the_pattern_matches_nothing_is_refused() {
 #[tokio::test]
 async fn an_optional_file_that_is_present_but_does_not_match_is_refused_not_skipped() {
     let s = Scenario::mathesar_altered(|dir| {
-        std::fs::write(dir.join("install.sh"), "#!/usr/bin/env bash\necho install\n").unwrap();
+        std::fs::write(
+            dir.join("install.sh"),
+            "#!/usr/bin/env bash\necho install\n",
+        )
+        .unwrap();
     })
     .await;
 
@@ -173,10 +188,17 @@ async fn a_command_with_a_stray_word_is_answered_with_help() {
 async fn quoting_the_command_does_nothing_at_all() {
     let s = Scenario::mathesar().await;
 
-    let outcome = only(s.comment(MAINTAINER, "> /release 0.1.3\n\nWhat does this do?").await);
+    let outcome = only(
+        s.comment(MAINTAINER, "> /release 0.1.3\n\nWhat does this do?")
+            .await,
+    );
 
     assert!(matches!(outcome, Outcome::Ignored(_)), "{outcome:?}");
-    assert!(s.api_calls().is_empty(), "not even a reaction: {:?}", s.api_calls());
+    assert!(
+        s.api_calls().is_empty(),
+        "not even a reaction: {:?}",
+        s.api_calls()
+    );
 }
 
 #[tokio::test]
@@ -185,7 +207,8 @@ async fn editing_a_comment_into_a_command_does_nothing() {
     let comment = s.sim.post_comment(REPO, s.issue, MAINTAINER, "soon");
     s.deliver().await;
 
-    s.sim.edit_comment(REPO, comment, MAINTAINER, "/release 0.1.3");
+    s.sim
+        .edit_comment(REPO, comment, MAINTAINER, "/release 0.1.3");
     let outcome = only(s.deliver().await);
 
     assert!(matches!(outcome, Outcome::Ignored(_)), "{outcome:?}");
@@ -195,7 +218,10 @@ async fn editing_a_comment_into_a_command_does_nothing() {
 #[tokio::test]
 async fn comments_by_bots_are_ignored() {
     let s = Scenario::mathesar().await;
-    s.sim.add_user("dependabot[bot]", releasebot::simulated_github::UserKind::Bot);
+    s.sim.add_user(
+        "dependabot[bot]",
+        releasebot::simulated_github::UserKind::Bot,
+    );
 
     let outcome = only(s.comment("dependabot[bot]", "/release 0.1.3").await);
 

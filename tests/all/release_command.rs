@@ -12,16 +12,29 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
     let outcome = only(s.comment(MAINTAINER, "/release 0.1.3").await);
 
     // The pull request is open from the release branch into master.
-    let Outcome::ReleaseOpened { pull_request, branch, status_comment, .. } = outcome else {
+    let Outcome::ReleaseOpened {
+        pull_request,
+        branch,
+        status_comment,
+        ..
+    } = outcome
+    else {
         panic!("expected an open release, got {outcome:?}");
     };
     assert_eq!(branch, "release/0.1.3");
     assert_eq!(s.branches(), vec!["master", "release/0.1.3"]);
-    assert_eq!(s.sim.refs(REPO)["refs/heads/master"], master, "master is not touched");
+    assert_eq!(
+        s.sim.refs(REPO)["refs/heads/master"],
+        master,
+        "master is not touched"
+    );
 
     // One commit on top of master, changing exactly the three version strings.
     let head = s.sim.refs(REPO)["refs/heads/release/0.1.3"].clone();
-    let commit = s.sim.commit(REPO, &head).expect("the branch head is a commit");
+    let commit = s
+        .sim
+        .commit(REPO, &head)
+        .expect("the branch head is a commit");
     assert_eq!(commit.message, "Release 0.1.3");
     assert_eq!(commit.parents, vec![master.clone()]);
     let before = s.sim.tree_paths(REPO, &master);
@@ -31,9 +44,18 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
         .filter(|(path, entry)| before.get(*path) != Some(entry))
         .map(|(path, _)| path)
         .collect();
-    assert_eq!(changed, ["docs/mkdocs.yml", "install.sh", "mathesar/__init__.py"]);
-    assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
-    assert_eq!(after["install.sh"].0, "100755", "install.sh stays executable");
+    assert_eq!(
+        changed,
+        ["docs/mkdocs.yml", "install.sh", "mathesar/__init__.py"]
+    );
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        after["install.sh"].0, "100755",
+        "install.sh stays executable"
+    );
     for path in ["docs/mkdocs.yml", "install.sh", "mathesar/__init__.py"] {
         let old = s.file_at("master", path).unwrap();
         let expected = match path {
@@ -42,7 +64,11 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
             _ => old.replace(r#"__version__ = "0.1.2""#, r#"__version__ = "0.1.3""#),
         };
         assert_ne!(old, expected);
-        assert_eq!(s.file_at("release/0.1.3", path).unwrap(), expected, "{path}");
+        assert_eq!(
+            s.file_at("release/0.1.3", path).unwrap(),
+            expected,
+            "{path}"
+        );
     }
 
     // The pull request carries the checklist and links the issue.
@@ -51,7 +77,10 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
     let pull = &pulls[0];
     assert_eq!(pull.number, pull_request);
     assert_eq!(pull.title, "Release 0.1.3");
-    assert_eq!((pull.head.as_str(), pull.base.as_str()), ("release/0.1.3", "master"));
+    assert_eq!(
+        (pull.head.as_str(), pull.base.as_str()),
+        ("release/0.1.3", "master")
+    );
     assert_eq!(
         pull.body,
         format!(
@@ -69,7 +98,10 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
     assert_eq!(issue.assignees, vec![MAINTAINER]);
     assert_eq!(issue.labels, vec!["release"]);
     let trigger = s.sim.comments(REPO, s.issue)[0].id;
-    assert_eq!(s.sim.reactions(REPO, trigger), vec![(BOT.to_string(), "eyes".to_string())]);
+    assert_eq!(
+        s.sim.reactions(REPO, trigger),
+        vec![(BOT.to_string(), "eyes".to_string())]
+    );
 
     // One status comment, showing the steps done and to come.
     let comments = s.bot_comments();
@@ -138,11 +170,23 @@ async fn a_dry_run_answers_with_the_plan_and_changes_nothing() {
     let replies = s.bot_comments();
     assert_eq!(replies.len(), 1);
     let plan = &replies[0];
-    assert!(plan.contains("**Dry run of `/release 0.1.3`**: nothing was changed."), "{plan}");
-    assert!(plan.contains("create branch `release/0.1.3` from `master`"), "{plan}");
-    assert!(plan.contains("`mathesar/__init__.py`: `0.1.2` → `0.1.3`"), "{plan}");
+    assert!(
+        plan.contains("**Dry run of `/release 0.1.3`**: nothing was changed."),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("create branch `release/0.1.3` from `master`"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("`mathesar/__init__.py`: `0.1.2` → `0.1.3`"),
+        "{plan}"
+    );
     assert!(plan.contains("`install.sh`: `0.1.2` → `0.1.3`"), "{plan}");
-    assert!(plan.contains("`docs/mkdocs.yml`: `0.1.2` → `0.1.3`"), "{plan}");
+    assert!(
+        plan.contains("`docs/mkdocs.yml`: `0.1.2` → `0.1.3`"),
+        "{plan}"
+    );
     assert!(plan.contains("tag the merge commit `0.1.3`"), "{plan}");
 }
 
@@ -154,7 +198,11 @@ async fn help_lists_the_commands() {
 
     assert_eq!(outcome, Outcome::Answered(Reply::Help));
     let replies = s.bot_comments();
-    assert!(replies[0].contains("| `/release <version>` |"), "{}", replies[0]);
+    assert!(
+        replies[0].contains("| `/release <version>` |"),
+        "{}",
+        replies[0]
+    );
     assert!(replies[0].contains("| `/release <version> --dry-run` |"));
 }
 
@@ -173,7 +221,10 @@ async fn a_repository_config_can_let_writers_release_and_name_its_own_version_fi
 
     let outcome = only(s.comment(WRITER, "/release 0.1.3").await);
 
-    assert!(matches!(outcome, Outcome::ReleaseOpened { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, Outcome::ReleaseOpened { .. }),
+        "{outcome:?}"
+    );
     let head = s.sim.refs(REPO)["refs/heads/release/0.1.3"].clone();
     let master = s.sim.refs(REPO)["refs/heads/master"].clone();
     let before = s.sim.tree_paths(REPO, &master);
@@ -183,6 +234,10 @@ async fn a_repository_config_can_let_writers_release_and_name_its_own_version_fi
         .filter(|(path, entry)| before.get(*path) != Some(entry))
         .map(|(path, _)| path)
         .collect();
-    assert_eq!(changed, ["mathesar/__init__.py"], "only the configured file changes");
+    assert_eq!(
+        changed,
+        ["mathesar/__init__.py"],
+        "only the configured file changes"
+    );
     assert_eq!(s.sim.issue(REPO, s.issue).unwrap().assignees, vec![WRITER]);
 }

@@ -11,10 +11,15 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::{body_json, fail, json, lock, not_found, repo_name, with_repo, Actor, Shared};
-use crate::simulated_github::git::{CommitObject, Object, MODE_EXECUTABLE, MODE_FILE, MODE_SYMLINK, MODE_TREE};
+use crate::simulated_github::git::{
+    CommitObject, Object, MODE_EXECUTABLE, MODE_FILE, MODE_SYMLINK, MODE_TREE,
+};
 use crate::simulated_github::payloads;
 
-pub async fn get_ref(State(state): State<Shared>, Path((owner, repo, name)): Path<(String, String, String)>) -> Response {
+pub async fn get_ref(
+    State(state): State<Shared>,
+    Path((owner, repo, name)): Path<(String, String, String)>,
+) -> Response {
     let world = lock(&state);
     let full = format!("refs/{name}");
     with_repo(&world, &owner, &repo, |r| match r.refs.get(&full) {
@@ -42,13 +47,20 @@ pub async fn matching_refs(
     .unwrap_or_else(|e| e)
 }
 
-pub async fn create_ref(State(state): State<Shared>, Path((owner, repo)): Path<(String, String)>, body: Bytes) -> Response {
+pub async fn create_ref(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
     let body = match body_json(&body) {
         Ok(body) => body,
         Err(response) => return response,
     };
     let (Some(name), Some(sha)) = (body["ref"].as_str(), body["sha"].as_str()) else {
-        return fail(422, "Invalid request.\n\n\"ref\", \"sha\" weren't supplied.");
+        return fail(
+            422,
+            "Invalid request.\n\n\"ref\", \"sha\" weren't supplied.",
+        );
     };
     let mut world = lock(&state);
     let Some(r) = world.repo_mut(&repo_name(&owner, &repo)) else {
@@ -102,7 +114,10 @@ pub async fn update_ref(
     json(StatusCode::OK, payloads::git_ref(world, r, &full, sha))
 }
 
-pub async fn delete_ref(State(state): State<Shared>, Path((owner, repo, name)): Path<(String, String, String)>) -> Response {
+pub async fn delete_ref(
+    State(state): State<Shared>,
+    Path((owner, repo, name)): Path<(String, String, String)>,
+) -> Response {
     let mut world = lock(&state);
     let Some(r) = world.repo_mut(&repo_name(&owner, &repo)) else {
         return not_found();
@@ -113,7 +128,10 @@ pub async fn delete_ref(State(state): State<Shared>, Path((owner, repo, name)): 
     }
 }
 
-pub async fn get_commit(State(state): State<Shared>, Path((owner, repo, sha)): Path<(String, String, String)>) -> Response {
+pub async fn get_commit(
+    State(state): State<Shared>,
+    Path((owner, repo, sha)): Path<(String, String, String)>,
+) -> Response {
     let world = lock(&state);
     with_repo(&world, &owner, &repo, |r| match r.git.commit(&sha) {
         Some(commit) => json(StatusCode::OK, payloads::commit(&world, r, &sha, commit)),
@@ -133,11 +151,18 @@ pub async fn create_commit(
         Err(response) => return response,
     };
     let (Some(message), Some(tree)) = (body["message"].as_str(), body["tree"].as_str()) else {
-        return fail(422, "Invalid request.\n\n\"message\", \"tree\" weren't supplied.");
+        return fail(
+            422,
+            "Invalid request.\n\n\"message\", \"tree\" weren't supplied.",
+        );
     };
     let parents: Vec<String> = body["parents"]
         .as_array()
-        .map(|a| a.iter().filter_map(|p| p.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     let mut world = lock(&state);
     let mut signature = world.signature(&actor.0);
@@ -166,7 +191,10 @@ pub async fn create_commit(
     let sha = r.git.put(Object::Commit(commit.clone()));
     let world = &*world;
     let r = world.repo(&repo_name(&owner, &repo)).expect("just used");
-    json(StatusCode::CREATED, payloads::commit(world, r, &sha, &commit))
+    json(
+        StatusCode::CREATED,
+        payloads::commit(world, r, &sha, &commit),
+    )
 }
 
 pub async fn get_tree(
@@ -175,7 +203,9 @@ pub async fn get_tree(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let world = lock(&state);
-    let recursive = query.get("recursive").is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    let recursive = query
+        .get("recursive")
+        .is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
     with_repo(&world, &owner, &repo, |r| {
         // A commit id is accepted too, as GitHub does.
         let tree_sha = match r.git.commit(&sha) {
@@ -208,7 +238,10 @@ pub async fn get_tree(
                 .map(|(path, (mode, sha))| entry_json(path, mode, sha))
                 .collect()
         } else {
-            entries.iter().map(|e| entry_json(&e.name, &e.mode, &e.sha)).collect()
+            entries
+                .iter()
+                .map(|e| entry_json(&e.name, &e.mode, &e.sha))
+                .collect()
         };
         json(
             StatusCode::OK,
@@ -223,7 +256,11 @@ pub async fn get_tree(
     .unwrap_or_else(|e| e)
 }
 
-pub async fn create_tree(State(state): State<Shared>, Path((owner, repo)): Path<(String, String)>, body: Bytes) -> Response {
+pub async fn create_tree(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
     let body = match body_json(&body) {
         Ok(body) => body,
         Err(response) => return response,
@@ -247,7 +284,10 @@ pub async fn create_tree(State(state): State<Shared>, Path((owner, repo)): Path<
             return fail(422, "Invalid tree info: each entry needs a path and a mode");
         };
         if ![MODE_FILE, MODE_EXECUTABLE, MODE_SYMLINK].contains(&mode) {
-            return fail(422, &format!("Invalid tree info: mode {mode} is not supported here"));
+            return fail(
+                422,
+                &format!("Invalid tree info: mode {mode} is not supported here"),
+            );
         }
         if let Some(content) = entry["content"].as_str() {
             let blob = r.git.put(Object::Blob(content.as_bytes().to_vec()));
@@ -282,7 +322,10 @@ pub async fn create_tree(State(state): State<Shared>, Path((owner, repo)): Path<
     )
 }
 
-pub async fn get_blob(State(state): State<Shared>, Path((owner, repo, sha)): Path<(String, String, String)>) -> Response {
+pub async fn get_blob(
+    State(state): State<Shared>,
+    Path((owner, repo, sha)): Path<(String, String, String)>,
+) -> Response {
     let world = lock(&state);
     with_repo(&world, &owner, &repo, |r| match r.git.blob(&sha) {
         Some(bytes) => json(
@@ -301,7 +344,11 @@ pub async fn get_blob(State(state): State<Shared>, Path((owner, repo, sha)): Pat
     .unwrap_or_else(|e| e)
 }
 
-pub async fn create_blob(State(state): State<Shared>, Path((owner, repo)): Path<(String, String)>, body: Bytes) -> Response {
+pub async fn create_blob(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
     let body = match body_json(&body) {
         Ok(body) => body,
         Err(response) => return response,
@@ -311,9 +358,12 @@ pub async fn create_blob(State(state): State<Shared>, Path((owner, repo)): Path<
     };
     let bytes = match body["encoding"].as_str().unwrap_or("utf-8") {
         "utf-8" => content.as_bytes().to_vec(),
-        "base64" => match base64::engine::general_purpose::STANDARD
-            .decode(content.chars().filter(|c| !c.is_whitespace()).collect::<String>())
-        {
+        "base64" => match base64::engine::general_purpose::STANDARD.decode(
+            content
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>(),
+        ) {
             Ok(bytes) => bytes,
             Err(_) => return fail(422, "Invalid request.\n\ncontent is not valid Base64"),
         },
@@ -325,5 +375,8 @@ pub async fn create_blob(State(state): State<Shared>, Path((owner, repo)): Path<
         return not_found();
     };
     let sha = r.git.put(Object::Blob(bytes));
-    json(StatusCode::CREATED, json!({ "sha": sha, "url": format!("{base}repos/{owner}/{repo}/git/blobs/{sha}") }))
+    json(
+        StatusCode::CREATED,
+        json!({ "sha": sha, "url": format!("{base}repos/{owner}/{repo}/git/blobs/{sha}") }),
+    )
 }

@@ -9,18 +9,25 @@ use axum::response::Response;
 use axum::Extension;
 use serde_json::{json, Value};
 
-use super::{body_json, fail, json, lock, not_found, paginate, repo_name, with_repo, Actor, Shared};
+use super::{
+    body_json, fail, json, lock, not_found, paginate, repo_name, with_repo, Actor, Shared,
+};
 use crate::simulated_github::payloads;
 use crate::simulated_github::webhooks;
 use crate::simulated_github::world::Comment;
 
-const REACTIONS: [&str; 8] = ["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"];
+const REACTIONS: [&str; 8] = [
+    "+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes",
+];
 
 fn parse_number(text: &str) -> Option<u64> {
     text.parse().ok()
 }
 
-pub async fn get_issue(State(state): State<Shared>, Path((owner, repo, number)): Path<(String, String, String)>) -> Response {
+pub async fn get_issue(
+    State(state): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, String)>,
+) -> Response {
     let world = lock(&state);
     with_repo(&world, &owner, &repo, |r| {
         match parse_number(&number).and_then(|n| r.issues.get(&n)) {
@@ -47,7 +54,12 @@ pub async fn list_comments(
             .filter(|c| c.issue == number)
             .map(|c| payloads::comment(&world, r, c))
             .collect();
-        paginate(&world, &format!("repos/{}/issues/{number}/comments", r.full_name()), &query, items)
+        paginate(
+            &world,
+            &format!("repos/{}/issues/{number}/comments", r.full_name()),
+            &query,
+            items,
+        )
     })
     .unwrap_or_else(|e| e)
 }
@@ -67,7 +79,9 @@ pub async fn create_comment(
     };
     let mut world = lock(&state);
     let name = repo_name(&owner, &repo);
-    let Some(number) = parse_number(&number).filter(|n| world.repo(&name).is_some_and(|r| r.issues.contains_key(n))) else {
+    let Some(number) = parse_number(&number)
+        .filter(|n| world.repo(&name).is_some_and(|r| r.issues.contains_key(n)))
+    else {
         return not_found();
     };
     match webhooks::add_comment(&mut world, &name, number, &actor.0, text) {
@@ -81,11 +95,16 @@ fn find_comment<'a>(comments: &'a [Comment], id: &str) -> Option<&'a Comment> {
     comments.iter().find(|c| c.id == id)
 }
 
-pub async fn get_comment(State(state): State<Shared>, Path((owner, repo, id)): Path<(String, String, String)>) -> Response {
+pub async fn get_comment(
+    State(state): State<Shared>,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+) -> Response {
     let world = lock(&state);
-    with_repo(&world, &owner, &repo, |r| match find_comment(&r.comments, &id) {
-        Some(comment) => json(StatusCode::OK, payloads::comment(&world, r, comment)),
-        None => not_found(),
+    with_repo(&world, &owner, &repo, |r| {
+        match find_comment(&r.comments, &id) {
+            Some(comment) => json(StatusCode::OK, payloads::comment(&world, r, comment)),
+            None => not_found(),
+        }
     })
     .unwrap_or_else(|e| e)
 }
@@ -122,7 +141,10 @@ pub async fn update_comment(
     }
 }
 
-pub async fn list_reactions(State(state): State<Shared>, Path((owner, repo, id)): Path<(String, String, String)>) -> Response {
+pub async fn list_reactions(
+    State(state): State<Shared>,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+) -> Response {
     let world = lock(&state);
     with_repo(&world, &owner, &repo, |r| match find_comment(&r.comments, &id) {
         Some(comment) => {
@@ -152,7 +174,10 @@ pub async fn create_reaction(
     };
     let content = body["content"].as_str().unwrap_or_default().to_string();
     if !REACTIONS.contains(&content.as_str()) {
-        return super::unprocessable("Reaction", &format!("content {content:?} is not a valid reaction"));
+        return super::unprocessable(
+            "Reaction",
+            &format!("content {content:?} is not a valid reaction"),
+        );
     }
     let Some(id) = parse_number(&id) else {
         return not_found();
@@ -165,7 +190,10 @@ pub async fn create_reaction(
     else {
         return not_found();
     };
-    let existing = comment.reactions.iter().position(|(login, c)| *login == actor.0 && *c == content);
+    let existing = comment
+        .reactions
+        .iter()
+        .position(|(login, c)| *login == actor.0 && *c == content);
     let (status, index) = match existing {
         Some(index) => (StatusCode::OK, index),
         None => {
@@ -173,7 +201,10 @@ pub async fn create_reaction(
             (StatusCode::CREATED, comment.reactions.len() - 1)
         }
     };
-    json(status, json!({"id": index + 1, "node_id": format!("REA_{id}_{index}"), "user": user, "content": content}))
+    json(
+        status,
+        json!({"id": index + 1, "node_id": format!("REA_{id}_{index}"), "user": user, "content": content}),
+    )
 }
 
 /// Only people who may be assigned are; others are skipped silently, as GitHub does.
@@ -188,7 +219,11 @@ pub async fn add_assignees(
     };
     let wanted: Vec<String> = body["assignees"]
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
     let mut world = lock(&state);
     let now = world.timestamp();
@@ -221,8 +256,16 @@ pub async fn add_labels(
         Err(response) => return response,
     };
     // GitHub takes `{"labels": [...]}` or a bare array.
-    let list = if body.is_array() { &body } else { &body["labels"] };
-    let Some(wanted) = list.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect::<Vec<_>>()) else {
+    let list = if body.is_array() {
+        &body
+    } else {
+        &body["labels"]
+    };
+    let Some(wanted) = list.as_array().map(|a| {
+        a.iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect::<Vec<_>>()
+    }) else {
         return super::unprocessable("Label", "labels must be a list of names");
     };
     let mut world = lock(&state);
@@ -245,6 +288,9 @@ pub async fn add_labels(
     }
     let labels = issue.labels.clone();
     let r = world.repo(&name).expect("just used");
-    let items: Vec<Value> = labels.iter().map(|l| payloads::label(&world, r, l)).collect();
+    let items: Vec<Value> = labels
+        .iter()
+        .map(|l| payloads::label(&world, r, l))
+        .collect();
     json(StatusCode::OK, Value::Array(items))
 }

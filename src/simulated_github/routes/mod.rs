@@ -1,6 +1,10 @@
 //! The REST endpoints, grouped by area. Each handler locks the world, reads or changes it, and
 //! answers in GitHub's shape.
 
+// Handlers return their early answers as the error side of a `Result<_, Response>`; the size of
+// `Response` does not matter on this path.
+#![allow(clippy::result_large_err)]
+
 mod git;
 mod issues;
 mod pulls;
@@ -29,26 +33,41 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/user", get(repos::authenticated_user))
         .route("/repos/{owner}/{repo}", get(repos::repository))
-        .route("/repos/{owner}/{repo}/contents/{*path}", get(repos::contents))
+        .route(
+            "/repos/{owner}/{repo}/contents/{*path}",
+            get(repos::contents),
+        )
         .route("/repos/{owner}/{repo}/tags", get(repos::tags))
         .route(
             "/repos/{owner}/{repo}/collaborators/{user}/permission",
             get(repos::permission),
         )
         .route("/repos/{owner}/{repo}/git/ref/{*name}", get(git::get_ref))
-        .route("/repos/{owner}/{repo}/git/matching-refs/{*prefix}", get(git::matching_refs))
+        .route(
+            "/repos/{owner}/{repo}/git/matching-refs/{*prefix}",
+            get(git::matching_refs),
+        )
         .route("/repos/{owner}/{repo}/git/refs", post(git::create_ref))
         .route(
             "/repos/{owner}/{repo}/git/refs/{*name}",
             patch(git::update_ref).delete(git::delete_ref),
         )
-        .route("/repos/{owner}/{repo}/git/commits", post(git::create_commit))
-        .route("/repos/{owner}/{repo}/git/commits/{sha}", get(git::get_commit))
+        .route(
+            "/repos/{owner}/{repo}/git/commits",
+            post(git::create_commit),
+        )
+        .route(
+            "/repos/{owner}/{repo}/git/commits/{sha}",
+            get(git::get_commit),
+        )
         .route("/repos/{owner}/{repo}/git/trees", post(git::create_tree))
         .route("/repos/{owner}/{repo}/git/trees/{sha}", get(git::get_tree))
         .route("/repos/{owner}/{repo}/git/blobs", post(git::create_blob))
         .route("/repos/{owner}/{repo}/git/blobs/{sha}", get(git::get_blob))
-        .route("/repos/{owner}/{repo}/issues/{number}", get(issues::get_issue))
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}",
+            get(issues::get_issue),
+        )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/comments",
             get(issues::list_comments).post(issues::create_comment),
@@ -61,17 +80,31 @@ pub fn router(state: Shared) -> Router {
             "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
             get(issues::list_reactions).post(issues::create_reaction),
         )
-        .route("/repos/{owner}/{repo}/issues/{number}/assignees", post(issues::add_assignees))
-        .route("/repos/{owner}/{repo}/issues/{number}/labels", post(issues::add_labels))
-        .route("/repos/{owner}/{repo}/pulls", get(pulls::list).post(pulls::create))
-        .route("/repos/{owner}/{repo}/pulls/{number}", get(pulls::get).patch(pulls::update))
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/assignees",
+            post(issues::add_assignees),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/labels",
+            post(issues::add_labels),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls",
+            get(pulls::list).post(pulls::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}",
+            get(pulls::get).patch(pulls::update),
+        )
         .with_state(state)
 }
 
 pub fn lock(state: &Shared) -> MutexGuard<'_, World> {
     // A panic while holding the lock would poison it; the data is still consistent enough to
     // keep answering, so recover it.
-    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 pub fn json(status: StatusCode, value: Value) -> Response {
@@ -88,7 +121,10 @@ pub fn not_found() -> Response {
 }
 
 pub fn unprocessable(resource: &str, message: &str) -> Response {
-    json(StatusCode::UNPROCESSABLE_ENTITY, payloads::validation_failed(resource, message))
+    json(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        payloads::validation_failed(resource, message),
+    )
 }
 
 /// The request body as JSON, or GitHub's 400.
@@ -104,20 +140,41 @@ pub fn repo_name(owner: &str, repo: &str) -> String {
 }
 
 /// Runs `f` on the repository, or answers 404 as GitHub does for a repository you cannot see.
-pub fn with_repo<R>(world: &World, owner: &str, repo: &str, f: impl FnOnce(&Repo) -> R) -> Result<R, Response> {
-    world.repo(&repo_name(owner, repo)).map(f).ok_or_else(not_found)
+pub fn with_repo<R>(
+    world: &World,
+    owner: &str,
+    repo: &str,
+    f: impl FnOnce(&Repo) -> R,
+) -> Result<R, Response> {
+    world
+        .repo(&repo_name(owner, repo))
+        .map(f)
+        .ok_or_else(not_found)
 }
 
 /// One page of a list, with GitHub's `Link` header.
-pub fn paginate(world: &World, path: &str, query: &HashMap<String, String>, items: Vec<Value>) -> Response {
+pub fn paginate(
+    world: &World,
+    path: &str,
+    query: &HashMap<String, String>,
+    items: Vec<Value>,
+) -> Response {
     let per_page = query
         .get("per_page")
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(30)
         .clamp(1, 100);
-    let page = query.get("page").and_then(|v| v.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let page = query
+        .get("page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
     let last = items.len().div_ceil(per_page).max(1);
-    let slice: Vec<Value> = items.into_iter().skip((page - 1) * per_page).take(per_page).collect();
+    let slice: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
     let mut response = json(StatusCode::OK, Value::Array(slice));
     let mut others: Vec<(String, String)> = query
         .iter()
@@ -129,7 +186,12 @@ pub fn paginate(world: &World, path: &str, query: &HashMap<String, String>, item
         let mut params: Vec<String> = others.iter().map(|(k, v)| format!("{k}={v}")).collect();
         params.push(format!("per_page={per_page}"));
         params.push(format!("page={n}"));
-        format!("{}{}?{}", world.base_url, path.trim_start_matches('/'), params.join("&"))
+        format!(
+            "{}{}?{}",
+            world.base_url,
+            path.trim_start_matches('/'),
+            params.join("&")
+        )
     };
     let mut links = Vec::new();
     if page < last {

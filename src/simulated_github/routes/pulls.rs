@@ -9,7 +9,10 @@ use axum::response::Response;
 use axum::Extension;
 use serde_json::Value;
 
-use super::{body_json, fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor, Shared};
+use super::{
+    body_json, fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor,
+    Shared,
+};
 use crate::simulated_github::payloads;
 use crate::simulated_github::webhooks;
 use crate::simulated_github::world::{Issue, Pull};
@@ -23,7 +26,9 @@ pub async fn list(
     with_repo(&world, &owner, &repo, |r| {
         let state_filter = query.get("state").map(String::as_str).unwrap_or("open");
         // `head` is `owner:branch`; GitHub ignores a filter for another owner's fork here.
-        let head = query.get("head").map(|h| h.split_once(':').map_or(h.as_str(), |(_, b)| b));
+        let head = query
+            .get("head")
+            .map(|h| h.split_once(':').map_or(h.as_str(), |(_, b)| b));
         let base = query.get("base");
         let items: Vec<Value> = r
             .issues
@@ -35,7 +40,12 @@ pub async fn list(
             .filter(|(_, pull)| base.is_none_or(|b| pull.base == *b))
             .map(|(issue, _)| payloads::pull(&world, r, issue))
             .collect();
-        paginate(&world, &format!("repos/{}/pulls", r.full_name()), &query, items)
+        paginate(
+            &world,
+            &format!("repos/{}/pulls", r.full_name()),
+            &query,
+            items,
+        )
     })
     .unwrap_or_else(|e| e)
 }
@@ -50,10 +60,20 @@ pub async fn create(
         Ok(body) => body,
         Err(response) => return response,
     };
-    let (Some(title), Some(head), Some(base)) = (body["title"].as_str(), body["head"].as_str(), body["base"].as_str()) else {
-        return fail(422, "Invalid request.\n\n\"title\", \"head\", \"base\" weren't supplied.");
+    let (Some(title), Some(head), Some(base)) = (
+        body["title"].as_str(),
+        body["head"].as_str(),
+        body["base"].as_str(),
+    ) else {
+        return fail(
+            422,
+            "Invalid request.\n\n\"title\", \"head\", \"base\" weren't supplied.",
+        );
     };
-    let head = head.split_once(':').map_or(head, |(_, branch)| branch).to_string();
+    let head = head
+        .split_once(':')
+        .map_or(head, |(_, branch)| branch)
+        .to_string();
     let mut world = lock(&state);
     let now = world.timestamp();
     let name = repo_name(&owner, &repo);
@@ -63,17 +83,31 @@ pub async fn create(
     let head_sha = r.refs.get(&format!("refs/heads/{head}")).cloned();
     let base_sha = r.refs.get(&format!("refs/heads/{base}")).cloned();
     let (Some(head_sha), Some(base_sha)) = (head_sha, base_sha) else {
-        let missing = if r.refs.contains_key(&format!("refs/heads/{head}")) { "base" } else { "head" };
+        let missing = if r.refs.contains_key(&format!("refs/heads/{head}")) {
+            "base"
+        } else {
+            "head"
+        };
         return unprocessable("PullRequest", &format!("{missing} is invalid"));
     };
     if head_sha == base_sha || r.git.is_ancestor(&head_sha, &base_sha) {
-        return unprocessable("PullRequest", &format!("No commits between {base} and {head}"));
+        return unprocessable(
+            "PullRequest",
+            &format!("No commits between {base} and {head}"),
+        );
     }
     let duplicate = r.issues.values().any(|issue| {
-        issue.state == "open" && issue.pull.as_ref().is_some_and(|p| p.head == head && p.base == base)
+        issue.state == "open"
+            && issue
+                .pull
+                .as_ref()
+                .is_some_and(|p| p.head == head && p.base == base)
     });
     if duplicate {
-        return unprocessable("PullRequest", &format!("A pull request already exists for {owner}:{head}."));
+        return unprocessable(
+            "PullRequest",
+            &format!("A pull request already exists for {owner}:{head}."),
+        );
     }
     let number = r.take_number();
     let issue = Issue {
@@ -102,10 +136,18 @@ pub async fn create(
     json(StatusCode::CREATED, value)
 }
 
-pub async fn get(State(state): State<Shared>, Path((owner, repo, number)): Path<(String, String, String)>) -> Response {
+pub async fn get(
+    State(state): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, String)>,
+) -> Response {
     let world = lock(&state);
     with_repo(&world, &owner, &repo, |r| {
-        match number.parse::<u64>().ok().and_then(|n| r.issues.get(&n)).filter(|i| i.pull.is_some()) {
+        match number
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| r.issues.get(&n))
+            .filter(|i| i.pull.is_some())
+        {
             Some(issue) => json(StatusCode::OK, payloads::pull(&world, r, issue)),
             None => not_found(),
         }
@@ -129,7 +171,12 @@ pub async fn update(
     let Some(r) = world.repo_mut(&name) else {
         return not_found();
     };
-    let Some(issue) = number.parse::<u64>().ok().and_then(|n| r.issues.get_mut(&n)).filter(|i| i.pull.is_some()) else {
+    let Some(issue) = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| r.issues.get_mut(&n))
+        .filter(|i| i.pull.is_some())
+    else {
         return not_found();
     };
     if let Some(title) = body["title"].as_str() {
@@ -144,7 +191,9 @@ pub async fn update(
             issue.state = "closed".into();
             closed = true;
         }
-        Some("open") if !issue.pull.as_ref().is_some_and(|p| p.merged) => issue.state = "open".into(),
+        Some("open") if !issue.pull.as_ref().is_some_and(|p| p.merged) => {
+            issue.state = "open".into()
+        }
         Some("open" | "closed") | None => {}
         Some(other) => return unprocessable("PullRequest", &format!("state {other} is not valid")),
     }

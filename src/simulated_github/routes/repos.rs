@@ -12,14 +12,23 @@ use super::{json, lock, not_found, paginate, with_repo, Actor, Shared};
 use crate::simulated_github::git::MODE_TREE;
 use crate::simulated_github::payloads;
 
-pub async fn authenticated_user(State(state): State<Shared>, Extension(actor): Extension<Actor>) -> Response {
+pub async fn authenticated_user(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+) -> Response {
     let world = lock(&state);
     json(StatusCode::OK, payloads::user(&world, &actor.0))
 }
 
-pub async fn repository(State(state): State<Shared>, Path((owner, repo)): Path<(String, String)>) -> Response {
+pub async fn repository(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Response {
     let world = lock(&state);
-    with_repo(&world, &owner, &repo, |r| json(StatusCode::OK, payloads::repository(&world, r))).unwrap_or_else(|e| e)
+    with_repo(&world, &owner, &repo, |r| {
+        json(StatusCode::OK, payloads::repository(&world, r))
+    })
+    .unwrap_or_else(|e| e)
 }
 
 pub async fn contents(
@@ -109,7 +118,10 @@ pub async fn tags(
 }
 
 /// `permission` folds maintain into write and triage into read; `role_name` is exact.
-pub async fn permission(State(state): State<Shared>, Path((owner, repo, user)): Path<(String, String, String)>) -> Response {
+pub async fn permission(
+    State(state): State<Shared>,
+    Path((owner, repo, user)): Path<(String, String, String)>,
+) -> Response {
     let world = lock(&state);
     if world.user(&user).is_none() {
         return not_found();
