@@ -1,1 +1,214 @@
+//! The command-line tools on a checkout shaped like Mathesar's, run as a person would run them.
 
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::harness::mathesar_copy;
+
+fn releasebot(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_releasebot"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the releasebot binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn read(dir: &Path, path: &str) -> String {
+    std::fs::read_to_string(dir.join(path)).unwrap()
+}
+
+#[test]
+fn bump_changes_exactly_the_three_version_strings() {
+    let checkout = mathesar_copy();
+    let dir = checkout.path();
+    let before = [
+        "mathesar/__init__.py",
+        "install.sh",
+        "docs/mkdocs.yml",
+        "docker-compose.yml",
+        "Dockerfile",
+    ]
+    .map(|p| (p, read(dir, p)));
+
+    let out = releasebot(&["bump", "0.1.3"], dir);
+
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "mathesar/__init__.py: 0.1.2 → 0.1.3\ninstall.sh: 0.1.2 → 0.1.3\ndocs/mkdocs.yml: 0.1.2 → 0.1.3\n"
+    );
+    for (path, old) in &before {
+        let expected = match *path {
+            "mathesar/__init__.py" => {
+                old.replace(r#"__version__ = "0.1.2""#, r#"__version__ = "0.1.3""#)
+            }
+            "install.sh" => old.replace(r#"github_tag=${1-"0.1.2"}"#, r#"github_tag=${1-"0.1.3"}"#),
+            "docs/mkdocs.yml" => old.replace("mathesar_version: 0.1.2", "mathesar_version: 0.1.3"),
+            _ => old.clone(),
+        };
+        assert_eq!(read(dir, path), expected, "{path}");
+    }
+    let mode = std::fs::metadata(dir.join("install.sh"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_ne!(mode & 0o111, 0, "install.sh stays executable");
+}
+
+#[test]
+fn bump_refuses_a_bad_version_with_exit_code_2_and_writes_nothing() {
+    let checkout = mathesar_copy();
+    let dir = checkout.path();
+    let before = read(dir, "mathesar/__init__.py");
+
+    for (version, expected) in [
+        ("v0.1.3", "write `/release 0.1.3`"),
+        ("banana", "not a semantic version"),
+        ("0.1.2", "not greater than the current version `0.1.2`"),
+    ] {
+        let out = releasebot(&["bump", version], dir);
+        assert_eq!(out.status.code(), Some(2), "{version}");
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{version}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert_eq!(read(dir, "mathesar/__init__.py"), before);
+}
+
+#[test]
+fn bump_stops_before_writing_anything_when_a_file_does_not_match() {
+    let checkout = mathesar_copy();
+    let dir = checkout.path();
+    std::fs::write(dir.join("docs/mkdocs.yml"), "site_name: Mathesar\n").unwrap();
+    let init_before = read(dir, "mathesar/__init__.py");
+
+    let out = releasebot(
+        &["bump", "0.1.3", "--dir", dir.to_str().unwrap()],
+        Path::new("/"),
+    );
+
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("`docs/mkdocs.yml` has no line matching"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        read(dir, "mathesar/__init__.py"),
+        init_before,
+        "all or nothing"
+    );
+}
+
+#[test]
+fn bump_follows_the_checkouts_own_config() {
+    let checkout = mathesar_copy();
+    let dir = checkout.path();
+    std::fs::create_dir_all(dir.join(".github")).unwrap();
+    std::fs::write(
+        dir.join(".github/releasebot.toml"),
+        "permision = \"write\"\n",
+    )
+    .unwrap();
+
+    let out = releasebot(&["bump", "0.1.3"], dir);
+
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("permision: unknown key"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn plan_prints_the_changes_and_changes_nothing() {
+    let checkout = mathesar_copy();
+    let dir = checkout.path();
+    let before = read(dir, "install.sh");
+
+    let out = releasebot(&["plan", "0.1.3"], dir);
+
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    assert!(plan.contains("Release 0.1.2 → 0.1.3"), "{plan}");
+    assert!(plan.contains("   install.sh\n       4 - github_tag=${1-\"0.1.2\"}\n       4 + github_tag=${1-\"0.1.3\"}\n"), "{plan}");
+    assert!(
+        plan.contains(
+            "mathesar/mathesar-prod:0.1.3 and mathesar/mathesar-prod:latest from Dockerfile"
+        ),
+        "{plan}"
+    );
+    assert!(plan.ends_with("Nothing was changed.\n"), "{plan}");
+    assert_eq!(read(dir, "install.sh"), before);
+}
+
+#[test]
+fn check_config_lists_every_problem_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("releasebot.toml");
+    std::fs::write(
+        &file,
+        "permission = \"owner\"\nbranch = \"release\"\n\n[images]\nlatest = \"sometimes\"\n",
+    )
+    .unwrap();
+
+    let out = releasebot(&["check-config", file.to_str().unwrap()], dir.path());
+
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
+    let shown = file.display().to_string();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!("{shown}:1: permission: `owner` is not accepted")),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "{shown}:2: branch: must contain `{{version}}` exactly once"
+        )),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].starts_with(&format!(
+            "{shown}:5: images.latest: `sometimes` is not accepted"
+        )),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn check_config_accepts_the_example_and_summarises_it() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/releasebot.toml");
+
+    let out = releasebot(&["check-config", example.to_str().unwrap()], Path::new("/"));
+
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let summary = text(&out.stdout);
+    assert!(summary.starts_with("ok\n"), "{summary}");
+    assert!(
+        summary.contains("version file: mathesar/__init__.py (primary)"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn check_config_on_a_missing_file_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let out = releasebot(&["check-config"], dir.path());
+
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot read .github/releasebot.toml"),
+        "{}",
+        text(&out.stderr)
+    );
+}
