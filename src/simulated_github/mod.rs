@@ -7,7 +7,9 @@
 mod control;
 mod gate;
 pub mod git;
+mod merging;
 mod payloads;
+mod releases;
 mod routes;
 mod seed;
 mod webhooks;
@@ -19,9 +21,10 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 
+pub use merging::MergeMethod;
 pub use seed::RepoSeed;
 pub use webhooks::signature;
-pub use world::{Delivery, Fault, RecordedRequest, UserKind};
+pub use world::{Delivery, Fault, RecordedRequest, Release, UserKind, WorkflowRun};
 
 use git::{Object, MODE_FILE};
 use routes::{lock, Shared};
@@ -320,7 +323,82 @@ impl SimulatedGitHub {
         webhooks::emit(&mut world, repo, "push", push, by);
     }
 
+    /// A person merges a pull request; emits `pull_request` `closed` (merged) and `push`.
+    pub fn merge_pull(
+        &self,
+        repo: &str,
+        number: u64,
+        method: MergeMethod,
+        by: &str,
+    ) -> Result<String, String> {
+        let mut world = self.world();
+        merging::merge(&mut world, repo, number, method, by)
+            .map_err(|(status, message)| format!("{status}: {message}"))
+    }
+
+    /// A person closes a pull request without merging it; emits `pull_request` `closed`.
+    pub fn close_pull(&self, repo: &str, number: u64, by: &str) {
+        let mut world = self.world();
+        let now = world.timestamp();
+        let Some(issue) = world.repo_mut(repo).and_then(|r| r.issues.get_mut(&number)) else {
+            return;
+        };
+        issue.state = "closed".into();
+        issue.updated_at = now;
+        webhooks::emit_pull_request(&mut world, repo, "closed", number, by);
+    }
+
+    /// A workflow run finishes (`success` or `failure`); emits `workflow_run` `completed`.
+    pub fn complete_run(&self, repo: &str, run_id: u64, conclusion: &str) {
+        let mut world = self.world();
+        let Some(r) = world.repo_mut(repo) else {
+            return;
+        };
+        let Some(run) = r.runs.iter_mut().find(|run| run.id == run_id) else {
+            return;
+        };
+        run.status = "completed".into();
+        run.conclusion = Some(conclusion.to_string());
+        let run = run.clone();
+        let r = world.repo(repo).expect("just used");
+        let payload = json!({
+            "action": "completed",
+            "workflow_run": payloads::workflow_run(&world, r, &run),
+            "workflow": { "path": run.path, "name": run.name },
+        });
+        let actor = run.actor.clone();
+        webhooks::emit(&mut world, repo, "workflow_run", payload, &actor);
+    }
+
+    /// A person publishes a draft release; emits `release` `published`.
+    pub fn publish_release(&self, repo: &str, id: u64, by: &str) {
+        let mut world = self.world();
+        releases::publish(&mut world, repo, id, by);
+    }
+
     // ----- looking at the world -----
+
+    pub fn releases(&self, repo: &str) -> Vec<world::Release> {
+        self.world()
+            .repo(repo)
+            .map(|r| r.releases.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn runs(&self, repo: &str) -> Vec<world::WorkflowRun> {
+        self.world()
+            .repo(repo)
+            .map(|r| r.runs.clone())
+            .unwrap_or_default()
+    }
+
+    /// The annotated tag object with this id, if it is one.
+    pub fn tag_object(&self, repo: &str, sha: &str) -> Option<git::TagObject> {
+        match self.world().repo(repo)?.git.get(sha)? {
+            Object::Tag(tag) => Some(tag.clone()),
+            _ => None,
+        }
+    }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.world().requests.clone()

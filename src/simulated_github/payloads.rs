@@ -244,3 +244,76 @@ pub fn validation_failed(resource: &str, message: &str) -> Value {
         "status": "422",
     })
 }
+
+pub fn release(world: &World, repo: &Repo, release: &super::world::Release) -> Value {
+    let base = &world.base_url;
+    let full_name = repo.full_name();
+    let html_url = if release.draft {
+        format!("{base}{full_name}/releases/tag/untagged-{}", release.id)
+    } else {
+        format!("{base}{full_name}/releases/tag/{}", release.tag_name)
+    };
+    json!({
+        "id": release.id,
+        "node_id": format!("RE_{}", release.id),
+        "tag_name": release.tag_name,
+        "target_commitish": release.target_commitish,
+        "name": release.name,
+        "body": release.body,
+        "draft": release.draft,
+        "prerelease": release.prerelease,
+        "author": user(world, &release.author),
+        "created_at": release.created_at,
+        "published_at": release.published_at,
+        "assets": [],
+        "url": format!("{base}repos/{full_name}/releases/{}", release.id),
+        "html_url": html_url,
+        "upload_url": format!("{base}uploads/repos/{full_name}/releases/{}/assets{{?name,label}}", release.id),
+        "tarball_url": format!("{base}repos/{full_name}/tarball/{}", release.tag_name),
+        "zipball_url": format!("{base}repos/{full_name}/zipball/{}", release.tag_name),
+    })
+}
+
+pub fn workflow_run(world: &World, repo: &Repo, run: &super::world::WorkflowRun) -> Value {
+    let base = &world.base_url;
+    let full_name = repo.full_name();
+    json!({
+        "id": run.id,
+        "node_id": format!("WFR_{}", run.id),
+        "name": run.name,
+        "path": run.path,
+        "event": run.event,
+        "head_branch": run.head_branch,
+        "head_sha": run.head_sha,
+        "status": run.status,
+        "conclusion": run.conclusion,
+        "run_number": run.run_number,
+        "run_attempt": 1,
+        "created_at": run.created_at,
+        "updated_at": run.created_at,
+        "actor": user(world, &run.actor),
+        "triggering_actor": user(world, &run.actor),
+        "url": format!("{base}repos/{full_name}/actions/runs/{}", run.id),
+        "html_url": format!("{base}{full_name}/actions/runs/{}", run.id),
+        "repository": { "full_name": full_name },
+    })
+}
+
+pub fn tag_object(world: &World, repo: &Repo, sha: &str, tag: &super::git::TagObject) -> Value {
+    let base = &world.base_url;
+    let full_name = repo.full_name();
+    json!({
+        "node_id": format!("TO_{sha}"),
+        "sha": sha,
+        "tag": tag.tag,
+        "message": tag.message,
+        "tagger": signature(&tag.tagger),
+        "object": {
+            "sha": tag.object,
+            "type": tag.kind,
+            "url": format!("{base}repos/{full_name}/git/{}s/{}", tag.kind, tag.object),
+        },
+        "url": format!("{base}repos/{full_name}/git/tags/{sha}"),
+        "verification": { "verified": false, "reason": "unsigned", "signature": null, "payload": null },
+    })
+}

@@ -35,6 +35,8 @@ pub struct Repo {
     pub comments: Vec<Comment>,
     pub labels: Vec<String>,
     pub next_number: u64,
+    pub releases: Vec<Release>,
+    pub runs: Vec<WorkflowRun>,
 }
 
 impl Repo {
@@ -84,6 +86,38 @@ pub struct Pull {
     pub merge_commit_sha: Option<String>,
     pub merged_at: Option<String>,
     pub draft: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub id: u64,
+    pub tag_name: String,
+    pub target_commitish: String,
+    pub name: String,
+    pub body: String,
+    pub draft: bool,
+    pub prerelease: bool,
+    pub author: String,
+    pub created_at: String,
+    pub published_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowRun {
+    pub id: u64,
+    /// `.github/workflows/<file>`
+    pub path: String,
+    pub name: String,
+    pub event: String,
+    /// The branch or tag name the run is on.
+    pub head_branch: String,
+    pub head_sha: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub inputs: serde_json::Map<String, Value>,
+    pub run_number: u64,
+    pub created_at: String,
+    pub actor: String,
 }
 
 #[derive(Debug, Clone)]

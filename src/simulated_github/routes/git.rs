@@ -380,3 +380,61 @@ pub async fn create_blob(
         json!({ "sha": sha, "url": format!("{base}repos/{owner}/{repo}/git/blobs/{sha}") }),
     )
 }
+
+/// An annotated tag object; the ref pointing at it is made separately, as on GitHub.
+pub async fn create_tag(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+    Path((owner, repo)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let body = match body_json(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let (Some(tag), Some(message), Some(object)) = (
+        body["tag"].as_str(),
+        body["message"].as_str(),
+        body["object"].as_str(),
+    ) else {
+        return fail(
+            422,
+            "Invalid request.\n\n\"tag\", \"message\", \"object\" weren't supplied.",
+        );
+    };
+    let kind = body["type"].as_str().unwrap_or("commit").to_string();
+    let mut world = lock(&state);
+    let tagger = world.signature(&actor.0);
+    let Some(r) = world.repo_mut(&repo_name(&owner, &repo)) else {
+        return not_found();
+    };
+    if r.git.get(object).map(|o| o.kind()) != Some(kind.as_str()) {
+        return fail(422, "Object does not exist");
+    }
+    let tag_object = crate::simulated_github::git::TagObject {
+        object: object.to_string(),
+        kind,
+        tag: tag.to_string(),
+        tagger,
+        message: message.to_string(),
+    };
+    let sha = r.git.put(Object::Tag(tag_object.clone()));
+    let world = &*world;
+    let r = world.repo(&repo_name(&owner, &repo)).expect("just used");
+    json(
+        StatusCode::CREATED,
+        payloads::tag_object(world, r, &sha, &tag_object),
+    )
+}
+
+pub async fn get_tag(
+    State(state): State<Shared>,
+    Path((owner, repo, sha)): Path<(String, String, String)>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| match r.git.get(&sha) {
+        Some(Object::Tag(tag)) => json(StatusCode::OK, payloads::tag_object(&world, r, &sha, tag)),
+        _ => not_found(),
+    })
+    .unwrap_or_else(|e| e)
+}

@@ -5,9 +5,11 @@
 // `Response` does not matter on this path.
 #![allow(clippy::result_large_err)]
 
+mod actions;
 mod git;
 mod issues;
 mod pulls;
+mod releases;
 mod repos;
 
 use std::collections::HashMap;
@@ -16,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::body::Bytes;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 use serde_json::Value;
 
@@ -62,6 +64,8 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/repos/{owner}/{repo}/git/trees", post(git::create_tree))
         .route("/repos/{owner}/{repo}/git/trees/{sha}", get(git::get_tree))
+        .route("/repos/{owner}/{repo}/git/tags", post(git::create_tag))
+        .route("/repos/{owner}/{repo}/git/tags/{sha}", get(git::get_tag))
         .route("/repos/{owner}/{repo}/git/blobs", post(git::create_blob))
         .route("/repos/{owner}/{repo}/git/blobs/{sha}", get(git::get_blob))
         .route(
@@ -96,6 +100,32 @@ pub fn router(state: Shared) -> Router {
             "/repos/{owner}/{repo}/pulls/{number}",
             get(pulls::get).patch(pulls::update),
         )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/merge",
+            put(pulls::merge),
+        )
+        .route(
+            "/repos/{owner}/{repo}/releases",
+            get(releases::list).post(releases::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/releases/tags/{tag}",
+            get(releases::by_tag),
+        )
+        .route(
+            "/repos/{owner}/{repo}/releases/{id}",
+            get(releases::get).patch(releases::update),
+        )
+        .route(
+            "/repos/{owner}/{repo}/actions/workflows/{file}/dispatches",
+            post(actions::dispatch),
+        )
+        .route(
+            "/repos/{owner}/{repo}/actions/workflows/{file}/runs",
+            get(actions::workflow_runs),
+        )
+        .route("/repos/{owner}/{repo}/actions/runs", get(actions::runs))
+        .route("/repos/{owner}/{repo}/actions/runs/{id}", get(actions::run))
         .with_state(state)
 }
 

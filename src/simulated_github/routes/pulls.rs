@@ -13,6 +13,7 @@ use super::{
     body_json, fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor,
     Shared,
 };
+use crate::simulated_github::merging::{self, MergeMethod};
 use crate::simulated_github::payloads;
 use crate::simulated_github::webhooks;
 use crate::simulated_github::world::{Issue, Pull};
@@ -205,4 +206,36 @@ pub async fn update(
         webhooks::emit_pull_request(&mut world, &name, "closed", issue.number, &actor.0);
     }
     json(StatusCode::OK, value)
+}
+
+pub async fn merge(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+    Path((owner, repo, number)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response {
+    let body = match body_json(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let Some(method) = MergeMethod::parse(body["merge_method"].as_str().unwrap_or("merge")) else {
+        return unprocessable("PullRequest", "merge_method is not valid");
+    };
+    let Ok(number) = number.parse::<u64>() else {
+        return not_found();
+    };
+    let mut world = lock(&state);
+    match merging::merge(
+        &mut world,
+        &repo_name(&owner, &repo),
+        number,
+        method,
+        &actor.0,
+    ) {
+        Ok(sha) => json(
+            StatusCode::OK,
+            serde_json::json!({ "sha": sha, "merged": true, "message": "Pull Request successfully merged" }),
+        ),
+        Err((status, message)) => fail(status, &message),
+    }
 }

@@ -1,0 +1,210 @@
+//! Merging a pull request the three ways GitHub offers, with a three-way merge of file lists so
+//! that a base branch that moved on still merges when the changes do not overlap.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+
+use serde_json::json;
+
+use super::git::{CommitObject, Object};
+use super::webhooks;
+use super::world::World;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeMethod {
+    Merge,
+    Squash,
+    Rebase,
+}
+
+impl MergeMethod {
+    pub fn parse(text: &str) -> Option<MergeMethod> {
+        match text {
+            "merge" => Some(MergeMethod::Merge),
+            "squash" => Some(MergeMethod::Squash),
+            "rebase" => Some(MergeMethod::Rebase),
+            _ => None,
+        }
+    }
+}
+
+type Files = BTreeMap<String, (String, String)>;
+
+/// Merges pull request `number`; returns the new head of the base branch. Errors are
+/// (status, message) as GitHub answers them.
+pub fn merge(
+    world: &mut World,
+    repo: &str,
+    number: u64,
+    method: MergeMethod,
+    by: &str,
+) -> Result<String, (u16, String)> {
+    let signature = world.signature(by);
+    let now = world.timestamp();
+    let r = world.repo_mut(repo).ok_or((404, "Not Found".to_string()))?;
+    let issue = r
+        .issues
+        .get(&number)
+        .ok_or((404, "Not Found".to_string()))?
+        .clone();
+    let pull = issue.pull.clone().ok_or((404, "Not Found".to_string()))?;
+    if issue.state != "open" {
+        return Err((405, "Pull Request is not mergeable".into()));
+    }
+    let head = r
+        .refs
+        .get(&format!("refs/heads/{}", pull.head))
+        .cloned()
+        .ok_or((405, "Head branch was deleted".to_string()))?;
+    let base = r
+        .refs
+        .get(&format!("refs/heads/{}", pull.base))
+        .cloned()
+        .ok_or((405, "Base branch was deleted".to_string()))?;
+    let merge_base = merge_base(world.repo(repo).expect("checked"), &head, &base)
+        .ok_or((405, "Pull Request is not mergeable".to_string()))?;
+    let r = world.repo_mut(repo).expect("checked");
+    let merged = three_way(&files(r, &merge_base), &files(r, &base), &files(r, &head))
+        .ok_or((405, "Pull Request is not mergeable".to_string()))?;
+    let new_head = match method {
+        MergeMethod::Merge | MergeMethod::Squash => {
+            let tree = r.git.write_tree(&merged);
+            let (parents, message) = if method == MergeMethod::Merge {
+                (
+                    vec![base.clone(), head.clone()],
+                    format!(
+                        "Merge pull request #{number} from {}/{}\n\n{}",
+                        r.owner, pull.head, issue.title
+                    ),
+                )
+            } else {
+                (vec![base.clone()], format!("{} (#{number})", issue.title))
+            };
+            r.git.put(Object::Commit(CommitObject {
+                tree,
+                parents,
+                author: signature.clone(),
+                committer: signature,
+                message,
+            }))
+        }
+        MergeMethod::Rebase => {
+            let mut current = base.clone();
+            for sha in commits_between(r, &merge_base, &head) {
+                let commit = r.git.commit(&sha).cloned().expect("listed");
+                let parent = commit.parents.first().cloned().unwrap_or_default();
+                let applied = three_way(&files(r, &parent), &files(r, &current), &files(r, &sha))
+                    .ok_or((405, "Pull Request is not mergeable".to_string()))?;
+                let tree = r.git.write_tree(&applied);
+                current = r.git.put(Object::Commit(CommitObject {
+                    tree,
+                    parents: vec![current],
+                    author: commit.author,
+                    committer: signature.clone(),
+                    message: commit.message,
+                }));
+            }
+            current
+        }
+    };
+    r.refs
+        .insert(format!("refs/heads/{}", pull.base), new_head.clone());
+    let stored = r.issues.get_mut(&number).expect("checked");
+    stored.state = "closed".into();
+    stored.updated_at = now.clone();
+    if let Some(p) = stored.pull.as_mut() {
+        p.merged = true;
+        p.merge_commit_sha = Some(new_head.clone());
+        p.merged_at = Some(now);
+    }
+    webhooks::emit_pull_request(world, repo, "closed", number, by);
+    let push = json!({
+        "ref": format!("refs/heads/{}", pull.base),
+        "before": base,
+        "after": new_head,
+        "created": false,
+        "deleted": false,
+        "forced": false,
+        "commits": [],
+        "pusher": { "name": by },
+    });
+    webhooks::emit(world, repo, "push", push, by);
+    Ok(new_head)
+}
+
+fn files(repo: &super::world::Repo, commit: &str) -> Files {
+    repo.git
+        .commit(commit)
+        .map(|c| repo.git.flatten(&c.tree))
+        .unwrap_or_default()
+}
+
+/// The nearest commit both `a` and `b` descend from.
+fn merge_base(repo: &super::world::Repo, a: &str, b: &str) -> Option<String> {
+    let mut ancestors = HashSet::new();
+    let mut queue = VecDeque::from([a.to_string()]);
+    while let Some(sha) = queue.pop_front() {
+        if ancestors.insert(sha.clone()) {
+            queue.extend(
+                repo.git
+                    .commit(&sha)
+                    .map(|c| c.parents.clone())
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    let mut queue = VecDeque::from([b.to_string()]);
+    let mut seen = HashSet::new();
+    while let Some(sha) = queue.pop_front() {
+        if ancestors.contains(&sha) {
+            return Some(sha);
+        }
+        if seen.insert(sha.clone()) {
+            queue.extend(
+                repo.git
+                    .commit(&sha)
+                    .map(|c| c.parents.clone())
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    None
+}
+
+/// First-parent commits after `from` up to `to`, oldest first.
+fn commits_between(repo: &super::world::Repo, from: &str, to: &str) -> Vec<String> {
+    let mut list = Vec::new();
+    let mut current = to.to_string();
+    while current != from {
+        let Some(commit) = repo.git.commit(&current) else {
+            break;
+        };
+        list.push(current.clone());
+        match commit.parents.first() {
+            Some(parent) => current = parent.clone(),
+            None => break,
+        }
+    }
+    list.reverse();
+    list
+}
+
+/// `theirs`' changes since `base` applied onto `ours`; `None` on a conflict.
+fn three_way(base: &Files, ours: &Files, theirs: &Files) -> Option<Files> {
+    let mut result = ours.clone();
+    let paths: BTreeSet<&String> = base.keys().chain(theirs.keys()).collect();
+    for path in paths {
+        let (was, now) = (base.get(path), theirs.get(path));
+        if was == now {
+            continue;
+        }
+        let mine = ours.get(path);
+        if mine != was && mine != now {
+            return None;
+        }
+        match now {
+            Some(entry) => result.insert(path.clone(), entry.clone()),
+            None => result.remove(path),
+        };
+    }
+    Some(result)
+}

@@ -1,0 +1,222 @@
+//! GitHub Actions: dispatching a workflow makes a queued run; a test (or person) completes it.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use serde_json::{json, Value};
+
+use super::{
+    body_json, fail, json, lock, not_found, repo_name, unprocessable, with_repo, Actor, Shared,
+};
+use crate::simulated_github::payloads;
+use crate::simulated_github::world::{Repo, WorkflowRun};
+
+/// The input names declared under `on.workflow_dispatch.inputs`, by a plain scan of the YAML
+/// (enough for workflows written the usual way); `None` when there is no `workflow_dispatch`.
+pub fn dispatch_inputs(yaml: &str) -> Option<Vec<String>> {
+    let lines: Vec<&str> = yaml
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let start = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("workflow_dispatch"))?;
+    let base = indent(lines[start]);
+    let block: Vec<&str> = lines[start + 1..]
+        .iter()
+        .copied()
+        .take_while(|l| indent(l) > base)
+        .collect();
+    let Some(at) = block.iter().position(|l| l.trim() == "inputs:") else {
+        return Some(vec![]);
+    };
+    let inputs_indent = indent(block[at]);
+    let children: Vec<&str> = block[at + 1..]
+        .iter()
+        .copied()
+        .take_while(|l| indent(l) > inputs_indent)
+        .collect();
+    let Some(level) = children.first().map(|l| indent(l)) else {
+        return Some(vec![]);
+    };
+    Some(
+        children
+            .iter()
+            .filter(|l| indent(l) == level)
+            .map(|l| l.trim().trim_end_matches(':').to_string())
+            .collect(),
+    )
+}
+
+fn workflow_text(repo: &Repo, file: &str, commit: &str) -> Option<String> {
+    let tree = repo.git.commit(commit)?.tree.clone();
+    let (_, blob) = repo
+        .git
+        .flatten(&tree)
+        .get(&format!(".github/workflows/{file}"))?
+        .clone();
+    String::from_utf8(repo.git.blob(&blob)?.clone()).ok()
+}
+
+pub async fn dispatch(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+    Path((owner, repo, file)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response {
+    let body = match body_json(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let Some(git_ref) = body["ref"].as_str() else {
+        return fail(422, "Invalid request.\n\n\"ref\" wasn't supplied.");
+    };
+    let short = git_ref
+        .trim_start_matches("refs/heads/")
+        .trim_start_matches("refs/tags/")
+        .to_string();
+    let inputs = body["inputs"].as_object().cloned().unwrap_or_default();
+    let mut world = lock(&state);
+    let id = world.new_id();
+    let now = world.timestamp();
+    let Some(r) = world.repo_mut(&repo_name(&owner, &repo)) else {
+        return not_found();
+    };
+    let Some(commit) = r.resolve(&short) else {
+        return unprocessable("Workflow", &format!("No ref found for: {git_ref}"));
+    };
+    let Some(text) = workflow_text(r, &file, &commit) else {
+        return not_found();
+    };
+    let Some(declared) = dispatch_inputs(&text) else {
+        return unprocessable(
+            "Workflow",
+            "Workflow does not have 'workflow_dispatch' trigger",
+        );
+    };
+    if let Some(unexpected) = inputs.keys().find(|k| !declared.contains(k)) {
+        return unprocessable(
+            "Workflow",
+            &format!("Unexpected inputs provided: [\"{unexpected}\"]"),
+        );
+    }
+    let name = text
+        .lines()
+        .find_map(|l| l.strip_prefix("name:"))
+        .map(|n| n.trim().trim_matches('"').to_string())
+        .unwrap_or_else(|| file.clone());
+    let run_number = r
+        .runs
+        .iter()
+        .filter(|run| run.path.ends_with(&format!("/{file}")))
+        .count() as u64
+        + 1;
+    r.runs.push(WorkflowRun {
+        id,
+        path: format!(".github/workflows/{file}"),
+        name,
+        event: "workflow_dispatch".into(),
+        head_branch: short,
+        head_sha: commit,
+        status: "queued".into(),
+        conclusion: None,
+        inputs,
+        run_number,
+        created_at: now,
+        actor: actor.0.clone(),
+    });
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn list_runs(
+    world: &crate::simulated_github::world::World,
+    r: &Repo,
+    file: Option<&str>,
+    query: &HashMap<String, String>,
+) -> Response {
+    let runs: Vec<Value> = r
+        .runs
+        .iter()
+        .rev()
+        .filter(|run| file.is_none_or(|f| run.path.ends_with(&format!("/{f}"))))
+        .filter(|run| query.get("event").is_none_or(|e| run.event == *e))
+        .filter(|run| query.get("branch").is_none_or(|b| run.head_branch == *b))
+        .filter(|run| query.get("head_sha").is_none_or(|s| run.head_sha == *s))
+        .filter(|run| {
+            query
+                .get("status")
+                .is_none_or(|s| run.status == *s || run.conclusion.as_deref() == Some(s.as_str()))
+        })
+        .map(|run| payloads::workflow_run(world, r, run))
+        .collect();
+    json(
+        StatusCode::OK,
+        json!({ "total_count": runs.len(), "workflow_runs": runs }),
+    )
+}
+
+pub async fn workflow_runs(
+    State(state): State<Shared>,
+    Path((owner, repo, file)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        list_runs(&world, r, Some(&file), &query)
+    })
+    .unwrap_or_else(|e| e)
+}
+
+pub async fn runs(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        list_runs(&world, r, None, &query)
+    })
+    .unwrap_or_else(|e| e)
+}
+
+pub async fn run(
+    State(state): State<Shared>,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        match id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| r.runs.iter().find(|run| run.id == id))
+        {
+            Some(run) => json(StatusCode::OK, payloads::workflow_run(&world, r, run)),
+            None => not_found(),
+        }
+    })
+    .unwrap_or_else(|e| e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispatch_inputs_are_read_from_the_workflow() {
+        let yaml = "name: Release images\non:\n  workflow_dispatch:\n    inputs:\n      version:\n        description: v\n        required: true\n      latest:\n        default: \"false\"\njobs:\n  images:\n    runs-on: ubuntu-latest\n";
+        assert_eq!(
+            dispatch_inputs(yaml),
+            Some(vec!["version".to_string(), "latest".to_string()])
+        );
+        assert_eq!(dispatch_inputs("on:\n  push:\n"), None);
+        assert_eq!(
+            dispatch_inputs("on:\n  workflow_dispatch:\njobs: {}\n"),
+            Some(vec![])
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! Releases. Drafts are listed but, as on GitHub, never found by tag name.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Extension;
+use serde_json::Value;
+
+use super::{
+    body_json, fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor,
+    Shared,
+};
+use crate::simulated_github::payloads;
+use crate::simulated_github::releases::publish;
+use crate::simulated_github::world::Release;
+
+pub async fn list(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        let items: Vec<Value> = r
+            .releases
+            .iter()
+            .rev()
+            .map(|rel| payloads::release(&world, r, rel))
+            .collect();
+        paginate(
+            &world,
+            &format!("repos/{}/releases", r.full_name()),
+            &query,
+            items,
+        )
+    })
+    .unwrap_or_else(|e| e)
+}
+
+pub async fn by_tag(
+    State(state): State<Shared>,
+    Path((owner, repo, tag)): Path<(String, String, String)>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        match r
+            .releases
+            .iter()
+            .rev()
+            .find(|rel| rel.tag_name == tag && !rel.draft)
+        {
+            Some(release) => json(StatusCode::OK, payloads::release(&world, r, release)),
+            None => not_found(),
+        }
+    })
+    .unwrap_or_else(|e| e)
+}
+
+pub async fn get(
+    State(state): State<Shared>,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        match id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| r.releases.iter().find(|rel| rel.id == id))
+        {
+            Some(release) => json(StatusCode::OK, payloads::release(&world, r, release)),
+            None => not_found(),
+        }
+    })
+    .unwrap_or_else(|e| e)
+}
+
+pub async fn create(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+    Path((owner, repo)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let body = match body_json(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let Some(tag) = body["tag_name"].as_str() else {
+        return fail(422, "Invalid request.\n\n\"tag_name\" wasn't supplied.");
+    };
+    let draft = body["draft"].as_bool().unwrap_or(false);
+    let mut world = lock(&state);
+    let id = world.new_id();
+    let now = world.timestamp();
+    let name = repo_name(&owner, &repo);
+    let Some(r) = world.repo_mut(&name) else {
+        return not_found();
+    };
+    // Several drafts may share a tag (the duplicate-draft bug class); published ones may not.
+    if !draft
+        && r.releases
+            .iter()
+            .any(|rel| rel.tag_name == tag && !rel.draft)
+    {
+        return unprocessable("Release", "already_exists: tag_name");
+    }
+    let tag_exists = r.refs.contains_key(&format!("refs/tags/{tag}"));
+    let target = body["target_commitish"]
+        .as_str()
+        .map(String::from)
+        .unwrap_or_else(|| r.default_branch.clone());
+    if !draft && !tag_exists && r.resolve(&target).is_none() {
+        return unprocessable("Release", "target_commitish is invalid");
+    }
+    let release = Release {
+        id,
+        tag_name: tag.to_string(),
+        target_commitish: target,
+        name: body["name"].as_str().unwrap_or(tag).to_string(),
+        body: body["body"].as_str().unwrap_or_default().to_string(),
+        draft,
+        prerelease: body["prerelease"].as_bool().unwrap_or(false),
+        author: actor.0.clone(),
+        created_at: now,
+        published_at: None,
+    };
+    r.releases.push(release.clone());
+    if !draft {
+        publish(&mut world, &name, id, &actor.0);
+    }
+    let r = world.repo(&name).expect("just used");
+    let release = r
+        .releases
+        .iter()
+        .find(|rel| rel.id == id)
+        .cloned()
+        .unwrap_or(release);
+    json(StatusCode::CREATED, payloads::release(&world, r, &release))
+}
+
+pub async fn update(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response {
+    let body = match body_json(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let Some(id) = id.parse::<u64>().ok() else {
+        return not_found();
+    };
+    let mut world = lock(&state);
+    let name = repo_name(&owner, &repo);
+    let Some(release) = world
+        .repo_mut(&name)
+        .and_then(|r| r.releases.iter_mut().find(|rel| rel.id == id))
+    else {
+        return not_found();
+    };
+    if let Some(text) = body["body"].as_str() {
+        release.body = text.to_string();
+    }
+    if let Some(text) = body["name"].as_str() {
+        release.name = text.to_string();
+    }
+    if let Some(flag) = body["prerelease"].as_bool() {
+        release.prerelease = flag;
+    }
+    if let Some(target) = body["target_commitish"].as_str() {
+        release.target_commitish = target.to_string();
+    }
+    let publishing = release.draft && body["draft"].as_bool() == Some(false);
+    if publishing {
+        publish(&mut world, &name, id, &actor.0);
+    }
+    let r = world.repo(&name).expect("just used");
+    let release = r
+        .releases
+        .iter()
+        .find(|rel| rel.id == id)
+        .cloned()
+        .expect("just used");
+    json(StatusCode::OK, payloads::release(&world, r, &release))
+}
