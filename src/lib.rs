@@ -13,6 +13,7 @@ pub mod file_changes;
 pub mod github;
 pub mod latest;
 pub mod messages;
+pub mod notes;
 pub mod permission;
 pub mod simulated_github;
 pub mod status;

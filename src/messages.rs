@@ -148,3 +148,112 @@ pub fn dry_run_plan(
     ));
     text
 }
+
+pub fn tag_problem_title(tag: &str) -> String {
+    format!("releasebot: tag {tag} not released")
+}
+
+pub fn tag_disagrees(tag: &str, commit: &str, disagreements: &[(String, String)]) -> String {
+    let mut text = format!(
+        "Tag `{tag}` was not released: the version files at {commit} do not say `{tag}`:\n"
+    );
+    for (path, value) in disagreements {
+        text.push_str(&format!("- `{path}` says `{value}`\n"));
+    }
+    text.push_str(
+        "\nNothing was built or drafted. Fix the version files (`releasebot bump` does it), move the \
+         tag to the fixed commit, then comment `/release retry` on the tracking issue.",
+    );
+    text
+}
+
+pub fn tag_not_in_template(tag: &str, template: &str) -> String {
+    format!(
+        "Tag `{tag}` looks like a version but is not of the form `{template}` that \
+         `.github/releasebot.toml` sets for tags, so nothing was built or drafted. Push the tag in that \
+         form, or change `tag` in the configuration."
+    )
+}
+
+pub fn merge_disagrees(version: &str, commit: &str, disagreements: &[(String, String)]) -> String {
+    let listed: Vec<String> = disagreements
+        .iter()
+        .map(|(path, value)| format!("`{path}` says `{value}`"))
+        .collect();
+    format!(
+        "The merge commit {commit} does not say `{version}` ({}), so it was not tagged",
+        listed.join(", ")
+    )
+}
+
+/// The draft release: header, the notes (or why they are missing), the footer, and the marker.
+pub fn release_body(
+    config: &crate::config::Config,
+    repository: &crate::event::Repository,
+    version: &semver::Version,
+    tag: &str,
+    notes: &Result<String, String>,
+    latest: bool,
+    marker_line: &str,
+) -> String {
+    let mut body = String::new();
+    if !config.notes.header.is_empty() {
+        body.push_str(&config.notes.header);
+        body.push_str("\n\n");
+    }
+    match notes {
+        Ok(text) => body.push_str(text.trim_end()),
+        Err(why) => body.push_str(&format!("_Release notes are pending: {why}._")),
+    }
+    body.push_str("\n\n");
+    match &config.notes.footer {
+        Some(footer) => body.push_str(footer),
+        None => {
+            body.push_str(&format!(
+                "---\n**Docker images** ({}):\n",
+                config.images.platforms.join(", ")
+            ));
+            for image in crate::engine::progress::image_refs(config, version, latest) {
+                body.push_str(&format!("- `{image}`\n"));
+            }
+            if config.version_files.iter().any(|f| f.path == "install.sh") {
+                body.push_str(&format!(
+                    "\nInstall: download `install.sh` from tag `{tag}` of {} and run it.\n",
+                    repository.full_name
+                ));
+            }
+        }
+    }
+    body.push_str(&format!("\n{marker_line}\n"));
+    body
+}
+
+const IMAGES_RESULT: &str = "<!-- releasebot:images -->";
+
+/// The draft release body with the build's result in place of any earlier one.
+pub fn record_images(body: &str, images: &[String], success: bool, run_url: &str) -> String {
+    let kept = match body.find(IMAGES_RESULT) {
+        Some(at) => {
+            let end = body[at + IMAGES_RESULT.len()..]
+                .find(IMAGES_RESULT)
+                .map_or(body.len(), |e| {
+                    at + IMAGES_RESULT.len() + e + IMAGES_RESULT.len()
+                });
+            format!("{}{}", &body[..at], &body[end..])
+        }
+        None => body.to_string(),
+    };
+    let mut section = format!("{IMAGES_RESULT}\n");
+    if success {
+        section.push_str(&format!("**Images pushed** ([build]({run_url})):\n"));
+        for image in images {
+            section.push_str(&format!("- `{image}`\n"));
+        }
+    } else {
+        section.push_str(&format!(
+            "**The images build failed** ([run]({run_url})); comment `/release retry` on the tracking issue.\n"
+        ));
+    }
+    section.push_str(IMAGES_RESULT);
+    format!("{}\n\n{section}\n", kept.trim_end())
+}

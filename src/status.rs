@@ -15,9 +15,27 @@ pub struct StatusMarker {
     pub owner: String,
     /// The comment that started the release; a redelivery of it resumes instead of refusing.
     pub trigger_comment: u64,
+    /// The version on the base branch when the release started.
+    #[serde(default)]
+    pub from_version: String,
     /// Steps whose failure the owner was already @-mentioned about.
     #[serde(default)]
     pub notified: Vec<String>,
+    /// The linked release notes document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes_url: Option<String>,
+    /// A step that cannot go on until a person acts, shown until it is resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<Blocked>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocked {
+    pub step: String,
+    pub what: String,
+    pub remedy: String,
 }
 
 impl StatusMarker {
@@ -68,6 +86,10 @@ impl Step {
         Step::Images,
         Step::DraftRelease,
     ];
+
+    pub fn from_key(key: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.key() == key)
+    }
 
     pub fn key(self) -> &'static str {
         match self {
@@ -154,7 +176,11 @@ mod tests {
             version: "0.1.3".into(),
             owner: "kgodey".into(),
             trigger_comment: 42,
+            from_version: "0.1.2".into(),
             notified: vec![],
+            notes_url: None,
+            blocked: None,
+            cancelled: false,
         }
     }
 

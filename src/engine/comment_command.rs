@@ -10,7 +10,11 @@ use crate::github::RepoClient;
 use crate::messages;
 use crate::permission::RequiredPermission;
 
-pub async fn handle(gh: &RepoClient, event: &CommentEvent) -> Result<Outcome, EngineError> {
+pub async fn handle(
+    gh: &RepoClient,
+    event: &CommentEvent,
+    _engine: &super::Engine,
+) -> Result<Outcome, EngineError> {
     let Some(parsed) = command::parse_comment(&event.comment.body) else {
         return Ok(Outcome::Ignored("the comment has no command".into()));
     };

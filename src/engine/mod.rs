@@ -6,16 +6,25 @@
 mod checks;
 mod comment_command;
 mod conversation;
+mod images_done;
+mod merged;
 mod outcome;
+pub mod progress;
+mod published;
+mod release_path;
 mod snapshot;
 mod start_release;
+mod tracking;
 
 pub use checks::{check_release, Approved, Refusal};
 pub use outcome::{EngineError, Outcome, Reply};
 pub use snapshot::Snapshot;
 
+use crate::config::Config;
 use crate::event::{self, Event};
 use crate::github::{Connector, RepoClient};
+use crate::notes::NotesPolicy;
+use release_path::Context;
 
 /// Where the repository's own configuration lives, read from its default branch.
 pub const CONFIG_PATH: &str = ".github/releasebot.toml";
@@ -23,11 +32,30 @@ pub const CONFIG_PATH: &str = ".github/releasebot.toml";
 #[derive(Clone)]
 pub struct Engine {
     connector: Connector,
+    http_notes_on_loopback: bool,
 }
 
 impl Engine {
     pub fn new(connector: Connector) -> Self {
-        Engine { connector }
+        Engine {
+            connector,
+            http_notes_on_loopback: false,
+        }
+    }
+
+    /// Lets notes documents be read over plain HTTP from 127.0.0.1 (for local rehearsals and
+    /// tests, where the document server has no certificate). Off by default.
+    pub fn allowing_http_notes_on_loopback(mut self) -> Self {
+        self.http_notes_on_loopback = true;
+        self
+    }
+
+    fn notes_policy(&self, config: &Config) -> NotesPolicy {
+        NotesPolicy {
+            max_bytes: config.notes.max_bytes,
+            timeout: std::time::Duration::from_secs(config.notes.timeout_secs),
+            allow_http_loopback: self.http_notes_on_loopback,
+        }
     }
 
     /// Handles one webhook delivery (its `X-GitHub-Event` header and body).
@@ -41,25 +69,42 @@ impl Engine {
     }
 
     pub async fn handle(&self, event: Event) -> Result<Outcome, EngineError> {
-        match event {
-            Event::Ignored(reason) => Ok(Outcome::Ignored(reason.to_string())),
-            Event::CommentCreated(comment) => {
-                let octocrab = self
-                    .connector
-                    .for_installation(comment.installation.as_ref().map(|i| i.id))
-                    .await;
-                let gh = RepoClient::new(
-                    octocrab,
-                    comment.repository.owner(),
-                    &comment.repository.name,
-                );
-                comment_command::handle(&gh, &comment).await
+        let Some((repository, installation)) = event.target() else {
+            if let Event::Ignored(reason) = event {
+                return Ok(Outcome::Ignored(reason.to_string()));
             }
-            // The release half (merge → tag → images → draft) comes with part 2.
-            other => Ok(Outcome::Ignored(format!(
-                "no release step handles {:?} yet",
-                std::mem::discriminant(&other)
-            ))),
+            return Ok(Outcome::Ignored("no repository".into()));
+        };
+        let octocrab = self.connector.for_installation(installation).await;
+        let gh = RepoClient::new(octocrab, repository.owner(), &repository.name);
+        if let Event::CommentCreated(comment) = &event {
+            return comment_command::handle(&gh, comment, self).await;
+        }
+        let text = gh
+            .file_text(CONFIG_PATH, &repository.default_branch)
+            .await?;
+        let config = match Config::load(text.as_deref()) {
+            Ok(config) => config,
+            // Only a comment can be answered; other events wait for the file to be fixed.
+            Err(problems) => {
+                return Ok(Outcome::Ignored(format!(
+                    "{CONFIG_PATH} is invalid: {problems}"
+                )))
+            }
+        };
+        let notes = self.notes_policy(&config);
+        let ctx = Context {
+            gh: &gh,
+            config: &config,
+            repository,
+            notes: &notes,
+        };
+        match &event {
+            Event::PullRequestClosed(closed) => merged::run(&ctx, closed).await,
+            Event::TagCreated(created) => release_path::run(&ctx, &created.tag).await,
+            Event::WorkflowRunCompleted(completed) => images_done::run(&ctx, completed).await,
+            Event::ReleasePublished(published) => published::run(&ctx, published).await,
+            Event::CommentCreated(_) | Event::Ignored(_) => unreachable!("handled above"),
         }
     }
 }

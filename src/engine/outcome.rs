@@ -35,6 +35,19 @@ pub enum Outcome {
     },
     /// A step cannot go on until a person resolves what is in its way (see the status comment).
     StepBlocked { version: String, step: &'static str },
+    /// The tag has its draft release and its images build.
+    Released {
+        version: String,
+        tag: String,
+        release_url: String,
+        latest: bool,
+    },
+    /// The release pull request was merged and tagged.
+    Tagged { version: String, tag: String },
+    /// The release was cancelled (pull request closed unmerged, or `/release cancel`).
+    Cancelled { version: String },
+    /// The status comment and draft release now show the images build's result.
+    ImagesReported { version: String, success: bool },
     /// A repeated start of a release that has already moved past what the command does.
     NothingToResume { version: String },
 }

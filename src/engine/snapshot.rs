@@ -14,6 +14,34 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Where the version files disagree with `version`: `(path, value found)` for each.
+    pub fn disagreements(
+        &self,
+        config: &crate::config::Config,
+        version: &semver::Version,
+    ) -> Vec<(String, String)> {
+        let wanted = version.to_string();
+        let mut found = Vec::new();
+        for file in &config.version_files {
+            match self.files.get(&file.path) {
+                None if file.must_exist() => {
+                    found.push((file.path.clone(), "(missing)".to_string()))
+                }
+                None => {}
+                Some((_, text)) => match crate::bump::find_values(file, text) {
+                    Ok(values) => found.extend(
+                        values
+                            .into_iter()
+                            .filter(|v| v.value != wanted)
+                            .map(|v| (file.path.clone(), v.value)),
+                    ),
+                    Err(_) => found.push((file.path.clone(), "(no version found)".to_string())),
+                },
+            }
+        }
+        found
+    }
+
     pub fn text(&self, path: &str) -> Option<String> {
         self.files.get(path).map(|(_, text)| text.clone())
     }
@@ -32,18 +60,23 @@ pub async fn read(
     let Some(head) = gh.git_ref(&format!("heads/{branch}")).await? else {
         return Ok(None);
     };
-    let commit = gh.commit(&head.object.sha).await?;
+    read_commit(gh, &head.object.sha, paths).await.map(Some)
+}
+
+/// Reads `paths` at a commit.
+pub async fn read_commit(gh: &RepoClient, sha: &str, paths: &[&str]) -> Result<Snapshot, ApiError> {
+    let commit = gh.commit(sha).await?;
     let entries = blob_entries(gh, &commit.tree.sha, paths).await?;
     let mut files = BTreeMap::new();
     for entry in entries {
         let text = gh.blob_text(&entry.sha).await?;
         files.insert(entry.path, (entry.mode, text));
     }
-    Ok(Some(Snapshot {
+    Ok(Snapshot {
         head_sha: commit.sha,
         tree_sha: commit.tree.sha,
         files,
-    }))
+    })
 }
 
 /// The tree entries of the wanted files. One recursive listing is enough for most repositories;

@@ -129,7 +129,11 @@ fn initial_view(
         version: version.to_string(),
         owner: event.comment.user.login.clone(),
         trigger_comment: event.comment.id,
+        from_version: approved.changes.current_version.to_string(),
         notified: Vec::new(),
+        notes_url: None,
+        blocked: None,
+        cancelled: false,
     });
     let images: Vec<String> = config
         .images

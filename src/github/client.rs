@@ -105,6 +105,31 @@ impl RepoClient {
             .map_err(|e| ApiError::from_octocrab("PATCH", &route, e))
     }
 
+    /// A write GitHub answers with 204 and no body (dispatches, deletions).
+    async fn send_no_content<B: Serialize>(
+        &self,
+        method: &'static str,
+        route: String,
+        body: Option<&B>,
+    ) -> Result<(), ApiError> {
+        let wrap = |e| ApiError::from_octocrab(method, &route, e);
+        let uri = http::Uri::builder()
+            .path_and_query(route.as_str())
+            .build()
+            .map_err(|e| ApiError::Transport {
+                method,
+                route: route.clone(),
+                detail: e.to_string(),
+            })?;
+        let response = match method {
+            "DELETE" => self.octocrab._delete(uri, body).await,
+            _ => self.octocrab._post(uri, body).await,
+        }
+        .map_err(wrap)?;
+        octocrab::map_github_error(response).await.map_err(wrap)?;
+        Ok(())
+    }
+
     // ----- repository content -----
 
     /// A file's text at a ref, or `None` when the file (or the ref) does not exist.
@@ -156,6 +181,33 @@ impl RepoClient {
             }
             Err(error) => Err(error),
         }
+    }
+
+    pub async fn delete_ref(&self, short_ref: &str) -> Result<(), ApiError> {
+        let route = self.route(&format!("git/refs/{}", encode_path(short_ref)));
+        self.send_no_content("DELETE", route, None::<&()>).await
+    }
+
+    /// An annotated tag object on a commit; the ref that points at it is made separately.
+    pub async fn create_tag_object(
+        &self,
+        tag: &str,
+        message: &str,
+        commit: &str,
+    ) -> Result<String, ApiError> {
+        let created: Created = self
+            .post(
+                self.route("git/tags"),
+                &json!({ "tag": tag, "message": message, "object": commit, "type": "commit" }),
+            )
+            .await?;
+        Ok(created.sha)
+    }
+
+    /// An annotated tag object, or `None` when the id is not one (a lightweight tag's commit).
+    pub async fn tag_object(&self, sha: &str) -> Result<Option<TagObject>, ApiError> {
+        self.get_optional(self.route(&format!("git/tags/{sha}")))
+            .await
     }
 
     pub async fn commit(&self, sha: &str) -> Result<Commit, ApiError> {
@@ -217,6 +269,26 @@ impl RepoClient {
     pub async fn issue_comments(&self, issue: u64) -> Result<Vec<IssueComment>, ApiError> {
         self.get_all(self.route(&format!("issues/{issue}/comments")))
             .await
+    }
+
+    /// Opens an issue, returning its number.
+    pub async fn create_issue(&self, title: &str, body: &str) -> Result<u64, ApiError> {
+        let created: serde_json::Value = self
+            .post(
+                self.route("issues"),
+                &json!({ "title": title, "body": body }),
+            )
+            .await?;
+        Ok(created["number"].as_u64().unwrap_or_default())
+    }
+
+    /// Open issues with this exact title (to avoid opening the same report twice).
+    pub async fn open_issue_titled(&self, title: &str) -> Result<Option<u64>, ApiError> {
+        let issues: Vec<serde_json::Value> = self.get_all(self.route("issues?state=open")).await?;
+        Ok(issues
+            .iter()
+            .find(|i| i["title"].as_str() == Some(title) && i.get("pull_request").is_none())
+            .and_then(|i| i["number"].as_u64()))
     }
 
     pub async fn create_comment(&self, issue: u64, body: &str) -> Result<IssueComment, ApiError> {
@@ -287,6 +359,62 @@ impl RepoClient {
         }
     }
 
+    // ----- releases -----
+
+    /// Every release, drafts included: "get a release by tag name" never returns drafts, so
+    /// this is the only way to find one.
+    pub async fn releases(&self) -> Result<Vec<Release>, ApiError> {
+        self.get_all(self.route("releases")).await
+    }
+
+    pub async fn create_release(&self, release: &NewRelease<'_>) -> Result<Release, ApiError> {
+        self.post(self.route("releases"), release).await
+    }
+
+    pub async fn update_release_body(&self, id: u64, body: &str) -> Result<Release, ApiError> {
+        self.patch(
+            self.route(&format!("releases/{id}")),
+            &json!({ "body": body }),
+        )
+        .await
+    }
+
+    // ----- actions -----
+
+    pub async fn dispatch_workflow(
+        &self,
+        file: &str,
+        git_ref: &str,
+        inputs: &serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let route = self.route(&format!(
+            "actions/workflows/{}/dispatches",
+            encode_path(file)
+        ));
+        self.send_no_content(
+            "POST",
+            route,
+            Some(&json!({ "ref": git_ref, "inputs": inputs })),
+        )
+        .await
+    }
+
+    /// Runs of a workflow started by `workflow_dispatch` on a branch or tag, newest first.
+    pub async fn dispatched_runs(
+        &self,
+        file: &str,
+        on: &str,
+    ) -> Result<Vec<WorkflowRun>, ApiError> {
+        let runs: WorkflowRuns = self
+            .get(self.route(&format!(
+                "actions/workflows/{}/runs?event=workflow_dispatch&branch={}&per_page=100",
+                encode_path(file),
+                encode_path(on)
+            )))
+            .await?;
+        Ok(runs.workflow_runs)
+    }
+
     // ----- pull requests -----
 
     /// Pull requests (open or closed) from `branch` of this repository.
@@ -296,6 +424,14 @@ impl RepoClient {
             encode_path(&self.owner),
             encode_path(branch)
         )))
+        .await
+    }
+
+    pub async fn close_pull(&self, number: u64) -> Result<PullRequest, ApiError> {
+        self.patch(
+            self.route(&format!("pulls/{number}")),
+            &json!({ "state": "closed" }),
+        )
         .await
     }
 

@@ -98,6 +98,11 @@ pub struct CollaboratorPermission {
 #[derive(Debug, Clone, Deserialize)]
 pub struct PullRequest {
     pub number: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+    pub user: User,
     pub state: String,
     pub title: String,
     #[serde(default)]
@@ -113,6 +118,64 @@ pub struct PullBranch {
     #[serde(rename = "ref")]
     pub name: String,
     pub sha: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TagObject {
+    pub sha: String,
+    pub tag: String,
+    pub object: GitObject,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Release {
+    pub id: u64,
+    pub tag_name: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    pub draft: bool,
+    #[serde(default)]
+    pub prerelease: bool,
+    #[serde(default)]
+    pub html_url: String,
+}
+
+impl Release {
+    pub fn body(&self) -> &str {
+        self.body.as_deref().unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NewRelease<'a> {
+    pub tag_name: &'a str,
+    pub target_commitish: &'a str,
+    pub name: &'a str,
+    pub body: &'a str,
+    pub draft: bool,
+    pub prerelease: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkflowRuns {
+    pub workflow_runs: Vec<WorkflowRun>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkflowRun {
+    pub id: u64,
+    #[serde(default)]
+    pub head_branch: Option<String>,
+    pub head_sha: String,
+    pub status: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    #[serde(default)]
+    pub html_url: String,
+    #[serde(default)]
+    pub event: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

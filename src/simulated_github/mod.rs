@@ -9,6 +9,7 @@ mod gate;
 pub mod git;
 mod merging;
 mod payloads;
+mod people;
 mod releases;
 mod routes;
 mod seed;
@@ -28,7 +29,7 @@ pub use world::{Delivery, Fault, RecordedRequest, Release, UserKind, WorkflowRun
 
 use git::{Object, MODE_FILE};
 use routes::{lock, Shared};
-use world::{FaultRule, Issue, Repo, User, World};
+use world::{FaultRule, Repo, User, World};
 
 /// A handle on a running simulated GitHub; cheap to clone.
 #[derive(Clone)]
@@ -198,29 +199,9 @@ impl SimulatedGitHub {
 
     /// Opens an issue; emits `issues` `opened`.
     pub fn create_issue(&self, repo: &str, author: &str, title: &str, body: &str) -> u64 {
-        let mut world = self.world();
-        let now = world.timestamp();
-        let Some(r) = world.repo_mut(repo) else {
-            return 0;
-        };
-        let number = r.take_number();
-        let issue = Issue {
-            number,
-            title: title.to_string(),
-            body: body.to_string(),
-            author: author.to_string(),
-            state: "open".into(),
-            labels: vec![],
-            assignees: vec![],
-            created_at: now.clone(),
-            updated_at: now,
-            pull: None,
-        };
-        r.issues.insert(number, issue.clone());
-        let r = world.repo(repo).expect("just used");
-        let payload = json!({ "action": "opened", "issue": payloads::issue(&world, r, &issue) });
-        webhooks::emit(&mut world, repo, "issues", payload, author);
-        number
+        people::open_issue(&mut self.world(), repo, author, title, body)
+            .and_then(|issue| issue["number"].as_u64())
+            .unwrap_or(0)
     }
 
     /// Comments on an issue or pull request; emits `issue_comment` `created`. Returns its id.

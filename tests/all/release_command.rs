@@ -108,7 +108,7 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
     assert_eq!(comments.len(), 1, "{comments:?}");
     let web = format!("{}{REPO}", s.sim.url());
     let expected_status = format!(
-        "<!-- releasebot:status {{\"version\":\"0.1.3\",\"owner\":\"kgodey\",\"trigger_comment\":{trigger},\"notified\":[]}} -->\n\
+        "<!-- releasebot:status {{\"version\":\"0.1.3\",\"owner\":\"kgodey\",\"trigger_comment\":{trigger},\"from_version\":\"0.1.2\",\"notified\":[]}} -->\n\
          ## Release 0.1.3\n\n\
          Release owner: @kgodey · started by [this comment]({web}/issues/{issue}#issuecomment-{trigger})\n\n\
          - [x] Checks passed: `0.1.2` → `0.1.3`, tag `0.1.3` is free\n\

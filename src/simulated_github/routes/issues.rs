@@ -294,3 +294,56 @@ pub async fn add_labels(
         .collect();
     json(StatusCode::OK, Value::Array(items))
 }
+
+/// Issues and pull requests, newest first, as GitHub lists them.
+pub async fn list_issues(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        let wanted = query.get("state").map(String::as_str).unwrap_or("open");
+        let items: Vec<Value> = r
+            .issues
+            .values()
+            .rev()
+            .filter(|i| wanted == "all" || i.state == wanted)
+            .map(|i| payloads::issue(&world, r, i))
+            .collect();
+        paginate(
+            &world,
+            &format!("repos/{}/issues", r.full_name()),
+            &query,
+            items,
+        )
+    })
+    .unwrap_or_else(|e| e)
+}
+
+pub async fn create_issue(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+    Path((owner, repo)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let body = match body_json(&body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    let Some(title) = body["title"].as_str().filter(|t| !t.trim().is_empty()) else {
+        return super::unprocessable("Issue", "title wasn't supplied");
+    };
+    let text = body["body"].as_str().unwrap_or_default();
+    let sim = crate::simulated_github::people::open_issue(
+        &mut lock(&state),
+        &repo_name(&owner, &repo),
+        &actor.0,
+        title,
+        text,
+    );
+    match sim {
+        Some(value) => json(StatusCode::CREATED, value),
+        None => not_found(),
+    }
+}

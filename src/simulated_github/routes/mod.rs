@@ -69,6 +69,10 @@ pub fn router(state: Shared) -> Router {
         .route("/repos/{owner}/{repo}/git/blobs", post(git::create_blob))
         .route("/repos/{owner}/{repo}/git/blobs/{sha}", get(git::get_blob))
         .route(
+            "/repos/{owner}/{repo}/issues",
+            get(issues::list_issues).post(issues::create_issue),
+        )
+        .route(
             "/repos/{owner}/{repo}/issues/{number}",
             get(issues::get_issue),
         )

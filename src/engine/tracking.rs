@@ -1,0 +1,97 @@
+//! The tracking issue of a release and its status comment, found from the release pull request
+//! (its body says "tracked in #N") — the link GitHub itself keeps for us.
+
+use semver::Version;
+
+use super::conversation::{Conversation, StatusComment};
+use super::progress::{self, Progress};
+use crate::config::Config;
+use crate::event::Repository;
+use crate::github::{ApiError, RepoClient};
+
+pub struct Tracking {
+    pub issue: u64,
+    pub status: Option<StatusComment>,
+}
+
+/// `#N` after "tracked in" in a release pull request body.
+pub fn issue_in_pull_body(body: &str) -> Option<u64> {
+    let rest = &body[body.find("tracked in #")? + "tracked in #".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+pub async fn find(
+    gh: &RepoClient,
+    version: &Version,
+    progress: &Progress,
+) -> Result<Option<Tracking>, ApiError> {
+    let Some(issue) = progress
+        .pull
+        .as_ref()
+        .and_then(|p| p.body.as_deref())
+        .and_then(issue_in_pull_body)
+    else {
+        return Ok(None);
+    };
+    let conversation = Conversation::new(gh.issue_comments(issue).await?);
+    Ok(Some(Tracking {
+        issue,
+        status: conversation.status_comment(&version.to_string()),
+    }))
+}
+
+/// The trigger comment's address, from the status comment's own (same issue page).
+pub fn trigger_url(status_url: &str, trigger: u64) -> String {
+    let page = status_url.split('#').next().unwrap_or(status_url);
+    format!("{page}#issuecomment-{trigger}")
+}
+
+/// Re-renders the status comment from GitHub's state; no call when nothing changed is not
+/// knowable without reading it, so it is always written.
+pub async fn refresh(
+    gh: &RepoClient,
+    config: &Config,
+    repository: &Repository,
+    status: &StatusComment,
+    progress: &Progress,
+) -> Result<(), ApiError> {
+    let base_branch = config
+        .base_branch
+        .clone()
+        .unwrap_or_else(|| repository.default_branch.clone());
+    let view = progress::view(
+        config,
+        &repository.html_url,
+        &base_branch,
+        &status.marker,
+        &trigger_url(&status.html_url, status.marker.trigger_comment),
+        progress,
+    );
+    gh.update_comment(status.id, &view.render()).await?;
+    Ok(())
+}
+
+/// Tells people about a release problem: on the tracking issue when there is one, otherwise on
+/// a new issue, since a pushed tag has nowhere else to speak.
+pub async fn report_problem(
+    gh: &RepoClient,
+    tracking: Option<&Tracking>,
+    title: &str,
+    text: &str,
+) -> Result<(), ApiError> {
+    match tracking {
+        Some(tracking) => {
+            gh.create_comment(tracking.issue, text).await?;
+        }
+        None => match gh.open_issue_titled(title).await? {
+            Some(open) => {
+                gh.create_comment(open, text).await?;
+            }
+            None => {
+                gh.create_issue(title, text).await?;
+            }
+        },
+    }
+    Ok(())
+}
