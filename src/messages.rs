@@ -17,6 +17,9 @@ pub fn help() -> String {
 |---|---|
 | `/release <version>` | starts the release: checks the version, opens a pull request from a release branch that bumps every version file, and keeps a status comment here up to date |
 | `/release <version> --dry-run` | shows what `/release <version>` would do, changing nothing |
+| `/release <version> notes <url>` | the same, with the release notes document linked |
+| `/release notes <url>` | links the release notes document (Markdown or plain text over HTTPS); the draft release takes its text |
+| `/release status` | redraws the status comment from what GitHub holds now |
 | `/release help` | shows this list |
 
 Versions are plain semver: `0.1.3`, or a prerelease like `0.2.0-rc.1` (no `v` in front)."
@@ -201,10 +204,7 @@ pub fn release_body(
         body.push_str(&config.notes.header);
         body.push_str("\n\n");
     }
-    match notes {
-        Ok(text) => body.push_str(text.trim_end()),
-        Err(why) => body.push_str(&format!("_Release notes are pending: {why}._")),
-    }
+    body.push_str(&notes_section(notes));
     body.push_str("\n\n");
     match &config.notes.footer {
         Some(footer) => body.push_str(footer),
@@ -226,6 +226,26 @@ pub fn release_body(
     }
     body.push_str(&format!("\n{marker_line}\n"));
     body
+}
+
+const NOTES: &str = "<!-- releasebot:notes -->";
+
+fn notes_section(notes: &Result<String, String>) -> String {
+    let text = match notes {
+        Ok(text) => text.trim_end().to_string(),
+        Err(why) => format!("_Release notes are pending: {why}._"),
+    };
+    format!("{NOTES}\n{text}\n{NOTES}")
+}
+
+/// The release body with new notes in place of the old ones; everything else is kept.
+pub fn replace_notes(body: &str, notes: &Result<String, String>) -> String {
+    let Some(start) = body.find(NOTES) else {
+        return format!("{}\n\n{}\n", notes_section(notes), body);
+    };
+    let after = start + NOTES.len();
+    let end = body[after..].find(NOTES).map_or(body.len(), |e| after + e + NOTES.len());
+    format!("{}{}{}", &body[..start], notes_section(notes), &body[end..])
 }
 
 const IMAGES_RESULT: &str = "<!-- releasebot:images -->";
@@ -256,4 +276,16 @@ pub fn record_images(body: &str, images: &[String], success: bool, run_url: &str
     }
     section.push_str(IMAGES_RESULT);
     format!("{}\n\n{section}\n", kept.trim_end())
+}
+
+pub fn no_release_on_issue() -> String {
+    "There is no release on this issue yet: start one with `/release <version>`.".to_string()
+}
+
+pub fn notes_unreadable(url: &str, problem: &str) -> String {
+    format!(
+        "I could not read the release notes at {url}: {problem}. The draft release keeps its \
+         previous text. Fix the document or its sharing settings, or link another with \
+         `/release notes <url>`."
+    )
 }

@@ -150,9 +150,18 @@ impl StatusView {
         out.push('\n');
         out.push_str(&format!("## Release {}\n\n", self.marker.version));
         out.push_str(&format!(
-            "Release owner: @{} · started by [this comment]({})\n\n",
+            "Release owner: @{} · started by [this comment]({})\n",
             self.marker.owner, self.trigger_url
         ));
+        match &self.marker.notes_url {
+            Some(url) => out.push_str(&format!("Release notes: {url}\n\n")),
+            None => out.push_str(
+                "Release notes: not linked yet. Comment `/release notes <url>` with the document's address.\n\n",
+            ),
+        }
+        if self.marker.cancelled {
+            out.push_str("**This release was cancelled.**\n\n");
+        }
         for (_, state) in &self.steps {
             match state {
                 StepState::Pending(text) => out.push_str(&format!("- [ ] {text}\n")),

@@ -5,8 +5,16 @@ use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// `/release <version> [--dry-run]`
-    Release { version: String, dry_run: bool },
+    /// `/release <version> [notes <url>] [--dry-run]`
+    Release {
+        version: String,
+        dry_run: bool,
+        notes: Option<String>,
+    },
+    /// `/release notes <url>`: link the release notes document.
+    Notes { url: String },
+    /// `/release status`: redraw the status comment from GitHub's state.
+    Status,
     /// `/release help`
     Help,
 }
@@ -14,6 +22,7 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommandParseError {
     MissingVersion,
+    MissingUrl,
     UnknownFlag { flag: String },
     UnexpectedArgument { argument: String },
     DuplicateFlag { flag: String },
@@ -27,6 +36,9 @@ impl fmt::Display for CommandParseError {
                     f,
                     "`/release` needs a version, for example `/release 0.1.3`."
                 )
+            }
+            CommandParseError::MissingUrl => {
+                write!(f, "`notes` needs the document's address, for example `/release notes https://hackmd.io/abc`.")
             }
             CommandParseError::UnknownFlag { flag } => {
                 write!(
@@ -69,18 +81,27 @@ pub fn parse_command_line(line: &str) -> Result<Command, CommandParseError> {
     }
     let mut positional = positional.into_iter();
     let first = positional.next().ok_or(CommandParseError::MissingVersion)?;
+    let command = match first {
+        "help" => Command::Help,
+        "status" => Command::Status,
+        "notes" => Command::Notes {
+            url: positional.next().ok_or(CommandParseError::MissingUrl)?.into(),
+        },
+        version => {
+            let notes = match positional.next() {
+                Some("notes") => Some(positional.next().ok_or(CommandParseError::MissingUrl)?.to_string()),
+                Some(extra) => {
+                    return Err(CommandParseError::UnexpectedArgument { argument: extra.into() })
+                }
+                None => None,
+            };
+            Command::Release { version: version.into(), dry_run, notes }
+        }
+    };
     if let Some(extra) = positional.next() {
-        return Err(CommandParseError::UnexpectedArgument {
-            argument: extra.into(),
-        });
+        return Err(CommandParseError::UnexpectedArgument { argument: extra.into() });
     }
-    if first == "help" {
-        return Ok(Command::Help);
-    }
-    Ok(Command::Release {
-        version: first.into(),
-        dry_run,
-    })
+    Ok(command)
 }
 
 #[cfg(test)]
@@ -91,7 +112,22 @@ mod tests {
         Command::Release {
             version: version.into(),
             dry_run,
+            notes: None,
         }
+    }
+
+    #[test]
+    fn notes_can_come_with_the_release_or_on_their_own() {
+        assert_eq!(
+            parse_command_line("/release 0.1.3 notes https://hackmd.io/abc"),
+            Ok(Command::Release { version: "0.1.3".into(), dry_run: false, notes: Some("https://hackmd.io/abc".into()) })
+        );
+        assert_eq!(
+            parse_command_line("/release notes https://hackmd.io/abc"),
+            Ok(Command::Notes { url: "https://hackmd.io/abc".into() })
+        );
+        assert_eq!(parse_command_line("/release notes"), Err(CommandParseError::MissingUrl));
+        assert_eq!(parse_command_line("/release status"), Ok(Command::Status));
     }
 
     #[test]

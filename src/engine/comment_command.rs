@@ -2,7 +2,7 @@
 
 use super::conversation::Conversation;
 use super::outcome::{EngineError, Outcome, Reply};
-use super::{start_release, CONFIG_PATH};
+use super::{follow_up, start_release, CONFIG_PATH};
 use crate::command::{self, Command};
 use crate::config::Config;
 use crate::event::CommentEvent;
@@ -13,7 +13,7 @@ use crate::permission::RequiredPermission;
 pub async fn handle(
     gh: &RepoClient,
     event: &CommentEvent,
-    _engine: &super::Engine,
+    engine: &super::Engine,
 ) -> Result<Outcome, EngineError> {
     let Some(parsed) = command::parse_comment(&event.comment.body) else {
         return Ok(Outcome::Ignored("the comment has no command".into()));
@@ -63,8 +63,25 @@ pub async fn handle(
             answer(gh, event, Reply::CommandNotUnderstood, &text).await
         }
         Ok(Command::Help) => answer(gh, event, Reply::Help, &messages::help()).await,
-        Ok(Command::Release { version, dry_run }) => {
-            start_release::run(gh, event, &conversation, &config, &version, dry_run).await
+        Ok(Command::Release {
+            version,
+            dry_run,
+            notes,
+        }) => {
+            let notes = notes.or_else(|| notes_link_in_issue(event.issue.body.as_deref()));
+            start_release::run(gh, event, &conversation, &config, &version, dry_run, notes).await
+        }
+        Ok(Command::Notes { url }) => {
+            let Some(status) = conversation.latest_status_comment() else {
+                return answer(gh, event, Reply::NoReleaseHere, &messages::no_release_on_issue()).await;
+            };
+            follow_up::link_notes(gh, event, &config, engine, status, url).await
+        }
+        Ok(Command::Status) => {
+            let Some(status) = conversation.latest_status_comment() else {
+                return answer(gh, event, Reply::NoReleaseHere, &messages::no_release_on_issue()).await;
+            };
+            follow_up::refresh_status(gh, event, &config, status).await
         }
     }
 }
@@ -79,4 +96,11 @@ pub async fn answer(
     gh.create_comment(event.issue.number, &messages::reply(event.comment.id, text))
         .await?;
     Ok(Outcome::Answered(kind))
+}
+
+/// `Release notes: <url>` as the first line of the tracking issue's body.
+fn notes_link_in_issue(body: Option<&str>) -> Option<String> {
+    let first = body?.lines().next()?.trim();
+    let url = first.strip_prefix("Release notes:")?.trim();
+    (!url.is_empty()).then(|| url.to_string())
 }

@@ -22,13 +22,24 @@ impl Conversation {
     }
 
     /// Only the bot's own comments count: a person pasting a marker changes nothing.
-    fn bot_comments(&self) -> impl Iterator<Item = &IssueComment> {
+    fn bot_comments(&self) -> impl DoubleEndedIterator<Item = &IssueComment> {
         self.comments.iter().filter(|c| c.user.kind == "Bot")
     }
 
     pub fn answered(&self, comment_id: u64) -> bool {
         self.bot_comments()
             .any(|c| replied_to(c.body()) == Some(comment_id))
+    }
+
+    /// The newest status comment on the issue, whatever its version.
+    pub fn latest_status_comment(&self) -> Option<StatusComment> {
+        self.bot_comments().rev().find_map(|c| {
+            StatusMarker::find_in(c.body()).map(|marker| StatusComment {
+                id: c.id,
+                html_url: c.html_url.clone(),
+                marker,
+            })
+        })
     }
 
     pub fn status_comment(&self, version: &str) -> Option<StatusComment> {

@@ -6,6 +6,7 @@
 mod checks;
 mod comment_command;
 mod conversation;
+mod follow_up;
 mod images_done;
 mod merged;
 mod outcome;
@@ -50,7 +51,7 @@ impl Engine {
         self
     }
 
-    fn notes_policy(&self, config: &Config) -> NotesPolicy {
+    pub(crate) fn notes_policy(&self, config: &Config) -> NotesPolicy {
         NotesPolicy {
             max_bytes: config.notes.max_bytes,
             timeout: std::time::Duration::from_secs(config.notes.timeout_secs),

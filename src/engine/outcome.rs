@@ -15,6 +15,8 @@ pub enum Reply {
     BaseBranchMissing,
     FilesRefused,
     DryRunPlan,
+    NoReleaseHere,
+    NotesUnreadable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +50,8 @@ pub enum Outcome {
     Cancelled { version: String },
     /// The status comment and draft release now show the images build's result.
     ImagesReported { version: String, success: bool },
+    /// The status comment (and draft release) were brought up to date.
+    StatusRefreshed { version: String },
     /// A repeated start of a release that has already moved past what the command does.
     NothingToResume { version: String },
 }

@@ -21,6 +21,7 @@ pub async fn run(
     config: &Config,
     version_text: &str,
     dry_run: bool,
+    notes_url: Option<String>,
 ) -> Result<Outcome, EngineError> {
     let version = match parse_requested(version_text) {
         Ok(version) => version,
@@ -81,6 +82,9 @@ pub async fn run(
         .await?;
 
     let mut view = initial_view(config, event, &approved, &base_branch, existing.as_ref());
+    if notes_url.is_some() {
+        view.marker.notes_url = notes_url;
+    }
     view.set(
         Step::Checks,
         StepState::Done(format!(
