@@ -244,7 +244,9 @@ pub fn replace_notes(body: &str, notes: &Result<String, String>) -> String {
         return format!("{}\n\n{}\n", notes_section(notes), body);
     };
     let after = start + NOTES.len();
-    let end = body[after..].find(NOTES).map_or(body.len(), |e| after + e + NOTES.len());
+    let end = body[after..]
+        .find(NOTES)
+        .map_or(body.len(), |e| after + e + NOTES.len());
     format!("{}{}{}", &body[..start], notes_section(notes), &body[end..])
 }
 

@@ -85,21 +85,37 @@ pub fn parse_command_line(line: &str) -> Result<Command, CommandParseError> {
         "help" => Command::Help,
         "status" => Command::Status,
         "notes" => Command::Notes {
-            url: positional.next().ok_or(CommandParseError::MissingUrl)?.into(),
+            url: positional
+                .next()
+                .ok_or(CommandParseError::MissingUrl)?
+                .into(),
         },
         version => {
             let notes = match positional.next() {
-                Some("notes") => Some(positional.next().ok_or(CommandParseError::MissingUrl)?.to_string()),
+                Some("notes") => Some(
+                    positional
+                        .next()
+                        .ok_or(CommandParseError::MissingUrl)?
+                        .to_string(),
+                ),
                 Some(extra) => {
-                    return Err(CommandParseError::UnexpectedArgument { argument: extra.into() })
+                    return Err(CommandParseError::UnexpectedArgument {
+                        argument: extra.into(),
+                    })
                 }
                 None => None,
             };
-            Command::Release { version: version.into(), dry_run, notes }
+            Command::Release {
+                version: version.into(),
+                dry_run,
+                notes,
+            }
         }
     };
     if let Some(extra) = positional.next() {
-        return Err(CommandParseError::UnexpectedArgument { argument: extra.into() });
+        return Err(CommandParseError::UnexpectedArgument {
+            argument: extra.into(),
+        });
     }
     Ok(command)
 }
@@ -120,13 +136,22 @@ mod tests {
     fn notes_can_come_with_the_release_or_on_their_own() {
         assert_eq!(
             parse_command_line("/release 0.1.3 notes https://hackmd.io/abc"),
-            Ok(Command::Release { version: "0.1.3".into(), dry_run: false, notes: Some("https://hackmd.io/abc".into()) })
+            Ok(Command::Release {
+                version: "0.1.3".into(),
+                dry_run: false,
+                notes: Some("https://hackmd.io/abc".into())
+            })
         );
         assert_eq!(
             parse_command_line("/release notes https://hackmd.io/abc"),
-            Ok(Command::Notes { url: "https://hackmd.io/abc".into() })
+            Ok(Command::Notes {
+                url: "https://hackmd.io/abc".into()
+            })
         );
-        assert_eq!(parse_command_line("/release notes"), Err(CommandParseError::MissingUrl));
+        assert_eq!(
+            parse_command_line("/release notes"),
+            Err(CommandParseError::MissingUrl)
+        );
         assert_eq!(parse_command_line("/release status"), Ok(Command::Status));
     }
 

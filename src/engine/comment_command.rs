@@ -73,13 +73,25 @@ pub async fn handle(
         }
         Ok(Command::Notes { url }) => {
             let Some(status) = conversation.latest_status_comment() else {
-                return answer(gh, event, Reply::NoReleaseHere, &messages::no_release_on_issue()).await;
+                return answer(
+                    gh,
+                    event,
+                    Reply::NoReleaseHere,
+                    &messages::no_release_on_issue(),
+                )
+                .await;
             };
             follow_up::link_notes(gh, event, &config, engine, status, url).await
         }
         Ok(Command::Status) => {
             let Some(status) = conversation.latest_status_comment() else {
-                return answer(gh, event, Reply::NoReleaseHere, &messages::no_release_on_issue()).await;
+                return answer(
+                    gh,
+                    event,
+                    Reply::NoReleaseHere,
+                    &messages::no_release_on_issue(),
+                )
+                .await;
             };
             follow_up::refresh_status(gh, event, &config, status).await
         }

@@ -289,19 +289,7 @@ impl SimulatedGitHub {
             commit.to_string()
         };
         r.refs.insert(format!("refs/tags/{tag}"), target.clone());
-        let create = json!({ "ref": tag, "ref_type": "tag", "master_branch": r.default_branch, "pusher_type": "user" });
-        webhooks::emit(&mut world, repo, "create", create, by);
-        let push = json!({
-            "ref": format!("refs/tags/{tag}"),
-            "before": "0".repeat(40),
-            "after": target,
-            "created": true,
-            "deleted": false,
-            "forced": false,
-            "commits": [],
-            "pusher": { "name": by },
-        });
-        webhooks::emit(&mut world, repo, "push", push, by);
+        webhooks::emit_ref_created(&mut world, repo, &format!("refs/tags/{tag}"), &target, by);
     }
 
     /// A person merges a pull request; emits `pull_request` `closed` (merged) and `push`.

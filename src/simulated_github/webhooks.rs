@@ -97,6 +97,35 @@ pub fn emit_pull_request(world: &mut World, repo: &str, action: &str, number: u6
     emit(world, repo, "pull_request", payload, sender);
 }
 
+/// `create` and `push`, as GitHub sends them for a new branch or tag.
+pub fn emit_ref_created(world: &mut World, repo: &str, full_ref: &str, sha: &str, by: &str) {
+    let (kind, short) = match (
+        full_ref.strip_prefix("refs/tags/"),
+        full_ref.strip_prefix("refs/heads/"),
+    ) {
+        (Some(tag), _) => ("tag", tag),
+        (None, Some(branch)) => ("branch", branch),
+        _ => return,
+    };
+    let default_branch = world
+        .repo(repo)
+        .map(|r| r.default_branch.clone())
+        .unwrap_or_default();
+    let create = json!({ "ref": short, "ref_type": kind, "master_branch": default_branch, "pusher_type": "user" });
+    emit(world, repo, "create", create, by);
+    let push = json!({
+        "ref": full_ref,
+        "before": "0".repeat(40),
+        "after": sha,
+        "created": true,
+        "deleted": false,
+        "forced": false,
+        "commits": [],
+        "pusher": { "name": by },
+    });
+    emit(world, repo, "push", push, by);
+}
+
 /// Sends deliveries to a URL, signed, one at a time in the order they were made.
 pub fn spawn_sender(url: String, secret: Vec<u8>) -> tokio::sync::mpsc::UnboundedSender<Delivery> {
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<Delivery>();

@@ -49,6 +49,7 @@ pub async fn matching_refs(
 
 pub async fn create_ref(
     State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
     Path((owner, repo)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
@@ -76,9 +77,14 @@ pub async fn create_ref(
         return fail(422, "Object does not exist");
     }
     r.refs.insert(name.to_string(), sha.to_string());
-    let world = &*world;
-    let r = world.repo(&repo_name(&owner, &repo)).expect("just used");
-    json(StatusCode::CREATED, payloads::git_ref(world, r, name, sha))
+    let full_name = repo_name(&owner, &repo);
+    let r = world.repo(&full_name).expect("just used");
+    let value = payloads::git_ref(&world, r, name, sha);
+    // GitHub tells webhooks about refs made through the API too (an App's tag starts workflows).
+    crate::simulated_github::webhooks::emit_ref_created(
+        &mut world, &full_name, name, sha, &actor.0,
+    );
+    json(StatusCode::CREATED, value)
 }
 
 pub async fn update_ref(
