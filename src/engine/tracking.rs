@@ -73,25 +73,32 @@ pub async fn refresh(
 }
 
 /// Tells people about a release problem: on the tracking issue when there is one, otherwise on
-/// a new issue, since a pushed tag has nowhere else to speak.
+/// a new issue, since a pushed tag has nowhere else to speak. The same text is never posted
+/// twice (a tag arrives as both `create` and `push`).
 pub async fn report_problem(
     gh: &RepoClient,
     tracking: Option<&Tracking>,
     title: &str,
     text: &str,
 ) -> Result<(), ApiError> {
-    match tracking {
-        Some(tracking) => {
-            gh.create_comment(tracking.issue, text).await?;
-        }
+    let (issue, already_said) = match tracking {
+        Some(tracking) => (Some(tracking.issue), None),
         None => match gh.open_issue_titled(title).await? {
-            Some(open) => {
-                gh.create_comment(open, text).await?;
-            }
-            None => {
-                gh.create_issue(title, text).await?;
-            }
+            Some((number, body)) => (Some(number), Some(body)),
+            None => (None, None),
         },
+    };
+    let Some(issue) = issue else {
+        gh.create_issue(title, text).await?;
+        return Ok(());
+    };
+    if already_said.as_deref() == Some(text) {
+        return Ok(());
     }
+    let comments = gh.issue_comments(issue).await?;
+    if comments.iter().any(|c| c.body() == text) {
+        return Ok(());
+    }
+    gh.create_comment(issue, text).await?;
     Ok(())
 }

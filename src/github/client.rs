@@ -282,13 +282,19 @@ impl RepoClient {
         Ok(created["number"].as_u64().unwrap_or_default())
     }
 
-    /// Open issues with this exact title (to avoid opening the same report twice).
-    pub async fn open_issue_titled(&self, title: &str) -> Result<Option<u64>, ApiError> {
+    /// The open issue with this exact title, as (number, body), to avoid opening the same
+    /// report twice.
+    pub async fn open_issue_titled(&self, title: &str) -> Result<Option<(u64, String)>, ApiError> {
         let issues: Vec<serde_json::Value> = self.get_all(self.route("issues?state=open")).await?;
         Ok(issues
             .iter()
             .find(|i| i["title"].as_str() == Some(title) && i.get("pull_request").is_none())
-            .and_then(|i| i["number"].as_u64()))
+            .and_then(|i| {
+                Some((
+                    i["number"].as_u64()?,
+                    i["body"].as_str().unwrap_or("").to_string(),
+                ))
+            }))
     }
 
     pub async fn create_comment(&self, issue: u64, body: &str) -> Result<IssueComment, ApiError> {

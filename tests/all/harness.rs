@@ -84,7 +84,7 @@ impl Scenario {
         let connector = Connector::with_token(&sim.url(), BOT_TOKEN).expect("octocrab builds");
         let scenario = Scenario {
             sim,
-            engine: Engine::new(connector),
+            engine: Engine::new(connector).allowing_http_notes_on_loopback(),
             issue,
             _checkout: checkout,
         };
@@ -196,4 +196,74 @@ pub fn normalised(calls: &[String]) -> Vec<String> {
             id.replace_all(&call, "/comments/<id>").into_owned()
         })
         .collect()
+}
+
+/// A web server on 127.0.0.1 holding release notes documents, as HackMD or a gist would.
+pub struct NotesServer {
+    pub base: String,
+}
+
+impl NotesServer {
+    /// Serves each (path, content type, body) at `/path`.
+    pub async fn start(documents: Vec<(&'static str, &'static str, String)>) -> NotesServer {
+        use axum::http::header;
+        let mut router = axum::Router::new();
+        for (path, kind, body) in documents {
+            router = router.route(
+                &format!("/{path}"),
+                axum::routing::get(move || {
+                    let body = body.clone();
+                    async move { ([(header::CONTENT_TYPE, kind)], body) }
+                }),
+            );
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        NotesServer { base }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.base)
+    }
+}
+
+impl Scenario {
+    /// The one pull request the bot opened.
+    pub fn release_pull(&self) -> u64 {
+        let pulls = self.sim.pulls(REPO);
+        assert_eq!(pulls.len(), 1, "{pulls:?}");
+        pulls[0].number
+    }
+
+    /// The maintainer merges the release pull request; GitHub's webhooks reach the bot.
+    pub async fn merge_release_pull(
+        &self,
+        method: releasebot::simulated_github::MergeMethod,
+    ) -> Vec<Result<Outcome, EngineError>> {
+        self.sim
+            .merge_pull(REPO, self.release_pull(), method, MAINTAINER)
+            .expect("the release pull request merges");
+        self.deliver().await
+    }
+
+    /// The newest images run finishes.
+    pub async fn finish_images_run(&self, conclusion: &str) -> Vec<Result<Outcome, EngineError>> {
+        let run = self
+            .sim
+            .runs(REPO)
+            .last()
+            .expect("an images run was dispatched")
+            .id;
+        self.sim.complete_run(REPO, run, conclusion);
+        self.deliver().await
+    }
+
+    /// The status comment's text.
+    pub fn status_comment(&self) -> String {
+        self.bot_comments()
+            .into_iter()
+            .find(|c| c.contains("<!-- releasebot:status "))
+            .expect("a status comment")
+    }
 }

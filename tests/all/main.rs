@@ -1,6 +1,7 @@
 //! One integration-test binary, a module per area.
 
 mod cli;
+mod full_release;
 mod harness;
 mod redelivery;
 mod refusals;

@@ -1,0 +1,380 @@
+//! The release half: merge → tag → images → draft release, as Mathesar releases.
+
+use releasebot::engine::Outcome;
+use releasebot::simulated_github::MergeMethod;
+
+use crate::harness::*;
+
+const NOTES: &str = "# Mathesar 0.1.3\n\n## Fixes\n- Schemas can be renamed again (thanks @mathesar-foundation/team)\n";
+
+/// The outcome of the one delivery (among several) that produced `pick`.
+fn find(
+    outcomes: &[Result<Outcome, releasebot::engine::EngineError>],
+    pick: fn(&Outcome) -> bool,
+) -> Outcome {
+    outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().ok())
+        .find(|o| pick(o))
+        .cloned()
+        .unwrap_or_else(|| panic!("no such outcome in {outcomes:?}"))
+}
+
+#[tokio::test]
+async fn the_whole_mathesar_release_from_the_comment_to_the_draft_release() {
+    let notes = NotesServer::start(vec![(
+        "notes/0.1.3.md",
+        "text/markdown; charset=utf-8",
+        NOTES.to_string(),
+    )])
+    .await;
+    let s = Scenario::mathesar().await;
+    only(
+        s.comment(
+            MAINTAINER,
+            &format!("/release 0.1.3 notes {}", notes.url("notes/0.1.3.md")),
+        )
+        .await,
+    );
+    s.sim.clear_requests();
+
+    // The maintainer merges the release pull request.
+    let outcomes = s.merge_release_pull(MergeMethod::Merge).await;
+
+    let merge_commit = s.sim.refs(REPO)["refs/heads/master"].clone();
+    let released = find(&outcomes, |o| matches!(o, Outcome::Released { .. }));
+    assert!(
+        matches!(&released, Outcome::Released { tag, latest: true, .. } if tag == "0.1.3"),
+        "{released:?}"
+    );
+    // An annotated tag on the merge commit.
+    let tag_target = s.sim.refs(REPO)["refs/tags/0.1.3"].clone();
+    let tag = s
+        .sim
+        .tag_object(REPO, &tag_target)
+        .expect("an annotated tag");
+    assert_eq!(
+        (tag.tag.as_str(), tag.object.as_str(), tag.message.as_str()),
+        ("0.1.3", merge_commit.as_str(), "Release 0.1.3\n")
+    );
+    // One images build, on the tag, moving `latest`.
+    let runs = s.sim.runs(REPO);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].path, ".github/workflows/release-images.yml");
+    assert_eq!(runs[0].head_branch, "0.1.3");
+    assert_eq!(runs[0].inputs["version"], "0.1.3");
+    assert_eq!(runs[0].inputs["latest"], "true");
+    // One draft release with the notes document as written.
+    let releases = s.sim.releases(REPO);
+    assert_eq!(releases.len(), 1, "{releases:?}");
+    let draft = &releases[0];
+    assert!(draft.draft && !draft.prerelease);
+    assert_eq!(
+        (draft.tag_name.as_str(), draft.name.as_str()),
+        ("0.1.3", "0.1.3")
+    );
+    assert!(draft.body.contains(NOTES.trim_end()), "{}", draft.body);
+
+    // The images workflow succeeds.
+    let outcomes = s.finish_images_run("success").await;
+
+    let reported = find(&outcomes, |o| matches!(o, Outcome::ImagesReported { .. }));
+    assert_eq!(
+        reported,
+        Outcome::ImagesReported {
+            version: "0.1.3".into(),
+            success: true
+        }
+    );
+    let draft = &s.sim.releases(REPO)[0];
+    for image in [
+        "mathesar/mathesar-caddy:0.1.3",
+        "mathesar/mathesar-caddy:latest",
+        "mathesar/mathesar-prod:0.1.3",
+        "mathesar/mathesar-prod:latest",
+    ] {
+        assert!(
+            draft.body.contains(&format!("- `{image}`")),
+            "{image} in {}",
+            draft.body
+        );
+    }
+    assert!(draft.draft, "a person publishes it");
+    let status = s.status_comment();
+    for done in [
+        "- [x] Merged as",
+        "- [x] Tag [`0.1.3`]",
+        "- [x] Images pushed for linux/amd64, linux/arm64",
+        "- [x] Draft release [`0.1.3`]",
+    ] {
+        assert!(status.contains(done), "{done} in {status}");
+    }
+    assert_eq!(s.sim.releases(REPO).len(), 1);
+    assert_eq!(
+        s.sim.runs(REPO).len(),
+        1,
+        "the tag's own push and create events dispatched nothing more"
+    );
+    println!(
+        "GitHub API calls from merge to images reported: {}",
+        s.sim.requests().len()
+    );
+}
+
+#[tokio::test]
+async fn a_tag_pushed_by_a_person_takes_the_same_path() {
+    let s = Scenario::mathesar_altered(|dir| {
+        let init = dir.join("mathesar/__init__.py");
+        let text = std::fs::read_to_string(&init)
+            .unwrap()
+            .replace("0.1.2", "0.1.3");
+        std::fs::write(init, text).unwrap();
+        let mkdocs = dir.join("docs/mkdocs.yml");
+        let text = std::fs::read_to_string(&mkdocs)
+            .unwrap()
+            .replace("mathesar_version: 0.1.2", "mathesar_version: 0.1.3");
+        std::fs::write(mkdocs, text).unwrap();
+        let install = dir.join("install.sh");
+        let text = std::fs::read_to_string(&install)
+            .unwrap()
+            .replace("\"0.1.2\"", "\"0.1.3\"");
+        std::fs::write(install, text).unwrap();
+    })
+    .await;
+    let master = s.sim.refs(REPO)["refs/heads/master"].clone();
+
+    s.sim.push_tag(REPO, "0.1.3", &master, MAINTAINER, true);
+    let outcomes = s.deliver().await;
+
+    let released = find(&outcomes, |o| matches!(o, Outcome::Released { .. }));
+    assert!(
+        matches!(released, Outcome::Released { latest: true, .. }),
+        "{released:?}"
+    );
+    assert_eq!(
+        s.sim.runs(REPO).len(),
+        1,
+        "create and push both arrived; one dispatch"
+    );
+    let releases = s.sim.releases(REPO);
+    assert_eq!(releases.len(), 1);
+    assert!(
+        releases[0]
+            .body
+            .contains("_Release notes are pending: no release notes are linked yet"),
+        "{}",
+        releases[0].body
+    );
+}
+
+#[tokio::test]
+async fn a_tag_whose_files_disagree_is_not_released_and_says_why() {
+    let s = Scenario::mathesar().await;
+    let master = s.sim.refs(REPO)["refs/heads/master"].clone();
+
+    // Files say 0.1.2: the 0.10.0-with-__version__-0.9.0 mistake.
+    s.sim.push_tag(REPO, "0.1.3", &master, MAINTAINER, false);
+    let outcomes = s.deliver().await;
+
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "tag", .. }))),
+        "{outcomes:?}"
+    );
+    assert!(s.sim.runs(REPO).is_empty());
+    assert!(s.sim.releases(REPO).is_empty());
+    let report = s.sim.issue(REPO, 2).expect("a new issue reports it");
+    assert_eq!(report.title, "releasebot: tag 0.1.3 not released");
+    assert!(
+        report
+            .body
+            .contains("- `mathesar/__init__.py` says `0.1.2`"),
+        "{}",
+        report.body
+    );
+    assert_eq!(
+        s.sim.comments(REPO, 2).len(),
+        0,
+        "one report, not one per event"
+    );
+}
+
+#[tokio::test]
+async fn a_backport_patch_and_a_prerelease_do_not_move_latest() {
+    for (tags, version, expected_latest, prerelease) in [
+        (vec!["0.1.8", "0.2.0"], "0.1.9", "false", false),
+        (vec!["0.1.7"], "0.2.0-rc.1", "false", true),
+        (vec!["0.1.7", "0.2.0-rc.1"], "0.1.8", "true", false),
+    ] {
+        let s = Scenario::mathesar_altered(|dir| {
+            let init = dir.join("mathesar/__init__.py");
+            let text = std::fs::read_to_string(&init)
+                .unwrap()
+                .replace("0.1.2", version);
+            std::fs::write(init, text).unwrap();
+            std::fs::remove_file(dir.join("install.sh")).unwrap();
+            std::fs::remove_file(dir.join("docs/mkdocs.yml")).unwrap();
+        })
+        .await;
+        let master = s.sim.refs(REPO)["refs/heads/master"].clone();
+        for tag in tags {
+            s.sim.push_tag(REPO, tag, &master, MAINTAINER, false);
+        }
+        s.sim.take_deliveries();
+
+        s.sim.push_tag(REPO, version, &master, MAINTAINER, true);
+        s.deliver().await;
+
+        let runs = s.sim.runs(REPO);
+        assert_eq!(runs.len(), 1, "{version}");
+        assert_eq!(runs[0].inputs["latest"], expected_latest, "{version}");
+        assert_eq!(s.sim.releases(REPO)[0].prerelease, prerelease, "{version}");
+    }
+}
+
+#[tokio::test]
+async fn closing_the_pull_request_unmerged_cancels_the_release() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    s.sim.close_pull(REPO, s.release_pull(), MAINTAINER);
+    let outcomes = s.deliver().await;
+
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Ok(Outcome::Cancelled { .. }))),
+        "{outcomes:?}"
+    );
+    assert!(!s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
+    let status = s.status_comment();
+    assert!(
+        status.contains("**This release was cancelled.**"),
+        "{status}"
+    );
+    assert!(status.contains("was closed without merging"), "{status}");
+}
+
+#[tokio::test]
+async fn a_merge_commit_that_lost_the_bump_is_not_tagged() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    // Someone edits the release branch back before merging.
+    s.sim.push_commit(
+        REPO,
+        "release/0.1.3",
+        MAINTAINER,
+        "Oops",
+        &[("mathesar/__init__.py", "__version__ = \"0.1.2\"\n")],
+    );
+    s.deliver().await;
+
+    let outcomes = s.merge_release_pull(MergeMethod::Squash).await;
+
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "tag", .. }))),
+        "{outcomes:?}"
+    );
+    assert!(!s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
+    assert!(s.sim.runs(REPO).is_empty());
+    let status = s.status_comment();
+    assert!(
+        status.contains("does not say `0.1.3` (`mathesar/__init__.py` says `0.1.2`)"),
+        "{status}"
+    );
+}
+
+#[tokio::test]
+async fn every_event_delivered_twice_and_out_of_order_does_nothing_twice() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.sim
+        .merge_pull(REPO, s.release_pull(), MergeMethod::Rebase, MAINTAINER)
+        .unwrap();
+    let first = s.sim.take_deliveries();
+    // GitHub gives no order guarantee: deliver backwards, then everything again.
+    let mut deliveries: Vec<_> = first.iter().rev().cloned().collect();
+    deliveries.extend(first.iter().cloned());
+    for delivery in &deliveries {
+        let _ = s.redeliver(&delivery.event, &delivery.payload).await;
+    }
+    let caused = s.deliver().await;
+    for outcome in &caused {
+        assert!(outcome.is_ok(), "{outcome:?}");
+    }
+
+    assert_eq!(s.sim.runs(REPO).len(), 1, "one dispatch");
+    assert_eq!(s.sim.releases(REPO).len(), 1, "one draft");
+    assert!(s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
+    let run = s.sim.runs(REPO)[0].id;
+    s.sim.complete_run(REPO, run, "success");
+    let completed = s.sim.take_deliveries();
+    for _ in 0..2 {
+        for delivery in &completed {
+            s.redeliver(&delivery.event, &delivery.payload)
+                .await
+                .unwrap();
+        }
+    }
+    let body = &s.sim.releases(REPO)[0].body;
+    assert_eq!(body.matches("**Images pushed**").count(), 1, "{body}");
+}
+
+#[tokio::test]
+async fn notes_linked_after_the_tag_fill_the_draft() {
+    let notes = NotesServer::start(vec![("n.md", "text/plain", NOTES.to_string())]).await;
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.merge_release_pull(MergeMethod::Merge).await;
+    assert!(s.sim.releases(REPO)[0]
+        .body
+        .contains("Release notes are pending"));
+
+    only(
+        s.comment(MAINTAINER, &format!("/release notes {}", notes.url("n.md")))
+            .await,
+    );
+
+    let body = &s.sim.releases(REPO)[0].body;
+    assert!(body.contains(NOTES.trim_end()), "{body}");
+    assert!(!body.contains("pending"), "{body}");
+    assert!(
+        body.contains("- `mathesar/mathesar-prod:0.1.3`"),
+        "the footer stays: {body}"
+    );
+    assert!(s
+        .status_comment()
+        .contains(&format!("Release notes: {}", notes.url("n.md"))));
+}
+
+#[tokio::test]
+async fn an_unreadable_notes_document_keeps_the_draft_and_says_why() {
+    let notes = NotesServer::start(vec![(
+        "page.html",
+        "text/html",
+        "<html></html>".to_string(),
+    )])
+    .await;
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.merge_release_pull(MergeMethod::Merge).await;
+    let before = s.sim.releases(REPO)[0].body.clone();
+
+    only(
+        s.comment(
+            MAINTAINER,
+            &format!("/release notes {}", notes.url("page.html")),
+        )
+        .await,
+    );
+
+    assert_eq!(s.sim.releases(REPO)[0].body, before);
+    let reply = s.bot_comments().last().unwrap().clone();
+    assert!(
+        reply.contains("is `text/html`, not Markdown or plain text"),
+        "{reply}"
+    );
+}
