@@ -20,6 +20,8 @@ pub fn help() -> String {
 | `/release <version> notes <url>` | the same, with the release notes document linked |
 | `/release notes <url>` | links the release notes document (Markdown or plain text over HTTPS); the draft release takes its text |
 | `/release status` | redraws the status comment from what GitHub holds now |
+| `/release retry` | runs the first failed or missing step again (for example a failed images build) |
+| `/release cancel` | closes the pull request and deletes the release branch; refused once the tag exists |
 | `/release help` | shows this list |
 
 Versions are plain semver: `0.1.3`, or a prerelease like `0.2.0-rc.1` (no `v` in front)."
@@ -289,5 +291,25 @@ pub fn notes_unreadable(url: &str, problem: &str) -> String {
         "I could not read the release notes at {url}: {problem}. The draft release keeps its \
          previous text. Fix the document or its sharing settings, or link another with \
          `/release notes <url>`."
+    )
+}
+
+pub fn retry_cancelled(version: &str) -> String {
+    format!("Release {version} was cancelled; start it again with `/release {version}`.")
+}
+
+pub fn waiting_for_merge() -> String {
+    "Nothing to retry: the release pull request is open and waits for its checklist and a merge."
+        .to_string()
+}
+
+pub fn nothing_to_retry(version: &str) -> String {
+    format!("Nothing to retry: every step of release {version} so far has succeeded.")
+}
+
+pub fn cancel_too_late(tag: &str) -> String {
+    format!(
+        "Release can no longer be cancelled: tag `{tag}` exists (or the pull request was merged). \
+         Delete the draft release and the tag by hand if the release must not happen."
     )
 }

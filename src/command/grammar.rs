@@ -15,6 +15,10 @@ pub enum Command {
     Notes { url: String },
     /// `/release status`: redraw the status comment from GitHub's state.
     Status,
+    /// `/release retry`: run the first failed or missing step again.
+    Retry,
+    /// `/release cancel`: close the pull request and delete the branch, before the tag exists.
+    Cancel,
     /// `/release help`
     Help,
 }
@@ -84,6 +88,8 @@ pub fn parse_command_line(line: &str) -> Result<Command, CommandParseError> {
     let command = match first {
         "help" => Command::Help,
         "status" => Command::Status,
+        "retry" => Command::Retry,
+        "cancel" => Command::Cancel,
         "notes" => Command::Notes {
             url: positional
                 .next()
@@ -153,6 +159,8 @@ mod tests {
             Err(CommandParseError::MissingUrl)
         );
         assert_eq!(parse_command_line("/release status"), Ok(Command::Status));
+        assert_eq!(parse_command_line("/release retry"), Ok(Command::Retry));
+        assert_eq!(parse_command_line("/release cancel"), Ok(Command::Cancel));
     }
 
     #[test]

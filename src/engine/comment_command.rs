@@ -71,29 +71,23 @@ pub async fn handle(
             let notes = notes.or_else(|| notes_link_in_issue(event.issue.body.as_deref()));
             start_release::run(gh, event, &conversation, &config, &version, dry_run, notes).await
         }
-        Ok(Command::Notes { url }) => {
+        Ok(follow) => {
+            // The remaining commands act on the release this issue already tracks.
             let Some(status) = conversation.latest_status_comment() else {
-                return answer(
-                    gh,
-                    event,
-                    Reply::NoReleaseHere,
-                    &messages::no_release_on_issue(),
-                )
-                .await;
+                let text = messages::no_release_on_issue();
+                return answer(gh, event, Reply::NoReleaseHere, &text).await;
             };
-            follow_up::link_notes(gh, event, &config, engine, status, url).await
-        }
-        Ok(Command::Status) => {
-            let Some(status) = conversation.latest_status_comment() else {
-                return answer(
-                    gh,
-                    event,
-                    Reply::NoReleaseHere,
-                    &messages::no_release_on_issue(),
-                )
-                .await;
-            };
-            follow_up::refresh_status(gh, event, &config, status).await
+            match follow {
+                Command::Notes { url } => {
+                    follow_up::link_notes(gh, event, &config, engine, status, url).await
+                }
+                Command::Status => follow_up::refresh_status(gh, event, &config, status).await,
+                Command::Retry => {
+                    follow_up::retry(gh, event, &conversation, &config, engine, status).await
+                }
+                Command::Cancel => follow_up::cancel(gh, event, &config, status).await,
+                Command::Help | Command::Release { .. } => unreachable!("matched above"),
+            }
         }
     }
 }

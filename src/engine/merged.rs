@@ -56,6 +56,19 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome
             "the merged pull request has no merge commit".into(),
         ));
     };
+    tag_merge_commit(ctx, &version, &merge_commit, status, progress).await
+}
+
+/// Checks the merge commit says the version, tags it, and runs the release path.
+pub async fn tag_merge_commit(
+    ctx: &Context<'_>,
+    version: &semver::Version,
+    merge_commit: &str,
+    mut status: crate::engine::conversation::StatusComment,
+    progress: Progress,
+) -> Result<Outcome, EngineError> {
+    let version = version.clone();
+    let merge_commit = merge_commit.to_string();
     let tag = ctx.config.tag.render(&version);
 
     // The merge commit must say the version (a squash or a conflict fix can lose the bump).

@@ -17,6 +17,8 @@ pub enum Reply {
     DryRunPlan,
     NoReleaseHere,
     NotesUnreadable,
+    NothingToRetry,
+    CancelRefused,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

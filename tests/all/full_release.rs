@@ -378,3 +378,122 @@ async fn an_unreadable_notes_document_keeps_the_draft_and_says_why() {
         "{reply}"
     );
 }
+
+#[tokio::test]
+async fn a_failed_images_build_is_linked_and_retry_builds_again() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.merge_release_pull(MergeMethod::Merge).await;
+
+    let outcomes = s.finish_images_run("failure").await;
+
+    let reported = find(&outcomes, |o| matches!(o, Outcome::ImagesReported { .. }));
+    assert_eq!(
+        reported,
+        Outcome::ImagesReported {
+            version: "0.1.3".into(),
+            success: false
+        }
+    );
+    let failed_run = s.sim.runs(REPO)[0].id;
+    let status = s.status_comment();
+    assert!(status.contains(&format!("- [ ] ❌ The images workflow [run]({}{REPO}/actions/runs/{failed_run}) ended in `failure`", s.sim.url())), "{status}");
+    assert!(status.contains("comment `/release retry`"), "{status}");
+    assert!(s.sim.releases(REPO)[0]
+        .body
+        .contains("**The images build failed**"));
+
+    let outcome = only(s.comment(MAINTAINER, "/release retry").await);
+
+    assert!(matches!(outcome, Outcome::Released { .. }), "{outcome:?}");
+    let runs = s.sim.runs(REPO);
+    assert_eq!(runs.len(), 2, "one new build");
+    assert_eq!(runs[1].inputs["version"], "0.1.3");
+    s.finish_images_run("success").await;
+    let body = &s.sim.releases(REPO)[0].body;
+    assert!(
+        body.contains("**Images pushed**") && !body.contains("build failed"),
+        "{body}"
+    );
+    assert!(s.status_comment().contains("- [x] Images pushed"));
+    assert_eq!(s.sim.releases(REPO).len(), 1);
+}
+
+#[tokio::test]
+async fn retry_with_nothing_failed_says_so() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    let outcome = only(s.comment(MAINTAINER, "/release retry").await);
+
+    assert_eq!(
+        outcome,
+        Outcome::Answered(releasebot::engine::Reply::NothingToRetry)
+    );
+    assert!(s
+        .bot_comments()
+        .last()
+        .unwrap()
+        .contains("waits for its checklist and a merge"));
+}
+
+#[tokio::test]
+async fn cancel_closes_the_pull_request_and_deletes_the_branch_but_not_after_the_tag() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    let outcome = only(s.comment(MAINTAINER, "/release cancel").await);
+
+    assert_eq!(
+        outcome,
+        Outcome::Cancelled {
+            version: "0.1.3".into()
+        }
+    );
+    assert_eq!(s.sim.pulls(REPO)[0].state, "closed");
+    assert_eq!(s.branches(), vec!["master"]);
+    assert!(s
+        .status_comment()
+        .contains("**This release was cancelled.**"));
+
+    let t = Scenario::mathesar().await;
+    only(t.comment(MAINTAINER, "/release 0.1.3").await);
+    t.merge_release_pull(MergeMethod::Merge).await;
+    let outcome = only(t.comment(MAINTAINER, "/release cancel").await);
+    assert_eq!(
+        outcome,
+        Outcome::Answered(releasebot::engine::Reply::CancelRefused)
+    );
+    assert!(t.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
+}
+
+#[tokio::test]
+async fn status_redraws_the_comment_from_github() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    // A person merges by hand while the bot is down: the webhook is lost.
+    s.sim
+        .merge_pull(REPO, s.release_pull(), MergeMethod::Merge, MAINTAINER)
+        .unwrap();
+    s.sim.take_deliveries();
+
+    let outcome = only(s.comment(MAINTAINER, "/release status").await);
+
+    assert_eq!(
+        outcome,
+        Outcome::StatusRefreshed {
+            version: "0.1.3".into()
+        }
+    );
+    let status = s.status_comment();
+    assert!(status.contains("- [x] Merged as"), "{status}");
+    assert!(
+        status.contains("- [ ] Tag `0.1.3` on the merge commit"),
+        "{status}"
+    );
+
+    // …and retry then does the missing steps.
+    let outcome = only(s.comment(MAINTAINER, "/release retry").await);
+    assert!(matches!(outcome, Outcome::Released { .. }), "{outcome:?}");
+    assert_eq!(s.sim.runs(REPO).len(), 1);
+}
