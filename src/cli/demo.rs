@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::engine::{Engine, Outcome};
 use crate::github::Connector;
-use crate::simulated_github::{RepoSeed, SimulatedGitHub, UserKind};
+use crate::simulated_github::{MergeMethod, RepoSeed, SimulatedGitHub, UserKind};
 
 const REPO: &str = "centerofci/mathesar";
 const MAINTAINER: &str = "kgodey";
@@ -21,6 +21,9 @@ pub struct Args {
     /// The version to release; the seed is at 0.1.2.
     #[arg(long, default_value = "0.1.3")]
     version: String,
+    /// The release notes document (Markdown) the maintainer links.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/notes-0.1.3.md"))]
+    notes: PathBuf,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -34,7 +37,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     sim.set_role(REPO, MAINTAINER, "maintain");
     sim.set_role(REPO, CONTRIBUTOR, "write");
-    let engine = Engine::new(Connector::with_token(&sim.url(), TOKEN)?);
+    // The notes document is served from this machine too, so the demo reads it over plain HTTP.
+    let engine =
+        Engine::new(Connector::with_token(&sim.url(), TOKEN)?).allowing_http_notes_on_loopback();
+    let notes_url = serve_notes(&args.notes).await?;
     let demo = Demo { sim, engine };
 
     println!(
@@ -66,11 +72,60 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         &format!("/release {} --dry-run", args.version),
     )
     .await;
-    demo.comment(issue, MAINTAINER, &format!("/release {}", args.version))
-        .await;
+    demo.comment(
+        issue,
+        MAINTAINER,
+        &format!("/release {} notes {notes_url}", args.version),
+    )
+    .await;
+    demo.show_pull_request(&args.version);
+
+    println!("\n▶ {MAINTAINER} runs the checklist on the pull request, then merges it");
+    let number = demo
+        .sim
+        .pulls(REPO)
+        .first()
+        .map(|p| p.number)
+        .unwrap_or_default();
+    if let Err(error) = demo
+        .sim
+        .merge_pull(REPO, number, MergeMethod::Merge, MAINTAINER)
+    {
+        anyhow::bail!("the simulated merge failed: {error}");
+    }
+    demo.deliver().await;
+
+    println!("\n▶ the images workflow (docker buildx, linux/amd64 + linux/arm64) finishes");
+    if let Some(run) = demo.sim.runs(REPO).last() {
+        println!(
+            "  run {} on `{}` with inputs {:?}",
+            run.id, run.head_branch, run.inputs
+        );
+        demo.sim.complete_run(REPO, run.id, "success");
+    }
+    demo.deliver().await;
 
     demo.show_result(issue, &args.version);
     Ok(())
+}
+
+/// Serves the notes document at http://127.0.0.1:PORT/notes.md, as HackMD or a gist would.
+async fn serve_notes(path: &std::path::Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read the notes document {}: {e}", path.display()))?;
+    let router = axum::Router::new().route(
+        "/notes.md",
+        axum::routing::get(move || {
+            let text = text.clone();
+            async move { ([(axum::http::header::CONTENT_TYPE, "text/markdown")], text) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/notes.md", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(url)
 }
 
 struct Demo {
@@ -127,47 +182,76 @@ impl Demo {
         }
     }
 
-    fn show_result(&self, issue: u64, version: &str) {
+    fn show_pull_request(&self, version: &str) {
         let branch = format!("release/{version}");
-        println!("\n■ Result");
-        if let Some(head) = self.sim.refs(REPO).get(&format!("refs/heads/{branch}")) {
-            let master = self
+        let refs = self.sim.refs(REPO);
+        let (Some(head), Some(master)) = (
+            refs.get(&format!("refs/heads/{branch}")),
+            refs.get("refs/heads/master"),
+        ) else {
+            return;
+        };
+        let before = self.sim.tree_paths(REPO, master);
+        let after = self.sim.tree_paths(REPO, head);
+        println!(
+            "\n■ Branch {branch} at {}, one commit on master:",
+            &head[..7]
+        );
+        for (path, entry) in &after {
+            if before.get(path) == Some(entry) {
+                continue;
+            }
+            println!("  {path} (mode {})", entry.0);
+            let old = self
                 .sim
-                .refs(REPO)
-                .get("refs/heads/master")
-                .cloned()
+                .file(REPO, master, path)
+                .map(|f| f.0)
                 .unwrap_or_default();
-            let before = self.sim.tree_paths(REPO, &master);
-            let after = self.sim.tree_paths(REPO, head);
-            println!("Branch {branch} at {head}, one commit on master:");
-            for (path, entry) in &after {
-                if before.get(path) != Some(entry) {
-                    println!("  changed {path} (mode {})", entry.0);
-                    let old = self
-                        .sim
-                        .file(REPO, &master, path)
-                        .map(|f| f.0)
-                        .unwrap_or_default();
-                    let new = self
-                        .sim
-                        .file(REPO, head, path)
-                        .map(|f| f.0)
-                        .unwrap_or_default();
-                    let (old, new) = (String::from_utf8_lossy(&old), String::from_utf8_lossy(&new));
-                    for (number, (a, b)) in old.lines().zip(new.lines()).enumerate() {
-                        if a != b {
-                            println!("    {:>3} - {a}\n    {:>3} + {b}", number + 1, number + 1);
-                        }
-                    }
+            let new = self
+                .sim
+                .file(REPO, head, path)
+                .map(|f| f.0)
+                .unwrap_or_default();
+            let (old, new) = (String::from_utf8_lossy(&old), String::from_utf8_lossy(&new));
+            for (number, (a, b)) in old.lines().zip(new.lines()).enumerate() {
+                if a != b {
+                    println!("    {:>3} - {a}\n    {:>3} + {b}", number + 1, number + 1);
                 }
             }
         }
         for pull in self.sim.pulls(REPO) {
             println!(
-                "Pull request #{} \"{}\" {} → {} ({}):",
-                pull.number, pull.title, pull.head, pull.base, pull.state
+                "■ Pull request #{} \"{}\" {} → {}:",
+                pull.number, pull.title, pull.head, pull.base
             );
             for line in pull.body.lines() {
+                println!("  │ {line}");
+            }
+        }
+    }
+
+    fn show_result(&self, issue: u64, version: &str) {
+        println!("\n■ Result");
+        if let Some(target) = self.sim.refs(REPO).get(&format!("refs/tags/{version}")) {
+            if let Some(tag) = self.sim.tag_object(REPO, target) {
+                println!(
+                    "Tag {version}: annotated, on {} ({})",
+                    &tag.object[..7],
+                    tag.message.trim()
+                );
+            }
+        }
+        for release in self.sim.releases(REPO) {
+            let kind = if release.draft {
+                "Draft release"
+            } else {
+                "Release"
+            };
+            println!(
+                "{kind} \"{}\" on tag {} (a person publishes it):",
+                release.name, release.tag_name
+            );
+            for line in visible_lines(&release.body) {
                 println!("  │ {line}");
             }
         }
@@ -176,6 +260,17 @@ impl Demo {
                 "Issue #{issue}: assignees {:?}, labels {:?}",
                 info.assignees, info.labels
             );
+        }
+        if let Some(status) = self
+            .sim
+            .comments(REPO, issue)
+            .iter()
+            .find(|c| c.body.contains("<!-- releasebot:status"))
+        {
+            println!("Status comment:");
+            for line in visible_lines(&status.body) {
+                println!("  │ {line}");
+            }
         }
     }
 }

@@ -211,10 +211,9 @@ async fn open_pull_request(
     view.set(
         Step::Branch,
         StepState::Done(format!(
-            "Branch [`{branch}`]({repo_url}/tree/{branch}) with commit [`{short}`]({repo_url}/commit/{head}) `{message}` ({count} files)",
+            "Branch [`{branch}`]({repo_url}/tree/{branch}) with commit [`{short}`]({repo_url}/commit/{head}) `{message}`",
             branch = approved.branch,
             short = &head[..head.len().min(7)],
-            count = approved.changes.changes.len(),
         )),
     );
     let pull = ensure_pull(gh, config, event, approved, base_branch)

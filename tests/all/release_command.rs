@@ -113,7 +113,7 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
          Release owner: @kgodey · started by [this comment]({web}/issues/{issue}#issuecomment-{trigger})\n\
          Release notes: not linked yet. Comment `/release notes <url>` with the document's address.\n\n\
          - [x] Checks passed: `0.1.2` → `0.1.3`, tag `0.1.3` is free\n\
-         - [x] Branch [`release/0.1.3`]({web}/tree/release/0.1.3) with commit [`{short}`]({web}/commit/{head}) `Release 0.1.3` (3 files)\n\
+         - [x] Branch [`release/0.1.3`]({web}/tree/release/0.1.3) with commit [`{short}`]({web}/commit/{head}) `Release 0.1.3`\n\
          - [x] Pull request [#{pull_request} Release 0.1.3]({web}/pull/{pull_request}) into `master`\n\
          - [ ] Run the pull request's checklist (install, smoke test), then merge it\n\
          - [ ] Tag `0.1.3` on the merge commit\n\
