@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -10,7 +9,7 @@ use axum::Extension;
 use serde_json::{json, Value};
 
 use super::{
-    body_json, fail, json, lock, not_found, repo_name, unprocessable, with_repo, Actor, Shared,
+    fail, json, lock, not_found, repo_name, unprocessable, with_repo, Actor, JsonBody, Shared,
 };
 use crate::simulated_github::payloads;
 use crate::simulated_github::world::{Repo, WorkflowRun};
@@ -67,12 +66,8 @@ pub async fn dispatch(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo, file)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let Some(git_ref) = body["ref"].as_str() else {
         return fail(422, "Invalid request.\n\n\"ref\" wasn't supplied.");
     };

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,7 +9,7 @@ use axum::Extension;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::{body_json, fail, json, lock, not_found, repo_name, with_repo, Actor, Shared};
+use super::{fail, json, lock, not_found, repo_name, with_repo, Actor, JsonBody, Shared};
 use crate::simulated_github::git::{
     CommitObject, Object, MODE_EXECUTABLE, MODE_FILE, MODE_SYMLINK, MODE_TREE,
 };
@@ -51,12 +50,8 @@ pub async fn create_ref(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let (Some(name), Some(sha)) = (body["ref"].as_str(), body["sha"].as_str()) else {
         return fail(
             422,
@@ -90,12 +85,8 @@ pub async fn create_ref(
 pub async fn update_ref(
     State(state): State<Shared>,
     Path((owner, repo, name)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let Some(sha) = body["sha"].as_str() else {
         return fail(422, "Invalid request.\n\n\"sha\" wasn't supplied.");
     };
@@ -150,12 +141,8 @@ pub async fn create_commit(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let (Some(message), Some(tree)) = (body["message"].as_str(), body["tree"].as_str()) else {
         return fail(
             422,
@@ -265,12 +252,8 @@ pub async fn get_tree(
 pub async fn create_tree(
     State(state): State<Shared>,
     Path((owner, repo)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let Some(entries) = body["tree"].as_array() else {
         return fail(422, "Invalid request.\n\n\"tree\" wasn't supplied.");
     };
@@ -353,12 +336,8 @@ pub async fn get_blob(
 pub async fn create_blob(
     State(state): State<Shared>,
     Path((owner, repo)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let Some(content) = body["content"].as_str() else {
         return fail(422, "Invalid request.\n\n\"content\" wasn't supplied.");
     };
@@ -392,12 +371,8 @@ pub async fn create_tag(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let (Some(tag), Some(message), Some(object)) = (
         body["tag"].as_str(),
         body["message"].as_str(),

@@ -2,16 +2,13 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Extension;
 use serde_json::{json, Value};
 
-use super::{
-    body_json, fail, json, lock, not_found, paginate, repo_name, with_repo, Actor, Shared,
-};
+use super::{fail, json, lock, not_found, paginate, repo_name, with_repo, Actor, JsonBody, Shared};
 use crate::simulated_github::payloads;
 use crate::simulated_github::webhooks;
 use crate::simulated_github::world::Comment;
@@ -68,12 +65,8 @@ pub async fn create_comment(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo, number)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let Some(text) = body["body"].as_str() else {
         return fail(422, "Invalid request.\n\n\"body\" wasn't supplied.");
     };
@@ -113,12 +106,8 @@ pub async fn update_comment(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo, id)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let Some(text) = body["body"].as_str() else {
         return fail(422, "Invalid request.\n\n\"body\" wasn't supplied.");
     };
@@ -166,12 +155,8 @@ pub async fn create_reaction(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo, id)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let content = body["content"].as_str().unwrap_or_default().to_string();
     if !REACTIONS.contains(&content.as_str()) {
         return super::unprocessable(
@@ -211,12 +196,8 @@ pub async fn create_reaction(
 pub async fn add_assignees(
     State(state): State<Shared>,
     Path((owner, repo, number)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let wanted: Vec<String> = body["assignees"]
         .as_array()
         .map(|a| {
@@ -249,12 +230,8 @@ pub async fn add_assignees(
 pub async fn add_labels(
     State(state): State<Shared>,
     Path((owner, repo, number)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     // GitHub takes `{"labels": [...]}` or a bare array.
     let list = if body.is_array() {
         &body
@@ -325,12 +302,8 @@ pub async fn create_issue(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let Some(title) = body["title"].as_str().filter(|t| !t.trim().is_empty()) else {
         return super::unprocessable("Issue", "title wasn't supplied");
     };

@@ -161,12 +161,23 @@ pub fn unprocessable(resource: &str, message: &str) -> Response {
     )
 }
 
-/// The request body as JSON, or GitHub's 400.
-pub fn body_json(body: &Bytes) -> Result<Value, Response> {
-    if body.is_empty() {
-        return Ok(Value::Object(Default::default()));
+/// The request body as JSON, or GitHub's 400 `Problems parsing JSON`. An empty body is `{}`.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for JsonBody {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| fail(400, "Problems parsing JSON"))?;
+        if bytes.is_empty() {
+            return Ok(JsonBody(Value::Object(Default::default())));
+        }
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|_| fail(400, "Problems parsing JSON"))
     }
-    serde_json::from_slice(body).map_err(|_| fail(400, "Problems parsing JSON"))
 }
 
 pub fn repo_name(owner: &str, repo: &str) -> String {

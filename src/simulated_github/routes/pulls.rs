@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,7 +9,7 @@ use axum::Extension;
 use serde_json::Value;
 
 use super::{
-    body_json, fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor,
+    fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor, JsonBody,
     Shared,
 };
 use crate::simulated_github::merging::{self, MergeMethod};
@@ -55,12 +54,8 @@ pub async fn create(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let (Some(title), Some(head), Some(base)) = (
         body["title"].as_str(),
         body["head"].as_str(),
@@ -160,12 +155,8 @@ pub async fn update(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo, number)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let mut world = lock(&state);
     let now = world.timestamp();
     let name = repo_name(&owner, &repo);
@@ -212,12 +203,8 @@ pub async fn merge(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo, number)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let Some(method) = MergeMethod::parse(body["merge_method"].as_str().unwrap_or("merge")) else {
         return unprocessable("PullRequest", "merge_method is not valid");
     };

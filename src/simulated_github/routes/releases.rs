@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,7 +9,7 @@ use axum::Extension;
 use serde_json::Value;
 
 use super::{
-    body_json, fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor,
+    fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor, JsonBody,
     Shared,
 };
 use crate::simulated_github::payloads;
@@ -81,12 +80,8 @@ pub async fn create(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo)): Path<(String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let Some(tag) = body["tag_name"].as_str() else {
         return fail(422, "Invalid request.\n\n\"tag_name\" wasn't supplied.");
     };
@@ -144,12 +139,8 @@ pub async fn update(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
     Path((owner, repo, id)): Path<(String, String, String)>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Response {
-    let body = match body_json(&body) {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
     let Some(id) = id.parse::<u64>().ok() else {
         return not_found();
     };
