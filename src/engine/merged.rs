@@ -27,13 +27,6 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome
         .repo
         .as_ref()
         .is_some_and(|r| r.full_name == event.repository.full_name);
-    if !same_repository || !pull.user.is_bot() {
-        // Anyone can open a pull request from a branch named like a release; only ours count.
-        return Ok(Outcome::Ignored(format!(
-            "pull request #{} was not opened by releasebot from this repository",
-            pull.number
-        )));
-    }
     let Some(Tracking {
         status: Some(status),
         ..
@@ -43,6 +36,32 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome
             "no status comment tracks release {version}"
         )));
     };
+    if !same_repository || !pull.user.is_bot() {
+        // Anyone can open a pull request from a branch named like a release; only the bot's own
+        // release pull request, from this repository, is tagged.
+        if !pull.merged {
+            return Ok(Outcome::Ignored(format!(
+                "pull request #{} is not releasebot's",
+                pull.number
+            )));
+        }
+        let mut status = status.clone();
+        status.marker.blocked = Some(Blocked {
+            step: "tag".into(),
+            what: format!(
+                "Pull request #{} was merged, but it was not releasebot's release pull request (opened by @{} from {}), so nothing was tagged",
+                pull.number,
+                pull.user.login,
+                pull.head.repo.as_ref().map_or("a deleted repository", |r| r.full_name.as_str())
+            ),
+            remedy: format!("Comment `/release {version}` to get releasebot's pull request, or `/release retry` once the release commit is on the base branch."),
+        });
+        tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
+        return Ok(Outcome::StepBlocked {
+            version: version.to_string(),
+            step: "tag",
+        });
+    }
     let mut status = status.clone();
     if !pull.merged {
         status.marker.cancelled = true;

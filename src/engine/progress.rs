@@ -21,6 +21,8 @@ pub struct Progress {
     pub release: Option<Release>,
     /// The newest images run dispatched on the tag.
     pub run: Option<WorkflowRun>,
+    /// The tracking issue named in the body of the bot's own release pull request.
+    pub tracked_issue: Option<u64>,
 }
 
 /// Facts kept in the draft release body, where they live with the release itself.
@@ -85,6 +87,11 @@ pub async fn read(
         .find(|p| p.state == "open" || p.merged_at.is_some())
         .or(pulls.first())
         .cloned();
+    let tracked_issue = pulls.iter().filter(|p| p.user.kind == "Bot").find_map(|p| {
+        p.body
+            .as_deref()
+            .and_then(super::tracking::issue_in_pull_body)
+    });
     let tag_commit = tag_commit(gh, &tag).await?;
     let release = find_release(gh, &tag).await?;
     let run = gh
@@ -99,6 +106,7 @@ pub async fn read(
         tag_commit,
         release,
         run,
+        tracked_issue,
     })
 }
 

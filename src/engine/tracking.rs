@@ -26,12 +26,7 @@ pub async fn find(
     version: &Version,
     progress: &Progress,
 ) -> Result<Option<Tracking>, ApiError> {
-    let Some(issue) = progress
-        .pull
-        .as_ref()
-        .and_then(|p| p.body.as_deref())
-        .and_then(issue_in_pull_body)
-    else {
+    let Some(issue) = progress.tracked_issue else {
         return Ok(None);
     };
     let conversation = Conversation::new(gh.issue_comments(issue).await?);

@@ -292,6 +292,40 @@ impl SimulatedGitHub {
         webhooks::emit_ref_created(&mut world, repo, &format!("refs/tags/{tag}"), &target, by);
     }
 
+    /// A person opens a pull request; emits `pull_request` `opened`. Returns its number.
+    pub fn open_pull(&self, repo: &str, head: &str, base: &str, author: &str, title: &str) -> u64 {
+        let mut world = self.world();
+        let now = world.timestamp();
+        let Some(r) = world.repo_mut(repo) else {
+            return 0;
+        };
+        let number = r.take_number();
+        r.issues.insert(
+            number,
+            world::Issue {
+                number,
+                title: title.to_string(),
+                body: String::new(),
+                author: author.to_string(),
+                state: "open".into(),
+                labels: vec![],
+                assignees: vec![],
+                created_at: now.clone(),
+                updated_at: now,
+                pull: Some(world::Pull {
+                    head: head.to_string(),
+                    base: base.to_string(),
+                    merged: false,
+                    merge_commit_sha: None,
+                    merged_at: None,
+                    draft: false,
+                }),
+            },
+        );
+        webhooks::emit_pull_request(&mut world, repo, "opened", number, author);
+        number
+    }
+
     /// A person merges a pull request; emits `pull_request` `closed` (merged) and `push`.
     pub fn merge_pull(
         &self,

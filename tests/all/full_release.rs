@@ -503,3 +503,80 @@ async fn status_redraws_the_comment_from_github() {
     assert!(matches!(outcome, Outcome::Released { .. }), "{outcome:?}");
     assert_eq!(s.sim.runs(REPO).len(), 1);
 }
+
+#[tokio::test]
+async fn a_release_branch_pull_request_by_a_person_is_not_tagged() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    // The bot's pull request is closed, and a person opens their own from the same branch.
+    s.sim.close_pull(REPO, s.release_pull(), MAINTAINER);
+    s.deliver().await;
+    let theirs = s.sim.open_pull(
+        REPO,
+        "release/0.1.3",
+        "master",
+        WRITER,
+        "Release 0.1.3 (mine)",
+    );
+    s.deliver().await;
+
+    s.sim
+        .merge_pull(REPO, theirs, MergeMethod::Merge, MAINTAINER)
+        .unwrap();
+    let outcomes = s.deliver().await;
+
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "tag", .. }))),
+        "{outcomes:?}"
+    );
+    assert!(!s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
+    assert!(
+        s.status_comment()
+            .contains("it was not releasebot's release pull request (opened by @pavish"),
+        "{}",
+        s.status_comment()
+    );
+}
+
+#[tokio::test]
+async fn with_latest_on_publish_latest_moves_only_when_a_person_publishes() {
+    let s = Scenario::mathesar_altered(|dir| {
+        std::fs::create_dir_all(dir.join(".github")).unwrap();
+        std::fs::write(dir.join(".github/releasebot.toml"), "[images]\nlatest = \"on-publish\"\n").unwrap();
+        let workflow = dir.join(".github/workflows/release-images.yml");
+        let text = std::fs::read_to_string(&workflow).unwrap();
+        let text = text.replace("jobs:", "      promote:\n        description: Only move latest\n        default: \"false\"\njobs:");
+        std::fs::write(workflow, text).unwrap();
+    })
+    .await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.merge_release_pull(MergeMethod::Merge).await;
+    assert_eq!(
+        s.sim.runs(REPO)[0].inputs["latest"],
+        "false",
+        "built without latest"
+    );
+    s.finish_images_run("success").await;
+
+    let draft = s.sim.releases(REPO)[0].id;
+    s.sim.publish_release(REPO, draft, MAINTAINER);
+    s.deliver().await;
+    s.sim.publish_release(REPO, draft, MAINTAINER);
+    s.deliver().await;
+
+    let runs = s.sim.runs(REPO);
+    assert_eq!(
+        runs.len(),
+        2,
+        "one promotion, even when the event comes twice"
+    );
+    assert_eq!(
+        (
+            runs[1].inputs["latest"].as_str(),
+            runs[1].inputs["promote"].as_str()
+        ),
+        (Some("true"), Some("true"))
+    );
+}
