@@ -5,6 +5,7 @@ use super::checks::{check_release, Approved};
 use super::comment_command::answer;
 use super::conversation::{Conversation, StatusComment};
 use super::outcome::{EngineError, Outcome, Reply};
+use super::progress::{self, Progress};
 use super::snapshot::{self, Snapshot};
 use crate::config::Config;
 use crate::event::CommentEvent;
@@ -81,34 +82,61 @@ pub async fn run(
     gh.add_labels(event.issue.number, &[config.label.as_str()])
         .await?;
 
-    let mut view = initial_view(config, event, &approved, &base_branch, existing.as_ref());
+    let mut marker = existing
+        .as_ref()
+        .map(|s| s.marker.clone())
+        .unwrap_or(StatusMarker {
+            version: approved.version.to_string(),
+            owner: event.comment.user.login.clone(),
+            trigger_comment: event.comment.id,
+            from_version: approved.changes.current_version.to_string(),
+            notified: Vec::new(),
+            notes_url: None,
+            blocked: None,
+            cancelled: false,
+        });
     if notes_url.is_some() {
-        view.marker.notes_url = notes_url;
+        marker.notes_url = notes_url;
     }
-    view.set(
-        Step::Checks,
-        StepState::Done(format!(
-            "Checks passed: `{}` → `{}`, tag `{}` is free",
-            approved.changes.current_version, approved.version, approved.tag
-        )),
-    );
+    // A new attempt starts with nothing blocked or cancelled.
+    marker.blocked = None;
+    marker.cancelled = false;
+    let repo_url = event.repository.html_url.clone();
+    let trigger_url = existing
+        .as_ref()
+        .map(|s| super::tracking::trigger_url(&s.html_url, marker.trigger_comment))
+        .unwrap_or_else(|| event.comment.html_url.clone());
+    let render = |marker: &StatusMarker, progress: &Progress| {
+        progress::view(
+            config,
+            &repo_url,
+            &base_branch,
+            marker,
+            &trigger_url,
+            progress,
+        )
+    };
     let status = match existing {
-        Some(found) => found,
+        Some(found) => StatusComment {
+            marker: marker.clone(),
+            ..found
+        },
         None => {
-            let created = gh
-                .create_comment(event.issue.number, &view.render())
-                .await?;
+            let body = render(&marker, &Progress::default()).render();
+            let created = gh.create_comment(event.issue.number, &body).await?;
             StatusComment {
                 id: created.id,
                 html_url: created.html_url,
-                marker: view.marker.clone(),
+                marker: marker.clone(),
             }
         }
     };
 
-    match open_pull_request(gh, config, event, &approved, &base, &base_branch, &mut view).await {
+    let mut done = Progress::default();
+    match open_pull_request(gh, config, event, &approved, &base, &base_branch, &mut done).await {
         Ok(pull) => {
-            gh.update_comment(status.id, &view.render()).await?;
+            gh.update_comment(status.id, &render(&marker, &done).render())
+                .await?;
             Ok(Outcome::ReleaseOpened {
                 version: approved.version.to_string(),
                 branch: approved.branch,
@@ -117,83 +145,14 @@ pub async fn run(
                 status_comment: status.id,
             })
         }
-        Err((step, error)) => report_failure(gh, event, &status, &mut view, step, error).await,
+        Err((step, error)) => {
+            let mut view = render(&marker, &done);
+            report_failure(gh, event, &status, &mut view, step, error).await
+        }
     }
 }
 
-fn initial_view(
-    config: &Config,
-    event: &CommentEvent,
-    approved: &Approved,
-    base_branch: &str,
-    existing: Option<&StatusComment>,
-) -> StatusView {
-    let version = &approved.version;
-    let marker = existing.map(|s| s.marker.clone()).unwrap_or(StatusMarker {
-        version: version.to_string(),
-        owner: event.comment.user.login.clone(),
-        trigger_comment: event.comment.id,
-        from_version: approved.changes.current_version.to_string(),
-        notified: Vec::new(),
-        notes_url: None,
-        blocked: None,
-        cancelled: false,
-    });
-    let images: Vec<String> = config
-        .images
-        .images
-        .iter()
-        .map(|image| format!("`{}:{version}`", image.name))
-        .collect();
-    let pending = |text: String| StepState::Pending(text);
-    StatusView {
-        marker,
-        trigger_url: event.comment.html_url.clone(),
-        steps: vec![
-            (
-                Step::Checks,
-                pending("Check the version against the base branch and the tags".into()),
-            ),
-            (
-                Step::Branch,
-                pending(format!(
-                    "Branch `{}` with one commit that bumps the version files",
-                    approved.branch
-                )),
-            ),
-            (
-                Step::PullRequest,
-                pending(format!(
-                    "Pull request `{}` into `{base_branch}`",
-                    config.pr_title.render(version)
-                )),
-            ),
-            (
-                Step::Merge,
-                pending(
-                    "Run the pull request's checklist (install, smoke test), then merge it".into(),
-                ),
-            ),
-            (
-                Step::Tag,
-                pending(format!("Tag `{}` on the merge commit", approved.tag)),
-            ),
-            (
-                Step::Images,
-                pending(format!("Build and push the images: {}", images.join(", "))),
-            ),
-            (
-                Step::DraftRelease,
-                pending(format!(
-                    "Draft release `{}` with the release notes, for a person to publish",
-                    config.release_title.render(version)
-                )),
-            ),
-        ],
-    }
-}
-
-/// Branch, commit and pull request, each looked up before it is made.
+/// Branch, commit and pull request, each looked up before it is made; `done` collects them.
 async fn open_pull_request(
     gh: &RepoClient,
     config: &Config,
@@ -201,31 +160,17 @@ async fn open_pull_request(
     approved: &Approved,
     base: &Snapshot,
     base_branch: &str,
-    view: &mut StatusView,
+    done: &mut Progress,
 ) -> Result<PullRequest, (Step, StepFailure)> {
     let message = config.commit_message.render(&approved.version);
     let head = ensure_branch(gh, approved, base, &message)
         .await
         .map_err(|e| (Step::Branch, e))?;
-    let repo_url = &event.repository.html_url;
-    view.set(
-        Step::Branch,
-        StepState::Done(format!(
-            "Branch [`{branch}`]({repo_url}/tree/{branch}) with commit [`{short}`]({repo_url}/commit/{head}) `{message}`",
-            branch = approved.branch,
-            short = &head[..head.len().min(7)],
-        )),
-    );
+    done.branch_head = Some(head);
     let pull = ensure_pull(gh, config, event, approved, base_branch)
         .await
         .map_err(|e| (Step::PullRequest, e))?;
-    view.set(
-        Step::PullRequest,
-        StepState::Done(format!(
-            "Pull request [#{} {}]({}) into `{base_branch}`",
-            pull.number, pull.title, pull.html_url
-        )),
-    );
+    done.pull = Some(pull.clone());
     Ok(pull)
 }
 
