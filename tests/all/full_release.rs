@@ -580,3 +580,37 @@ async fn with_latest_on_publish_latest_moves_only_when_a_person_publishes() {
         (Some("true"), Some("true"))
     );
 }
+
+#[tokio::test]
+async fn a_tag_already_on_another_commit_stops_the_tagging() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    let old_master = s.sim.refs(REPO)["refs/heads/master"].clone();
+    // Someone tags the old master by mistake before the merge.
+    s.sim
+        .push_tag(REPO, "0.1.3", &old_master, MAINTAINER, false);
+    s.deliver().await;
+
+    let outcomes = s.merge_release_pull(MergeMethod::Merge).await;
+
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "tag", .. }))),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        s.sim.refs(REPO)["refs/tags/0.1.3"],
+        old_master,
+        "the tag is not moved"
+    );
+    assert!(
+        s.sim.runs(REPO).is_empty(),
+        "nothing is built from the wrong commit"
+    );
+    let status = s.status_comment();
+    assert!(
+        status.contains(&format!("Tag `0.1.3` already exists on {old_master}")),
+        "{status}"
+    );
+}
