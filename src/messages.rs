@@ -313,3 +313,12 @@ pub fn cancel_too_late(tag: &str) -> String {
          Delete the draft release and the tag by hand if the release must not happen."
     )
 }
+
+pub fn images_workflow_unusable(workflow: &str, tag: &str, problem: &str) -> String {
+    format!(
+        "The images for `{tag}` were not built: `.github/workflows/{workflow}` could not be \
+         dispatched on the tag ({problem}). It needs a `workflow_dispatch` trigger with the inputs \
+         `version` and `latest` at that tag. The draft release is ready; after fixing the workflow, \
+         comment `/release retry` on the tracking issue."
+    )
+}

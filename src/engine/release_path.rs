@@ -102,9 +102,27 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
     if progress.run.is_none() {
         let inputs =
             serde_json::json!({ "version": version.to_string(), "latest": latest.to_string() });
-        ctx.gh
-            .dispatch_workflow(&ctx.config.images.workflow, tag, &inputs)
-            .await?;
+        let workflow = &ctx.config.images.workflow;
+        match ctx.gh.dispatch_workflow(workflow, tag, &inputs).await {
+            Ok(()) => {}
+            // A missing workflow or one without these inputs is the repository's to fix.
+            Err(error) if error.is_not_found() || error.is_unprocessable() => {
+                let text = messages::images_workflow_unusable(workflow, tag, &error.to_string());
+                block(ctx, tracking.as_ref(), &progress, "images", &text).await?;
+                tracking::report_problem(
+                    ctx.gh,
+                    tracking.as_ref(),
+                    &messages::tag_problem_title(tag),
+                    &text,
+                )
+                .await?;
+                return Ok(Outcome::StepBlocked {
+                    version: version.to_string(),
+                    step: "images",
+                });
+            }
+            Err(error) => return Err(error.into()),
+        }
     }
     marker.dispatched = true;
     let body = messages::release_body(
@@ -200,7 +218,11 @@ async fn block(
         status.marker.blocked = Some(Blocked {
             step: step.to_string(),
             what: text.lines().next().unwrap_or(text).to_string(),
-            remedy: "Fix the version files, move the tag, then comment `/release retry`.".into(),
+            remedy: if step == "images" {
+                "Fix the workflow, then comment `/release retry`.".into()
+            } else {
+                "Fix the version files, move the tag, then comment `/release retry`.".into()
+            },
         });
         tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, progress).await?;
     }

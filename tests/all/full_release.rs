@@ -614,3 +614,28 @@ async fn a_tag_already_on_another_commit_stops_the_tagging() {
         "{status}"
     );
 }
+
+#[tokio::test]
+async fn a_missing_images_workflow_is_reported_with_what_it_needs() {
+    let s = Scenario::mathesar_altered(|dir| {
+        std::fs::remove_file(dir.join(".github/workflows/release-images.yml")).unwrap();
+        std::fs::write(dir.join(".github/workflows/ci.yml"), "on: push\n").unwrap();
+    })
+    .await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    let outcomes = s.merge_release_pull(MergeMethod::Merge).await;
+
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "images", .. }))),
+        "{outcomes:?}"
+    );
+    assert!(s.sim.runs(REPO).is_empty());
+    assert_eq!(s.sim.releases(REPO).len(), 1, "the draft is there");
+    let status = s.status_comment();
+    assert!(status.contains("- [ ] ❌ The images for `0.1.3` were not built: `.github/workflows/release-images.yml` could not be dispatched"), "{status}");
+    assert!(s.bot_comments().iter().any(|c| c
+        .contains("needs a `workflow_dispatch` trigger with the inputs `version` and `latest`")));
+}
