@@ -13,7 +13,6 @@ use crate::config::Config;
 use crate::event::CommentEvent;
 use crate::github::RepoClient;
 use crate::messages;
-use crate::notes;
 
 fn version_of(status: &StatusComment) -> Version {
     Version::parse(&status.marker.version).unwrap_or_else(|_| Version::new(0, 0, 0))
@@ -33,7 +32,8 @@ pub async fn link_notes(
     let progress = progress::read(gh, config, &version).await?;
     tracking::refresh(gh, config, &event.repository, &status, &progress).await?;
     if let Some(release) = progress.release.as_ref().filter(|r| r.draft) {
-        match notes::fetch(&url, &engine.notes_policy(config)).await {
+        let tag = config.tag.render(&version);
+        match super::notes_reader::read(gh, &url, &tag, &engine.notes_policy(config)).await {
             Ok(text) => {
                 let body = messages::replace_notes(release.body(), &Ok(text));
                 if body != release.body() {
@@ -42,7 +42,7 @@ pub async fn link_notes(
             }
             // The draft keeps what it had; the person learns why and can try another link.
             Err(problem) => {
-                let text = messages::notes_unreadable(&url, &problem.to_string());
+                let text = messages::notes_unreadable(&url, &problem);
                 return answer(gh, event, Reply::NotesUnreadable, &text).await;
             }
         }

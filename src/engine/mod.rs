@@ -9,6 +9,7 @@ mod conversation;
 mod follow_up;
 mod images_done;
 mod merged;
+mod notes_reader;
 mod outcome;
 pub mod progress;
 mod published;
@@ -55,7 +56,9 @@ impl Engine {
         NotesPolicy {
             max_bytes: config.notes.max_bytes,
             timeout: std::time::Duration::from_secs(config.notes.timeout_secs),
+            allowed_hosts: config.notes.allowed_hosts.clone(),
             allow_http_loopback: self.http_notes_on_loopback,
+            allowed_addresses: Vec::new(),
         }
     }
 

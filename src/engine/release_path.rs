@@ -3,6 +3,7 @@
 
 use semver::Version;
 
+use super::notes_reader;
 use super::outcome::{EngineError, Outcome};
 use super::progress::{self, image_refs, Progress, ReleaseMarker};
 use super::snapshot;
@@ -13,7 +14,7 @@ use crate::github::models::NewRelease;
 use crate::github::RepoClient;
 use crate::latest::moves_latest;
 use crate::messages;
-use crate::notes::{self, NotesPolicy};
+use crate::notes::NotesPolicy;
 use crate::status::Blocked;
 
 pub struct Context<'a> {
@@ -67,7 +68,7 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
 
     let latest =
         ctx.config.images.latest == LatestPolicy::OnTag && moves_latest_now(ctx, &version).await?;
-    let notes = read_notes(ctx, tracking.as_ref()).await;
+    let notes = read_notes(ctx, tracking.as_ref(), tag).await;
     let mut marker = marker.unwrap_or(ReleaseMarker {
         version: version.to_string(),
         ..ReleaseMarker::default()
@@ -170,7 +171,11 @@ async fn moves_latest_now(ctx: &Context<'_>, version: &Version) -> Result<bool, 
 
 /// The notes document's text, or why it could not be read (a failed fetch never fails the
 /// release: the draft says notes are pending).
-pub async fn read_notes(ctx: &Context<'_>, tracking: Option<&Tracking>) -> Result<String, String> {
+pub async fn read_notes(
+    ctx: &Context<'_>,
+    tracking: Option<&Tracking>,
+    tag: &str,
+) -> Result<String, String> {
     let Some(url) = tracking
         .and_then(|t| t.status.as_ref())
         .and_then(|s| s.marker.notes_url.clone())
@@ -180,9 +185,7 @@ pub async fn read_notes(ctx: &Context<'_>, tracking: Option<&Tracking>) -> Resul
                 .into(),
         );
     };
-    notes::fetch(&url, ctx.notes)
-        .await
-        .map_err(|e| format!("the notes at {url} could not be read: {e}"))
+    notes_reader::read(ctx.gh, &url, tag, ctx.notes).await
 }
 
 async fn not_a_version_tag(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {

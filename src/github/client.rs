@@ -365,6 +365,13 @@ impl RepoClient {
         }
     }
 
+    // ----- gists -----
+
+    pub async fn gist_files(&self, id: &str) -> Result<Vec<GistFile>, ApiError> {
+        let gist: Gist = self.get(format!("/gists/{}", encode_path(id))).await?;
+        Ok(gist.files.into_values().collect())
+    }
+
     // ----- releases -----
 
     /// Every release, drafts included: "get a release by tag name" never returns drafts, so

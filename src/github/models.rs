@@ -182,3 +182,19 @@ pub struct WorkflowRun {
 pub struct Created {
     pub sha: String,
 }
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Gist {
+    pub files: std::collections::BTreeMap<String, GistFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GistFile {
+    pub filename: String,
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub truncated: bool,
+    #[serde(default)]
+    pub raw_url: String,
+}
