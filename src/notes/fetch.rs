@@ -12,7 +12,8 @@ use super::{NotesError, NotesPolicy};
 
 const MAX_REDIRECTS: usize = 5;
 
-/// The document's text.
+/// The document's text. One deadline covers every hop and the whole body, so a server that
+/// trickles bytes cannot hold the worker.
 pub async fn fetch(raw_url: &str, policy: &NotesPolicy) -> Result<String, NotesError> {
     let seconds = policy.timeout.as_secs().max(1);
     tokio::time::timeout(policy.timeout, follow(raw_url, policy))
@@ -28,7 +29,6 @@ async fn follow(raw_url: &str, policy: &NotesPolicy) -> Result<String, NotesErro
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .resolve(&host, address)
-            .timeout(policy.timeout)
             .build()
             .map_err(|e| NotesError::Other(e.to_string()))?;
         let response = client

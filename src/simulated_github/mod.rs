@@ -162,6 +162,17 @@ impl SimulatedGitHub {
         }
     }
 
+    /// Adds a gist with these (file name, content) pairs.
+    pub fn add_gist(&self, id: &str, owner: &str, files: &[(&str, &str)]) {
+        let files = files
+            .iter()
+            .map(|(n, c)| (n.to_string(), c.to_string()))
+            .collect();
+        self.world()
+            .gists
+            .insert(id.to_string(), (owner.to_string(), files));
+    }
+
     /// Gives a person a role on the repository (admin, maintain, write, triage, read).
     pub fn set_role(&self, repo: &str, login: &str, role: &str) {
         if let Some(r) = self.world().repo_mut(repo) {

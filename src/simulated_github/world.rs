@@ -184,6 +184,8 @@ pub struct World {
     pub faults: Vec<FaultRule>,
     pub rate_limit_used: u64,
     pub clock: i64,
+    /// Gists by id: (owner, files as (name, content)).
+    pub gists: BTreeMap<String, (String, Vec<(String, String)>)>,
     /// Where deliveries go besides the outbox, when a webhook URL is set.
     pub delivery_sender: Option<tokio::sync::mpsc::UnboundedSender<Delivery>>,
 }

@@ -3,6 +3,7 @@
 mod cli;
 mod full_release;
 mod harness;
+mod notes;
 mod redelivery;
 mod refusals;
 mod release_command;

@@ -34,6 +34,7 @@ pub struct Actor(pub String);
 pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/user", get(repos::authenticated_user))
+        .route("/gists/{id}", get(repos::gist))
         .route("/repos/{owner}/{repo}", get(repos::repository))
         .route(
             "/repos/{owner}/{repo}/contents/{*path}",

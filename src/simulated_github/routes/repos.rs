@@ -145,3 +145,38 @@ pub async fn permission(
     })
     .unwrap_or_else(|e| e)
 }
+
+pub async fn gist(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+    let world = lock(&state);
+    let Some((owner, files)) = world.gists.get(&id) else {
+        return not_found();
+    };
+    let base = &world.base_url;
+    let files: serde_json::Map<String, Value> = files
+        .iter()
+        .map(|(name, content)| {
+            (
+                name.clone(),
+                json!({
+                    "filename": name,
+                    "type": "text/markdown",
+                    "size": content.len(),
+                    "truncated": false,
+                    "content": content,
+                    "raw_url": format!("{base}gist-raw/{owner}/{id}/raw/{name}"),
+                }),
+            )
+        })
+        .collect();
+    json(
+        StatusCode::OK,
+        json!({
+            "id": id,
+            "url": format!("{base}gists/{id}"),
+            "html_url": format!("{base}gist/{owner}/{id}"),
+            "owner": payloads::user(&world, owner),
+            "files": files,
+            "public": true,
+        }),
+    )
+}
