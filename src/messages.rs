@@ -220,8 +220,8 @@ pub fn release_body(
             }
             if config.version_files.iter().any(|f| f.path == "install.sh") {
                 body.push_str(&format!(
-                    "\nInstall: download `install.sh` from tag `{tag}` of {} and run it.\n",
-                    repository.full_name
+                    "\nInstall: `bash <(curl -sfSL {}/raw/{tag}/install.sh)`\n",
+                    repository.html_url
                 ));
             }
         }

@@ -24,6 +24,9 @@ pub struct StatusMarker {
     /// The linked release notes document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes_url: Option<String>,
+    /// Why the linked notes could not be read last time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes_problem: Option<String>,
     /// A step that cannot go on until a person acts, shown until it is resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<Blocked>,
@@ -154,7 +157,12 @@ impl StatusView {
             self.marker.owner, self.trigger_url
         ));
         match &self.marker.notes_url {
-            Some(url) => out.push_str(&format!("Release notes: {url}\n\n")),
+            Some(url) => match &self.marker.notes_problem {
+                None => out.push_str(&format!("Release notes: {url}\n\n")),
+                Some(problem) => out.push_str(&format!(
+                    "Release notes: {url} ⚠️ could not be read: {problem}. The draft keeps its text; fix the document or comment `/release notes <url>` again.\n\n"
+                )),
+            },
             None => out.push_str(
                 "Release notes: not linked yet. Comment `/release notes <url>` with the document's address.\n\n",
             ),
@@ -188,6 +196,7 @@ mod tests {
             from_version: "0.1.2".into(),
             notified: vec![],
             notes_url: None,
+            notes_problem: None,
             blocked: None,
             cancelled: false,
         }

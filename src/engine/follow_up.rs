@@ -29,8 +29,9 @@ pub async fn link_notes(
 ) -> Result<Outcome, EngineError> {
     let version = version_of(&status);
     status.marker.notes_url = Some(url.clone());
+    status.marker.notes_problem = None;
     let progress = progress::read(gh, config, &version).await?;
-    tracking::refresh(gh, config, &event.repository, &status, &progress).await?;
+    let mut unreadable = None;
     if let Some(release) = progress.release.as_ref().filter(|r| r.draft) {
         let tag = config.tag.render(&version);
         match super::notes_reader::read(gh, &url, &tag, &engine.notes_policy(config)).await {
@@ -40,12 +41,17 @@ pub async fn link_notes(
                     gh.update_release_body(release.id, &body).await?;
                 }
             }
-            // The draft keeps what it had; the person learns why and can try another link.
+            // The draft keeps what it had; the status comment and a reply say why.
             Err(problem) => {
-                let text = messages::notes_unreadable(&url, &problem);
-                return answer(gh, event, Reply::NotesUnreadable, &text).await;
+                status.marker.notes_problem = Some(problem.clone());
+                unreadable = Some(problem);
             }
         }
+    }
+    tracking::refresh(gh, config, &event.repository, &status, &progress).await?;
+    if let Some(problem) = unreadable {
+        let text = messages::notes_unreadable(&url, &problem);
+        return answer(gh, event, Reply::NotesUnreadable, &text).await;
     }
     Ok(Outcome::StatusRefreshed {
         version: version.to_string(),

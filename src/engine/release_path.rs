@@ -69,6 +69,7 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
     let latest =
         ctx.config.images.latest == LatestPolicy::OnTag && moves_latest_now(ctx, &version).await?;
     let notes = read_notes(ctx, tracking.as_ref(), tag).await;
+    let tracking = remember_notes_problem(tracking, &notes);
     let mut marker = marker.unwrap_or(ReleaseMarker {
         version: version.to_string(),
         ..ReleaseMarker::default()
@@ -186,6 +187,21 @@ pub async fn read_notes(
         );
     };
     notes_reader::read(ctx.gh, &url, tag, ctx.notes).await
+}
+
+/// Keeps a linked document's read failure in the status marker, so the status comment says why.
+fn remember_notes_problem(
+    tracking: Option<Tracking>,
+    notes: &Result<String, String>,
+) -> Option<Tracking> {
+    let mut tracking = tracking?;
+    if let Some(status) = tracking.status.as_mut() {
+        status.marker.notes_problem = match notes {
+            Err(problem) if status.marker.notes_url.is_some() => Some(problem.clone()),
+            _ => None,
+        };
+    }
+    Some(tracking)
 }
 
 async fn not_a_version_tag(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
