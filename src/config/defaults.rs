@@ -90,6 +90,7 @@ impl Default for Config {
                 header: String::new(),
                 footer: None,
                 allowed_hosts: DEFAULT_ALLOWED_HOSTS.map(String::from).to_vec(),
+                allowed_addresses: Vec::new(),
                 max_bytes: 1024 * 1024,
                 timeout_secs: 10,
             },

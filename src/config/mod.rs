@@ -111,6 +111,8 @@ pub struct NotesConfig {
     /// `None`: a footer listing the image references and the install command.
     pub footer: Option<String>,
     pub allowed_hosts: Vec<String>,
+    /// Private addresses (`ip:port`) notes may still be fetched from, e.g. an internal wiki.
+    pub allowed_addresses: Vec<std::net::SocketAddr>,
     pub max_bytes: u64,
     pub timeout_secs: u64,
 }

@@ -32,6 +32,7 @@ const NOTES_KEYS: &[&str] = &[
     "header",
     "footer",
     "allowed_hosts",
+    "allowed_addresses",
     "max_bytes",
     "timeout_secs",
 ];
@@ -517,12 +518,32 @@ impl<'t> Reader<'t> {
             return defaults.clone();
         };
         self.unknown_keys(table, "notes", NOTES_KEYS);
+        let mut allowed_addresses = Vec::new();
+        for text in self
+            .strings(table, "notes", "allowed_addresses")
+            .unwrap_or_default()
+        {
+            match text.parse::<std::net::SocketAddr>() {
+                Ok(address) => allowed_addresses.push(address),
+                Err(_) => {
+                    let at = self
+                        .get(table, "notes", "allowed_addresses")
+                        .and_then(|f| f.span);
+                    self.error(
+                        "notes.allowed_addresses",
+                        at,
+                        format!("`{text}` is not an address with a port, like \"10.0.0.5:443\""),
+                    );
+                }
+            }
+        }
         NotesConfig {
             header: self.string(table, "notes", "header").unwrap_or_default(),
             footer: self.string(table, "notes", "footer"),
             allowed_hosts: self
                 .strings(table, "notes", "allowed_hosts")
                 .unwrap_or(defaults.allowed_hosts.clone()),
+            allowed_addresses,
             max_bytes: self
                 .integer(table, "notes", "max_bytes", 1..10 * 1024 * 1024 + 1)
                 .unwrap_or(defaults.max_bytes),
@@ -665,6 +686,22 @@ mod tests {
     fn images_are_checked() {
         let found = problems("[images]\nworkflow = \"ci/build.yml\"\nlatest = \"always\"\n[[images.image]]\nname = \"Mathesar:latest\"\n");
         assert_eq!(found.len(), 3, "{found:?}");
+    }
+
+    #[test]
+    fn explicitly_allowed_notes_addresses_need_a_port() {
+        let config = parse("[notes]\nallowed_addresses = [\"10.0.0.5:443\"]\n").unwrap();
+        assert_eq!(
+            config.notes.allowed_addresses,
+            vec!["10.0.0.5:443".parse().unwrap()]
+        );
+        let found = problems("[notes]\nallowed_addresses = [\"10.0.0.5\"]\n");
+        assert!(
+            found[0].starts_with(
+                "line 2: notes.allowed_addresses: `10.0.0.5` is not an address with a port"
+            ),
+            "{found:?}"
+        );
     }
 
     #[test]

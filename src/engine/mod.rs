@@ -58,7 +58,7 @@ impl Engine {
             timeout: std::time::Duration::from_secs(config.notes.timeout_secs),
             allowed_hosts: config.notes.allowed_hosts.clone(),
             allow_http_loopback: self.http_notes_on_loopback,
-            allowed_addresses: Vec::new(),
+            allowed_addresses: config.notes.allowed_addresses.clone(),
         }
     }
 
