@@ -1,11 +1,9 @@
 //! A person published the draft. With `latest = "on-publish"`, this is when `:latest` moves to
 //! the already-built `<version>` images (dispatched once, no rebuild).
 
-use semver::Version;
-
 use super::outcome::{EngineError, Outcome};
 use super::progress::{self, ReleaseMarker};
-use super::release_path::Context;
+use super::release_path::{version_tags, Context};
 use crate::config::LatestPolicy;
 use crate::event::ReleasePublished;
 use crate::latest::moves_latest;
@@ -32,14 +30,7 @@ pub async fn run(ctx: &Context<'_>, event: &ReleasePublished) -> Result<Outcome,
             version: version.to_string(),
         });
     }
-    let tagged: Vec<Version> = ctx
-        .gh
-        .matching_refs("tags")
-        .await?
-        .iter()
-        .filter_map(|r| r.name.strip_prefix("refs/tags/"))
-        .filter_map(|name| ctx.config.tag.version_from(name))
-        .collect();
+    let tagged = version_tags(ctx).await?;
     if !moves_latest(&version, &tagged) {
         return Ok(Outcome::Ignored(format!(
             "{version} is not the highest stable version: `latest` stays"

@@ -52,18 +52,15 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
     let disagreements = files.disagreements(ctx.config, &version);
     if !disagreements.is_empty() {
         let text = messages::tag_disagrees(tag, &commit, &disagreements);
-        block(ctx, tracking.as_ref(), &progress, "tag", &text).await?;
-        tracking::report_problem(
-            ctx.gh,
+        return stop(
+            ctx,
             tracking.as_ref(),
-            &messages::tag_problem_title(tag),
+            &progress,
+            (&version, tag),
+            "tag",
             &text,
         )
-        .await?;
-        return Ok(Outcome::StepBlocked {
-            version: version.to_string(),
-            step: "tag",
-        });
+        .await;
     }
 
     let latest =
@@ -110,18 +107,15 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
             // A missing workflow or one without these inputs is the repository's to fix.
             Err(error) if error.is_not_found() || error.is_unprocessable() => {
                 let text = messages::images_workflow_unusable(workflow, tag, &error.to_string());
-                block(ctx, tracking.as_ref(), &progress, "images", &text).await?;
-                tracking::report_problem(
-                    ctx.gh,
+                return stop(
+                    ctx,
                     tracking.as_ref(),
-                    &messages::tag_problem_title(tag),
+                    &progress,
+                    (&version, tag),
+                    "images",
                     &text,
                 )
-                .await?;
-                return Ok(Outcome::StepBlocked {
-                    version: version.to_string(),
-                    step: "images",
-                });
+                .await;
             }
             Err(error) => return Err(error.into()),
         }
@@ -159,15 +153,19 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
 
 /// Whether `version` is the highest stable version among the tags (itself included).
 async fn moves_latest_now(ctx: &Context<'_>, version: &Version) -> Result<bool, EngineError> {
-    let tagged: Vec<Version> = ctx
+    Ok(moves_latest(version, &version_tags(ctx).await?))
+}
+
+/// The versions of the repository's version tags.
+pub async fn version_tags(ctx: &Context<'_>) -> Result<Vec<Version>, EngineError> {
+    Ok(ctx
         .gh
         .matching_refs("tags")
         .await?
         .iter()
         .filter_map(|r| r.name.strip_prefix("refs/tags/"))
         .filter_map(|name| ctx.config.tag.version_from(name))
-        .collect();
-    Ok(moves_latest(version, &tagged))
+        .collect())
 }
 
 /// The notes document's text, or why it could not be read (a failed fetch never fails the
@@ -217,6 +215,23 @@ async fn not_a_version_tag(ctx: &Context<'_>, tag: &str) -> Result<Outcome, Engi
     Ok(Outcome::StepBlocked {
         version: tag.to_string(),
         step: "tag",
+    })
+}
+
+/// A step that cannot go on: shown in the status comment and reported where people will see it.
+async fn stop(
+    ctx: &Context<'_>,
+    tracking: Option<&Tracking>,
+    progress: &Progress,
+    (version, tag): (&Version, &str),
+    step: &'static str,
+    text: &str,
+) -> Result<Outcome, EngineError> {
+    block(ctx, tracking, progress, step, text).await?;
+    tracking::report_problem(ctx.gh, tracking, &messages::tag_problem_title(tag), text).await?;
+    Ok(Outcome::StepBlocked {
+        version: version.to_string(),
+        step,
     })
 }
 
