@@ -15,6 +15,7 @@ pub mod latest;
 pub mod messages;
 pub mod notes;
 pub mod permission;
+pub mod server;
 pub mod simulated_github;
 pub mod status;
 pub mod version;
