@@ -1,4 +1,5 @@
 //! The GitHub App server (`releasebot serve`), built up in issue 4. So far: webhook signature
-//! verification.
+//! webhook signature verification and the durable delivery queue.
 
+pub mod queue;
 pub mod signature;

@@ -1,0 +1,393 @@
+//! The durable delivery queue (embedded SQLite, WAL). A delivery is committed here before the
+//! webhook is answered; workers claim jobs under a lease, so a crash at any point leaves the job
+//! to be claimed again once the lease runs out. Jobs of one repository run in order; different
+//! repositories may run side by side. Failed jobs come back after an exponential back-off with
+//! jitter, and after the last attempt stay as `dead` with their error.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the queue database {path} cannot be opened: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("the queue database failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enqueued {
+    New,
+    /// A redelivery (same `X-GitHub-Delivery`): already queued or done, nothing added.
+    Duplicate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub seq: i64,
+    pub delivery_id: String,
+    pub event: String,
+    pub repo: String,
+    pub body: Vec<u8>,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterFailure {
+    RetryAt(i64),
+    Dead,
+}
+
+/// How failures are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base: Duration::from_secs(2),
+            cap: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Delay before attempt `attempts + 1`: base·2^(attempts−1), capped, with up to 25% jitter
+    /// so that jobs failing together do not come back together. `jitter` is in [0, 1).
+    pub fn delay(&self, attempts: u32, jitter: f64) -> Duration {
+        let exponent = attempts.saturating_sub(1).min(30);
+        let raw = self.base.saturating_mul(1u32 << exponent).min(self.cap);
+        raw.mul_f64(1.0 + 0.25 * jitter.clamp(0.0, 1.0))
+    }
+}
+
+pub struct Queue {
+    connection: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id   TEXT NOT NULL UNIQUE,
+    event         TEXT NOT NULL,
+    repo          TEXT NOT NULL,
+    body          BLOB NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'queued',
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    not_before    INTEGER NOT NULL DEFAULT 0,
+    claimed_until INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    received_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (state, repo, seq);
+";
+
+impl Queue {
+    /// Opens (creating and migrating) the database at `path`.
+    pub fn open(path: &Path) -> Result<Queue, QueueError> {
+        let open_error = |source| QueueError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let connection = Connection::open(path).map_err(open_error)?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_error)?;
+        // Committed means on disk before GitHub hears 202 (FULL fsyncs the WAL on commit).
+        connection
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(open_error)?;
+        connection
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(open_error)?;
+        connection.execute_batch(SCHEMA).map_err(open_error)?;
+        Ok(Queue { connection })
+    }
+
+    pub fn enqueue(
+        &self,
+        delivery_id: &str,
+        event: &str,
+        repo: &str,
+        body: &[u8],
+        now_ms: i64,
+    ) -> Result<Enqueued, QueueError> {
+        let added = self.connection.execute(
+            "INSERT OR IGNORE INTO deliveries (delivery_id, event, repo, body, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![delivery_id, event, repo, body, now_ms],
+        )?;
+        Ok(if added == 1 {
+            Enqueued::New
+        } else {
+            Enqueued::Duplicate
+        })
+    }
+
+    /// The oldest runnable job, claimed until `now + lease`. A job is runnable when it is due,
+    /// not claimed (or its claim expired: a crashed worker), and no earlier job of its repository
+    /// is still unfinished.
+    pub fn claim(&mut self, now_ms: i64, lease: Duration) -> Result<Option<Job>, QueueError> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let job = transaction
+            .query_row(
+                "SELECT seq, delivery_id, event, repo, body, attempts FROM deliveries d
+                 WHERE (d.state = 'queued' OR (d.state = 'claimed' AND d.claimed_until <= ?1))
+                   AND d.not_before <= ?1
+                   AND NOT EXISTS (
+                       SELECT 1 FROM deliveries e
+                       WHERE e.repo = d.repo AND e.seq < d.seq AND e.state IN ('queued', 'claimed'))
+                 ORDER BY d.seq LIMIT 1",
+                params![now_ms],
+                |row| {
+                    Ok(Job {
+                        seq: row.get(0)?,
+                        delivery_id: row.get(1)?,
+                        event: row.get(2)?,
+                        repo: row.get(3)?,
+                        body: row.get(4)?,
+                        attempts: row.get(5)?,
+                    })
+                },
+            )
+            .optional()?;
+        if let Some(job) = &job {
+            let until = now_ms + lease.as_millis() as i64;
+            transaction.execute(
+                "UPDATE deliveries SET state = 'claimed', claimed_until = ?2, attempts = attempts + 1 WHERE seq = ?1",
+                params![job.seq, until],
+            )?;
+        }
+        transaction.commit()?;
+        Ok(job.map(|job| Job {
+            attempts: job.attempts + 1,
+            ..job
+        }))
+    }
+
+    pub fn complete(&self, seq: i64) -> Result<(), QueueError> {
+        self.connection.execute(
+            "UPDATE deliveries SET state = 'done', last_error = NULL WHERE seq = ?1",
+            params![seq],
+        )?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: back to the queue after the policy's delay, or dead.
+    pub fn fail(
+        &self,
+        job: &Job,
+        error: &str,
+        now_ms: i64,
+        policy: &RetryPolicy,
+        jitter: f64,
+    ) -> Result<AfterFailure, QueueError> {
+        if job.attempts >= policy.max_attempts {
+            self.connection.execute(
+                "UPDATE deliveries SET state = 'dead', last_error = ?2 WHERE seq = ?1",
+                params![job.seq, error],
+            )?;
+            return Ok(AfterFailure::Dead);
+        }
+        let at = now_ms + policy.delay(job.attempts, jitter).as_millis() as i64;
+        self.requeue(job, error, at, 0)?;
+        Ok(AfterFailure::RetryAt(at))
+    }
+
+    /// Puts a job back to run at `at_ms` (a rate limit's `retry-after`); waiting for a rate
+    /// limit is not a failed attempt, so the claim's count is given back.
+    pub fn retry_at(&self, job: &Job, error: &str, at_ms: i64) -> Result<(), QueueError> {
+        self.requeue(job, error, at_ms, 1)
+    }
+
+    fn requeue(
+        &self,
+        job: &Job,
+        error: &str,
+        at_ms: i64,
+        give_back: u32,
+    ) -> Result<(), QueueError> {
+        self.connection.execute(
+            "UPDATE deliveries SET state = 'queued', not_before = ?2, claimed_until = 0, last_error = ?3,
+                 attempts = MAX(attempts - ?4, 0) WHERE seq = ?1",
+            params![job.seq, at_ms, error, give_back],
+        )?;
+        Ok(())
+    }
+
+    /// Jobs not yet done or dead.
+    pub fn depth(&self) -> Result<u64, QueueError> {
+        Ok(self.connection.query_row(
+            "SELECT COUNT(*) FROM deliveries WHERE state IN ('queued', 'claimed')",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Dead jobs as (delivery id, last error).
+    pub fn dead(&self) -> Result<Vec<(String, String)>, QueueError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT delivery_id, COALESCE(last_error, '') FROM deliveries WHERE state = 'dead' ORDER BY seq")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEASE: Duration = Duration::from_secs(60);
+
+    fn queue() -> (tempfile::TempDir, Queue) {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = Queue::open(&dir.path().join("queue.sqlite")).unwrap();
+        (dir, queue)
+    }
+
+    #[test]
+    fn a_redelivery_is_not_queued_again() {
+        let (_dir, queue) = queue();
+        assert_eq!(
+            queue
+                .enqueue("d-1", "issue_comment", "o/r", b"{}", 0)
+                .unwrap(),
+            Enqueued::New
+        );
+        assert_eq!(
+            queue
+                .enqueue("d-1", "issue_comment", "o/r", b"{}", 5)
+                .unwrap(),
+            Enqueued::Duplicate
+        );
+        assert_eq!(queue.depth().unwrap(), 1);
+    }
+
+    #[test]
+    fn jobs_of_one_repository_run_in_order_and_others_run_alongside() {
+        let (_dir, mut queue) = queue();
+        queue.enqueue("a1", "e", "o/a", b"1", 0).unwrap();
+        queue.enqueue("a2", "e", "o/a", b"2", 0).unwrap();
+        queue.enqueue("b1", "e", "o/b", b"3", 0).unwrap();
+
+        let first = queue.claim(10, LEASE).unwrap().unwrap();
+        let second = queue.claim(10, LEASE).unwrap().unwrap();
+        assert_eq!(
+            (first.delivery_id.as_str(), second.delivery_id.as_str()),
+            ("a1", "b1")
+        );
+        assert_eq!(queue.claim(10, LEASE).unwrap(), None, "a2 waits for a1");
+        queue.complete(first.seq).unwrap();
+        assert_eq!(queue.claim(10, LEASE).unwrap().unwrap().delivery_id, "a2");
+    }
+
+    #[test]
+    fn a_job_claimed_by_a_crashed_worker_is_claimed_again_after_its_lease() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.sqlite");
+        {
+            let mut queue = Queue::open(&path).unwrap();
+            queue
+                .enqueue("d-1", "issue_comment", "o/r", b"{}", 0)
+                .unwrap();
+            queue.claim(1_000, LEASE).unwrap().unwrap();
+            // The process dies here: no complete, no fail.
+        }
+        let mut queue = Queue::open(&path).unwrap();
+        assert_eq!(queue.claim(2_000, LEASE).unwrap(), None, "still leased");
+        let again = queue.claim(1_000 + 60_000, LEASE).unwrap().unwrap();
+        assert_eq!((again.delivery_id.as_str(), again.attempts), ("d-1", 2));
+    }
+
+    #[test]
+    fn failures_back_off_then_the_job_is_dead_with_its_error() {
+        let (_dir, mut queue) = queue();
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(60),
+        };
+        queue.enqueue("d-1", "e", "o/r", b"{}", 0).unwrap();
+
+        let job = queue.claim(0, LEASE).unwrap().unwrap();
+        assert_eq!(
+            queue.fail(&job, "502", 0, &policy, 0.0).unwrap(),
+            AfterFailure::RetryAt(1_000)
+        );
+        assert_eq!(
+            queue.claim(999, LEASE).unwrap(),
+            None,
+            "not before its time"
+        );
+        let job = queue.claim(1_000, LEASE).unwrap().unwrap();
+        assert_eq!(
+            queue.fail(&job, "502", 1_000, &policy, 0.0).unwrap(),
+            AfterFailure::RetryAt(3_000)
+        );
+        let job = queue.claim(3_000, LEASE).unwrap().unwrap();
+        assert_eq!(
+            queue.fail(&job, "502 again", 3_000, &policy, 0.0).unwrap(),
+            AfterFailure::Dead
+        );
+
+        assert_eq!(
+            queue.dead().unwrap(),
+            vec![("d-1".to_string(), "502 again".to_string())]
+        );
+        assert_eq!(queue.depth().unwrap(), 0);
+    }
+
+    #[test]
+    fn the_delay_doubles_is_capped_and_jittered_up_to_a_quarter() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            base: Duration::from_secs(2),
+            cap: Duration::from_secs(10),
+        };
+        assert_eq!(policy.delay(1, 0.0), Duration::from_secs(2));
+        assert_eq!(policy.delay(2, 0.0), Duration::from_secs(4));
+        assert_eq!(policy.delay(5, 0.0), Duration::from_secs(10));
+        assert_eq!(
+            policy.delay(1, 0.999_999),
+            Duration::from_secs(2).mul_f64(1.0 + 0.25 * 0.999_999)
+        );
+    }
+
+    #[test]
+    fn a_rate_limited_job_waits_without_using_up_an_attempt_count_check() {
+        let (_dir, mut queue) = queue();
+        queue.enqueue("d-1", "e", "o/r", b"{}", 0).unwrap();
+        let job = queue.claim(0, LEASE).unwrap().unwrap();
+        queue.retry_at(&job, "403 retry-after 1", 1_000).unwrap();
+        assert_eq!(queue.claim(500, LEASE).unwrap(), None);
+        assert_eq!(
+            queue.claim(1_000, LEASE).unwrap().unwrap().delivery_id,
+            "d-1"
+        );
+    }
+
+    #[test]
+    fn an_unwritable_path_is_a_clear_error() {
+        let error = Queue::open(Path::new("/nonexistent-dir/queue.sqlite"))
+            .err()
+            .unwrap();
+        assert!(
+            error
+                .to_string()
+                .starts_with("the queue database /nonexistent-dir/queue.sqlite cannot be opened"),
+            "{error}"
+        );
+    }
+}
