@@ -79,7 +79,7 @@ impl Engine {
             }
             return Ok(Outcome::Ignored("no repository".into()));
         };
-        let octocrab = self.connector.for_installation(installation).await;
+        let octocrab = self.connector.for_installation(installation).await?;
         let gh = RepoClient::new(octocrab, repository.owner(), &repository.name);
         if let Event::CommentCreated(comment) = &event {
             return comment_command::handle(&gh, comment, self).await;
