@@ -28,7 +28,9 @@ pub struct AppCredentials {
 
 impl std::fmt::Debug for AppCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppCredentials").field("app_id", &self.app_id).finish_non_exhaustive()
+        f.debug_struct("AppCredentials")
+            .field("app_id", &self.app_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -41,7 +43,8 @@ struct Claims {
 
 impl AppCredentials {
     pub fn from_pem(app_id: u64, pem: &[u8]) -> Result<AppCredentials, AppAuthError> {
-        let key = EncodingKey::from_rsa_pem(pem).map_err(|e| AppAuthError::InvalidKey(e.to_string()))?;
+        let key =
+            EncodingKey::from_rsa_pem(pem).map_err(|e| AppAuthError::InvalidKey(e.to_string()))?;
         Ok(AppCredentials { app_id, key })
     }
 
@@ -134,7 +137,12 @@ mod tests {
         let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
         validation.validate_exp = false;
         validation.set_issuer(&["42"]);
-        let decoded = jsonwebtoken::decode::<Claims>(&token, &jsonwebtoken::DecodingKey::from_rsa_pem(PUBLIC).unwrap(), &validation).unwrap();
+        let decoded = jsonwebtoken::decode::<Claims>(
+            &token,
+            &jsonwebtoken::DecodingKey::from_rsa_pem(PUBLIC).unwrap(),
+            &validation,
+        )
+        .unwrap();
         assert_eq!(decoded.claims.iat, 1_700_000_000 - 60);
         assert_eq!(decoded.claims.exp, 1_700_000_000 + 540);
     }
@@ -142,13 +150,21 @@ mod tests {
     #[test]
     fn a_key_that_is_not_rsa_pem_is_a_clear_error() {
         let error = AppCredentials::from_pem(42, b"not a key").unwrap_err();
-        assert!(error.to_string().starts_with("the App's private key is not an RSA key in PEM form"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("the App's private key is not an RSA key in PEM form"),
+            "{error}"
+        );
     }
 
     #[test]
     fn credentials_never_print_the_key() {
         let credentials = AppCredentials::from_pem(42, KEY).unwrap();
         let shown = format!("{credentials:?}");
-        assert!(shown.contains("42") && !shown.contains("PRIVATE"), "{shown}");
+        assert!(
+            shown.contains("42") && !shown.contains("PRIVATE"),
+            "{shown}"
+        );
     }
 }

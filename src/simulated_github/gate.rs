@@ -39,12 +39,23 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
                     .or_else(|| v.strip_prefix("Bearer "))
             })
             .map(|t| t.trim().to_string());
+        let now = chrono::Utc::now().timestamp();
         if let Some(fault) = world.take_fault(&method, &path) {
             Err(fault_response(fault))
+        } else if path.starts_with("/app/") {
+            // App endpoints take the App's JWT, not a token.
+            match token.as_deref().map(|jwt| app_of_jwt(&world, jwt, now)) {
+                None => Err(fail(401, "Requires authentication")),
+                Some(Ok(app)) => Ok(format!("app:{app}")),
+                Some(Err(message)) => Err(fail(401, message)),
+            }
         } else {
             match token {
                 None => Err(fail(401, "Requires authentication")),
                 Some(token) => match world.tokens.get(&token) {
+                    Some(_) if world.token_expiry.get(&token).is_some_and(|at| *at <= now) => {
+                        Err(fail(401, "Bad credentials"))
+                    }
                     Some(login) => Ok(login.clone()),
                     None => Err(fail(401, "Bad credentials")),
                 },
@@ -111,4 +122,39 @@ fn fault_response(fault: Fault) -> Response {
             response
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+struct AppClaims {
+    iat: i64,
+    exp: i64,
+    iss: String,
+}
+
+/// The App a JWT belongs to, checked as GitHub checks it: RS256 under the App's public key,
+/// issued by the App, not expired, and living at most ten minutes.
+fn app_of_jwt(world: &super::world::World, jwt: &str, now: i64) -> Result<u64, &'static str> {
+    use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
+    let unverified = jsonwebtoken::dangerous::insecure_decode::<AppClaims>(jwt)
+        .map_err(|_| "A JSON web token could not be decoded")?;
+    let app: u64 = unverified
+        .claims
+        .iss
+        .parse()
+        .map_err(|_| "'Issuer' claim ('iss') must be an Integer")?;
+    let (public_key, _) = world.apps.get(&app).ok_or("Integration not found")?;
+    let key =
+        DecodingKey::from_rsa_pem(public_key.as_bytes()).map_err(|_| "Integration not found")?;
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.validate_exp = false;
+    let claims = decode::<AppClaims>(jwt, &key, &validation)
+        .map_err(|_| "A JSON web token could not be decoded")?
+        .claims;
+    if claims.exp <= now || claims.iat > now + 60 {
+        return Err("'Expiration time' claim ('exp') is too far in the future or has passed");
+    }
+    if claims.exp - claims.iat > 600 {
+        return Err("'Expiration time' claim ('exp') is too far in the future");
+    }
+    Ok(app)
 }

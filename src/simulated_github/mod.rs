@@ -162,6 +162,23 @@ impl SimulatedGitHub {
         }
     }
 
+    /// Registers a GitHub App by its public key; its installation tokens act as `bot`.
+    pub fn register_app(&self, app_id: u64, public_key_pem: &str, bot: &str) {
+        self.world()
+            .apps
+            .insert(app_id, (public_key_pem.to_string(), bot.to_string()));
+    }
+
+    /// How long installation tokens issued from now on live (GitHub: one hour).
+    pub fn set_token_lifetime(&self, seconds: i64) {
+        self.world().token_lifetime_secs = seconds;
+    }
+
+    /// The installation id GitHub puts in this repository's webhooks.
+    pub fn installation_id(&self, repo: &str) -> Option<u64> {
+        self.world().repo(repo).map(|r| 1000 + r.id)
+    }
+
     /// Adds a gist with these (file name, content) pairs.
     pub fn add_gist(&self, id: &str, owner: &str, files: &[(&str, &str)]) {
         let files = files

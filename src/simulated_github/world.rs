@@ -184,6 +184,12 @@ pub struct World {
     pub faults: Vec<FaultRule>,
     pub rate_limit_used: u64,
     pub clock: i64,
+    /// GitHub Apps by id: (public key PEM, the bot login its installation tokens act as).
+    pub apps: BTreeMap<u64, (String, String)>,
+    /// When each installation token stops working (seconds since the epoch).
+    pub token_expiry: HashMap<String, i64>,
+    /// How long new installation tokens live (GitHub: one hour).
+    pub token_lifetime_secs: i64,
     /// Gists by id: (owner, files as (name, content)).
     pub gists: BTreeMap<String, (String, Vec<(String, String)>)>,
     /// Where deliveries go besides the outbox, when a webhook URL is set.

@@ -1,5 +1,6 @@
 //! One integration-test binary, a module per area.
 
+mod app_auth;
 mod cli;
 mod full_release;
 mod harness;

@@ -35,6 +35,10 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/user", get(repos::authenticated_user))
         .route("/gists/{id}", get(repos::gist))
+        .route(
+            "/app/installations/{installation}/access_tokens",
+            post(repos::installation_token),
+        )
         .route("/repos/{owner}/{repo}", get(repos::repository))
         .route(
             "/repos/{owner}/{repo}/contents/{*path}",

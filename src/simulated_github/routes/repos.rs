@@ -180,3 +180,47 @@ pub async fn gist(State(state): State<Shared>, Path(id): Path<String>) -> Respon
         }),
     )
 }
+
+/// An installation token for the App the JWT belongs to (the gate checked the JWT).
+pub async fn installation_token(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+    Path(installation): Path<String>,
+) -> Response {
+    let mut world = lock(&state);
+    let Some(app) = actor
+        .0
+        .strip_prefix("app:")
+        .and_then(|id| id.parse::<u64>().ok())
+    else {
+        return super::fail(401, "A JSON web token could not be decoded");
+    };
+    let Some((_, bot)) = world.apps.get(&app).cloned() else {
+        return not_found();
+    };
+    let known = installation
+        .parse::<u64>()
+        .is_ok_and(|id| world.repos.values().any(|r| 1000 + r.id == id));
+    if !known {
+        return not_found();
+    }
+    let n = world.new_id();
+    let token = format!("ghs_simulated{n:012}");
+    let lifetime = if world.token_lifetime_secs > 0 {
+        world.token_lifetime_secs
+    } else {
+        3600
+    };
+    let expires = chrono::Utc::now().timestamp() + lifetime;
+    world.tokens.insert(token.clone(), bot);
+    world.token_expiry.insert(token.clone(), expires);
+    json(
+        StatusCode::CREATED,
+        json!({
+            "token": token,
+            "expires_at": crate::simulated_github::world::format_time(expires),
+            "permissions": { "contents": "write", "pull_requests": "write", "issues": "write", "actions": "write", "metadata": "read" },
+            "repository_selection": "all",
+        }),
+    )
+}

@@ -1,0 +1,100 @@
+//! The bot as a GitHub App: a JWT for the App, an installation token per installation, cached
+//! and refreshed before it expires — against the simulated GitHub, which checks the JWT.
+
+use releasebot::engine::{Engine, EngineError, Outcome};
+use releasebot::github::app_auth::{AppCredentials, InstallationTokens};
+use releasebot::github::Connector;
+
+use crate::harness::*;
+
+const KEY: &[u8] = include_bytes!("../fixtures/throwaway-app-key.pem");
+const PUBLIC: &str = include_str!("../fixtures/throwaway-app-key.pub.pem");
+const APP_ID: u64 = 4242;
+
+fn app_engine(s: &Scenario, app_id: u64) -> Engine {
+    let credentials = AppCredentials::from_pem(app_id, KEY).unwrap();
+    Engine::new(Connector::app(
+        &s.sim.url(),
+        InstallationTokens::new(&s.sim.url(), credentials),
+    ))
+}
+
+async fn deliver_to(engine: &Engine, s: &Scenario) -> Vec<Result<Outcome, EngineError>> {
+    let mut outcomes = Vec::new();
+    for delivery in s.sim.take_deliveries() {
+        let body = serde_json::to_vec(&delivery.payload).unwrap();
+        outcomes.push(engine.handle_delivery(&delivery.event, &body).await);
+    }
+    outcomes
+}
+
+fn token_requests(s: &Scenario) -> Vec<String> {
+    s.api_calls()
+        .into_iter()
+        .filter(|c| c.contains("/access_tokens"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_app_gets_one_installation_token_and_reuses_it() {
+    let s = Scenario::mathesar().await;
+    s.sim.register_app(APP_ID, PUBLIC, BOT);
+    let engine = app_engine(&s, APP_ID);
+    let installation = s.sim.installation_id(REPO).unwrap();
+
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let outcomes = deliver_to(&engine, &s).await;
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release help");
+    deliver_to(&engine, &s).await;
+
+    assert!(
+        matches!(outcomes[0], Ok(Outcome::ReleaseOpened { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        token_requests(&s),
+        vec![format!(
+            "POST /app/installations/{installation}/access_tokens -> 201"
+        )],
+        "one token for both events"
+    );
+    assert_eq!(s.sim.pulls(REPO)[0].author, BOT, "the App's bot acts");
+}
+
+#[tokio::test]
+async fn a_token_about_to_expire_is_replaced_before_use() {
+    let s = Scenario::mathesar().await;
+    s.sim.register_app(APP_ID, PUBLIC, BOT);
+    // Tokens that live less than the five-minute margin are never reused.
+    s.sim.set_token_lifetime(120);
+    let engine = app_engine(&s, APP_ID);
+
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release help");
+    deliver_to(&engine, &s).await;
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release help");
+    deliver_to(&engine, &s).await;
+
+    assert_eq!(token_requests(&s).len(), 2);
+}
+
+#[tokio::test]
+async fn an_app_github_does_not_know_fails_with_githubs_reason() {
+    let s = Scenario::mathesar().await;
+    s.sim.register_app(APP_ID, PUBLIC, BOT);
+    let engine = app_engine(&s, APP_ID + 1);
+
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let outcomes = deliver_to(&engine, &s).await;
+
+    let error = outcomes[0].as_ref().unwrap_err().to_string();
+    assert!(
+        error.contains("401") && error.contains("Integration not found"),
+        "{error}"
+    );
+    assert!(s.sim.pulls(REPO).is_empty());
+}
