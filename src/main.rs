@@ -23,6 +23,8 @@ enum Command {
     Simulate(cli::simulate::Args),
     /// Play a whole release against a simulated GitHub on this machine, printing every step.
     Demo(cli::demo::Args),
+    /// Print the GitHub App manifest (permissions and events) for creating the App.
+    Manifest(cli::manifest::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => cli::plan::run(args),
         Command::Simulate(args) => run_async(cli::simulate::run(args)),
         Command::Demo(args) => run_async(cli::demo::run(args)),
+        Command::Manifest(args) => cli::manifest::run(args),
     }
 }
 

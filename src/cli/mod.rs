@@ -4,5 +4,6 @@ pub mod bump;
 pub mod check_config;
 pub mod demo;
 mod local_checkout;
+pub mod manifest;
 pub mod plan;
 pub mod simulate;
