@@ -137,9 +137,18 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
         ..
     }) = &tracking
     {
+        // Only the run is new since `progress` was read: one call, not a full re-read.
+        let run = ctx
+            .gh
+            .dispatched_runs(&ctx.config.images.workflow, tag)
+            .await?
+            .into_iter()
+            .next();
         let progress = Progress {
             release: Some(release.clone()),
-            ..progress::read(ctx.gh, ctx.config, &version).await?
+            tag_commit: Some(commit.clone()),
+            run,
+            ..progress
         };
         tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, &progress).await?;
     }
