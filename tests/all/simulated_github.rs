@@ -402,3 +402,25 @@ async fn webhooks_reach_a_url_signed_with_the_secret() {
     assert_eq!(payload["repository"]["full_name"], REPO);
     assert!(payload["installation"]["id"].is_u64());
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_githubs_400() {
+    let api = Api::start().await;
+
+    let response = api
+        .http
+        .post(api.url("git/refs"))
+        .header("authorization", format!("token {TOKEN}"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["message"],
+        "Problems parsing JSON"
+    );
+    assert_eq!(api.sim.refs(REPO).len(), 2, "nothing was made");
+}

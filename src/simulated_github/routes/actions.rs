@@ -164,7 +164,6 @@ pub async fn workflow_runs(
     with_repo(&world, &owner, &repo, |r| {
         list_runs(&world, r, Some(&file), &query)
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn runs(
@@ -176,7 +175,6 @@ pub async fn runs(
     with_repo(&world, &owner, &repo, |r| {
         list_runs(&world, r, None, &query)
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn run(
@@ -194,7 +192,6 @@ pub async fn run(
             None => not_found(),
         }
     })
-    .unwrap_or_else(|e| e)
 }
 
 #[cfg(test)]

@@ -25,7 +25,6 @@ pub async fn get_ref(
         Some(sha) => json(StatusCode::OK, payloads::git_ref(&world, r, &full, sha)),
         None => not_found(),
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn matching_refs(
@@ -43,7 +42,6 @@ pub async fn matching_refs(
             .collect();
         json(StatusCode::OK, Value::Array(refs))
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn create_ref(
@@ -134,7 +132,6 @@ pub async fn get_commit(
         Some(commit) => json(StatusCode::OK, payloads::commit(&world, r, &sha, commit)),
         None => not_found(),
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn create_commit(
@@ -246,7 +243,6 @@ pub async fn get_tree(
             }),
         )
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn create_tree(
@@ -330,7 +326,6 @@ pub async fn get_blob(
         ),
         None => not_found(),
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn create_blob(
@@ -417,5 +412,4 @@ pub async fn get_tag(
         Some(Object::Tag(tag)) => json(StatusCode::OK, payloads::tag_object(&world, r, &sha, tag)),
         _ => not_found(),
     })
-    .unwrap_or_else(|e| e)
 }

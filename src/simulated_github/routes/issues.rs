@@ -32,7 +32,6 @@ pub async fn get_issue(
             None => not_found(),
         }
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn list_comments(
@@ -58,7 +57,6 @@ pub async fn list_comments(
             items,
         )
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn create_comment(
@@ -99,7 +97,6 @@ pub async fn get_comment(
             None => not_found(),
         }
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn update_comment(
@@ -135,19 +132,20 @@ pub async fn list_reactions(
     Path((owner, repo, id)): Path<(String, String, String)>,
 ) -> Response {
     let world = lock(&state);
-    with_repo(&world, &owner, &repo, |r| match find_comment(&r.comments, &id) {
-        Some(comment) => {
-            let items: Vec<Value> = comment
+    with_repo(&world, &owner, &repo, |r| {
+        match find_comment(&r.comments, &id) {
+            Some(comment) => {
+                let items: Vec<Value> = comment
                 .reactions
                 .iter()
                 .enumerate()
                 .map(|(i, (login, content))| json!({"id": i + 1, "user": payloads::user(&world, login), "content": content}))
                 .collect();
-            json(StatusCode::OK, Value::Array(items))
+                json(StatusCode::OK, Value::Array(items))
+            }
+            None => not_found(),
         }
-        None => not_found(),
     })
-    .unwrap_or_else(|e| e)
 }
 
 /// 201 for a new reaction, 200 when this user already reacted with this content.
@@ -295,7 +293,6 @@ pub async fn list_issues(
             items,
         )
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn create_issue(

@@ -190,16 +190,15 @@ pub fn repo_name(owner: &str, repo: &str) -> String {
 }
 
 /// Runs `f` on the repository, or answers 404 as GitHub does for a repository you cannot see.
-pub fn with_repo<R>(
+pub fn with_repo(
     world: &World,
     owner: &str,
     repo: &str,
-    f: impl FnOnce(&Repo) -> R,
-) -> Result<R, Response> {
+    f: impl FnOnce(&Repo) -> Response,
+) -> Response {
     world
         .repo(&repo_name(owner, repo))
-        .map(f)
-        .ok_or_else(not_found)
+        .map_or_else(not_found, f)
 }
 
 /// One page of a list, with GitHub's `Link` header.

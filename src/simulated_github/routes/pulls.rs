@@ -47,7 +47,6 @@ pub async fn list(
             items,
         )
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn create(
@@ -148,7 +147,6 @@ pub async fn get(
             None => not_found(),
         }
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn update(

@@ -36,7 +36,6 @@ pub async fn list(
             items,
         )
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn by_tag(
@@ -55,7 +54,6 @@ pub async fn by_tag(
             None => not_found(),
         }
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn get(
@@ -73,7 +71,6 @@ pub async fn get(
             None => not_found(),
         }
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn create(

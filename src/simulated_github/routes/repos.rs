@@ -28,7 +28,6 @@ pub async fn repository(
     with_repo(&world, &owner, &repo, |r| {
         json(StatusCode::OK, payloads::repository(&world, r))
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn contents(
@@ -38,7 +37,10 @@ pub async fn contents(
 ) -> Response {
     let world = lock(&state);
     with_repo(&world, &owner, &repo, |r| {
-        let wanted = query.get("ref").cloned().unwrap_or_else(|| r.default_branch.clone());
+        let wanted = query
+            .get("ref")
+            .cloned()
+            .unwrap_or_else(|| r.default_branch.clone());
         let Some(commit) = r.resolve(&wanted) else {
             return not_found();
         };
@@ -68,14 +70,19 @@ pub async fn contents(
             Some((mode, sha)) if mode != MODE_TREE => {
                 let mut value = describe(path, mode, sha);
                 value["encoding"] = json!("base64");
-                value["content"] = json!(payloads::wrapped_base64(r.git.blob(sha).map(Vec::as_slice).unwrap_or_default()));
+                value["content"] = json!(payloads::wrapped_base64(
+                    r.git.blob(sha).map(Vec::as_slice).unwrap_or_default()
+                ));
                 json(StatusCode::OK, value)
             }
             Some(_) => {
                 let prefix = format!("{path}/");
                 let listing: Vec<Value> = entries
                     .iter()
-                    .filter(|(p, _)| p.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/')))
+                    .filter(|(p, _)| {
+                        p.strip_prefix(&prefix)
+                            .is_some_and(|rest| !rest.contains('/'))
+                    })
                     .map(|(p, (mode, sha))| describe(p, mode, sha))
                     .collect();
                 json(StatusCode::OK, Value::Array(listing))
@@ -83,7 +90,6 @@ pub async fn contents(
             None => not_found(),
         }
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn tags(
@@ -114,7 +120,6 @@ pub async fn tags(
             .collect();
         paginate(&world, &format!("repos/{full_name}/tags"), &query, items)
     })
-    .unwrap_or_else(|e| e)
 }
 
 /// `permission` folds maintain into write and triage into read; `role_name` is exact.
@@ -143,7 +148,6 @@ pub async fn permission(
             json!({ "permission": permission, "role_name": role, "user": payloads::user(&world, &user) }),
         )
     })
-    .unwrap_or_else(|e| e)
 }
 
 pub async fn gist(State(state): State<Shared>, Path(id): Path<String>) -> Response {
