@@ -272,6 +272,21 @@ struct IssueCommentPayload {
 }
 
 /// Parses one delivery, given its `X-GitHub-Event` header and body.
+/// Whether an event of this name and action can mean work for the engine, decided from the two
+/// fields alone so the webhook can drop the rest without reading the payload. Agrees with
+/// `parse_value`: every pair it refuses parses to `Ignored`.
+pub fn may_act_on(event_name: &str, action: Option<&str>) -> bool {
+    matches!(
+        (event_name, action.unwrap_or_default()),
+        ("issue_comment", "created")
+            | ("pull_request", "closed")
+            | ("push", _)
+            | ("create", _)
+            | ("workflow_run", "completed")
+            | ("release", "published")
+    )
+}
+
 pub fn parse(event_name: &str, body: &[u8]) -> Result<Event, EventParseError> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(EventParseError::NotJson)?;
@@ -391,6 +406,35 @@ impl Event {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn what_the_webhook_drops_unread_parses_to_ignored_anyway() {
+        let payload = json!({
+            "action": "edited",
+            "repository": {"name": "r", "full_name": "o/r", "owner": {"login": "o"}, "default_branch": "main"}
+        });
+        for (event, action) in [
+            ("issue_comment", "edited"),
+            ("issue_comment", "deleted"),
+            ("pull_request", "opened"),
+            ("workflow_run", "requested"),
+            ("release", "created"),
+            ("issues", "opened"),
+            ("installation", "created"),
+            ("star", "created"),
+        ] {
+            assert!(!may_act_on(event, Some(action)), "{event}.{action}");
+            let mut payload = payload.clone();
+            payload["action"] = json!(action);
+            assert!(
+                matches!(parse_value(event, payload), Ok(Event::Ignored(_))),
+                "{event}.{action}"
+            );
+        }
+        assert!(may_act_on("push", None));
+        assert!(may_act_on("issue_comment", Some("created")));
+        assert!(!may_act_on("ping", None));
+    }
 
     fn comment_payload(action: &str, user_type: &str) -> serde_json::Value {
         json!({

@@ -23,6 +23,8 @@ enum Command {
     Simulate(cli::simulate::Args),
     /// Play a whole release against a simulated GitHub on this machine, printing every step.
     Demo(cli::demo::Args),
+    /// Run the GitHub App server: signed webhooks in, a durable queue, App authentication.
+    Serve(cli::serve::Args),
     /// Print the GitHub App manifest (permissions and events) for creating the App.
     Manifest(cli::manifest::Args),
 }
@@ -42,6 +44,26 @@ fn main() -> ExitCode {
         Command::Simulate(args) => run_async(cli::simulate::run(args)),
         Command::Demo(args) => run_async(cli::demo::run(args)),
         Command::Manifest(args) => cli::manifest::run(args),
+        Command::Serve(args) => run_async_with_code(cli::serve::run(args)),
+    }
+}
+
+fn run_async_with_code(
+    future: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
+) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("releasebot: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(future) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("releasebot: {error:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -6,4 +6,5 @@ pub mod demo;
 mod local_checkout;
 pub mod manifest;
 pub mod plan;
+pub mod serve;
 pub mod simulate;

@@ -62,6 +62,11 @@ impl Engine {
         }
     }
 
+    /// After a 401: the next call for this installation fetches a fresh token.
+    pub async fn forget_token(&self, installation: u64) {
+        self.connector.forget_token(installation).await;
+    }
+
     /// Handles one webhook delivery (its `X-GitHub-Event` header and body).
     pub async fn handle_delivery(
         &self,

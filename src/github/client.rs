@@ -1,13 +1,14 @@
 //! The REST calls releasebot makes, one method each, on one repository.
 
 use base64::Engine as _;
+use http_body_util::combinators::BoxBody;
 use octocrab::{Octocrab, Page};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::json;
 
 use super::models::*;
-use super::ApiError;
+use super::{api_stats, ApiError};
 use crate::permission::Role;
 
 #[derive(Clone)]
@@ -46,11 +47,52 @@ impl RepoClient {
         format!("/repos/{}/{}/{}", self.owner, self.name, rest)
     }
 
-    async fn get<T: octocrab::FromResponse>(&self, route: String) -> Result<T, ApiError> {
-        self.octocrab
-            .get(&route, None::<&()>)
+    /// Every call goes through here: one place that counts calls, reads the rate limit and
+    /// turns GitHub's error answers into `ApiError`.
+    async fn exchange<B: Serialize + ?Sized>(
+        &self,
+        method: &'static str,
+        route: &str,
+        body: Option<&B>,
+    ) -> Result<http::Response<BoxBody<bytes::Bytes, octocrab::Error>>, ApiError> {
+        let wrap = |e| ApiError::from_octocrab(method, route, e);
+        let uri = http::Uri::builder()
+            .path_and_query(route)
+            .build()
+            .map_err(|e| unexpected(method, route, e.to_string()))?;
+        let sent = match method {
+            "GET" => self.octocrab._get(uri).await,
+            "PATCH" => self.octocrab._patch(uri, body).await,
+            "DELETE" => self.octocrab._delete(uri, body).await,
+            _ => self.octocrab._post(uri, body).await,
+        };
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => {
+                api_stats::record(None, false);
+                return Err(wrap(error));
+            }
+        };
+        let headers = response.headers().clone();
+        let checked = octocrab::map_github_error(response).await;
+        api_stats::record(Some(&headers), checked.is_ok());
+        checked.map_err(wrap)
+    }
+
+    async fn call<B: Serialize + ?Sized, T: octocrab::FromResponse>(
+        &self,
+        method: &'static str,
+        route: &str,
+        body: Option<&B>,
+    ) -> Result<T, ApiError> {
+        let response = self.exchange(method, route, body).await?;
+        T::from_response(response)
             .await
-            .map_err(|e| ApiError::from_octocrab("GET", &route, e))
+            .map_err(|e| ApiError::from_octocrab(method, route, e))
+    }
+
+    async fn get<T: octocrab::FromResponse>(&self, route: String) -> Result<T, ApiError> {
+        self.call("GET", &route, None::<&()>).await
     }
 
     /// `Ok(None)` for a 404, which for these reads means "not there (yet)".
@@ -71,14 +113,14 @@ impl RepoClient {
         let first = format!("{route}{separator}per_page=100");
         let mut page: Page<T> = self.get(first).await?;
         let mut items = page.take_items();
-        while let Some(mut next) = self
-            .octocrab
-            .get_page::<T>(&page.next)
-            .await
-            .map_err(|e| ApiError::from_octocrab("GET", &route, e))?
-        {
-            items.append(&mut next.take_items());
-            page = next;
+        while let Some(next) = page.next.take() {
+            let next_route = next
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| next.to_string());
+            let mut next_page: Page<T> = self.get(next_route).await?;
+            items.append(&mut next_page.take_items());
+            page = next_page;
         }
         Ok(items)
     }
@@ -88,10 +130,7 @@ impl RepoClient {
         route: String,
         body: &B,
     ) -> Result<T, ApiError> {
-        self.octocrab
-            .post(&route, Some(body))
-            .await
-            .map_err(|e| ApiError::from_octocrab("POST", &route, e))
+        self.call("POST", &route, Some(body)).await
     }
 
     async fn patch<B: Serialize, T: DeserializeOwned>(
@@ -99,10 +138,7 @@ impl RepoClient {
         route: String,
         body: &B,
     ) -> Result<T, ApiError> {
-        self.octocrab
-            .patch(&route, Some(body))
-            .await
-            .map_err(|e| ApiError::from_octocrab("PATCH", &route, e))
+        self.call("PATCH", &route, Some(body)).await
     }
 
     /// A write GitHub answers with 204 and no body (dispatches, deletions).
@@ -112,21 +148,7 @@ impl RepoClient {
         route: String,
         body: Option<&B>,
     ) -> Result<(), ApiError> {
-        let wrap = |e| ApiError::from_octocrab(method, &route, e);
-        let uri = http::Uri::builder()
-            .path_and_query(route.as_str())
-            .build()
-            .map_err(|e| ApiError::Transport {
-                method,
-                route: route.clone(),
-                detail: e.to_string(),
-            })?;
-        let response = match method {
-            "DELETE" => self.octocrab._delete(uri, body).await,
-            _ => self.octocrab._post(uri, body).await,
-        }
-        .map_err(wrap)?;
-        octocrab::map_github_error(response).await.map_err(wrap)?;
+        self.exchange(method, &route, body).await?;
         Ok(())
     }
 

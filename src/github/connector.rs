@@ -58,4 +58,11 @@ impl Connector {
             }
         }
     }
+
+    /// Drops the cached token of an installation after GitHub refused it (a 401).
+    pub async fn forget_token(&self, installation: u64) {
+        if let Connector::App { tokens, .. } = self {
+            tokens.forget(installation).await;
+        }
+    }
 }

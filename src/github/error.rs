@@ -45,10 +45,7 @@ impl ApiError {
                 let retry_after = source
                     .headers
                     .as_ref()
-                    .and_then(|headers| headers.get("retry-after"))
-                    .and_then(|value| value.to_str().ok())
-                    .and_then(|value| value.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
+                    .and_then(|headers| rate_limit_wait(headers, chrono::Utc::now().timestamp()));
                 ApiError::Status {
                     method,
                     route,
@@ -66,6 +63,71 @@ impl ApiError {
     }
 }
 
+/// How long GitHub asks us to wait: `retry-after` (secondary limits), or, when the primary
+/// limit is spent (`x-ratelimit-remaining: 0`), until `x-ratelimit-reset` (epoch seconds).
+pub(crate) fn rate_limit_wait(headers: &http::HeaderMap, now: i64) -> Option<Duration> {
+    let number = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<i64>().ok())
+    };
+    if let Some(seconds) = number("retry-after") {
+        return Some(Duration::from_secs(seconds.max(0) as u64));
+    }
+    if number("x-ratelimit-remaining") == Some(0) {
+        let reset = number("x-ratelimit-reset")?;
+        // At least a second, so a clock a little ahead of GitHub's does not spin.
+        return Some(Duration::from_secs((reset - now).max(1) as u64));
+    }
+    None
+}
+
 fn strip_query(route: &str) -> String {
     route.split('?').next().unwrap_or(route).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> http::HeaderMap {
+        let mut map = http::HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn retry_after_is_taken_as_it_is() {
+        let wait = rate_limit_wait(&headers(&[("retry-after", "7")]), 0);
+        assert_eq!(wait, Some(Duration::from_secs(7)));
+    }
+
+    #[test]
+    fn a_spent_primary_limit_waits_until_its_reset() {
+        let spent = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1700000090"),
+        ]);
+        assert_eq!(
+            rate_limit_wait(&spent, 1_700_000_000),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            rate_limit_wait(&spent, 1_700_000_100),
+            Some(Duration::from_secs(1)),
+            "a reset already past still waits a second"
+        );
+    }
+
+    #[test]
+    fn a_403_with_limit_left_is_not_a_rate_limit() {
+        let forbidden = headers(&[
+            ("x-ratelimit-remaining", "4999"),
+            ("x-ratelimit-reset", "1700000090"),
+        ]);
+        assert_eq!(rate_limit_wait(&forbidden, 1_700_000_000), None);
+    }
 }

@@ -2,6 +2,7 @@
 //! that github.com, GitHub Enterprise and the simulated GitHub are reached the same way, with
 //! only the base URL changing.
 
+pub mod api_stats;
 pub mod app_auth;
 mod client;
 mod connector;

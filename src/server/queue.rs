@@ -35,6 +35,7 @@ pub struct Job {
     pub repo: String,
     pub body: Vec<u8>,
     pub attempts: u32,
+    pub received_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,26 @@ impl RetryPolicy {
 
 pub struct Queue {
     connection: Connection,
+}
+
+/// A verified delivery on its way into the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub delivery_id: String,
+    pub event: String,
+    /// `owner/name`, the key that orders jobs; empty for events without a repository.
+    pub repo: String,
+    pub body: bytes::Bytes,
+    pub received_ms: i64,
+}
+
+/// How many jobs are in each state, for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub queued: u64,
+    pub claimed: u64,
+    pub done: u64,
+    pub dead: u64,
 }
 
 const SCHEMA: &str = "
@@ -133,6 +154,70 @@ impl Queue {
         })
     }
 
+    /// Writes many deliveries in one transaction: one fsync for the lot, which is what lets the
+    /// webhook answer thousands of deliveries a second with every one of them on disk.
+    pub fn enqueue_batch(&mut self, batch: &[NewDelivery]) -> Result<Vec<Enqueued>, QueueError> {
+        let transaction = self.connection.transaction()?;
+        let mut results = Vec::with_capacity(batch.len());
+        {
+            let mut insert = transaction.prepare_cached(
+                "INSERT OR IGNORE INTO deliveries (delivery_id, event, repo, body, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for delivery in batch {
+                let added = insert.execute(params![
+                    delivery.delivery_id,
+                    delivery.event,
+                    delivery.repo,
+                    &delivery.body[..],
+                    delivery.received_ms
+                ])?;
+                results.push(if added == 1 {
+                    Enqueued::New
+                } else {
+                    Enqueued::Duplicate
+                });
+            }
+        }
+        transaction.commit()?;
+        Ok(results)
+    }
+
+    /// At start: jobs claimed by an earlier process that died are free again at once (one
+    /// server owns a database, so no live worker holds them).
+    pub fn release_claims(&self) -> Result<usize, QueueError> {
+        Ok(self.connection.execute(
+            "UPDATE deliveries SET state = 'queued', claimed_until = 0 WHERE state = 'claimed'",
+            [],
+        )?)
+    }
+
+    /// When the earliest waiting job becomes due (ms), if any job waits.
+    pub fn next_due(&self) -> Result<Option<i64>, QueueError> {
+        Ok(self.connection.query_row(
+            "SELECT MIN(not_before) FROM deliveries WHERE state = 'queued'",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
+    pub fn counts(&self) -> Result<Counts, QueueError> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT state, COUNT(*) FROM deliveries GROUP BY state")?;
+        let mut counts = Counts::default();
+        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?;
+        for row in rows {
+            let (state, n) = row?;
+            match state.as_str() {
+                "queued" => counts.queued = n,
+                "claimed" => counts.claimed = n,
+                "done" => counts.done = n,
+                _ => counts.dead = n,
+            }
+        }
+        Ok(counts)
+    }
+
     /// The oldest runnable job, claimed until `now + lease`. A job is runnable when it is due,
     /// not claimed (or its claim expired: a crashed worker), and no earlier job of its repository
     /// is still unfinished.
@@ -142,7 +227,7 @@ impl Queue {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let job = transaction
             .query_row(
-                "SELECT seq, delivery_id, event, repo, body, attempts FROM deliveries d
+                "SELECT seq, delivery_id, event, repo, body, attempts, received_at FROM deliveries d
                  WHERE (d.state = 'queued' OR (d.state = 'claimed' AND d.claimed_until <= ?1))
                    AND d.not_before <= ?1
                    AND NOT EXISTS (
@@ -158,6 +243,7 @@ impl Queue {
                         repo: row.get(3)?,
                         body: row.get(4)?,
                         attempts: row.get(5)?,
+                        received_ms: row.get(6)?,
                     })
                 },
             )
@@ -203,6 +289,15 @@ impl Queue {
         let at = now_ms + policy.delay(job.attempts, jitter).as_millis() as i64;
         self.requeue(job, error, at, 0)?;
         Ok(AfterFailure::RetryAt(at))
+    }
+
+    /// Marks a job dead at once: it can never succeed as it is.
+    pub fn give_up(&self, job: &Job, error: &str) -> Result<(), QueueError> {
+        self.connection.execute(
+            "UPDATE deliveries SET state = 'dead', last_error = ?2 WHERE seq = ?1",
+            params![job.seq, error],
+        )?;
+        Ok(())
     }
 
     /// Puts a job back to run at `at_ms` (a rate limit's `retry-after`); waiting for a rate
@@ -375,6 +470,52 @@ mod tests {
         assert_eq!(
             queue.claim(1_000, LEASE).unwrap().unwrap().delivery_id,
             "d-1"
+        );
+    }
+
+    fn delivery(id: &str, repo: &str) -> NewDelivery {
+        NewDelivery {
+            delivery_id: id.into(),
+            event: "issue_comment".into(),
+            repo: repo.into(),
+            body: bytes::Bytes::from_static(b"{}"),
+            received_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_batch_tells_each_delivery_whether_it_was_new() {
+        let (_dir, mut queue) = queue();
+        queue.enqueue("d-1", "e", "o/r", b"{}", 0).unwrap();
+        let results = queue
+            .enqueue_batch(&[
+                delivery("d-1", "o/r"),
+                delivery("d-2", "o/r"),
+                delivery("d-2", "o/r"),
+            ])
+            .unwrap();
+        assert_eq!(
+            results,
+            vec![Enqueued::Duplicate, Enqueued::New, Enqueued::Duplicate]
+        );
+        assert_eq!(queue.depth().unwrap(), 2);
+    }
+
+    #[test]
+    fn claims_of_a_dead_process_are_released_at_start() {
+        let (_dir, mut queue) = queue();
+        queue.enqueue_batch(&[delivery("d-1", "o/r")]).unwrap();
+        queue.claim(0, LEASE).unwrap().unwrap();
+        assert_eq!(queue.release_claims().unwrap(), 1);
+        let again = queue.claim(1, LEASE).unwrap().unwrap();
+        assert_eq!(again.attempts, 2);
+        queue.complete(again.seq).unwrap();
+        assert_eq!(
+            queue.counts().unwrap(),
+            Counts {
+                done: 1,
+                ..Counts::default()
+            }
         );
     }
 

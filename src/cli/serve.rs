@@ -1,0 +1,109 @@
+//! `releasebot serve`: the GitHub App server. Settings come from the environment (and the same
+//! keys in an optional file); every problem is printed before anything starts.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::server::settings::{self, Settings};
+use crate::server::{self, Tuning};
+
+#[derive(clap::Args)]
+#[command(after_help = settings_help())]
+pub struct Args {
+    /// A file of `KEY=value` lines with the same keys; the environment wins over it.
+    #[arg(long, env = "RELEASEBOT_CONFIG_FILE")]
+    config_file: Option<PathBuf>,
+    /// Benchmark baseline: answer every delivery 202 at once, verifying and storing nothing.
+    #[arg(long, hide = true)]
+    bench_floor: bool,
+}
+
+fn settings_help() -> String {
+    let mut help = String::from("Settings (environment variables):\n");
+    for (key, what) in settings::KEYS {
+        help.push_str(&format!("  {key:<28} {what}\n"));
+    }
+    help
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    if args.bench_floor {
+        return run_floor(&env).await;
+    }
+    let file = match &args.config_file {
+        None => HashMap::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|error| {
+                anyhow::anyhow!("cannot read the settings file {}: {error}", path.display())
+            })?;
+            match settings::parse_file(&text) {
+                Ok(values) => values,
+                Err(problems) => {
+                    eprintln!("releasebot serve: {} has problems:", path.display());
+                    for problem in problems {
+                        eprintln!("  {problem}");
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    };
+    let settings = match Settings::resolve(&env, &file) {
+        Ok(settings) => settings,
+        Err(problems) => {
+            eprintln!("releasebot serve cannot start:");
+            for problem in problems {
+                eprintln!("  {problem}");
+            }
+            eprintln!("See `releasebot serve --help` for every setting.");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let running = server::start(&settings, Tuning::default()).await?;
+    // Tests and scripts wait for this line to know the port.
+    println!(
+        "releasebot serve: listening on http://{}{}",
+        running.addr, settings.webhook_path
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down: no new deliveries; running jobs finish");
+    running.shutdown().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_floor(env: &HashMap<String, String>) -> anyhow::Result<ExitCode> {
+    let listen = env
+        .get("RELEASEBOT_LISTEN")
+        .map(String::as_str)
+        .unwrap_or(settings::DEFAULT_LISTEN);
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    println!(
+        "releasebot serve (bench floor): listening on http://{}{}",
+        listener.local_addr()?,
+        settings::DEFAULT_WEBHOOK_PATH
+    );
+    axum::serve(
+        listener,
+        server::floor_router(settings::DEFAULT_WEBHOOK_PATH),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler can be installed");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,127 @@
+//! The webhook's way into the queue: one writer thread that commits whatever deliveries are
+//! waiting in a single transaction (group commit), then answers each. A delivery is answered
+//! only after its transaction is on disk, and a burst costs one fsync, not one per delivery.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use super::queue::{Enqueued, NewDelivery, Queue, QueueError};
+
+/// Deliveries committed together at most; bounds the time the first of them waits.
+const MAX_BATCH: usize = 256;
+
+struct Submission {
+    delivery: NewDelivery,
+    answer: oneshot::Sender<Result<Enqueued, String>>,
+}
+
+#[derive(Clone)]
+pub struct Intake {
+    sender: mpsc::Sender<Submission>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("the queue could not store the delivery: {0}")]
+    Store(String),
+    #[error("the queue writer has stopped")]
+    Stopped,
+}
+
+impl Intake {
+    /// Opens its own connection to the queue at `path`; `committed` is told after every commit
+    /// so that idle workers look for the new jobs at once.
+    pub fn start(path: &Path, committed: Arc<Notify>) -> Result<Intake, QueueError> {
+        let mut queue = Queue::open(path)?;
+        let (sender, mut receiver) = mpsc::channel::<Submission>(4 * MAX_BATCH);
+        std::thread::Builder::new()
+            .name("releasebot-intake".into())
+            .spawn(move || {
+                let mut batch = Vec::with_capacity(MAX_BATCH);
+                while let Some(first) = receiver.blocking_recv() {
+                    batch.push(first);
+                    while batch.len() < MAX_BATCH {
+                        match receiver.try_recv() {
+                            Ok(next) => batch.push(next),
+                            Err(_) => break,
+                        }
+                    }
+                    let deliveries: Vec<NewDelivery> =
+                        batch.iter().map(|s| s.delivery.clone()).collect();
+                    match queue.enqueue_batch(&deliveries) {
+                        Ok(results) => {
+                            for (submission, result) in batch.drain(..).zip(results) {
+                                let _ = submission.answer.send(Ok(result));
+                            }
+                            committed.notify_waiters();
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, deliveries = batch.len(), "queue write failed");
+                            let message = error.to_string();
+                            for submission in batch.drain(..) {
+                                let _ = submission.answer.send(Err(message.clone()));
+                            }
+                        }
+                    }
+                }
+            })
+            .map_err(|error| QueueError::Open {
+                path: path.display().to_string(),
+                source: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
+            })?;
+        Ok(Intake { sender })
+    }
+
+    /// Stores the delivery; returns once it is committed (or was there already).
+    pub async fn submit(&self, delivery: NewDelivery) -> Result<Enqueued, IntakeError> {
+        let (answer, answered) = oneshot::channel();
+        self.sender
+            .send(Submission { delivery, answer })
+            .await
+            .map_err(|_| IntakeError::Stopped)?;
+        answered
+            .await
+            .map_err(|_| IntakeError::Stopped)?
+            .map_err(IntakeError::Store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(id: &str) -> NewDelivery {
+        NewDelivery {
+            delivery_id: id.into(),
+            event: "issue_comment".into(),
+            repo: "o/r".into(),
+            body: bytes::Bytes::from_static(b"{}"),
+            received_ms: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_submissions_are_all_committed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.sqlite");
+        let intake = Intake::start(&path, Arc::new(Notify::new())).unwrap();
+        let mut tasks = Vec::new();
+        for n in 0..200 {
+            let intake = intake.clone();
+            // Every delivery twice: the second must come back as a duplicate.
+            tasks.push(tokio::spawn(async move {
+                intake.submit(delivery(&format!("d-{}", n / 2))).await
+            }));
+        }
+        let mut new = 0;
+        for task in tasks {
+            if task.await.unwrap().unwrap() == Enqueued::New {
+                new += 1;
+            }
+        }
+        assert_eq!(new, 100);
+        assert_eq!(Queue::open(&path).unwrap().depth().unwrap(), 100);
+    }
+}
