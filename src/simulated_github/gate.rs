@@ -28,6 +28,7 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
         serde_json::from_slice(&bytes).ok()
     };
 
+    let mut hold = false;
     let early = {
         let mut world = lock(&state);
         let token = parts
@@ -41,6 +42,10 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
             .map(|t| t.trim().to_string());
         let now = chrono::Utc::now().timestamp();
         if let Some(fault) = world.take_fault(&method, &path) {
+            if matches!(fault, Fault::Hold) {
+                world.held += 1;
+                hold = true;
+            }
             Err(fault_response(fault))
         } else if path.starts_with("/app/") {
             // App endpoints take the App's JWT, not a token.
@@ -62,6 +67,10 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
             }
         }
     };
+    if hold {
+        // Outside the lock, so the rest of the simulated GitHub keeps answering.
+        std::future::pending::<()>().await;
+    }
     let mut response = match early {
         Err(response) => response,
         Ok(login) => {
@@ -110,6 +119,7 @@ fn fault_response(fault: Fault) -> Response {
             };
             fail(status, message)
         }
+        Fault::Hold => fail(504, "Held"),
         Fault::RateLimited { retry_after_secs } => {
             let body = payloads::error(
                 403,

@@ -174,6 +174,18 @@ impl SimulatedGitHub {
         self.world().token_lifetime_secs = seconds;
     }
 
+    /// Every installation token issued so far stops working now (GitHub revoked or expired it).
+    pub fn expire_installation_tokens(&self) {
+        for expiry in self.world().token_expiry.values_mut() {
+            *expiry = 0;
+        }
+    }
+
+    /// How many requests `Fault::Hold` is holding (or held).
+    pub fn held_requests(&self) -> u64 {
+        self.world().held
+    }
+
     /// The installation id GitHub puts in this repository's webhooks.
     pub fn installation_id(&self, repo: &str) -> Option<u64> {
         self.world().repo(repo).map(|r| 1000 + r.id)

@@ -162,6 +162,9 @@ pub enum Fault {
     Status(u16),
     /// A secondary rate limit: 403 with `retry-after`.
     RateLimited { retry_after_secs: u64 },
+    /// Never answer: the request hangs, as if GitHub were slow, until the client gives up or
+    /// dies (for crash tests).
+    Hold,
 }
 
 #[derive(Debug, Clone)]
@@ -188,6 +191,8 @@ pub struct World {
     pub apps: BTreeMap<u64, (String, String)>,
     /// When each installation token stops working (seconds since the epoch).
     pub token_expiry: HashMap<String, i64>,
+    /// Requests held by `Fault::Hold` so far.
+    pub held: u64,
     /// How long new installation tokens live (GitHub: one hour).
     pub token_lifetime_secs: i64,
     /// Gists by id: (owner, files as (name, content)).

@@ -8,4 +8,6 @@ mod notes;
 mod redelivery;
 mod refusals;
 mod release_command;
+mod server;
+mod server_process;
 mod simulated_github;
