@@ -34,8 +34,26 @@ impl Intake {
     /// Opens its own connection to the queue at `path`; `committed` is told after every commit
     /// so that idle workers look for the new jobs at once.
     pub fn start(path: &Path, committed: Arc<Notify>) -> Result<Intake, QueueError> {
-        let mut queue = Queue::open(path)?;
+        let mut queue = Queue::open_for_intake(path)?;
+        let checkpoints = Queue::open(path)?;
         let (sender, mut receiver) = mpsc::channel::<Submission>(4 * MAX_BATCH);
+        let (written, to_checkpoint) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread_error = |error: std::io::Error| QueueError::Open {
+            path: path.display().to_string(),
+            source: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
+        };
+        std::thread::Builder::new()
+            .name("releasebot-checkpoint".into())
+            .spawn(move || {
+                // Ends when the writer ends (the channel closes).
+                while to_checkpoint.recv().is_ok() {
+                    if let Err(error) = checkpoints.checkpoint() {
+                        tracing::warn!(%error, "WAL checkpoint failed; the next one retries");
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            })
+            .map_err(thread_error)?;
         std::thread::Builder::new()
             .name("releasebot-intake".into())
             .spawn(move || {
@@ -56,6 +74,7 @@ impl Intake {
                                 let _ = submission.answer.send(Ok(result));
                             }
                             committed.notify_waiters();
+                            let _ = written.try_send(());
                         }
                         Err(error) => {
                             tracing::error!(%error, deliveries = batch.len(), "queue write failed");
@@ -67,10 +86,7 @@ impl Intake {
                     }
                 }
             })
-            .map_err(|error| QueueError::Open {
-                path: path.display().to_string(),
-                source: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
-            })?;
+            .map_err(thread_error)?;
         Ok(Intake { sender })
     }
 

@@ -108,7 +108,8 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> anyhow::Result<Runnin
         lease: tuning.lease,
         wake,
     });
-    let workers = pool.spawn(settings.workers, stopped.clone());
+    let mut workers = pool.spawn(settings.workers, stopped.clone());
+    workers.push(pool.spawn_janitor(stopped.clone()));
 
     let app = ingress::router(
         ingress::Ingress {

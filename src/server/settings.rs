@@ -41,7 +41,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "RELEASEBOT_WORKERS",
-        "jobs run at once, across repositories (default 8)",
+        "jobs run at once, across repositories (default 8); 0 queues deliveries and runs none",
     ),
     (
         "GITHUB_API_URL",
@@ -195,10 +195,10 @@ impl Settings {
         let workers = match get("RELEASEBOT_WORKERS") {
             None => DEFAULT_WORKERS,
             Some(text) => match text.parse::<usize>() {
-                Ok(n) if (1..=256).contains(&n) => n,
+                Ok(n) if n <= 256 => n,
                 _ => {
                     problems.push(format!(
-                        "RELEASEBOT_WORKERS must be a number from 1 to 256, not `{text}`"
+                        "RELEASEBOT_WORKERS must be a number from 0 to 256, not `{text}`"
                     ));
                     DEFAULT_WORKERS
                 }
@@ -296,7 +296,7 @@ mod tests {
         let mut values = minimal();
         values.insert("RELEASEBOT_APP_ID".into(), "my-app".into());
         values.insert("RELEASEBOT_LISTEN".into(), "localhost".into());
-        values.insert("RELEASEBOT_WORKERS".into(), "0".into());
+        values.insert("RELEASEBOT_WORKERS".into(), "many".into());
         values.insert("GITHUB_API_URL".into(), "api.github.com".into());
         values.insert("RELEASEBOT_PRIVATE_KEY".into(), "-----BEGIN".into());
         let problems = Settings::resolve(&values, &HashMap::new()).unwrap_err();
@@ -305,7 +305,7 @@ mod tests {
             "RELEASEBOT_APP_ID must be a positive number, not `my-app`",
             "set only one of RELEASEBOT_PRIVATE_KEY_PATH and RELEASEBOT_PRIVATE_KEY",
             "RELEASEBOT_LISTEN must be an address and port",
-            "RELEASEBOT_WORKERS must be a number from 1 to 256, not `0`",
+            "RELEASEBOT_WORKERS must be a number from 0 to 256, not `many`",
             "GITHUB_API_URL must be an http(s) URL",
         ] {
             assert!(

@@ -19,6 +19,8 @@ use crate::engine::Engine;
 
 /// How often an idle worker looks for jobs whose back-off has run out.
 const POLL: Duration = Duration::from_millis(250);
+/// Finished jobs are kept this long (GitHub lets a delivery be redelivered for three days).
+const KEEP_DONE: Duration = Duration::from_secs(7 * 24 * 3600);
 
 pub struct Pool {
     pub queue: Arc<Mutex<Queue>>,
@@ -45,6 +47,25 @@ impl Pool {
         (0..count)
             .map(|_| tokio::spawn(Arc::clone(self).work(stop.clone())))
             .collect()
+    }
+
+    /// Hourly, forgets finished jobs older than a week, so the database does not grow forever.
+    pub fn spawn_janitor(self: &Arc<Self>, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+        let pool = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                let before = now_ms() - KEEP_DONE.as_millis() as i64;
+                match pool.blocking(move |q, _| q.prune_done(before)).await {
+                    Ok(0) => {}
+                    Ok(pruned) => tracing::info!(pruned, "old finished jobs forgotten"),
+                    Err(error) => tracing::warn!(%error, "cannot prune finished jobs"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        })
     }
 
     async fn work(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
