@@ -118,13 +118,7 @@ async fn webhook(
             delivery_id,
             repo,
         } => {
-            let delivery = NewDelivery {
-                delivery_id: delivery_id.clone(),
-                event: event.clone(),
-                repo: repo.clone(),
-                body,
-                received_ms: now_ms(),
-            };
+            let delivery = NewDelivery::new(&delivery_id, &event, &repo, &body, now_ms());
             match ingress.intake.submit(delivery).await {
                 Ok(Enqueued::New) => {
                     ingress.metrics.delivery(&event, "queued");

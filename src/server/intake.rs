@@ -109,13 +109,7 @@ mod tests {
     use super::*;
 
     fn delivery(id: &str) -> NewDelivery {
-        NewDelivery {
-            delivery_id: id.into(),
-            event: "issue_comment".into(),
-            repo: "o/r".into(),
-            body: bytes::Bytes::from_static(b"{}"),
-            received_ms: 0,
-        }
+        NewDelivery::new(id, "issue_comment", "o/r", b"{}", 0)
     }
 
     #[tokio::test]
