@@ -147,6 +147,22 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (state, repo, seq);
 ";
 
+/// Brings a database made by an earlier releasebot up to this schema.
+fn migrate(connection: &Connection) -> Result<(), rusqlite::Error> {
+    let has_encoding: bool = connection.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('deliveries') WHERE name = 'encoding'",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_encoding {
+        // Bodies stored before compression are plain JSON.
+        connection.execute_batch(
+            "ALTER TABLE deliveries ADD COLUMN encoding TEXT NOT NULL DEFAULT 'identity'",
+        )?;
+    }
+    Ok(())
+}
+
 impl Queue {
     /// Opens (creating and migrating) the database at `path`.
     pub fn open(path: &Path) -> Result<Queue, QueueError> {
@@ -174,6 +190,7 @@ impl Queue {
             .busy_timeout(Duration::from_secs(5))
             .map_err(open_error)?;
         connection.execute_batch(SCHEMA).map_err(open_error)?;
+        migrate(&connection).map_err(open_error)?;
         Ok(Queue { connection })
     }
 
@@ -628,6 +645,38 @@ mod tests {
                 dead: 1
             }
         );
+    }
+
+    #[test]
+    fn a_database_from_before_compression_is_migrated_and_its_jobs_still_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.sqlite");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                &SCHEMA.replace("    encoding      TEXT NOT NULL DEFAULT 'identity',\n", ""),
+            )
+            .unwrap();
+            let columns: i64 = old
+                .query_row(
+                    "SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name = 'encoding'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(columns, 0, "the old schema has no encoding column");
+            old.execute(
+                "INSERT INTO deliveries (delivery_id, event, repo, body, received_at) VALUES ('d-0', 'push', 'o/r', ?1, 0)",
+                params![b"{\"ref\":\"refs/tags/0.1.3\"}".to_vec()],
+            )
+            .unwrap();
+        }
+        let mut queue = Queue::open(&path).unwrap();
+        queue.enqueue("d-1", "push", "o/s", b"{}", 0).unwrap();
+        let old_job = queue.claim(1, LEASE).unwrap().unwrap();
+        let new_job = queue.claim(1, LEASE).unwrap().unwrap();
+        assert_eq!(old_job.body, b"{\"ref\":\"refs/tags/0.1.3\"}".to_vec());
+        assert_eq!(new_job.body, b"{}".to_vec());
     }
 
     #[test]
