@@ -3,6 +3,7 @@
 //! Parsing and deciding are plain functions (`command`, `config`, `version`, `bump`,
 //! `file_changes`, `status`, `engine::decide`); effects go through `github`.
 
+pub mod action;
 pub mod bump;
 pub mod cli;
 pub mod command;

@@ -13,6 +13,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run on the event of the GitHub Actions run this is a step of (used by action.yml).
+    Action(cli::action::Args),
     /// Set the version in every version file of a local checkout.
     Bump(cli::bump::Args),
     /// Validate a `.github/releasebot.toml` and print every problem.
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
+        Command::Action(args) => run_async_with_code(cli::action::run(args)),
         Command::Bump(args) => cli::bump::run(args),
         Command::CheckConfig(args) => cli::check_config::run(args),
         Command::Plan(args) => cli::plan::run(args),

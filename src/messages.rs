@@ -282,6 +282,14 @@ pub fn record_images(body: &str, images: &[String], success: bool, run_url: &str
     format!("{}\n\n{section}\n", kept.trim_end())
 }
 
+/// A command that changes a release, where releasebot runs with `dry-run: true`.
+pub fn rehearsal_changes_nothing(command: &str) -> String {
+    format!(
+        "releasebot runs here as a dry run (the workflow sets `dry-run: true`), so \
+         `/release {command}` changes nothing. Remove `dry-run` from the workflow to release for real."
+    )
+}
+
 pub fn no_release_on_issue() -> String {
     "There is no release on this issue yet: start one with `/release <version>`.".to_string()
 }

@@ -1,5 +1,6 @@
 //! Command-line entry points; `main.rs` only dispatches to these.
 
+pub mod action;
 pub mod bump;
 pub mod check_config;
 pub mod demo;

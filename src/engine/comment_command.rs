@@ -2,7 +2,7 @@
 
 use super::conversation::Conversation;
 use super::outcome::{EngineError, Outcome, Reply};
-use super::{follow_up, start_release, CONFIG_PATH};
+use super::{follow_up, start_release};
 use crate::command::{self, Command};
 use crate::config::Config;
 use crate::event::CommentEvent;
@@ -27,7 +27,7 @@ pub async fn handle(
     }
 
     let config_text = gh
-        .file_text(CONFIG_PATH, &event.repository.default_branch)
+        .file_text(engine.config_path(), &event.repository.default_branch)
         .await?;
     let config = Config::load(config_text.as_deref());
     // A broken configuration still has to keep strangers out: fall back to the default rule.
@@ -69,7 +69,19 @@ pub async fn handle(
             notes,
         }) => {
             let notes = notes.or_else(|| notes_link_in_issue(event.issue.body.as_deref()));
+            let dry_run = dry_run || engine.is_rehearsal();
             start_release::run(gh, event, &conversation, &config, &version, dry_run, notes).await
+        }
+        Ok(follow @ (Command::Notes { .. } | Command::Retry | Command::Cancel))
+            if engine.is_rehearsal() =>
+        {
+            let name = match follow {
+                Command::Notes { .. } => "notes",
+                Command::Retry => "retry",
+                _ => "cancel",
+            };
+            let text = messages::rehearsal_changes_nothing(name);
+            answer(gh, event, Reply::RehearsalOnly, &text).await
         }
         Ok(follow) => {
             // The remaining commands act on the release this issue already tracks.

@@ -35,6 +35,8 @@ pub const CONFIG_PATH: &str = ".github/releasebot.toml";
 pub struct Engine {
     connector: Connector,
     http_notes_on_loopback: bool,
+    config_path: String,
+    rehearsal: bool,
 }
 
 impl Engine {
@@ -42,7 +44,31 @@ impl Engine {
         Engine {
             connector,
             http_notes_on_loopback: false,
+            config_path: CONFIG_PATH.to_string(),
+            rehearsal: false,
         }
+    }
+
+    /// Reads the repository's configuration from another path than `.github/releasebot.toml`.
+    pub fn with_config_path(mut self, path: &str) -> Self {
+        self.config_path = path.trim_start_matches('/').to_string();
+        self
+    }
+
+    pub(crate) fn config_path(&self) -> &str {
+        &self.config_path
+    }
+
+    /// Changes nothing on GitHub but its answers: `/release <version>` answers with the plan as
+    /// `--dry-run` would, commands that would change a release are answered with why not, and
+    /// events other than comments are left alone (the Action's `dry-run` input).
+    pub fn rehearsing(mut self) -> Self {
+        self.rehearsal = true;
+        self
+    }
+
+    pub(crate) fn is_rehearsal(&self) -> bool {
+        self.rehearsal
     }
 
     /// Lets notes documents be read over plain HTTP from 127.0.0.1 (for local rehearsals and
@@ -89,15 +115,21 @@ impl Engine {
         if let Event::CommentCreated(comment) = &event {
             return comment_command::handle(&gh, comment, self).await;
         }
+        if self.rehearsal {
+            return Ok(Outcome::Ignored(
+                "a dry run acts on comments only; nothing was changed".into(),
+            ));
+        }
         let text = gh
-            .file_text(CONFIG_PATH, &repository.default_branch)
+            .file_text(&self.config_path, &repository.default_branch)
             .await?;
         let config = match Config::load(text.as_deref()) {
             Ok(config) => config,
             // Only a comment can be answered; other events wait for the file to be fixed.
             Err(problems) => {
                 return Ok(Outcome::Ignored(format!(
-                    "{CONFIG_PATH} is invalid: {problems}"
+                    "{} is invalid: {problems}",
+                    self.config_path
                 )))
             }
         };

@@ -19,6 +19,8 @@ pub enum Reply {
     NotesUnreadable,
     NothingToRetry,
     CancelRefused,
+    /// A command that would change a release, in a dry-run-only setup.
+    RehearsalOnly,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
