@@ -1,5 +1,6 @@
 //! One integration-test binary, a module per area.
 
+mod action;
 mod app_auth;
 mod cli;
 mod full_release;

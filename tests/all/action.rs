@@ -1,0 +1,254 @@
+//! `releasebot action` as the Actions runner starts it: a process with the runner's environment,
+//! the event in a file, the API at the simulated GitHub, and `$GITHUB_OUTPUT` and
+//! `$GITHUB_STEP_SUMMARY` to write to.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use releasebot::simulated_github::{Fault, MergeMethod};
+
+use crate::harness::*;
+
+/// One step of a workflow run.
+struct Step {
+    exit_code: i32,
+    stdout: String,
+    outputs: BTreeMap<String, String>,
+    summary: String,
+}
+
+struct Runner {
+    dir: tempfile::TempDir,
+    runs: u32,
+}
+
+impl Runner {
+    fn new() -> Runner {
+        Runner {
+            dir: tempfile::tempdir().unwrap(),
+            runs: 0,
+        }
+    }
+
+    /// Runs `releasebot action` on one event, as a workflow step would.
+    fn run(
+        &mut self,
+        s: &Scenario,
+        event: &str,
+        payload: &serde_json::Value,
+        extra: &[(&str, &str)],
+    ) -> Step {
+        self.runs += 1;
+        let event_path = self.dir.path().join(format!("event-{}.json", self.runs));
+        std::fs::write(&event_path, serde_json::to_vec(payload).unwrap()).unwrap();
+        let output: PathBuf = self.dir.path().join(format!("output-{}", self.runs));
+        let summary: PathBuf = self.dir.path().join(format!("summary-{}", self.runs));
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_releasebot"));
+        command
+            .arg("action")
+            .env_clear()
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", event)
+            .env("GITHUB_EVENT_PATH", &event_path)
+            .env("GITHUB_REPOSITORY", REPO)
+            .env("GITHUB_API_URL", s.sim.url().trim_end_matches('/'))
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("GITHUB_RUN_ID", "4242")
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("RELEASEBOT_TOKEN", BOT_TOKEN)
+            .env("RELEASEBOT_DRY_RUN", "false");
+        for (key, value) in extra {
+            command.env(key, value);
+        }
+        let result = command.output().unwrap();
+        let outputs = std::fs::read_to_string(&output)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Step {
+            exit_code: result.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&result.stdout).into_owned(),
+            outputs,
+            summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        }
+    }
+
+    /// Runs the action on the delivery of this event that GitHub made last.
+    fn run_on_last(&mut self, s: &Scenario, event: &str, extra: &[(&str, &str)]) -> Step {
+        let delivery = s
+            .sim
+            .take_deliveries()
+            .into_iter()
+            .rev()
+            .find(|d| d.event == event)
+            .unwrap_or_else(|| panic!("no {event} delivery"));
+        self.run(s, event, &delivery.payload, extra)
+    }
+}
+
+fn output<'a>(step: &'a Step, name: &str) -> &'a str {
+    step.outputs
+        .get(name)
+        .map(String::as_str)
+        .unwrap_or("<missing>")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_release_run_by_the_action_one_event_at_a_time() {
+    let s = Scenario::mathesar().await;
+    let mut runner = Runner::new();
+
+    // 1. The maintainer comments; the workflow runs on `issue_comment`.
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let comment = runner.run_on_last(&s, "issue_comment", &[]);
+    assert_eq!(comment.exit_code, 0, "{}", comment.stdout);
+    let pull = s.release_pull();
+    assert_eq!(output(&comment, "outcome"), "release-opened");
+    assert_eq!(output(&comment, "version"), "0.1.3");
+    assert_eq!(output(&comment, "pr-number"), pull.to_string());
+    assert!(
+        comment.summary.contains(&format!("[#{pull}]")),
+        "{}",
+        comment.summary
+    );
+
+    // 2. The merge: the tag made with the workflow's token starts no workflow, so the same run
+    //    goes on to the draft release and the images dispatch.
+    s.sim
+        .merge_pull(REPO, pull, MergeMethod::Merge, MAINTAINER)
+        .unwrap();
+    let merged = runner.run_on_last(&s, "pull_request", &[]);
+    assert_eq!(merged.exit_code, 0, "{}", merged.stdout);
+    assert_eq!(output(&merged, "outcome"), "released");
+    assert_eq!(output(&merged, "tag"), "0.1.3");
+    let release_url = output(&merged, "release-url").to_string();
+    assert!(release_url.contains("/releases/"), "{release_url}");
+    assert!(s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
+    assert_eq!(
+        s.sim.runs(REPO).len(),
+        1,
+        "images dispatched in the same run"
+    );
+    assert_eq!(s.sim.releases(REPO).len(), 1);
+
+    // 3. Were the tag's push delivered after all (an App token, a person's re-push), nothing
+    //    is done twice.
+    let tag_push = s
+        .sim
+        .take_deliveries()
+        .into_iter()
+        .find(|d| d.event == "push" && d.payload["ref"] == "refs/tags/0.1.3")
+        .expect("the tag's push");
+    let pushed = runner.run(&s, "push", &tag_push.payload, &[]);
+    assert_eq!(pushed.exit_code, 0, "{}", pushed.stdout);
+    assert_eq!(s.sim.runs(REPO).len(), 1, "no second dispatch");
+    assert_eq!(s.sim.releases(REPO).len(), 1, "no second draft");
+
+    // 4. The images workflow finishes; its `workflow_run` reports on the draft.
+    let run = s.sim.runs(REPO)[0].id;
+    s.sim.complete_run(REPO, run, "success");
+    let finished = runner.run_on_last(&s, "workflow_run", &[]);
+    assert_eq!(finished.exit_code, 0, "{}", finished.stdout);
+    assert_eq!(output(&finished, "outcome"), "images-reported");
+    assert!(s.sim.releases(REPO)[0].body.contains("**Images pushed**"));
+    assert!(
+        s.sim.releases(REPO)[0].draft,
+        "left for a person to publish"
+    );
+    assert_eq!(s.bot_comments().len(), 1, "one status comment");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_the_bot_has_no_use_for_exits_0_with_outcome_ignored() {
+    let s = Scenario::mathesar().await;
+    let mut runner = Runner::new();
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "Looks good to me.");
+    let step = runner.run_on_last(&s, "issue_comment", &[]);
+    assert_eq!(step.exit_code, 0);
+    assert_eq!(output(&step, "outcome"), "ignored");
+    assert_eq!(output(&step, "version"), "");
+    assert!(step.summary.contains("Nothing to do"), "{}", step.summary);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_step_exits_1_with_an_error_annotation() {
+    let s = Scenario::mathesar().await;
+    let mut runner = Runner::new();
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    runner.run_on_last(&s, "issue_comment", &[]);
+    s.sim
+        .merge_pull(REPO, s.release_pull(), MergeMethod::Merge, MAINTAINER)
+        .unwrap();
+    // GitHub fails every attempt to create the tag's ref.
+    s.sim
+        .fail_matching("POST", "/git/refs", 10, Fault::Status(502));
+
+    let step = runner.run_on_last(&s, "pull_request", &[]);
+
+    assert_eq!(step.exit_code, 1, "{}", step.stdout);
+    assert_eq!(output(&step, "outcome"), "failed");
+    assert!(
+        step.stdout.contains(&format!(
+            "::error title=releasebot step failed::GitHub answered 502 to POST /repos/{REPO}/git/refs"
+        )),
+        "{}",
+        step.stdout
+    );
+    assert!(!s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_dry_run_the_action_answers_with_the_plan_and_changes_nothing() {
+    let s = Scenario::mathesar().await;
+    let mut runner = Runner::new();
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let step = runner.run_on_last(&s, "issue_comment", &[("RELEASEBOT_DRY_RUN", "true")]);
+    assert_eq!(step.exit_code, 0, "{}", step.stdout);
+    assert_eq!(output(&step, "outcome"), "answered");
+    assert_eq!(s.branches(), vec!["master"]);
+    assert!(s.bot_comments()[0].contains("**Dry run of `/release 0.1.3`**"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_a_runner_the_action_names_what_is_missing_and_exits_2() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_releasebot"))
+        .arg("action")
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("::error title=releasebot cannot run::GITHUB_EVENT_NAME is not set"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("no token"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_input_points_the_action_at_another_file() {
+    let s = Scenario::mathesar().await;
+    let mut runner = Runner::new();
+    // No such file: the default configuration applies, as for a repository without one; a
+    // broken file at that path would be reported instead.
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3 --dry-run");
+    let step = runner.run_on_last(
+        &s,
+        "issue_comment",
+        &[("RELEASEBOT_CONFIG", "ci/releasebot.toml")],
+    );
+    assert_eq!(step.exit_code, 0, "{}", step.stdout);
+    let read_config = s
+        .api_calls()
+        .into_iter()
+        .any(|c| c.starts_with(&format!("GET /repos/{REPO}/contents/ci/releasebot.toml")));
+    assert!(read_config, "{:?}", s.api_calls());
+}
