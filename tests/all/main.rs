@@ -12,3 +12,4 @@ mod release_command;
 mod server;
 mod server_process;
 mod simulated_github;
+mod templates;

@@ -1,0 +1,237 @@
+//! The workflow templates users copy, read as YAML and held against what releasebot expects:
+//! the images workflow builds exactly the configured images, platforms, tags and build
+//! arguments; the releasebot workflow listens to the events the engine reads.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use releasebot::config::Config;
+use serde_yaml::Value;
+
+fn workflow(path: &str) -> Value {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn step_using<'a>(job: &'a Value, action: &str) -> &'a Value {
+    job["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with(&format!("{action}@")))
+        })
+        .unwrap_or_else(|| panic!("no step uses {action}"))
+}
+
+fn step_named<'a>(job: &'a Value, name: &str) -> &'a Value {
+    job["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no step named {name}"))
+}
+
+#[test]
+fn the_images_workflow_builds_the_configured_images_for_the_configured_platforms() {
+    let config = Config::default();
+    let wf = workflow("examples/workflows/release-images.yml");
+    let build = &wf["jobs"]["build"];
+
+    let matrix: BTreeMap<String, (String, String)> = build["strategy"]["matrix"]["include"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["image"].as_str().unwrap().to_string(),
+                (
+                    entry["dockerfile"].as_str().unwrap().to_string(),
+                    entry["build-args"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect();
+    let configured: BTreeMap<String, (String, String)> = config
+        .images
+        .images
+        .iter()
+        .map(|image| {
+            let args: Vec<String> = image
+                .build_args
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            (
+                image.name.clone(),
+                (image.dockerfile.clone(), args.join("\n")),
+            )
+        })
+        .collect();
+    assert_eq!(matrix, configured);
+
+    let push = &step_using(build, "docker/build-push-action")["with"];
+    assert_eq!(
+        push["platforms"].as_str().unwrap(),
+        config.images.platforms.join(",")
+    );
+    assert_eq!(push["push"].as_bool(), Some(true));
+    assert_eq!(push["file"].as_str(), Some("${{ matrix.dockerfile }}"));
+    assert_eq!(
+        push["build-args"].as_str(),
+        Some("${{ matrix.build-args }}")
+    );
+    assert!(push["cache-from"].as_str().unwrap().starts_with("type=gha"));
+    for action in [
+        "docker/setup-qemu-action",
+        "docker/setup-buildx-action",
+        "docker/login-action",
+    ] {
+        step_using(build, action);
+    }
+}
+
+#[test]
+fn the_images_workflow_tags_latest_only_when_asked() {
+    let wf = workflow("examples/workflows/release-images.yml");
+    let inputs = &wf["on"]["workflow_dispatch"]["inputs"];
+    for input in ["version", "latest", "promote"] {
+        assert!(inputs[input].is_mapping(), "input {input}");
+    }
+    let tags = step_named(&wf["jobs"]["build"], "Choose the tags");
+    let script = tags["run"].as_str().unwrap();
+    // The rule, run for real: `<image>:<version>`, plus `<image>:latest` only for latest=true.
+    for (latest, expected) in [
+        (
+            "true",
+            "tags=mathesar/mathesar-prod:0.1.3,mathesar/mathesar-prod:latest",
+        ),
+        ("false", "tags=mathesar/mathesar-prod:0.1.3"),
+    ] {
+        let out = tempfile::NamedTempFile::new().unwrap();
+        let status = std::process::Command::new("bash")
+            .args(["-euo", "pipefail", "-c", script])
+            .env("IMAGE", "mathesar/mathesar-prod")
+            .env("VERSION", "0.1.3")
+            .env("LATEST", latest)
+            .env("GITHUB_OUTPUT", out.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(
+            std::fs::read_to_string(out.path()).unwrap().trim(),
+            expected
+        );
+    }
+    // Inputs reach the script through env, never spliced into it.
+    assert!(!script.contains("${{"), "{script}");
+}
+
+#[test]
+fn promoting_re_points_latest_without_rebuilding() {
+    let wf = workflow("examples/workflows/release-images.yml");
+    let promote = &wf["jobs"]["promote"];
+    assert_eq!(promote["if"].as_str(), Some("inputs.promote == 'true'"));
+    assert_eq!(
+        wf["jobs"]["build"]["if"].as_str(),
+        Some("inputs.promote != 'true'")
+    );
+    let images: Vec<&str> = promote["strategy"]["matrix"]["image"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let configured: Vec<String> = Config::default()
+        .images
+        .images
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
+    assert_eq!(images, configured);
+    let run = step_named(promote, "Point latest at the version's images (no rebuild)")["run"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        run.trim(),
+        r#"docker buildx imagetools create --tag "$IMAGE:latest" "$IMAGE:$VERSION""#
+    );
+    assert!(promote["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .all(|s| s["uses"]
+            .as_str()
+            .is_none_or(|u| !u.starts_with("docker/build-push-action@"))));
+}
+
+#[test]
+fn the_example_repository_carries_the_template_itself() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert_eq!(
+        std::fs::read_to_string(root.join("examples/workflows/release-images.yml")).unwrap(),
+        std::fs::read_to_string(
+            root.join("examples/mathesar/.github/workflows/release-images.yml")
+        )
+        .unwrap()
+    );
+}
+
+#[test]
+fn the_releasebot_workflow_listens_to_what_the_engine_reads_with_only_the_permissions_it_uses() {
+    let wf = workflow("examples/workflows/releasebot.yml");
+    let on = &wf["on"];
+    assert_eq!(on["issue_comment"]["types"][0].as_str(), Some("created"));
+    assert_eq!(on["pull_request"]["types"][0].as_str(), Some("closed"));
+    assert!(on["push"]["tags"].is_sequence());
+    assert_eq!(
+        on["workflow_run"]["workflows"][0].as_str(),
+        workflow("examples/workflows/release-images.yml")["name"].as_str(),
+        "follows the images workflow by its name"
+    );
+    let job = &wf["jobs"]["releasebot"];
+    let permissions: BTreeMap<String, String> =
+        serde_yaml::from_value(job["permissions"].clone()).unwrap();
+    assert_eq!(
+        permissions,
+        BTreeMap::from([
+            ("actions".to_string(), "write".to_string()),
+            ("contents".to_string(), "write".to_string()),
+            ("issues".to_string(), "write".to_string()),
+            ("pull-requests".to_string(), "write".to_string()),
+        ])
+    );
+    assert!(wf["permissions"].as_mapping().unwrap().is_empty());
+}
+
+#[test]
+fn every_action_is_pinned_to_a_full_commit_with_its_version_beside_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("action.yml")];
+    for dir in [".github/workflows", "examples/workflows"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    let pinned =
+        regex::Regex::new(r"^\s*(- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+            .unwrap();
+    let mut uses = 0;
+    for file in files {
+        for line in std::fs::read_to_string(&file).unwrap().lines() {
+            if line
+                .trim_start()
+                .trim_start_matches("- ")
+                .starts_with("uses:")
+            {
+                uses += 1;
+                assert!(pinned.is_match(line), "{}: {line}", file.display());
+            }
+        }
+    }
+    assert!(uses >= 10, "{uses}");
+}
