@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use octocrab::Octocrab;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
@@ -98,7 +97,7 @@ impl InstallationTokens {
         }
         let route = format!("/app/installations/{installation}/access_tokens");
         let wrap = |e| ApiError::from_octocrab("POST", &route, e);
-        let app = Octocrab::builder()
+        let app = super::connector::builder()
             .base_uri(self.base_url.as_str())
             .map_err(wrap)?
             .personal_token(self.credentials.jwt(now))

@@ -1,11 +1,29 @@
 //! How the bot obtains an authenticated octocrab for the repository an event came from.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use octocrab::Octocrab;
 
 use super::app_auth::InstallationTokens;
 use super::ApiError;
+
+/// No call may hang a job for ever: a GitHub that stops answering fails the call, and the job
+/// is retried with back-off instead of holding its worker.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub(crate) fn builder() -> octocrab::OctocrabBuilder<
+    octocrab::NoSvc,
+    octocrab::DefaultOctocrabBuilderConfig,
+    octocrab::NoAuth,
+    octocrab::NotLayerReady,
+> {
+    Octocrab::builder()
+        .set_connect_timeout(Some(CONNECT_TIMEOUT))
+        .set_read_timeout(Some(READ_TIMEOUT))
+        .set_write_timeout(Some(READ_TIMEOUT))
+}
 
 #[derive(Clone)]
 pub enum Connector {
@@ -23,7 +41,7 @@ impl Connector {
     /// A token-authenticated client for `base_url` (e.g. `https://api.github.com/`, a GitHub
     /// Enterprise `https://ghe.example.com/api/v3/`, or the simulated GitHub).
     pub fn with_token(base_url: &str, token: &str) -> Result<Connector, octocrab::Error> {
-        let octocrab = Octocrab::builder()
+        let octocrab = builder()
             .base_uri(base_url)?
             .personal_token(token.to_string())
             .build()?;
@@ -49,7 +67,7 @@ impl Connector {
                 })?;
                 let token = tokens.token(installation).await?;
                 let wrap = |e| ApiError::from_octocrab("POST", "/app/installations", e);
-                Octocrab::builder()
+                builder()
                     .base_uri(base_url.as_str())
                     .map_err(wrap)?
                     .personal_token(token)
