@@ -1,6 +1,7 @@
 //! One integration-test binary, a module per area.
 
 mod action;
+mod action_install;
 mod app_auth;
 mod cli;
 mod full_release;
