@@ -65,8 +65,13 @@ async fn webhook(
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            ingress.metrics.delivery("unverified", "too_large");
             let status = rejection.status();
+            let outcome = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "too_large"
+            } else {
+                "unreadable"
+            };
+            ingress.metrics.delivery("unverified", outcome);
             return text(
                 status,
                 format!("the body cannot be read: {}", rejection.body_text()),

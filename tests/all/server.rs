@@ -238,6 +238,14 @@ async fn bodies_that_are_empty_too_large_or_not_json_are_refused_with_reasons() 
     let too_large = vec![b' '; 25 * 1024 * 1024 + 1];
     let (status, _) = r.deliver_signed("push", "d-3", &too_large).await;
     assert_eq!(status, 413);
+    let metrics = r.metrics().await;
+    assert_eq!(
+        metric(
+            &metrics,
+            "releasebot_deliveries_total{event=\"unverified\",outcome=\"too_large\"}"
+        ),
+        1
+    );
 
     let form = b"payload=%7B%7D";
     let response = r
