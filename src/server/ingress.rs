@@ -170,6 +170,12 @@ async fn read_queue<T: Send + 'static>(
 }
 
 async fn healthz(State(ingress): State<Ingress>) -> Response {
+    if !ingress.intake.is_running() {
+        return text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the queue writer has stopped: deliveries cannot be stored",
+        );
+    }
     match read_queue(&ingress.queue, |q| q.counts()).await {
         Ok(_) => text(StatusCode::OK, "ok"),
         Err(error) => text(

@@ -90,6 +90,11 @@ impl Intake {
         Ok(Intake { sender })
     }
 
+    /// False once the writer thread has ended (it only ends on a bug or at shutdown).
+    pub fn is_running(&self) -> bool {
+        !self.sender.is_closed()
+    }
+
     /// Stores the delivery; returns once it is committed (or was there already).
     pub async fn submit(&self, delivery: NewDelivery) -> Result<Enqueued, IntakeError> {
         let (answer, answered) = oneshot::channel();

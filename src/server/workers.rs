@@ -81,7 +81,7 @@ impl Pool {
                 .blocking(|queue, lease| queue.claim(now_ms(), lease))
                 .await
             {
-                Ok(Some(job)) => self.run(job).await,
+                Ok(Some(job)) => Arc::clone(&self).run_guarded(job).await,
                 Ok(None) => {
                     tokio::select! {
                         _ = woken => {}
@@ -109,6 +109,26 @@ impl Pool {
         })
         .await
         .expect("queue calls do not panic")
+    }
+
+    /// Runs the job in a task of its own, so that a bug that panics fails this job (to be
+    /// retried, then dead) instead of silently ending the worker with the job still claimed.
+    async fn run_guarded(self: Arc<Self>, job: Job) {
+        let pool = Arc::clone(&self);
+        let kept = job.clone();
+        if let Err(error) = tokio::spawn(async move { pool.run(job).await }).await {
+            let message = format!("the job panicked: {error}");
+            tracing::error!(delivery = %kept.delivery_id, repo = %kept.repo, event = %kept.event, %message);
+            self.metrics.job("panicked");
+            let policy = self.policy;
+            let jitter = jitter(kept.seq, kept.attempts);
+            if let Err(error) = self
+                .blocking(move |q, _| q.fail(&kept, &message, now_ms(), &policy, jitter))
+                .await
+            {
+                tracing::error!(%error, "cannot record the job's failure");
+            }
+        }
     }
 
     async fn run(&self, job: Job) {
