@@ -43,6 +43,10 @@ pub struct Args {
     /// The secret webhooks are signed with.
     #[arg(long)]
     webhook_secret: Option<String>,
+    /// Install a GitHub App on the repository, as ID:PUBLIC_KEY_PEM_FILE, so `releasebot serve`
+    /// can authenticate with the matching private key.
+    #[arg(long)]
+    app: Option<String>,
 }
 
 const ROLES: [&str; 5] = ["admin", "maintain", "write", "triage", "read"];
@@ -78,6 +82,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     for (login, role) in &people {
         sim.add_user(login, UserKind::User);
         sim.set_role(&args.repo, login, role);
+    }
+    if let Some(app) = &args.app {
+        let Some((id, key_path)) = app.split_once(':') else {
+            bail!("--app {app}: write ID:PUBLIC_KEY_PEM_FILE, e.g. --app 4242:tests/fixtures/throwaway-app-key.pub.pem");
+        };
+        let id: u64 = id
+            .parse()
+            .with_context(|| format!("--app {app}: the App id must be a number"))?;
+        let public_key = std::fs::read_to_string(key_path)
+            .with_context(|| format!("--app {app}: cannot read {key_path}"))?;
+        sim.register_app(id, &public_key, BOT_LOGIN);
+        println!(
+            "App {id} installed on {} (installation {})",
+            args.repo,
+            sim.installation_id(&args.repo).unwrap_or_default()
+        );
     }
     if let (Some(url), Some(secret)) = (&args.webhook_url, &args.webhook_secret) {
         sim.set_webhook_target(url, secret);
