@@ -212,3 +212,24 @@ fn check_config_on_a_missing_file_exits_2() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn simulate_refuses_an_app_it_cannot_install_with_what_to_write() {
+    let dir = tempfile::tempdir().unwrap();
+    for (app, expected) in [
+        ("4242", "--app 4242: write ID:PUBLIC_KEY_PEM_FILE"),
+        ("x:key.pem", "--app x:key.pem: the App id must be a number"),
+        (
+            "4242:missing.pem",
+            "--app 4242:missing.pem: cannot read missing.pem",
+        ),
+    ] {
+        let output = releasebot(
+            &["simulate", "--listen", "127.0.0.1:0", "--app", app],
+            dir.path(),
+        );
+        assert_eq!(output.status.code(), Some(1), "{app}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(expected), "{app}: {stderr}");
+    }
+}
