@@ -272,19 +272,40 @@ struct IssueCommentPayload {
 }
 
 /// Parses one delivery, given its `X-GitHub-Event` header and body.
-/// Whether an event of this name and action can mean work for the engine, decided from the two
-/// fields alone so the webhook can drop the rest without reading the payload. Agrees with
-/// `parse_value`: every pair it refuses parses to `Ignored`.
-pub fn may_act_on(event_name: &str, action: Option<&str>) -> bool {
-    matches!(
-        (event_name, action.unwrap_or_default()),
+/// The few top-level fields that decide whether a delivery can mean work, read by the webhook
+/// without building the rest of the payload.
+#[derive(Debug, Default, Deserialize)]
+pub struct Headline {
+    pub action: Option<String>,
+    /// `push`: the full ref; `create`: the short name.
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    /// `create`: `tag` or `branch`.
+    pub ref_type: Option<String>,
+    /// `push`: the ref was deleted.
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// Whether a delivery can mean work for the engine, decided from its headline alone so the
+/// webhook can drop the rest (every branch push, every unrelated action) without queueing it.
+/// Agrees with `parse_value`: every delivery it refuses parses to `Ignored`.
+pub fn may_act_on(event_name: &str, headline: &Headline) -> bool {
+    match (event_name, headline.action.as_deref().unwrap_or_default()) {
         ("issue_comment", "created")
-            | ("pull_request", "closed")
-            | ("push", _)
-            | ("create", _)
-            | ("workflow_run", "completed")
-            | ("release", "published")
-    )
+        | ("pull_request", "closed")
+        | ("workflow_run", "completed")
+        | ("release", "published") => true,
+        ("push", _) => {
+            !headline.deleted
+                && headline
+                    .git_ref
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("refs/tags/"))
+        }
+        ("create", _) => headline.ref_type.as_deref() == Some("tag"),
+        _ => false,
+    }
 }
 
 pub fn parse(event_name: &str, body: &[u8]) -> Result<Event, EventParseError> {
@@ -409,31 +430,52 @@ mod tests {
 
     #[test]
     fn what_the_webhook_drops_unread_parses_to_ignored_anyway() {
-        let payload = json!({
-            "action": "edited",
-            "repository": {"name": "r", "full_name": "o/r", "owner": {"login": "o"}, "default_branch": "main"}
-        });
-        for (event, action) in [
-            ("issue_comment", "edited"),
-            ("issue_comment", "deleted"),
-            ("pull_request", "opened"),
-            ("workflow_run", "requested"),
-            ("release", "created"),
-            ("issues", "opened"),
-            ("installation", "created"),
-            ("star", "created"),
-        ] {
-            assert!(!may_act_on(event, Some(action)), "{event}.{action}");
-            let mut payload = payload.clone();
-            payload["action"] = json!(action);
+        let repository = json!({"name": "r", "full_name": "o/r", "owner": {"login": "o"}, "default_branch": "main"});
+        let sender = json!({"login": "kgodey", "type": "User"});
+        let dropped = [
+            ("issue_comment", json!({"action": "edited"})),
+            ("issue_comment", json!({"action": "deleted"})),
+            ("pull_request", json!({"action": "opened"})),
+            ("workflow_run", json!({"action": "requested"})),
+            ("release", json!({"action": "created"})),
+            ("issues", json!({"action": "opened"})),
+            ("installation", json!({"action": "created"})),
+            ("star", json!({"action": "created"})),
+            (
+                "push",
+                json!({"ref": "refs/heads/master", "after": "a", "deleted": false}),
+            ),
+            (
+                "push",
+                json!({"ref": "refs/tags/0.1.3", "after": "0", "deleted": true}),
+            ),
+            (
+                "create",
+                json!({"ref": "release/0.1.3", "ref_type": "branch"}),
+            ),
+        ];
+        for (event, mut payload) in dropped {
+            payload["repository"] = repository.clone();
+            payload["sender"] = sender.clone();
+            let headline = Headline::deserialize(&payload).unwrap();
+            assert!(!may_act_on(event, &headline), "{event} {payload}");
             assert!(
-                matches!(parse_value(event, payload), Ok(Event::Ignored(_))),
-                "{event}.{action}"
+                matches!(parse_value(event, payload.clone()), Ok(Event::Ignored(_))),
+                "{event} {payload}"
             );
         }
-        assert!(may_act_on("push", None));
-        assert!(may_act_on("issue_comment", Some("created")));
-        assert!(!may_act_on("ping", None));
+        let kept = [
+            ("issue_comment", json!({"action": "created"})),
+            ("push", json!({"ref": "refs/tags/0.1.3", "deleted": false})),
+            ("create", json!({"ref": "0.1.3", "ref_type": "tag"})),
+        ];
+        for (event, payload) in kept {
+            assert!(
+                may_act_on(event, &Headline::deserialize(&payload).unwrap()),
+                "{event}"
+            );
+        }
+        assert!(!may_act_on("ping", &Headline::default()));
     }
 
     fn comment_payload(action: &str, user_type: &str) -> serde_json::Value {

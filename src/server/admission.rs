@@ -47,15 +47,36 @@ fn reject(status: u16, reason: impl Into<String>) -> Admission {
 }
 
 /// Only what ordering and filtering need; the rest of the payload is skipped, not built.
+/// (Not `#[serde(flatten)]` of `Headline`: that would buffer the whole payload first.)
+/// Fields of an unexpected type (some event using `ref` for something else) read as absent:
+/// a delivery GitHub sends is never refused for its shape.
 #[derive(Deserialize)]
 struct Peek {
+    #[serde(default, deserialize_with = "lenient")]
     action: Option<String>,
+    #[serde(rename = "ref", default, deserialize_with = "lenient")]
+    git_ref: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    ref_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    deleted: Option<bool>,
+    /// Always an object when present; read field by field so its bulk is skipped, not built.
     repository: Option<PeekRepository>,
 }
 
 #[derive(Deserialize)]
 struct PeekRepository {
-    full_name: String,
+    #[serde(default, deserialize_with = "lenient")]
+    full_name: Option<String>,
+}
+
+fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(T::deserialize(value).ok())
 }
 
 pub fn admit(secret: &[u8], request: &Request<'_>) -> Admission {
@@ -108,8 +129,14 @@ pub fn admit(secret: &[u8], request: &Request<'_>) -> Admission {
     if event == "ping" {
         return Admission::Ping;
     }
-    if !event::may_act_on(event, peek.action.as_deref()) {
-        let reason = match &peek.action {
+    let headline = event::Headline {
+        action: peek.action,
+        git_ref: peek.git_ref,
+        ref_type: peek.ref_type,
+        deleted: peek.deleted.unwrap_or(false),
+    };
+    if !event::may_act_on(event, &headline) {
+        let reason = match &headline.action {
             Some(action) => format!("`{event}` with action `{action}` is not handled"),
             None => format!("event `{event}` is not handled"),
         };
@@ -121,7 +148,10 @@ pub fn admit(secret: &[u8], request: &Request<'_>) -> Admission {
     Admission::Queue {
         event: event.to_string(),
         delivery_id: delivery_id.to_string(),
-        repo: peek.repository.map(|r| r.full_name).unwrap_or_default(),
+        repo: peek
+            .repository
+            .and_then(|r| r.full_name)
+            .unwrap_or_default(),
     }
 }
 
@@ -181,6 +211,32 @@ mod tests {
         );
         assert!(matches!(
             admit_body("watch", r#"{"action":"started"}"#),
+            Admission::Ignore { .. }
+        ));
+    }
+
+    #[test]
+    fn a_branch_push_is_dropped_and_a_tag_push_is_queued() {
+        assert!(matches!(
+            admit_body("push", r#"{"ref":"refs/heads/master","deleted":false}"#),
+            Admission::Ignore { .. }
+        ));
+        assert!(matches!(
+            admit_body(
+                "push",
+                r#"{"ref":"refs/tags/0.1.3","deleted":false,"repository":{"full_name":"o/r"}}"#
+            ),
+            Admission::Queue { .. }
+        ));
+    }
+
+    #[test]
+    fn fields_of_an_unexpected_type_do_not_refuse_the_delivery() {
+        assert!(matches!(
+            admit_body(
+                "deployment",
+                r#"{"action":"created","ref":{"odd":true},"deleted":"no","repository":{"id":1}}"#
+            ),
             Admission::Ignore { .. }
         ));
     }

@@ -5,7 +5,7 @@
 //! message before it accepts a single delivery. Shutdown stops accepting, lets running jobs
 //! finish for a grace period, and frees the claims of any that did not: they run at next start.
 
-mod admission;
+pub mod admission;
 mod ingress;
 mod intake;
 mod job_result;
