@@ -7,7 +7,7 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use releasebot::server::settings::{KeySource, Settings};
 use releasebot::server::{self, RunningServer, Tuning};
-use releasebot::simulated_github::{Fault, MergeMethod};
+use releasebot::simulated_github::{Fault, MergeMethod, RepoSeed};
 use sha2::Sha256;
 
 use crate::harness::*;
@@ -453,6 +453,46 @@ async fn an_expired_installation_token_is_refreshed_and_the_job_goes_on() {
         server.metrics.jobs_of("retry"),
         0,
         "refreshed within the job"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_repository_holds_back_its_own_jobs_only() {
+    let r = rig().await;
+    const OTHER: &str = "centerofci/mathesar-docs";
+    r.s.sim
+        .add_repo(RepoSeed::from_dir(OTHER, "master", &mathesar_dir()).unwrap());
+    r.s.sim.set_role(OTHER, MAINTAINER, "maintain");
+    let other_issue = r.s.sim.create_issue(OTHER, MAINTAINER, "Release 0.1.3", "");
+    // GitHub stops answering Mathesar's first write: its job hangs.
+    r.s.sim.fail_matching(
+        "POST",
+        &format!("/repos/{REPO}/issues/comments/"),
+        1,
+        Fault::Hold,
+    );
+    r.s.sim.take_deliveries();
+    r.connect_webhooks();
+
+    r.s.sim
+        .post_comment(REPO, r.s.issue, MAINTAINER, "/release help");
+    eventually("Mathesar's job to hang", || r.s.sim.held_requests() == 1).await;
+    r.s.sim
+        .post_comment(REPO, r.s.issue, MAINTAINER, "/release help");
+    r.s.sim
+        .post_comment(OTHER, other_issue, MAINTAINER, "/release help");
+
+    let answered_elsewhere = || {
+        r.s.sim
+            .comments(OTHER, other_issue)
+            .iter()
+            .any(|c| c.author == BOT)
+    };
+    eventually("the other repository's answer", answered_elsewhere).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        r.s.bot_comments().is_empty(),
+        "Mathesar's second comment waits for its first"
     );
 }
 
