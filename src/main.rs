@@ -78,19 +78,7 @@ fn run_async_with_code(
     }
 }
 
+/// For commands whose only failure is an error: exit 0 on success.
 fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("releasebot: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(future) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("releasebot: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    run_async_with_code(async { future.await.map(|()| ExitCode::SUCCESS) })
 }

@@ -261,3 +261,14 @@ impl Scenario {
             .expect("a status comment")
     }
 }
+
+/// Waits until `check` holds, for at most 60 s (for a server working in the background).
+pub async fn eventually(what: &str, check: impl Fn() -> bool) {
+    for _ in 0..1200 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}

@@ -122,17 +122,6 @@ impl Rig {
     }
 }
 
-/// Waits until `check` holds, for at most 60 s (the server works in the background).
-async fn eventually(what: &str, check: impl Fn() -> bool) {
-    for _ in 0..1200 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {what}");
-}
-
 fn metric(text: &str, name: &str) -> u64 {
     text.lines()
         .find_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())

@@ -48,16 +48,6 @@ async fn start(command: &mut Command) -> (Child, String) {
     (child, url)
 }
 
-async fn eventually(what: &str, check: impl Fn() -> bool) {
-    for _ in 0..1200 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {what}");
-}
-
 #[tokio::test]
 async fn a_server_killed_mid_release_finishes_it_after_a_restart_with_nothing_done_twice() {
     let s = Scenario::mathesar().await;
