@@ -38,7 +38,6 @@ pub struct Tuning {
     pub lease: Duration,
     /// How long running jobs may take to finish after a shutdown is asked for.
     pub grace: Duration,
-    pub http_notes_on_loopback: bool,
 }
 
 impl Default for Tuning {
@@ -47,7 +46,6 @@ impl Default for Tuning {
             retry: RetryPolicy::default(),
             lease: Duration::from_secs(15 * 60),
             grace: Duration::from_secs(25),
-            http_notes_on_loopback: false,
         }
     }
 }
@@ -75,10 +73,7 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> anyhow::Result<Runnin
     })?;
     let api_url = format!("{}/", settings.api_url);
     let connector = Connector::app(&api_url, InstallationTokens::new(&api_url, credentials));
-    let mut engine = Engine::new(connector);
-    if tuning.http_notes_on_loopback {
-        engine = engine.allowing_http_notes_on_loopback();
-    }
+    let engine = Engine::new(connector);
 
     let queue = Queue::open(&settings.database).context("RELEASEBOT_DATABASE")?;
     let released = queue.release_claims()?;
