@@ -271,20 +271,50 @@ struct IssueCommentPayload {
     comment: Comment,
 }
 
-/// Parses one delivery, given its `X-GitHub-Event` header and body.
-/// The few top-level fields that decide whether a delivery can mean work, read by the webhook
-/// without building the rest of the payload.
+/// The few top-level fields that decide whether a delivery can mean work, and which
+/// repository's queue it joins, read by the webhook without building the rest of the payload.
+/// A field of an unexpected type (some event using `ref` for something else) reads as absent,
+/// so a delivery GitHub sends is never refused for its shape.
 #[derive(Debug, Default, Deserialize)]
 pub struct Headline {
+    #[serde(default, deserialize_with = "lenient")]
     pub action: Option<String>,
     /// `push`: the full ref; `create`: the short name.
-    #[serde(rename = "ref")]
+    #[serde(rename = "ref", default, deserialize_with = "lenient")]
     pub git_ref: Option<String>,
     /// `create`: `tag` or `branch`.
+    #[serde(default, deserialize_with = "lenient")]
     pub ref_type: Option<String>,
     /// `push`: the ref was deleted.
-    #[serde(default)]
-    pub deleted: bool,
+    #[serde(default, deserialize_with = "lenient")]
+    pub deleted: Option<bool>,
+    /// Always an object when present; read field by field so its bulk is skipped, not built.
+    pub repository: Option<HeadlineRepository>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct HeadlineRepository {
+    #[serde(default, deserialize_with = "lenient")]
+    pub full_name: Option<String>,
+}
+
+impl Headline {
+    /// `owner/name`, or empty for events without a repository.
+    pub fn repository_name(&self) -> &str {
+        self.repository
+            .as_ref()
+            .and_then(|r| r.full_name.as_deref())
+            .unwrap_or_default()
+    }
+}
+
+fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(T::deserialize(value).ok())
 }
 
 /// Whether a delivery can mean work for the engine, decided from its headline alone so the
@@ -297,7 +327,7 @@ pub fn may_act_on(event_name: &str, headline: &Headline) -> bool {
         | ("workflow_run", "completed")
         | ("release", "published") => true,
         ("push", _) => {
-            !headline.deleted
+            headline.deleted != Some(true)
                 && headline
                     .git_ref
                     .as_deref()
@@ -308,6 +338,7 @@ pub fn may_act_on(event_name: &str, headline: &Headline) -> bool {
     }
 }
 
+/// Parses one delivery, given its `X-GitHub-Event` header and body.
 pub fn parse(event_name: &str, body: &[u8]) -> Result<Event, EventParseError> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(EventParseError::NotJson)?;

@@ -3,7 +3,6 @@
 //! to queue.
 
 use bytes::Bytes;
-use serde::Deserialize;
 
 use super::signature;
 use crate::event;
@@ -44,39 +43,6 @@ fn reject(status: u16, reason: impl Into<String>) -> Admission {
         status,
         reason: reason.into(),
     }
-}
-
-/// Only what ordering and filtering need; the rest of the payload is skipped, not built.
-/// (Not `#[serde(flatten)]` of `Headline`: that would buffer the whole payload first.)
-/// Fields of an unexpected type (some event using `ref` for something else) read as absent:
-/// a delivery GitHub sends is never refused for its shape.
-#[derive(Deserialize)]
-struct Peek {
-    #[serde(default, deserialize_with = "lenient")]
-    action: Option<String>,
-    #[serde(rename = "ref", default, deserialize_with = "lenient")]
-    git_ref: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
-    ref_type: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
-    deleted: Option<bool>,
-    /// Always an object when present; read field by field so its bulk is skipped, not built.
-    repository: Option<PeekRepository>,
-}
-
-#[derive(Deserialize)]
-struct PeekRepository {
-    #[serde(default, deserialize_with = "lenient")]
-    full_name: Option<String>,
-}
-
-fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    let value = serde_json::Value::deserialize(deserializer)?;
-    Ok(T::deserialize(value).ok())
 }
 
 pub fn admit(secret: &[u8], request: &Request<'_>) -> Admission {
@@ -122,19 +88,14 @@ pub fn admit(secret: &[u8], request: &Request<'_>) -> Admission {
     if first != Some(b'{') {
         return reject(400, "the body is not a JSON object");
     }
-    let peek: Peek = match serde_json::from_slice(request.body) {
-        Ok(peek) => peek,
+    // Only what ordering and filtering need; the rest of the payload is skipped, not built.
+    let headline: event::Headline = match serde_json::from_slice(request.body) {
+        Ok(headline) => headline,
         Err(error) => return reject(400, format!("the body is not valid JSON: {error}")),
     };
     if event == "ping" {
         return Admission::Ping;
     }
-    let headline = event::Headline {
-        action: peek.action,
-        git_ref: peek.git_ref,
-        ref_type: peek.ref_type,
-        deleted: peek.deleted.unwrap_or(false),
-    };
     if !event::may_act_on(event, &headline) {
         let reason = match &headline.action {
             Some(action) => format!("`{event}` with action `{action}` is not handled"),
@@ -148,10 +109,7 @@ pub fn admit(secret: &[u8], request: &Request<'_>) -> Admission {
     Admission::Queue {
         event: event.to_string(),
         delivery_id: delivery_id.to_string(),
-        repo: peek
-            .repository
-            .and_then(|r| r.full_name)
-            .unwrap_or_default(),
+        repo: headline.repository_name().to_string(),
     }
 }
 

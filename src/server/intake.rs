@@ -139,4 +139,29 @@ mod tests {
         assert_eq!(new, 100);
         assert_eq!(Queue::open(&path).unwrap().depth().unwrap(), 100);
     }
+
+    #[tokio::test]
+    async fn a_commit_that_fails_answers_the_delivery_with_the_error_and_stores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.sqlite");
+        let intake = Intake::start(&path, Arc::new(Notify::new())).unwrap();
+        // The database is damaged under the server (here: its table is gone).
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("DROP TABLE deliveries")
+            .unwrap();
+
+        let error = intake.submit(delivery("d-1")).await.unwrap_err();
+
+        assert!(
+            error
+                .to_string()
+                .starts_with("the queue could not store the delivery: "),
+            "{error}"
+        );
+        assert!(
+            intake.is_running(),
+            "the writer goes on for the next delivery"
+        );
+    }
 }
