@@ -74,20 +74,46 @@ pub fn files_refused(problem: &str) -> String {
     )
 }
 
+/// One Markdown list item per version file: what the bump changes, which file was out of step
+/// with the primary one, and which optional file is left alone and why.
+pub fn version_file_lines(
+    changes: &crate::file_changes::PlannedChanges,
+    version: &str,
+    indent: &str,
+) -> String {
+    let current = changes.current_version.to_string();
+    let mut text = String::new();
+    for change in &changes.changes {
+        text.push_str(&format!(
+            "{indent}- `{}`: `{}` → `{version}`",
+            change.path,
+            change.old_values.join("`, `")
+        ));
+        if change.out_of_step_value(&changes.current_version).is_some() {
+            text.push_str(&format!(
+                " (was out of step: the current version is `{current}`)"
+            ));
+        }
+        text.push('\n');
+    }
+    for skipped in &changes.skipped {
+        text.push_str(&format!("{indent}- {skipped}\n"));
+    }
+    text
+}
+
 /// The body of the release pull request.
 pub fn pull_request_body(
     issue: u64,
     version: &str,
-    files: &[String],
+    changes: &crate::file_changes::PlannedChanges,
     checklist: &[String],
 ) -> String {
     let mut body = format!(
         "Release {version}, tracked in #{issue}.\n\nThis pull request has one commit that sets the \
-         version to `{version}` in:\n"
+         version to `{version}`:\n"
     );
-    for file in files {
-        body.push_str(&format!("- `{file}`\n"));
-    }
+    body.push_str(&version_file_lines(changes, version, ""));
     if !checklist.is_empty() {
         body.push_str("\nBefore merging:\n");
         for item in checklist {
@@ -131,18 +157,11 @@ pub fn dry_run_plan(
         branch = approved.branch,
         message = config.commit_message.render(version),
     );
-    for change in &approved.changes.changes {
-        text.push_str(&format!(
-            "   - `{}`: `{}` → `{version}`\n",
-            change.path,
-            change.old_values.join("`, `")
-        ));
-    }
-    for skipped in &approved.changes.skipped {
-        text.push_str(&format!(
-            "   - `{skipped}`: not in the repository, skipped\n"
-        ));
-    }
+    text.push_str(&version_file_lines(
+        &approved.changes,
+        &version.to_string(),
+        "   ",
+    ));
     text.push_str(&format!(
         "3. open pull request `{title}` into `{base_branch}` with the release checklist;\n\
          4. after it is merged, tag the merge commit `{tag}`, build and push the images, and \

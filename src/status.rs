@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::file_changes::SkippedFile;
+
 const MARKER_PREFIX: &str = "<!-- releasebot:status ";
 const MARKER_SUFFIX: &str = " -->";
 const REPLY_PREFIX: &str = "<!-- releasebot:reply-to ";
@@ -32,6 +34,9 @@ pub struct StatusMarker {
     pub blocked: Option<Blocked>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cancelled: bool,
+    /// Optional version files the release commit leaves alone, shown so the skip is not silent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_files: Vec<SkippedFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,6 +172,12 @@ impl StatusView {
                 "Release notes: not linked yet. Comment `/release notes <url>` with the document's address.\n\n",
             ),
         }
+        for skipped in &self.marker.skipped_files {
+            out.push_str(&format!("Version file {skipped}.\n"));
+        }
+        if !self.marker.skipped_files.is_empty() {
+            out.push('\n');
+        }
         if self.marker.cancelled {
             out.push_str("**This release was cancelled.**\n\n");
         }
@@ -199,6 +210,7 @@ mod tests {
             notes_problem: None,
             blocked: None,
             cancelled: false,
+            skipped_files: Vec::new(),
         }
     }
 
@@ -210,6 +222,31 @@ mod tests {
             steps: vec![(Step::Checks, StepState::Done("Checks passed".into()))],
         };
         assert_eq!(StatusMarker::find_in(&view.render()), Some(marker()));
+    }
+
+    #[test]
+    fn a_skipped_version_file_is_shown_and_kept_in_the_marker() {
+        let mut marker = marker();
+        marker.skipped_files = vec![SkippedFile {
+            path: "docs/mkdocs.yml".into(),
+            why: crate::file_changes::SkipReason::NoVersionLine {
+                line: Some("mathesar_version".into()),
+                pattern: None,
+            },
+        }];
+        let view = StatusView {
+            marker: marker.clone(),
+            trigger_url: "u".into(),
+            steps: vec![],
+        };
+        let text = view.render();
+        assert!(
+            text.contains(
+                "Version file `docs/mkdocs.yml`: no `mathesar_version` line, not changed.\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(StatusMarker::find_in(&text), Some(marker));
     }
 
     #[test]

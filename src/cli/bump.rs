@@ -38,7 +38,7 @@ fn bump(args: &Args) -> Result<(), Failure> {
         );
     }
     for skipped in &planned.skipped {
-        println!("{skipped}: not present, skipped");
+        println!("{skipped}");
     }
     Ok(())
 }

@@ -35,15 +35,22 @@ pub fn run(args: Args) -> ExitCode {
         config.branch.render(&version),
         config.commit_message.render(&version)
     );
+    let current = &planned.current_version;
     for change in &planned.changes {
-        println!("   {}", change.path);
+        match change.out_of_step_value(&planned.current_version) {
+            Some(old) => println!(
+                "   {} (said {old}, out of step with {current}; corrected)",
+                change.path
+            ),
+            None => println!("   {}", change.path),
+        }
         for line in change.diff() {
             println!("   {:>5} - {}", line.line, line.old);
             println!("   {:>5} + {}", line.line, line.new);
         }
     }
     for skipped in &planned.skipped {
-        println!("   {skipped}: not present, skipped");
+        println!("   {skipped}");
     }
     println!(
         "2. Pull request \"{}\" with the checklist:",

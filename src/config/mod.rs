@@ -43,7 +43,9 @@ pub struct VersionFile {
 }
 
 impl VersionFile {
-    /// The primary file must exist; others are skipped when absent.
+    /// The primary file, and a `required` one, must exist and carry the version. Any other file
+    /// is skipped, visibly, when it is absent or has no version line: it may not carry the
+    /// version yet (Mathesar's `docs/mkdocs.yml` before 0.1.2) or any more.
     pub fn must_exist(&self) -> bool {
         self.primary || self.required
     }
@@ -71,6 +73,71 @@ impl Pattern {
             regex,
         })
     }
+}
+
+impl Pattern {
+    /// The first literal word the pattern looks for (`mathesar_version` in
+    /// `^\s*mathesar_version:\s*(?P<version>…)`), to name the line in messages; `None` when the
+    /// pattern starts with no such word.
+    pub fn line_key(&self) -> Option<&str> {
+        let source = self.source.as_str();
+        let bytes = source.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                // An escape (`\s`, `\$`) is not part of a word.
+                b'\\' => i += 2,
+                // Character classes, group names and repetition counts are not literal text.
+                b'[' => i = skip_past(bytes, i, b']'),
+                b'{' => i = skip_past(bytes, i, b'}'),
+                b'(' if bytes.get(i + 1) == Some(&b'?') => i = skip_group_head(bytes, i),
+                b if is_word(b) => {
+                    let start = i;
+                    while i < bytes.len() && is_word(bytes[i]) {
+                        i += 1;
+                    }
+                    let word = &source[start..i];
+                    let followed_by_repeat =
+                        matches!(bytes.get(i), Some(b'*' | b'?' | b'+' | b'{'));
+                    if word.len() >= 2
+                        && word.bytes().any(|b| b.is_ascii_alphabetic())
+                        && !followed_by_repeat
+                    {
+                        return Some(word);
+                    }
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    }
+}
+
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+fn skip_past(bytes: &[u8], from: usize, close: u8) -> usize {
+    let mut i = from + 1;
+    while i < bytes.len() && bytes[i] != close {
+        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    }
+    i + 1
+}
+
+/// Past `(?:`, `(?i)`, `(?P<name>` or `(?<name>`.
+fn skip_group_head(bytes: &[u8], from: usize) -> usize {
+    let mut i = from + 2;
+    if bytes.get(i) == Some(&b'P') {
+        i += 1;
+    }
+    if bytes.get(i) == Some(&b'<') {
+        return skip_past(bytes, i, b'>');
+    }
+    while i < bytes.len() && !matches!(bytes[i], b':' | b')') {
+        i += 1;
+    }
+    i + 1
 }
 
 impl PartialEq for Pattern {
@@ -136,5 +203,46 @@ impl Config {
             .iter()
             .find(|f| f.primary)
             .expect("a validated config has exactly one primary file")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(source: &str) -> Option<String> {
+        Pattern::new(source).unwrap().line_key().map(str::to_string)
+    }
+
+    #[test]
+    fn the_line_key_is_the_first_literal_word_of_the_pattern() {
+        assert_eq!(
+            key(defaults::MKDOCS_PATTERN).as_deref(),
+            Some("mathesar_version")
+        );
+        assert_eq!(
+            key(defaults::INIT_PY_PATTERN).as_deref(),
+            Some("__version__")
+        );
+        assert_eq!(
+            key(defaults::INSTALL_SH_PATTERN).as_deref(),
+            Some("github_tag")
+        );
+        assert_eq!(
+            key(r#""version":\s*"(?P<version>[^"]+)""#).as_deref(),
+            Some("version")
+        );
+        assert_eq!(
+            key(r"(?m)^(?:\s*)VERSION\s*=\s*(?P<version>\S+)").as_deref(),
+            Some("VERSION")
+        );
+    }
+
+    #[test]
+    fn a_pattern_without_a_literal_word_has_no_key() {
+        assert_eq!(key(r"^(?P<version>\d+\.\d+\.\d+)$"), None);
+        assert_eq!(key(r"^[a-z_]+ = (?P<version>.+)"), None);
+        // A word that may be absent is no key to name the line by.
+        assert_eq!(key(r"^vv?(?P<version>.+)"), None);
     }
 }

@@ -35,6 +35,9 @@ impl Snapshot {
                             .filter(|v| v.value != wanted)
                             .map(|v| (file.path.clone(), v.value)),
                     ),
+                    // An optional file with no version line is skipped by the bump, so it
+                    // does not disagree either.
+                    Err(crate::bump::BumpError::NoMatch { .. }) if !file.must_exist() => {}
                     Err(_) => found.push((file.path.clone(), "(no version found)".to_string())),
                 },
             }
@@ -123,4 +126,56 @@ async fn walk_to(gh: &RepoClient, root: &str, path: &str) -> Result<Option<TreeE
         tree_sha = entry.sha;
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn at(files: &[(&str, &str)]) -> Snapshot {
+        Snapshot {
+            head_sha: "c".repeat(40),
+            tree_sha: "t".repeat(40),
+            files: files
+                .iter()
+                .map(|(p, t)| (p.to_string(), ("100644".to_string(), t.to_string())))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_optional_file_without_a_version_line_does_not_disagree_with_the_tag() {
+        let tagged = at(&[
+            ("mathesar/__init__.py", "__version__ = \"0.1.0\"\n"),
+            ("install.sh", "github_tag=${1-\"0.1.0\"}\n"),
+            ("docs/mkdocs.yml", "site_name: Mathesar\n"),
+        ]);
+        let version = semver::Version::new(0, 1, 0);
+        assert!(tagged
+            .disagreements(&Config::default(), &version)
+            .is_empty());
+    }
+
+    #[test]
+    fn a_required_file_without_a_version_line_and_a_stale_one_disagree() {
+        let mut config = Config::default();
+        config.version_files[2].required = true;
+        let tagged = at(&[
+            ("mathesar/__init__.py", "__version__ = \"0.10.0\"\n"),
+            ("install.sh", "github_tag=${1-\"0.9.0\"}\n"),
+            ("docs/mkdocs.yml", "site_name: Mathesar\n"),
+        ]);
+        let version = semver::Version::new(0, 10, 0);
+        assert_eq!(
+            tagged.disagreements(&config, &version),
+            [
+                ("install.sh".to_string(), "0.9.0".to_string()),
+                (
+                    "docs/mkdocs.yml".to_string(),
+                    "(no version found)".to_string()
+                )
+            ]
+        );
+    }
 }

@@ -95,10 +95,12 @@ pub async fn run(
             notes_problem: None,
             blocked: None,
             cancelled: false,
+            skipped_files: Vec::new(),
         });
     if notes_url.is_some() {
         marker.notes_url = notes_url;
     }
+    marker.skipped_files = approved.changes.skipped.clone();
     // A new attempt starts with nothing blocked or cancelled.
     marker.blocked = None;
     marker.cancelled = false;
@@ -268,16 +270,10 @@ async fn ensure_pull(
         return Ok(found);
     }
     let version = &approved.version;
-    let files: Vec<String> = approved
-        .changes
-        .changes
-        .iter()
-        .map(|c| c.path.clone())
-        .collect();
     let body = messages::pull_request_body(
         event.issue.number,
         &version.to_string(),
-        &files,
+        &approved.changes,
         &config.checklist,
     );
     match gh

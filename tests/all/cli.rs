@@ -83,10 +83,14 @@ fn bump_refuses_a_bad_version_with_exit_code_2_and_writes_nothing() {
 }
 
 #[test]
-fn bump_stops_before_writing_anything_when_a_file_does_not_match() {
+fn bump_stops_before_writing_anything_when_a_file_is_ambiguous() {
     let checkout = mathesar_copy();
     let dir = checkout.path();
-    std::fs::write(dir.join("docs/mkdocs.yml"), "site_name: Mathesar\n").unwrap();
+    std::fs::write(
+        dir.join("docs/mkdocs.yml"),
+        "extra:\n  mathesar_version: 0.1.2\n  mathesar_version: 0.1.2\n",
+    )
+    .unwrap();
     let init_before = read(dir, "mathesar/__init__.py");
 
     let out = releasebot(
@@ -96,7 +100,7 @@ fn bump_stops_before_writing_anything_when_a_file_does_not_match() {
 
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("`docs/mkdocs.yml` has no line matching"),
+        text(&out.stderr).contains("matches `docs/mkdocs.yml` in several places (lines 2, 3)"),
         "{}",
         text(&out.stderr)
     );
@@ -148,6 +152,31 @@ fn plan_prints_the_changes_and_changes_nothing() {
     );
     assert!(plan.ends_with("Nothing was changed.\n"), "{plan}");
     assert_eq!(read(dir, "install.sh"), before);
+}
+
+#[test]
+fn plan_0_1_0_on_the_alpha_checkout_prints_the_skip_and_what_was_out_of_step() {
+    let checkout = mathesar_copy();
+    let dir = checkout.path();
+    crate::mathesar_history::before_0_1_0(dir);
+
+    let out = releasebot(
+        &["plan", "0.1.0", "--dir", dir.to_str().unwrap()],
+        Path::new("/"),
+    );
+
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let plan = text(&out.stdout);
+    assert!(plan.contains("Release 0.0.3 → 0.1.0"), "{plan}");
+    assert!(
+        plan.contains("   install.sh (said master, out of step with 0.0.3; corrected)\n"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("   `docs/mkdocs.yml`: no `mathesar_version` line, not changed\n"),
+        "{plan}"
+    );
+    assert!(plan.ends_with("Nothing was changed.\n"), "{plan}");
 }
 
 #[test]

@@ -50,18 +50,24 @@ fn copy_dir(from: &Path, to: &Path) {
 impl Scenario {
     /// Mathesar as it stood at 0.1.2, with tags 0.1.0 to 0.1.2 and a release tracking issue.
     pub async fn mathesar() -> Scenario {
-        Scenario::from_dir(&mathesar_dir(), None).await
+        Scenario::from_dir(&mathesar_dir(), None, &["0.1.0", "0.1.1", "0.1.2"]).await
     }
 
     /// The same, from an altered copy of the repository.
     pub async fn mathesar_altered(alter: impl FnOnce(&Path)) -> Scenario {
+        Scenario::mathesar_at(&["0.1.0", "0.1.1", "0.1.2"], alter).await
+    }
+
+    /// Mathesar as it stood at another point of its history: the example repository altered
+    /// into that state, holding exactly `tags`.
+    pub async fn mathesar_at(tags: &[&str], alter: impl FnOnce(&Path)) -> Scenario {
         let copy = mathesar_copy();
         alter(copy.path());
         let path = copy.path().to_path_buf();
-        Scenario::from_dir(&path, Some(copy)).await
+        Scenario::from_dir(&path, Some(copy), tags).await
     }
 
-    async fn from_dir(dir: &Path, checkout: Option<tempfile::TempDir>) -> Scenario {
+    async fn from_dir(dir: &Path, checkout: Option<tempfile::TempDir>, tags: &[&str]) -> Scenario {
         let sim = SimulatedGitHub::start("127.0.0.1:0".parse().unwrap())
             .await
             .expect("simulated GitHub starts");
@@ -71,7 +77,7 @@ impl Scenario {
         sim.add_token(BOT_TOKEN, BOT);
         let seed = RepoSeed::from_dir(REPO, "master", dir)
             .expect("seed reads the example repository")
-            .with_tags(["0.1.0", "0.1.1", "0.1.2"]);
+            .with_tags(tags.iter().copied());
         sim.add_repo(seed);
         sim.set_role(REPO, MAINTAINER, "maintain");
         sim.set_role(REPO, WRITER, "write");

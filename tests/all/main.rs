@@ -6,6 +6,7 @@ mod app_auth;
 mod cli;
 mod full_release;
 mod harness;
+mod mathesar_history;
 mod notes;
 mod redelivery;
 mod refusals;

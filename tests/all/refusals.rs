@@ -138,20 +138,34 @@ async fn a_version_file_where_the_pattern_matches_nothing_is_refused() {
 }
 
 #[tokio::test]
-async fn an_optional_file_that_is_present_but_does_not_match_is_refused_not_skipped() {
+async fn a_required_file_that_is_present_but_has_no_version_line_is_refused() {
     let s = Scenario::mathesar_altered(|dir| {
         std::fs::write(
             dir.join("install.sh"),
             "#!/usr/bin/env bash\necho install\n",
         )
         .unwrap();
+        std::fs::create_dir_all(dir.join(".github")).unwrap();
+        let config = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/releasebot.toml"),
+        )
+        .unwrap()
+        .replace(
+            "replace = 'github_tag=${1-\"{version}\"}'",
+            "replace = 'github_tag=${1-\"{version}\"}'\nrequired = true",
+        );
+        std::fs::write(dir.join(".github/releasebot.toml"), config).unwrap();
     })
     .await;
 
     let outcome = only(s.comment(MAINTAINER, "/release 0.1.3").await);
 
     let reply = assert_refused(&s, outcome, Reply::FilesRefused);
-    assert!(reply.contains("install.sh"), "{reply}");
+    assert!(
+        reply.contains("`install.sh` has no line matching its version pattern"),
+        "{reply}"
+    );
+    assert!(s.branches() == ["master"], "nothing was made");
 }
 
 #[tokio::test]

@@ -85,7 +85,8 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
         pull.body,
         format!(
             "Release 0.1.3, tracked in #{issue}.\n\nThis pull request has one commit that sets the \
-             version to `0.1.3` in:\n- `mathesar/__init__.py`\n- `install.sh`\n- `docs/mkdocs.yml`\n\n\
+             version to `0.1.3`:\n- `mathesar/__init__.py`: `0.1.2` → `0.1.3`\n\
+             - `install.sh`: `0.1.2` → `0.1.3`\n- `docs/mkdocs.yml`: `0.1.2` → `0.1.3`\n\n\
              Before merging:\n- [ ] `install.sh` run on this commit\n- [ ] Log in\n- [ ] Create a schema\n\
              - [ ] Edit records\n- [ ] Release notes linked\n\nMerging this pull request tags the merge \
              commit and starts the rest of the release.\n",
