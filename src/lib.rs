@@ -8,6 +8,7 @@ pub mod bump;
 pub mod cli;
 pub mod command;
 pub mod config;
+pub mod domain;
 pub mod engine;
 pub mod event;
 pub mod file_changes;

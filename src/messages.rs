@@ -301,11 +301,84 @@ pub fn record_images(body: &str, images: &[String], success: bool, run_url: &str
     format!("{}\n\n{section}\n", kept.trim_end())
 }
 
-/// A command that changes a release, where releasebot runs with `dry-run: true`.
-pub fn rehearsal_changes_nothing(command: &str) -> String {
+/// The answer to `/release <command> --dry-run` for a command on a started release.
+pub fn dry_run_follow_up(command: &str, would: &str) -> String {
     format!(
-        "releasebot runs here as a dry run (the workflow sets `dry-run: true`), so \
-         `/release {command}` changes nothing. Remove `dry-run` from the workflow to release for real."
+        "**Dry run of `/release {command}`**: nothing was changed. The real command would {would}."
+    )
+}
+
+/// What a follow-up plan would do, for a dry run.
+pub fn describe_plan(
+    plan: &crate::engine::stage::Plan,
+    config: &crate::config::Config,
+    version: &semver::Version,
+    progress: &crate::engine::progress::Progress,
+) -> String {
+    use crate::engine::stage::Plan;
+    let tag = config.tag.render(version);
+    let branch = config.branch.render(version);
+    let workflow = &config.images.workflow;
+    match plan {
+        Plan::OpenPullRequest => format!(
+            "make branch `{branch}` with the release commit if it is missing and open pull \
+             request `{}`",
+            config.pr_title.render(version)
+        ),
+        Plan::TagMergeCommit { merge_commit } => format!(
+            "check that the version files at the merge commit {merge_commit} say `{version}`, \
+             tag it `{tag}`, create the draft release and dispatch `{workflow}` on the tag"
+        ),
+        Plan::ReleaseTag => format!(
+            "create the draft release `{}` if it is missing and dispatch `{workflow}` on tag `{tag}`",
+            config.release_title.render(version)
+        ),
+        Plan::Redispatch { failed } => format!(
+            "dispatch `{workflow}` on tag `{tag}` again, replacing the failed run {failed}"
+        ),
+        Plan::Cancel => {
+            let mut parts = Vec::new();
+            if let Some(pull) = progress.pull.as_ref().filter(|p| p.state == "open") {
+                parts.push(format!("close pull request #{}", pull.number));
+            }
+            if progress.branch_head.is_some() {
+                parts.push(format!("delete branch `{branch}`"));
+            }
+            parts.push(format!("mark release {version} cancelled"));
+            parts.join(", ")
+        }
+        Plan::MarkCancelled => format!("mark release {version} cancelled"),
+        Plan::TagElsewhere { tag_commit, .. } => {
+            format!("report that tag `{tag}` stands on {tag_commit}, not on the merge commit")
+        }
+        Plan::RecordImages { run } => format!("record the result of images run {run}"),
+        Plan::Refuse(_) | Plan::Nothing(_) => "change nothing".to_string(),
+    }
+}
+
+/// The answer to `/release notes <url> --dry-run`.
+pub fn dry_run_notes(url: &str, draft: Option<&str>) -> String {
+    let mut would = format!("link {url} as the release notes document");
+    if let Some(tag) = draft {
+        would.push_str(&format!(
+            " and put its text into the draft release on `{tag}` now"
+        ));
+    }
+    dry_run_follow_up("notes", &would)
+}
+
+pub fn state_unreadable(problem: &str) -> String {
+    format!(
+        "I cannot tell where this release stands, so I changed nothing: {problem}. Fix it, then \
+         comment again."
+    )
+}
+
+/// A tag made by someone else between the bot's look and its act, on another commit.
+pub fn tag_race_lost(tag: &str, existing: &str, merge_commit: &str) -> String {
+    format!(
+        "Tag `{tag}` was created on {existing} by someone else while releasebot was tagging the \
+         merge commit {merge_commit}, so nothing was built or drafted"
     )
 }
 

@@ -37,6 +37,10 @@ pub struct StatusMarker {
     /// Optional version files the release commit leaves alone, shown so the skip is not silent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped_files: Vec<SkippedFile>,
+    /// Why GitHub did not verify the release commit's signature (a personal token, a custom
+    /// author): a branch that requires signed commits will refuse the merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsigned_commit: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,6 +215,7 @@ mod tests {
             blocked: None,
             cancelled: false,
             skipped_files: Vec::new(),
+            unsigned_commit: None,
         }
     }
 

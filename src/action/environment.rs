@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+/// Whom the workflow's own `GITHUB_TOKEN` acts as.
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+
 #[derive(Clone, PartialEq, Eq)]
 pub struct ActionEnv {
     pub event_name: String,
@@ -15,6 +18,10 @@ pub struct ActionEnv {
     pub server_url: String,
     pub run_id: Option<String>,
     pub token: String,
+    /// The login the token acts as, when it can be told without asking GitHub (which will not
+    /// say for an Actions or App token): the `bot-login` input, else `github-actions[bot]` for
+    /// the workflow's own `GITHUB_TOKEN`. `None`: a personal token, asked with `GET /user`.
+    pub bot_login: Option<String>,
     pub config_path: Option<String>,
     pub dry_run: bool,
     pub output_file: Option<PathBuf>,
@@ -86,6 +93,12 @@ impl ActionEnv {
                 .trim_end_matches('/')
                 .to_string(),
             run_id: get("GITHUB_RUN_ID").map(str::to_string),
+            bot_login: get("RELEASEBOT_BOT_LOGIN").map(str::to_string).or_else(|| {
+                let actions_token = get("GITHUB_TOKEN");
+                let is_actions_token = actions_token.is_some()
+                    && get("RELEASEBOT_TOKEN").is_none_or(|t| Some(t) == actions_token);
+                is_actions_token.then(|| ACTIONS_BOT.to_string())
+            }),
             token: token.unwrap_or_default(),
             config_path: get("RELEASEBOT_CONFIG").map(str::to_string),
             dry_run,
@@ -158,6 +171,27 @@ mod tests {
         assert_eq!(
             ActionEnv::from_vars(&vars).unwrap_err(),
             vec!["the `dry-run` input must be true or false, not `yes`".to_string()]
+        );
+    }
+
+    #[test]
+    fn the_bot_login_is_the_input_else_the_actions_bot_for_the_workflow_token() {
+        let mut vars = runner();
+        assert_eq!(ActionEnv::from_vars(&vars).unwrap().bot_login, None);
+        vars.insert("GITHUB_TOKEN".into(), "ghs_x".into());
+        assert_eq!(
+            ActionEnv::from_vars(&vars).unwrap().bot_login.as_deref(),
+            Some("github-actions[bot]")
+        );
+        vars.insert("GITHUB_TOKEN".into(), "ghs_other".into());
+        assert_eq!(ActionEnv::from_vars(&vars).unwrap().bot_login, None);
+        vars.insert(
+            "RELEASEBOT_BOT_LOGIN".into(),
+            "mathesar-release[bot]".into(),
+        );
+        assert_eq!(
+            ActionEnv::from_vars(&vars).unwrap().bot_login.as_deref(),
+            Some("mathesar-release[bot]")
         );
     }
 

@@ -67,10 +67,12 @@ fn fields(outcome: &Outcome) -> Fields {
             tag,
             release_url,
             latest,
+            tagged,
         } => {
             f.outcome = "released";
             f.what = format!(
-                "Release {version}: tagged `{tag}`, images dispatched{}, draft release ready for a person to publish.",
+                "Release {version}: {}images dispatched{}, draft release ready for a person to publish.",
+                if *tagged { format!("tagged `{tag}`, ") } else { format!("tag `{tag}`: ") },
                 if *latest { " (also as `latest`)" } else { "" }
             );
             f.version = Some(version.clone());
@@ -82,6 +84,48 @@ fn fields(outcome: &Outcome) -> Fields {
             f.what = format!("Release {version}: tagged `{tag}`.");
             f.version = Some(version.clone());
             f.tag = Some(tag.clone());
+        }
+        Outcome::Redispatched {
+            version,
+            tag,
+            run_url,
+        } => {
+            f.outcome = "redispatched";
+            f.what = format!(
+                "Release {version}: the images build on `{tag}` was dispatched again ({}).",
+                if run_url.is_empty() {
+                    "run not known yet"
+                } else {
+                    run_url.as_str()
+                }
+            );
+            f.version = Some(version.clone());
+            f.tag = Some(tag.clone());
+        }
+        Outcome::Promoted {
+            version,
+            tag,
+            release_url,
+        } => {
+            f.outcome = "promoted";
+            f.what = format!(
+                "Release {version} was published; `latest` is being moved to its images (no rebuild)."
+            );
+            f.version = Some(version.clone());
+            f.tag = Some(tag.clone());
+            f.release_url = Some(release_url.clone());
+        }
+        Outcome::PublishedChecked { version, latest } => {
+            f.outcome = "published-checked";
+            f.what = format!(
+                "Release {version} was published; it {} GitHub's \"Latest\" release.",
+                if *latest {
+                    "is"
+                } else {
+                    "is not (a higher version exists)"
+                }
+            );
+            f.version = Some(version.clone());
         }
         Outcome::Cancelled { version } => {
             f.outcome = "cancelled";

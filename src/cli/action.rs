@@ -58,6 +58,9 @@ pub async fn run(_args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let mut engine = Engine::new(connector);
+    if let Some(login) = &env.bot_login {
+        engine = engine.with_login(login);
+    }
     if let Some(path) = &env.config_path {
         engine = engine.with_config_path(path);
     }

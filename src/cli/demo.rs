@@ -38,8 +38,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     sim.set_role(REPO, MAINTAINER, "maintain");
     sim.set_role(REPO, CONTRIBUTOR, "write");
     // The notes document is served from this machine too, so the demo reads it over plain HTTP.
-    let engine =
-        Engine::new(Connector::with_token(&sim.url(), TOKEN)?).allowing_http_notes_on_loopback();
+    let engine = Engine::new(Connector::with_token(&sim.url(), TOKEN)?)
+        .with_login(BOT)
+        .allowing_http_notes_on_loopback();
     let notes_url = serve_notes(&args.notes).await?;
     let demo = Demo { sim, engine };
 

@@ -11,14 +11,15 @@ pub enum Command {
         dry_run: bool,
         notes: Option<String>,
     },
-    /// `/release notes <url>`: link the release notes document.
-    Notes { url: String },
+    /// `/release notes <url> [--dry-run]`: link the release notes document.
+    Notes { url: String, dry_run: bool },
     /// `/release status`: redraw the status comment from GitHub's state.
     Status,
-    /// `/release retry`: run the first failed or missing step again.
-    Retry,
-    /// `/release cancel`: close the pull request and delete the branch, before the tag exists.
-    Cancel,
+    /// `/release retry [--dry-run]`: run the first failed or missing step again.
+    Retry { dry_run: bool },
+    /// `/release cancel [--dry-run]`: close the pull request and delete the branch, before the
+    /// tag exists.
+    Cancel { dry_run: bool },
     /// `/release help`
     Help,
 }
@@ -27,9 +28,20 @@ pub enum Command {
 pub enum CommandParseError {
     MissingVersion,
     MissingUrl,
-    UnknownFlag { flag: String },
-    UnexpectedArgument { argument: String },
-    DuplicateFlag { flag: String },
+    UnknownFlag {
+        flag: String,
+    },
+    UnexpectedArgument {
+        argument: String,
+    },
+    DuplicateFlag {
+        flag: String,
+    },
+    /// A known flag on a command it means nothing to (`/release status --dry-run`).
+    FlagNotApplicable {
+        flag: String,
+        command: &'static str,
+    },
 }
 
 impl fmt::Display for CommandParseError {
@@ -57,6 +69,11 @@ impl fmt::Display for CommandParseError {
                 )
             }
             CommandParseError::DuplicateFlag { flag } => write!(f, "`{flag}` is given twice."),
+            CommandParseError::FlagNotApplicable { flag, command } => write!(
+                f,
+                "`{flag}` does not apply to `/release {command}`, which changes nothing anyway; \
+                 leave it out."
+            ),
         }
     }
 }
@@ -86,15 +103,16 @@ pub fn parse_command_line(line: &str) -> Result<Command, CommandParseError> {
     let mut positional = positional.into_iter();
     let first = positional.next().ok_or(CommandParseError::MissingVersion)?;
     let command = match first {
-        "help" => Command::Help,
-        "status" => Command::Status,
-        "retry" => Command::Retry,
-        "cancel" => Command::Cancel,
+        "help" => no_dry_run(dry_run, "help", Command::Help)?,
+        "status" => no_dry_run(dry_run, "status", Command::Status)?,
+        "retry" => Command::Retry { dry_run },
+        "cancel" => Command::Cancel { dry_run },
         "notes" => Command::Notes {
             url: positional
                 .next()
                 .ok_or(CommandParseError::MissingUrl)?
                 .into(),
+            dry_run,
         },
         version => {
             let notes = match positional.next() {
@@ -126,6 +144,22 @@ pub fn parse_command_line(line: &str) -> Result<Command, CommandParseError> {
     Ok(command)
 }
 
+/// Commands that change nothing take no `--dry-run`: refused, so the person is not misled into
+/// thinking a rehearsal happened.
+fn no_dry_run(
+    dry_run: bool,
+    command: &'static str,
+    parsed: Command,
+) -> Result<Command, CommandParseError> {
+    if dry_run {
+        return Err(CommandParseError::FlagNotApplicable {
+            flag: "--dry-run".into(),
+            command,
+        });
+    }
+    Ok(parsed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,7 +185,8 @@ mod tests {
         assert_eq!(
             parse_command_line("/release notes https://hackmd.io/abc"),
             Ok(Command::Notes {
-                url: "https://hackmd.io/abc".into()
+                url: "https://hackmd.io/abc".into(),
+                dry_run: false
             })
         );
         assert_eq!(
@@ -159,8 +194,14 @@ mod tests {
             Err(CommandParseError::MissingUrl)
         );
         assert_eq!(parse_command_line("/release status"), Ok(Command::Status));
-        assert_eq!(parse_command_line("/release retry"), Ok(Command::Retry));
-        assert_eq!(parse_command_line("/release cancel"), Ok(Command::Cancel));
+        assert_eq!(
+            parse_command_line("/release retry"),
+            Ok(Command::Retry { dry_run: false })
+        );
+        assert_eq!(
+            parse_command_line("/release cancel"),
+            Ok(Command::Cancel { dry_run: false })
+        );
     }
 
     #[test]
@@ -218,6 +259,45 @@ mod tests {
             parse_command_line("/release 0.1.3 --dry-run --dry-run"),
             Err(CommandParseError::DuplicateFlag {
                 flag: "--dry-run".into()
+            })
+        );
+    }
+
+    #[test]
+    fn dry_run_is_kept_on_the_commands_that_change_a_release() {
+        assert_eq!(
+            parse_command_line("/release cancel --dry-run"),
+            Ok(Command::Cancel { dry_run: true })
+        );
+        assert_eq!(
+            parse_command_line("/release --dry-run retry"),
+            Ok(Command::Retry { dry_run: true })
+        );
+        assert_eq!(
+            parse_command_line("/release notes https://hackmd.io/abc --dry-run"),
+            Ok(Command::Notes {
+                url: "https://hackmd.io/abc".into(),
+                dry_run: true
+            })
+        );
+    }
+
+    #[test]
+    fn dry_run_on_a_command_that_changes_nothing_is_refused() {
+        for command in ["status", "help"] {
+            let error = parse_command_line(&format!("/release {command} --dry-run")).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "`--dry-run` does not apply to `/release {command}`, which changes nothing \
+                     anyway; leave it out."
+                )
+            );
+        }
+        assert_eq!(
+            parse_command_line("/release cancel --force"),
+            Err(CommandParseError::UnknownFlag {
+                flag: "--force".into()
             })
         );
     }

@@ -1,5 +1,6 @@
 //! A new comment: is it a command, may its author run it, and which command is it.
 
+use super::context::Context;
 use super::conversation::Conversation;
 use super::outcome::{EngineError, Outcome, Reply};
 use super::{follow_up, start_release};
@@ -12,6 +13,7 @@ use crate::permission::RequiredPermission;
 
 pub async fn handle(
     gh: &RepoClient,
+    me: &str,
     event: &CommentEvent,
     engine: &super::Engine,
 ) -> Result<Outcome, EngineError> {
@@ -21,7 +23,7 @@ pub async fn handle(
     // Acknowledge first, so the person sees at once that the bot heard them.
     gh.react_to_comment(event.comment.id, "eyes").await?;
 
-    let conversation = Conversation::new(gh.issue_comments(event.issue.number).await?);
+    let conversation = Conversation::new(gh.issue_comments(event.issue.number).await?, me);
     if conversation.answered(event.comment.id) {
         return Ok(Outcome::AlreadyAnswered);
     }
@@ -57,7 +59,15 @@ pub async fn handle(
             return answer(gh, event, Reply::ConfigInvalid, &text).await;
         }
     };
-    match parsed {
+    let notes = engine.notes_policy(&config);
+    let ctx = Context {
+        gh,
+        me,
+        config: &config,
+        repository: &event.repository,
+        notes: &notes,
+    };
+    let result = match parsed {
         Err(problem) => {
             let text = messages::command_not_understood(&problem.to_string());
             answer(gh, event, Reply::CommandNotUnderstood, &text).await
@@ -70,18 +80,7 @@ pub async fn handle(
         }) => {
             let notes = notes.or_else(|| notes_link_in_issue(event.issue.body.as_deref()));
             let dry_run = dry_run || engine.is_rehearsal();
-            start_release::run(gh, event, &conversation, &config, &version, dry_run, notes).await
-        }
-        Ok(follow @ (Command::Notes { .. } | Command::Retry | Command::Cancel))
-            if engine.is_rehearsal() =>
-        {
-            let name = match follow {
-                Command::Notes { .. } => "notes",
-                Command::Retry => "retry",
-                _ => "cancel",
-            };
-            let text = messages::rehearsal_changes_nothing(name);
-            answer(gh, event, Reply::RehearsalOnly, &text).await
+            start_release::run(&ctx, event, &conversation, &version, dry_run, notes).await
         }
         Ok(follow) => {
             // The remaining commands act on the release this issue already tracks.
@@ -89,18 +88,29 @@ pub async fn handle(
                 let text = messages::no_release_on_issue();
                 return answer(gh, event, Reply::NoReleaseHere, &text).await;
             };
+            let rehearsal = engine.is_rehearsal();
             match follow {
-                Command::Notes { url } => {
-                    follow_up::link_notes(gh, event, &config, engine, status, url).await
+                Command::Notes { url, dry_run } => {
+                    follow_up::link_notes(&ctx, event, status, url, dry_run || rehearsal).await
                 }
-                Command::Status => follow_up::refresh_status(gh, event, &config, status).await,
-                Command::Retry => {
-                    follow_up::retry(gh, event, &conversation, &config, engine, status).await
+                Command::Status => follow_up::refresh_status(&ctx, status).await,
+                Command::Retry { dry_run } => {
+                    follow_up::retry(&ctx, event, &conversation, status, dry_run || rehearsal).await
                 }
-                Command::Cancel => follow_up::cancel(gh, event, &config, status).await,
+                Command::Cancel { dry_run } => {
+                    follow_up::cancel(&ctx, event, status, dry_run || rehearsal).await
+                }
                 Command::Help | Command::Release { .. } => unreachable!("matched above"),
             }
         }
+    };
+    match result {
+        // A person asked; they are told what cannot be read, and what to fix.
+        Err(EngineError::Unreadable(unreadable)) => {
+            let text = messages::state_unreadable(&unreadable.to_string());
+            answer(gh, event, Reply::StateUnreadable, &text).await
+        }
+        other => other,
     }
 }
 

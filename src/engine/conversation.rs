@@ -6,6 +6,7 @@ use crate::status::{replied_to, StatusMarker};
 
 pub struct Conversation {
     comments: Vec<IssueComment>,
+    me: String,
 }
 
 /// A status comment found on the issue.
@@ -17,13 +18,18 @@ pub struct StatusComment {
 }
 
 impl Conversation {
-    pub fn new(comments: Vec<IssueComment>) -> Self {
-        Conversation { comments }
+    /// The comments of an issue, and the login of the bot whose comments they may hold.
+    pub fn new(comments: Vec<IssueComment>, me: &str) -> Self {
+        Conversation {
+            comments,
+            me: me.to_string(),
+        }
     }
 
-    /// Only the bot's own comments count: a person pasting a marker changes nothing.
+    /// Only the bot's own comments count: a person, or another bot, pasting a marker changes
+    /// nothing.
     fn bot_comments(&self) -> impl DoubleEndedIterator<Item = &IssueComment> {
-        self.comments.iter().filter(|c| c.user.kind == "Bot")
+        self.comments.iter().filter(|c| c.user.login == self.me)
     }
 
     pub fn answered(&self, comment_id: u64) -> bool {

@@ -1,44 +1,55 @@
-//! Commands on an issue whose release has started: link the notes, redraw the status.
+//! Commands on an issue whose release has started: link the notes, redraw the status, retry,
+//! cancel. Each derives the release's stage, plans from it, and carries the plan out — or, with
+//! `--dry-run`, says what it would do and changes nothing.
 
 use semver::Version;
 
 use super::comment_command::answer;
+use super::context::Context;
 use super::conversation::{Conversation, StatusComment};
 use super::outcome::{EngineError, Outcome, Reply};
-use super::progress;
-use super::release_path::{self, Context};
+use super::progress::{self, Progress};
+use super::release_marker::{Dispatch, ReleaseMarker};
+use super::stage::{plan, Plan, Refusal, Stage, Trigger, Unreadable};
 use super::tracking;
-use super::{merged, start_release};
-use crate::config::Config;
+use super::{merged, release_path, start_release};
 use crate::event::CommentEvent;
-use crate::github::RepoClient;
 use crate::messages;
 
-fn version_of(status: &StatusComment) -> Version {
-    Version::parse(&status.marker.version).unwrap_or_else(|_| Version::new(0, 0, 0))
+/// The version a status comment tracks; a marker whose version does not parse is an error,
+/// never a release of `0.0.0`.
+pub fn version_of(status: &StatusComment) -> Result<Version, Unreadable> {
+    Version::parse(&status.marker.version).map_err(|e| Unreadable::NotAVersion {
+        value: status.marker.version.clone(),
+        problem: e.to_string(),
+    })
 }
 
 /// `/release notes <url>`: remember the link; when the draft exists, put the notes in it now.
 pub async fn link_notes(
-    gh: &RepoClient,
+    ctx: &Context<'_>,
     event: &CommentEvent,
-    config: &Config,
-    engine: &super::Engine,
     mut status: StatusComment,
     url: String,
+    dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let version = version_of(&status);
+    let version = version_of(&status)?;
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    let tag = ctx.config.tag.render(&version);
+    let draft = progress.release.as_ref().filter(|r| r.draft);
+    if dry_run {
+        let text = messages::dry_run_notes(&url, draft.map(|_| tag.as_str()));
+        return answer(ctx.gh, event, Reply::DryRunPlan, &text).await;
+    }
     status.marker.notes_url = Some(url.clone());
     status.marker.notes_problem = None;
-    let progress = progress::read(gh, config, &version).await?;
     let mut unreadable = None;
-    if let Some(release) = progress.release.as_ref().filter(|r| r.draft) {
-        let tag = config.tag.render(&version);
-        match super::notes_reader::read(gh, &url, &tag, &engine.notes_policy(config)).await {
+    if let Some(release) = draft {
+        match super::notes_reader::read(ctx.gh, &url, &tag, ctx.notes).await {
             Ok(text) => {
                 let body = messages::replace_notes(release.body(), &Ok(text));
                 if body != release.body() {
-                    gh.update_release_body(release.id, &body).await?;
+                    ctx.gh.update_release_body(release.id, &body).await?;
                 }
             }
             // The draft keeps what it had; the status comment and a reply say why.
@@ -48,10 +59,10 @@ pub async fn link_notes(
             }
         }
     }
-    tracking::refresh(gh, config, &event.repository, &status, &progress).await?;
+    tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
     if let Some(problem) = unreadable {
         let text = messages::notes_unreadable(&url, &problem);
-        return answer(gh, event, Reply::NotesUnreadable, &text).await;
+        return answer(ctx.gh, event, Reply::NotesUnreadable, &text).await;
     }
     Ok(Outcome::StatusRefreshed {
         version: version.to_string(),
@@ -60,14 +71,12 @@ pub async fn link_notes(
 
 /// `/release status`: redraw the status comment from what GitHub holds now.
 pub async fn refresh_status(
-    gh: &RepoClient,
-    event: &CommentEvent,
-    config: &Config,
+    ctx: &Context<'_>,
     status: StatusComment,
 ) -> Result<Outcome, EngineError> {
-    let version = version_of(&status);
-    let progress = progress::read(gh, config, &version).await?;
-    tracking::refresh(gh, config, &event.repository, &status, &progress).await?;
+    let version = version_of(&status)?;
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
     Ok(Outcome::StatusRefreshed {
         version: version.to_string(),
     })
@@ -75,109 +84,112 @@ pub async fn refresh_status(
 
 /// `/release retry`: the first step that failed or is missing, run again.
 pub async fn retry(
-    gh: &RepoClient,
+    ctx: &Context<'_>,
     event: &CommentEvent,
     conversation: &Conversation,
-    config: &Config,
-    engine: &super::Engine,
     mut status: StatusComment,
+    dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let version = version_of(&status);
-    let progress = progress::read(gh, config, &version).await?;
-    let policy = engine.notes_policy(config);
-    let ctx = Context {
-        gh,
-        config,
-        repository: &event.repository,
-        notes: &policy,
-    };
-    let tag = config.tag.render(&version);
-    if status.marker.cancelled {
-        let text = messages::retry_cancelled(&version.to_string());
-        return answer(gh, event, Reply::NothingToRetry, &text).await;
+    let version = version_of(&status)?;
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    let stage = Stage::derive(&progress, status.marker.cancelled)?;
+    let due = plan(&stage, Trigger::Retry);
+    if let Plan::Refuse(refusal) = due {
+        return refuse(ctx, event, refusal, &version).await;
+    }
+    if dry_run {
+        let would = messages::describe_plan(&due, ctx.config, &version, &progress);
+        let text = messages::dry_run_follow_up("retry", &would);
+        return answer(ctx.gh, event, Reply::DryRunPlan, &text).await;
     }
     // Whatever blocked the release is looked at afresh.
     status.marker.blocked = None;
-    if progress.pull.is_none() || progress.branch_head.is_none() && !progress.merged() {
-        return start_release::run(
-            gh,
-            event,
-            conversation,
-            config,
-            &version.to_string(),
-            false,
-            None,
-        )
-        .await;
+    match due {
+        Plan::OpenPullRequest => {
+            start_release::run(ctx, event, conversation, &version.to_string(), false, None).await
+        }
+        Plan::TagMergeCommit { merge_commit } => {
+            merged::tag_merge_commit(ctx, &version, &merge_commit, status, progress).await
+        }
+        Plan::ReleaseTag => {
+            tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
+            release_path::run(ctx, &ctx.config.tag.render(&version)).await
+        }
+        Plan::Redispatch { failed } => redispatch(ctx, &version, &status, progress, failed).await,
+        other => unreachable!("retry never plans {other:?}"),
     }
-    if !progress.merged() {
-        tracking::refresh(gh, config, &event.repository, &status, &progress).await?;
-        return answer(
-            gh,
-            event,
-            Reply::NothingToRetry,
-            &messages::waiting_for_merge(),
-        )
-        .await;
-    }
-    if progress.tag_commit.is_none() {
-        let merge_commit = progress
-            .pull
-            .as_ref()
-            .and_then(|p| p.merge_commit_sha.clone())
-            .unwrap_or_default();
-        return merged::tag_merge_commit(&ctx, &version, &merge_commit, status, progress).await;
-    }
-    tracking::refresh(gh, config, &event.repository, &status, &progress).await?;
-    let failed_run = progress.run.as_ref().is_some_and(|run| {
-        run.status == "completed" && run.conclusion.as_deref() != Some("success")
+}
+
+/// Builds the images again: the intent (replacing the failed run) is recorded in the draft
+/// before the dispatch, and the new run's id after it.
+async fn redispatch(
+    ctx: &Context<'_>,
+    version: &Version,
+    status: &StatusComment,
+    progress: Progress,
+    failed: crate::domain::RunId,
+) -> Result<Outcome, EngineError> {
+    let tag = ctx.config.tag.render(version);
+    let release = progress
+        .release
+        .clone()
+        .expect("a failed images run belongs to a drafted release");
+    let mut marker = progress
+        .release_marker()
+        .map_err(Unreadable::from)?
+        .unwrap_or_else(|| ReleaseMarker::new(&version.to_string()));
+    let previous = marker.images.clone().unwrap_or_else(|| Dispatch {
+        intended_at: String::new(),
+        run: Some(failed),
+        superseded: Vec::new(),
     });
-    if progress.release.is_none() || progress.run.is_none() {
-        return release_path::run(&ctx, &tag).await;
-    }
-    if failed_run {
-        let marker = progress.release_marker().unwrap_or_default();
-        let inputs = serde_json::json!({ "version": version.to_string(), "latest": marker.latest.to_string() });
-        gh.dispatch_workflow(&config.images.workflow, &tag, &inputs)
-            .await?;
-        let progress = progress::read(gh, config, &version).await?;
-        tracking::refresh(gh, config, &event.repository, &status, &progress).await?;
-        return Ok(Outcome::Released {
-            version: version.to_string(),
-            tag,
-            release_url: progress.release.map(|r| r.html_url).unwrap_or_default(),
-            latest: marker.latest,
-        });
-    }
-    answer(
-        gh,
-        event,
-        Reply::NothingToRetry,
-        &messages::nothing_to_retry(&version.to_string()),
-    )
-    .await
+    marker.images = Some(previous.again(release_path::now()));
+    let release = ctx
+        .gh
+        .update_release_body(release.id, &marker.put_in(release.body()))
+        .await?;
+    let (run, release) =
+        release_path::dispatch_images(ctx, version, &tag, marker, &release).await?;
+    let progress = Progress {
+        release: Some(release),
+        run: run.clone(),
+        ..progress
+    };
+    tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, &progress).await?;
+    Ok(Outcome::Redispatched {
+        version: version.to_string(),
+        tag,
+        run_url: run.map(|r| r.html_url).unwrap_or_default(),
+    })
 }
 
 /// `/release cancel`: close the pull request, delete the branch, mark the release cancelled.
-/// After the tag exists the release is out of the bot's hands.
+/// After the merge the release is out of the bot's hands.
 pub async fn cancel(
-    gh: &RepoClient,
+    ctx: &Context<'_>,
     event: &CommentEvent,
-    config: &Config,
     mut status: StatusComment,
+    dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let version = version_of(&status);
-    let progress = progress::read(gh, config, &version).await?;
-    if progress.tag_commit.is_some() || progress.merged() {
-        let text = messages::cancel_too_late(&config.tag.render(&version));
-        return answer(gh, event, Reply::CancelRefused, &text).await;
+    let version = version_of(&status)?;
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    let stage = Stage::derive(&progress, status.marker.cancelled)?;
+    let due = plan(&stage, Trigger::Cancel);
+    if let Plan::Refuse(refusal) = due {
+        return refuse(ctx, event, refusal, &version).await;
+    }
+    if dry_run {
+        let would = messages::describe_plan(&due, ctx.config, &version, &progress);
+        let text = messages::dry_run_follow_up("cancel", &would);
+        return answer(ctx.gh, event, Reply::DryRunPlan, &text).await;
     }
     if let Some(pull) = progress.pull.as_ref().filter(|p| p.state == "open") {
-        gh.close_pull(pull.number).await?;
+        ctx.gh.close_pull(pull.number).await?;
     }
     if progress.branch_head.is_some() {
-        match gh
-            .delete_ref(&format!("heads/{}", config.branch.render(&version)))
+        match ctx
+            .gh
+            .delete_ref(&format!("heads/{}", ctx.config.branch.render(&version)))
             .await
         {
             Ok(()) => {}
@@ -187,9 +199,33 @@ pub async fn cancel(
         }
     }
     status.marker.cancelled = true;
-    let progress = progress::read(gh, config, &version).await?;
-    tracking::refresh(gh, config, &event.repository, &status, &progress).await?;
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
     Ok(Outcome::Cancelled {
         version: version.to_string(),
     })
+}
+
+async fn refuse(
+    ctx: &Context<'_>,
+    event: &CommentEvent,
+    refusal: Refusal,
+    version: &Version,
+) -> Result<Outcome, EngineError> {
+    let (kind, text) = match refusal {
+        Refusal::WaitingForMerge => (Reply::NothingToRetry, messages::waiting_for_merge()),
+        Refusal::NothingToRetry => (
+            Reply::NothingToRetry,
+            messages::nothing_to_retry(&version.to_string()),
+        ),
+        Refusal::RetryCancelled => (
+            Reply::NothingToRetry,
+            messages::retry_cancelled(&version.to_string()),
+        ),
+        Refusal::CancelTooLate => (
+            Reply::CancelRefused,
+            messages::cancel_too_late(&ctx.config.tag.render(version)),
+        ),
+    };
+    answer(ctx.gh, event, kind, &text).await
 }

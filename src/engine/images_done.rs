@@ -1,9 +1,14 @@
-//! The images workflow finished: the status comment and the draft release record the result.
+//! The images workflow finished: when the run is the release's own (its id is in the draft's
+//! marker, or it was found by the recorded intent), the status comment and the draft release
+//! record the result. A person's own run of the workflow on the tag is not ours.
 
+use super::context::Context;
 use super::outcome::{EngineError, Outcome};
-use super::progress::{self, ReleaseMarker};
-use super::release_path::{pushed_images, Context};
+use super::progress;
+use super::release_path::pushed_images;
+use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking;
+use crate::domain::RunId;
 use crate::event::WorkflowRunCompleted;
 
 pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outcome, EngineError> {
@@ -22,25 +27,24 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
             run.id
         )));
     };
-    let progress = progress::read(ctx.gh, ctx.config, &version).await?;
-    // A newer run on the same tag (a retry) decides; an older one's news is stale.
-    if progress
-        .run
-        .as_ref()
-        .is_some_and(|newest| newest.id != run.id)
-    {
-        return Ok(Outcome::Ignored(format!("run {} was superseded", run.id)));
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    let stage = Stage::derive(&progress, false)?;
+    if let Plan::Nothing(why) = plan(&stage, Trigger::RunCompleted { run: RunId(run.id) }) {
+        return Ok(Outcome::Ignored(format!("run {}: {why}", run.id)));
     }
     let success = run.conclusion.as_deref() == Some("success");
     if let Some(release) = &progress.release {
-        let marker = ReleaseMarker::find_in(release.body()).unwrap_or_default();
+        let marker = progress
+            .release_marker()
+            .map_err(Unreadable::from)?
+            .unwrap_or_default();
         let images = pushed_images(ctx.config, &version, marker.latest);
         let body = crate::messages::record_images(release.body(), &images, success, &run.html_url);
         if body != release.body() {
             ctx.gh.update_release_body(release.id, &body).await?;
         }
     }
-    if let Some(tracking) = tracking::find(ctx.gh, &version, &progress).await? {
+    if let Some(tracking) = tracking::find(ctx.gh, ctx.me, &version, &progress).await? {
         if let Some(status) = &tracking.status {
             tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, &progress).await?;
         }

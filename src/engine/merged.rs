@@ -1,12 +1,17 @@
 //! The release pull request was closed: merged → tag the merge commit and run the release path
 //! in the same run (a tag made with the Actions token starts no workflow, so nothing else would);
-//! not merged → the release is cancelled.
+//! not merged → the release is cancelled. Only the bot's own pull request, from this repository,
+//! counts: anyone (another bot included) may open one from a branch named like a release.
 
+use super::context::Context;
+use super::conversation::StatusComment;
 use super::outcome::{EngineError, Outcome};
 use super::progress::{self, Progress};
-use super::release_path::{self, Context};
+use super::release_path;
 use super::snapshot;
+use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking::{self, Tracking};
+use crate::domain::{CommitSha, PullNumber};
 use crate::event::PullRequestClosed;
 use crate::github::CreateRef;
 use crate::messages;
@@ -20,8 +25,8 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome
             pull.head.name
         )));
     };
-    let progress = progress::read(ctx.gh, ctx.config, &version).await?;
-    let tracking = tracking::find(ctx.gh, &version, &progress).await?;
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    let tracking = tracking::find(ctx.gh, ctx.me, &version, &progress).await?;
     let same_repository = pull
         .head
         .repo
@@ -36,9 +41,8 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome
             "no status comment tracks release {version}"
         )));
     };
-    if !same_repository || !pull.user.is_bot() {
-        // Anyone can open a pull request from a branch named like a release; only the bot's own
-        // release pull request, from this repository, is tagged.
+    if !same_repository || pull.user.login != ctx.me {
+        // Only the bot's own release pull request, from this repository, is tagged.
         if !pull.merged {
             return Ok(Outcome::Ignored(format!(
                 "pull request #{} is not releasebot's",
@@ -63,32 +67,54 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome
         });
     }
     let mut status = status.clone();
-    if !pull.merged {
-        status.marker.cancelled = true;
-        tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
-        return Ok(Outcome::Cancelled {
-            version: version.to_string(),
-        });
-    }
-    let Some(merge_commit) = pull.merge_commit_sha.clone() else {
-        return Ok(Outcome::Ignored(
-            "the merged pull request has no merge commit".into(),
-        ));
+    let stage = Stage::derive(&progress, status.marker.cancelled)?;
+    let merge_commit = match (pull.merged, pull.merge_commit_sha.as_deref()) {
+        (false, _) => None,
+        (true, Some(sha)) => Some(CommitSha::parse(sha).ok_or_else(|| Unreadable::NotACommit {
+            what: "the merge commit",
+            value: sha.to_string(),
+        })?),
+        (true, None) => return Err(Unreadable::NoMergeCommit(PullNumber(pull.number)).into()),
     };
-    tag_merge_commit(ctx, &version, &merge_commit, status, progress).await
+    match plan(&stage, Trigger::PullClosed { merge_commit }) {
+        Plan::MarkCancelled => {
+            status.marker.cancelled = true;
+            tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
+            Ok(Outcome::Cancelled {
+                version: version.to_string(),
+            })
+        }
+        Plan::TagMergeCommit { merge_commit } => {
+            tag_merge_commit(ctx, &version, &merge_commit, status, progress).await
+        }
+        Plan::TagElsewhere {
+            tag_commit,
+            merge_commit,
+        } => {
+            let tag = ctx.config.tag.render(&version);
+            let what = format!(
+                "Tag `{tag}` already exists on {tag_commit}, not on the merge commit {merge_commit}"
+            );
+            blocked(ctx, &version, status, &progress, what).await
+        }
+        Plan::ReleaseTag => release_path::run(ctx, &ctx.config.tag.render(&version)).await,
+        _ => Ok(Outcome::NothingToResume {
+            version: version.to_string(),
+        }),
+    }
 }
 
 /// Checks the merge commit says the version, tags it, and runs the release path.
 pub async fn tag_merge_commit(
     ctx: &Context<'_>,
     version: &semver::Version,
-    merge_commit: &str,
-    mut status: crate::engine::conversation::StatusComment,
+    merge_commit: &CommitSha,
+    mut status: StatusComment,
     progress: Progress,
 ) -> Result<Outcome, EngineError> {
     let version = version.clone();
-    let merge_commit = merge_commit.to_string();
     let tag = ctx.config.tag.render(&version);
+    let merge_commit = merge_commit.to_string();
 
     // The merge commit must say the version (a squash or a conflict fix can lose the bump).
     let paths: Vec<&str> = ctx
@@ -114,37 +140,29 @@ pub async fn tag_merge_commit(
         }
     };
     if let Some(what) = problem {
-        status.marker.blocked = Some(Blocked {
-            step: "tag".into(),
-            what,
-            remedy: "Fix the version files on the base branch or remove the stray tag, then comment `/release retry`.".into(),
-        });
-        tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
-        return Ok(Outcome::StepBlocked {
-            version: version.to_string(),
-            step: "tag",
-        });
+        return blocked(ctx, &version, status, &progress, what).await;
     }
 
+    let mut made_tag = false;
     if progress.tag_commit.is_none() {
         let message = format!("{}\n", ctx.config.commit_message.render(&version));
         let object = ctx
             .gh
             .create_tag_object(&tag, &message, &merge_commit)
             .await?;
-        if ctx
+        match ctx
             .gh
             .create_ref(&format!("refs/tags/{tag}"), &object)
             .await?
-            == CreateRef::AlreadyExists
         {
+            CreateRef::Created => made_tag = true,
             // Made by a concurrent run (or a person) between our look and our act: check it.
-            let now = progress::tag_commit(ctx.gh, &tag).await?;
-            if now.as_deref() != Some(merge_commit.as_str()) {
-                return Ok(Outcome::StepBlocked {
-                    version: version.to_string(),
-                    step: "tag",
-                });
+            CreateRef::AlreadyExists => {
+                let now = progress::tag_commit(ctx.gh, &tag).await?;
+                if let Some(existing) = now.filter(|c| *c != merge_commit) {
+                    let what = messages::tag_race_lost(&tag, &existing, &merge_commit);
+                    return blocked(ctx, &version, status, &progress, what).await;
+                }
             }
         }
     }
@@ -155,5 +173,56 @@ pub async fn tag_merge_commit(
     if status.marker.blocked.take().is_some() {
         tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
     }
-    release_path::run(ctx, &tag).await
+    let outcome = release_path::run(ctx, &tag).await?;
+    Ok(match outcome {
+        Outcome::Released {
+            version,
+            tag,
+            release_url,
+            latest,
+            ..
+        } => Outcome::Released {
+            version,
+            tag,
+            release_url,
+            latest,
+            tagged: made_tag,
+        },
+        Outcome::NothingToResume { version } if made_tag => Outcome::Tagged { version, tag },
+        other => other,
+    })
+}
+
+/// The tag step cannot go on: the status comment shows why and what to do, and the owner is
+/// told once on the tracking issue (an edited comment notifies nobody).
+async fn blocked(
+    ctx: &Context<'_>,
+    version: &semver::Version,
+    mut status: StatusComment,
+    progress: &Progress,
+    what: String,
+) -> Result<Outcome, EngineError> {
+    status.marker.blocked = Some(Blocked {
+        step: "tag".into(),
+        what: what.clone(),
+        remedy: "Fix the version files on the base branch or remove the stray tag, then comment `/release retry`.".into(),
+    });
+    let already_told = status.marker.notified.iter().any(|s| s == "tag");
+    if !already_told {
+        status.marker.notified.push("tag".into());
+    }
+    tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, progress).await?;
+    if let Some(issue) = progress.tracked_issue.filter(|_| !already_told) {
+        let notice = messages::failure_notice(
+            &status.marker.owner,
+            &version.to_string(),
+            &format!("{what}."),
+            &status.html_url,
+        );
+        ctx.gh.create_comment(issue, &notice).await?;
+    }
+    Ok(Outcome::StepBlocked {
+        version: version.to_string(),
+        step: "tag",
+    })
 }

@@ -5,6 +5,7 @@
 
 mod checks;
 mod comment_command;
+mod context;
 mod conversation;
 mod follow_up;
 mod images_done;
@@ -13,8 +14,10 @@ mod notes_reader;
 mod outcome;
 pub mod progress;
 mod published;
+pub mod release_marker;
 mod release_path;
 mod snapshot;
+pub mod stage;
 mod start_release;
 mod tracking;
 
@@ -26,7 +29,7 @@ use crate::config::Config;
 use crate::event::{self, Event};
 use crate::github::{Connector, RepoClient};
 use crate::notes::NotesPolicy;
-use release_path::Context;
+pub use context::Context;
 
 /// Where the repository's own configuration lives, read from its default branch.
 pub const CONFIG_PATH: &str = ".github/releasebot.toml";
@@ -37,6 +40,8 @@ pub struct Engine {
     http_notes_on_loopback: bool,
     config_path: String,
     rehearsal: bool,
+    /// The login the bot acts as, read once (an App's `<slug>[bot]`, a token's user) or given.
+    login: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl Engine {
@@ -46,7 +51,29 @@ impl Engine {
             http_notes_on_loopback: false,
             config_path: CONFIG_PATH.to_string(),
             rehearsal: false,
+            login: std::sync::Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// The login the bot acts as, when the caller knows it (the Actions token is
+    /// `github-actions[bot]`, and GitHub will not say so itself).
+    pub fn with_login(mut self, login: &str) -> Self {
+        self.login = std::sync::Arc::new(tokio::sync::OnceCell::from(login.to_string()));
+        self
+    }
+
+    /// Only comments, pull requests, markers and runs by this login are the bot's own.
+    pub async fn own_login(&self) -> Result<String, EngineError> {
+        self.login
+            .get_or_try_init(|| self.connector.own_login())
+            .await
+            .cloned()
+            .map_err(|error| match error.status() {
+                // The token has no user to name (403), or the App cannot be found: waiting
+                // will not tell either.
+                Some(403 | 404) => EngineError::Identity(error.to_string()),
+                _ => EngineError::Api(error),
+            })
     }
 
     /// Reads the repository's configuration from another path than `.github/releasebot.toml`.
@@ -112,8 +139,9 @@ impl Engine {
         };
         let octocrab = self.connector.for_installation(installation).await?;
         let gh = RepoClient::new(octocrab, repository.owner(), &repository.name);
+        let me = self.own_login().await?;
         if let Event::CommentCreated(comment) = &event {
-            return comment_command::handle(&gh, comment, self).await;
+            return comment_command::handle(&gh, &me, comment, self).await;
         }
         if self.rehearsal {
             return Ok(Outcome::Ignored(
@@ -136,6 +164,7 @@ impl Engine {
         let notes = self.notes_policy(&config);
         let ctx = Context {
             gh: &gh,
+            me: &me,
             config: &config,
             repository,
             notes: &notes,

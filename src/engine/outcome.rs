@@ -19,8 +19,9 @@ pub enum Reply {
     NotesUnreadable,
     NothingToRetry,
     CancelRefused,
-    /// A command that would change a release, in a dry-run-only setup.
-    RehearsalOnly,
+    /// The release's state on GitHub cannot be read (a damaged marker, a merge without a
+    /// merge commit): said, with what to fix.
+    StateUnreadable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,15 +42,32 @@ pub enum Outcome {
     },
     /// A step cannot go on until a person resolves what is in its way (see the status comment).
     StepBlocked { version: String, step: &'static str },
-    /// The tag has its draft release and its images build.
+    /// The tag has its draft release and its images build (`tagged`: the tag was made by
+    /// this run, from the merged pull request).
     Released {
         version: String,
         tag: String,
         release_url: String,
         latest: bool,
+        tagged: bool,
     },
-    /// The release pull request was merged and tagged.
+    /// The merged pull request was tagged; the draft and the images were already made.
     Tagged { version: String, tag: String },
+    /// `/release retry` dispatched the images build again after a failed run.
+    Redispatched {
+        version: String,
+        tag: String,
+        run_url: String,
+    },
+    /// A person published the draft and `latest` was moved to it (`latest = "on-publish"`).
+    Promoted {
+        version: String,
+        tag: String,
+        release_url: String,
+    },
+    /// A person published the release and GitHub's "Latest" badge was checked (and set or
+    /// withheld) by the same rule as `latest`.
+    PublishedChecked { version: String, latest: bool },
     /// The release was cancelled (pull request closed unmerged, or `/release cancel`).
     Cancelled { version: String },
     /// The status comment and draft release now show the images build's result.
@@ -62,6 +80,13 @@ pub enum Outcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// Which account the bot acts as cannot be told, so it cannot tell its own words from
+    /// others': it acts on nothing.
+    #[error("cannot tell which account releasebot acts as ({0}); with a token that has no user (an App installation token), set the action's `bot-login` input (RELEASEBOT_BOT_LOGIN) to the login it acts as, e.g. `my-app[bot]`")]
+    Identity(String),
+    /// What GitHub holds cannot be read into a release's state.
+    #[error("release state unreadable: {0}")]
+    Unreadable(#[from] super::stage::Unreadable),
     #[error("the event could not be read: {0}")]
     Event(#[from] EventParseError),
     #[error(transparent)]

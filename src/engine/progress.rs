@@ -2,8 +2,9 @@
 //! that shows it.
 
 use semver::Version;
-use serde::{Deserialize, Serialize};
 
+use super::release_marker::{Dispatch, ReleaseMarker, UnreadableMarker};
+use super::stage::Stage;
 use crate::config::Config;
 use crate::github::models::{PullRequest, Release, WorkflowRun};
 use crate::github::{ApiError, RepoClient};
@@ -25,55 +26,33 @@ pub struct Progress {
     pub tracked_issue: Option<u64>,
 }
 
-/// Facts kept in the draft release body, where they live with the release itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReleaseMarker {
-    pub version: String,
-    /// The images workflow was dispatched for this tag (exactly once, unless retried).
-    #[serde(default)]
-    pub dispatched: bool,
-    /// Whether that dispatch moves `latest`.
-    #[serde(default)]
-    pub latest: bool,
-    /// `latest` was moved after publishing (the `on-publish` setting).
-    #[serde(default)]
-    pub promoted: bool,
-}
-
-const RELEASE_MARKER: &str = "<!-- releasebot:release ";
-
-impl ReleaseMarker {
-    pub fn line(&self) -> String {
-        format!(
-            "{RELEASE_MARKER}{} -->",
-            serde_json::to_string(self).expect("serialises")
-        )
-    }
-
-    pub fn find_in(body: &str) -> Option<ReleaseMarker> {
-        let start = body.find(RELEASE_MARKER)? + RELEASE_MARKER.len();
-        let end = start + body[start..].find(" -->")?;
-        serde_json::from_str(&body[start..end]).ok()
-    }
-}
-
 impl Progress {
-    pub fn release_marker(&self) -> Option<ReleaseMarker> {
-        self.release
-            .as_ref()
-            .and_then(|r| ReleaseMarker::find_in(r.body()))
+    /// The draft's marker, `Ok(None)` when there is no release or no marker.
+    pub fn release_marker(&self) -> Result<Option<ReleaseMarker>, UnreadableMarker> {
+        match &self.release {
+            Some(release) => ReleaseMarker::find_in(release.body()),
+            None => Ok(None),
+        }
     }
 
     pub fn merged(&self) -> bool {
-        self.pull.as_ref().is_some_and(|p| p.merged_at.is_some())
+        self.pull
+            .as_ref()
+            .is_some_and(|p| p.pull_state() == crate::domain::PullState::Merged)
     }
 }
 
-/// Reads everything about `version`'s release; six calls at most.
+/// How far before the recorded intent a run may have been created and still be ours (clocks).
+const CLOCK_SLACK_SECS: i64 = 10 * 60;
+
+/// Reads everything about `version`'s release; six calls at most. Only the bot's own pull
+/// requests and runs count (`me` is its login): anyone may open a pull request from a branch
+/// named like a release, or dispatch the images workflow on the tag by hand.
 pub async fn read(
     gh: &RepoClient,
     config: &Config,
     version: &Version,
+    me: &str,
 ) -> Result<Progress, ApiError> {
     let branch = config.branch.render(version);
     let tag = config.tag.render(version);
@@ -81,25 +60,32 @@ pub async fn read(
         .git_ref(&format!("heads/{branch}"))
         .await?
         .map(|r| r.object.sha);
-    let pulls = gh.pulls_from_branch(&branch).await?;
+    let pulls: Vec<PullRequest> = gh
+        .pulls_from_branch(&branch)
+        .await?
+        .into_iter()
+        .filter(|p| p.user.login == me)
+        .collect();
     let pull = pulls
         .iter()
         .find(|p| p.state == "open" || p.merged_at.is_some())
         .or(pulls.first())
         .cloned();
-    let tracked_issue = pulls.iter().filter(|p| p.user.kind == "Bot").find_map(|p| {
+    let tracked_issue = pulls.iter().find_map(|p| {
         p.body
             .as_deref()
             .and_then(super::tracking::issue_in_pull_body)
     });
     let tag_commit = tag_commit(gh, &tag).await?;
     let release = find_release(gh, &tag).await?;
-    let run = gh
-        .dispatched_runs(&config.images.workflow, &tag)
-        .await
-        .or_else(|e| if e.is_not_found() { Ok(vec![]) } else { Err(e) })?
-        .into_iter()
-        .next();
+    let marker = match &release {
+        Some(release) => ReleaseMarker::find_in(release.body()).unwrap_or(None),
+        None => None,
+    };
+    let run = match marker {
+        Some(marker) => our_run(gh, config, &tag, &marker, me).await?,
+        None => None,
+    };
     Ok(Progress {
         branch_head,
         pull,
@@ -107,6 +93,55 @@ pub async fn read(
         release,
         run,
         tracked_issue,
+    })
+}
+
+/// Our images run: by the id the draft's marker keeps, else (intent recorded, id not known: a
+/// crash after the dispatch, or a server without run details) the newest run on the tag that
+/// the bot itself started since the intent, and none of the runs it replaced.
+pub async fn our_run(
+    gh: &RepoClient,
+    config: &Config,
+    tag: &str,
+    marker: &ReleaseMarker,
+    me: &str,
+) -> Result<Option<WorkflowRun>, ApiError> {
+    if let Some(id) = marker.images.as_ref().and_then(|d| d.run) {
+        return gh.workflow_run(id.0).await;
+    }
+    if !marker.images_dispatched() {
+        return Ok(None);
+    }
+    let runs = gh
+        .dispatched_runs(&config.images.workflow, tag)
+        .await
+        .or_else(|e| if e.is_not_found() { Ok(vec![]) } else { Err(e) })?;
+    Ok(guarded_pick(runs, marker.images.as_ref(), me))
+}
+
+/// The run a dispatch of ours started, from a list (newest first): started by `me`, not one
+/// the dispatch replaced, and created no earlier than the intent (less clock slack).
+pub fn guarded_pick(
+    runs: Vec<WorkflowRun>,
+    dispatch: Option<&Dispatch>,
+    me: &str,
+) -> Option<WorkflowRun> {
+    let since = dispatch
+        .and_then(|d| chrono::DateTime::parse_from_rfc3339(&d.intended_at).ok())
+        .map(|t| t.timestamp() - CLOCK_SLACK_SECS);
+    runs.into_iter().find(|run| {
+        let by_us = run.actor_login() == Some(me);
+        let replaced = dispatch.is_some_and(|d| d.superseded.iter().any(|s| s.0 == run.id));
+        let created = run
+            .created_at
+            .as_deref()
+            .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+            .map(|t| t.timestamp());
+        let recent = match (since, created) {
+            (Some(since), Some(created)) => created >= since,
+            _ => true,
+        };
+        by_us && !replaced && recent
     })
 }
 
@@ -145,7 +180,8 @@ fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
 }
 
-/// The status comment for a release, from its marker and GitHub's state.
+/// The status comment for a release: each step's state drawn from the release's stage (the same
+/// value the handlers plan from), with GitHub's objects for the links.
 pub fn view(
     config: &Config,
     repo_url: &str,
@@ -158,7 +194,12 @@ pub fn view(
     let branch = config.branch.render(&version);
     let tag = config.tag.render(&version);
     let message = config.commit_message.render(&version);
-    let release_marker = progress.release_marker().unwrap_or_default();
+    let stage = Stage::derive(progress, marker.cancelled);
+    let latest = progress
+        .release_marker()
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.latest);
     let mut steps = Vec::new();
 
     steps.push((
@@ -172,11 +213,23 @@ pub fn view(
             ))
         },
     ));
-    steps.push((Step::Branch, match (&progress.branch_head, progress.merged()) {
-        (Some(head), _) => StepState::Done(format!(
-            "Branch [`{branch}`]({repo_url}/tree/{branch}) with commit [`{}`]({repo_url}/commit/{head}) `{message}`",
-            short(head)
-        )),
+    let merged = progress.merged();
+    let closed_pull = progress
+        .pull
+        .as_ref()
+        .filter(|p| p.pull_state() == crate::domain::PullState::ClosedUnmerged)
+        .map(|p| p.number);
+    steps.push((Step::Branch, match (&progress.branch_head, merged) {
+        (Some(head), _) => {
+            let signed = match &marker.unsigned_commit {
+                Some(reason) => format!(" ⚠️ not signed ({reason}): a base branch that requires signed commits will refuse the merge; run releasebot as a GitHub App or with the Actions token, or sign the commit yourself"),
+                None => String::new(),
+            };
+            StepState::Done(format!(
+                "Branch [`{branch}`]({repo_url}/tree/{branch}) with commit [`{}`]({repo_url}/commit/{head}) `{message}`{signed}",
+                short(head)
+            ))
+        }
         (None, true) => StepState::Done(format!("Branch `{branch}` merged (and since deleted)")),
         (None, false) => StepState::Pending(format!("Branch `{branch}` with one commit that bumps the version files")),
     }));
@@ -195,22 +248,30 @@ pub fn view(
     ));
     steps.push((
         Step::Merge,
-        match &progress.pull {
-            Some(p) if p.merged_at.is_some() => {
-                let sha = p.merge_commit_sha.clone().unwrap_or_default();
-                StepState::Done(format!(
-                    "Merged as [`{}`]({repo_url}/commit/{sha})",
-                    short(&sha)
-                ))
-            }
-            Some(p) if p.state == "closed" => StepState::Failed {
-                what: format!(
-                    "Pull request #{} was closed without merging: the release is cancelled",
-                    p.number
-                ),
-                remedy: format!("Comment `/release {version}` to start it again."),
+        match &stage {
+            Err(unreadable) => StepState::Failed {
+                what: format!("The release's state cannot be read: {unreadable}"),
+                remedy: "Fix what is named, then comment `/release status`.".into(),
             },
-            _ => StepState::Pending(
+            Ok(Stage::ClosedUnmerged { .. } | Stage::Cancelled) if closed_pull.is_some() => {
+                StepState::Failed {
+                    what: format!(
+                        "Pull request #{} was closed without merging: the release is cancelled",
+                        closed_pull.unwrap_or_default()
+                    ),
+                    remedy: format!("Comment `/release {version}` to start it again."),
+                }
+            }
+            Ok(Stage::Merged { merge_commit }) => merged_as(repo_url, merge_commit.as_str()),
+            Ok(stage) if stage.is_tagged() && merged => {
+                let sha = progress
+                    .pull
+                    .as_ref()
+                    .and_then(|p| p.merge_commit_sha.clone())
+                    .unwrap_or_default();
+                merged_as(repo_url, &sha)
+            }
+            Ok(_) => StepState::Pending(
                 "Run the pull request's checklist (install, smoke test), then merge it".into(),
             ),
         },
@@ -225,34 +286,39 @@ pub fn view(
             None => StepState::Pending(format!("Tag `{tag}` on the merge commit")),
         },
     ));
-    let refs = image_refs(config, &version, release_marker.latest);
+    let refs = image_refs(config, &version, latest);
     let listed = refs
         .iter()
         .map(|r| format!("`{r}`"))
         .collect::<Vec<_>>()
         .join(", ");
+    let run_url = progress.run.as_ref().map_or("", |r| r.html_url.as_str());
     steps.push((
         Step::Images,
-        match &progress.run {
-            Some(run) if run.conclusion.as_deref() == Some("success") => StepState::Done(format!(
-                "Images pushed for {}: {listed} ([run]({}))",
+        match &stage {
+            Ok(Stage::Done { .. }) => StepState::Done(format!(
+                "Images pushed for {}: {listed} ([run]({run_url}))",
                 config.images.platforms.join(", "),
-                run.html_url
             )),
-            Some(run) if run.status == "completed" => StepState::Failed {
+            Ok(Stage::ImagesFailed { .. }) => StepState::Failed {
                 what: format!(
-                    "The images workflow [run]({}) ended in `{}`",
-                    run.html_url,
-                    run.conclusion.as_deref().unwrap_or("failure")
+                    "The images workflow [run]({run_url}) ended in `{}`",
+                    progress
+                        .run
+                        .as_ref()
+                        .and_then(|r| r.conclusion.as_deref())
+                        .unwrap_or("failure")
                 ),
                 remedy: "Fix the cause, then comment `/release retry` to build the images again."
                     .into(),
             },
-            Some(run) => StepState::Pending(format!(
-                "Building the images: {listed} ([run]({}))",
-                run.html_url
-            )),
-            None => StepState::Pending(format!("Build and push the images: {listed}")),
+            Ok(Stage::ImagesRunning { .. }) => {
+                StepState::Pending(format!("Building the images: {listed} ([run]({run_url}))"))
+            }
+            Ok(Stage::ImagesIntended { .. }) => {
+                StepState::Pending(format!("Dispatching the images build: {listed}"))
+            }
+            _ => StepState::Pending(format!("Build and push the images: {listed}")),
         },
     ));
     steps.push((
@@ -292,4 +358,11 @@ pub fn view(
         }
     }
     view
+}
+
+fn merged_as(repo_url: &str, sha: &str) -> StepState {
+    StepState::Done(format!(
+        "Merged as [`{}`]({repo_url}/commit/{sha})",
+        short(sha)
+    ))
 }

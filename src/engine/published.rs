@@ -1,19 +1,21 @@
-//! A person published the draft. With `latest = "on-publish"`, this is when `:latest` moves to
-//! the already-built `<version>` images (dispatched once, no rebuild).
+//! A person published the release. GitHub's "Latest" badge is checked against the same rule as
+//! Docker's `latest` (the highest stable version), since another release may have been tagged
+//! since the draft was made. With `latest = "on-publish"`, this is also when `:latest` moves to
+//! the already-built `<version>` images: dispatched once (intent recorded first, the marker
+//! replaced where it stands), never again on a redelivery.
 
+use super::context::Context;
 use super::outcome::{EngineError, Outcome};
-use super::progress::{self, ReleaseMarker};
-use super::release_path::{version_tags, Context};
+use super::progress::{self, guarded_pick};
+use super::release_marker::{Dispatch, ReleaseMarker};
+use super::release_path::{now, version_tags};
+use super::stage::Unreadable;
 use crate::config::LatestPolicy;
+use crate::domain::RunId;
 use crate::event::ReleasePublished;
 use crate::latest::moves_latest;
 
 pub async fn run(ctx: &Context<'_>, event: &ReleasePublished) -> Result<Outcome, EngineError> {
-    if ctx.config.images.latest != LatestPolicy::OnPublish {
-        return Ok(Outcome::Ignored(
-            "`latest` moves when the tag is built".into(),
-        ));
-    }
     let tag = &event.release.tag_name;
     let Some(version) = ctx.config.tag.version_from(tag) else {
         return Ok(Outcome::Ignored(format!("`{tag}` is not a version tag")));
@@ -21,37 +23,72 @@ pub async fn run(ctx: &Context<'_>, event: &ReleasePublished) -> Result<Outcome,
     let Some(release) = progress::find_release(ctx.gh, tag).await? else {
         return Ok(Outcome::Ignored(format!("no release on `{tag}`")));
     };
-    let mut marker = ReleaseMarker::find_in(release.body()).unwrap_or(ReleaseMarker {
-        version: version.to_string(),
-        ..ReleaseMarker::default()
-    });
-    if marker.promoted {
-        return Ok(Outcome::NothingToResume {
+    let Some(mut marker) = ReleaseMarker::find_in(release.body()).map_err(Unreadable::from)? else {
+        return Ok(Outcome::Ignored(format!(
+            "the release on `{tag}` was not drafted by releasebot"
+        )));
+    };
+    let highest = moves_latest(&version, &version_tags(ctx).await?);
+
+    // GitHub's badge: set where it belongs, withheld where it does not.
+    let is_latest = ctx
+        .gh
+        .latest_release()
+        .await?
+        .is_some_and(|latest| latest.id == release.id);
+    if is_latest != highest {
+        ctx.gh.set_make_latest(release.id, highest).await?;
+    }
+
+    if ctx.config.images.latest != LatestPolicy::OnPublish || marker.promoted || !highest {
+        return Ok(Outcome::PublishedChecked {
             version: version.to_string(),
+            latest: highest,
         });
     }
-    let tagged = version_tags(ctx).await?;
-    if !moves_latest(&version, &tagged) {
-        return Ok(Outcome::Ignored(format!(
-            "{version} is not the highest stable version: `latest` stays"
-        )));
-    }
-    let inputs =
-        serde_json::json!({ "version": version.to_string(), "latest": "true", "promote": "true" });
-    ctx.gh
-        .dispatch_workflow(&ctx.config.images.workflow, tag, &inputs)
-        .await?;
+    let workflow = &ctx.config.images.workflow;
+    let found = match &marker.promotion {
+        // Intended by an earlier delivery that stopped before recording: find that run.
+        Some(intent) => {
+            let runs = ctx.gh.dispatched_runs(workflow, tag).await?;
+            let mut known = intent.clone();
+            known
+                .superseded
+                .extend(marker.images.as_ref().and_then(|d| d.run));
+            guarded_pick(runs, Some(&known), ctx.me).map(|run| RunId(run.id))
+        }
+        None => None,
+    };
+    let run = match found {
+        Some(run) => Some(run),
+        None => {
+            if marker.promotion.is_none() {
+                marker.promotion = Some(Dispatch::intended(now()));
+                ctx.gh
+                    .update_release_body(release.id, &marker.put_in(release.body()))
+                    .await?;
+            }
+            let inputs = serde_json::json!({
+                "version": version.to_string(), "latest": "true", "promote": "true"
+            });
+            ctx.gh
+                .dispatch_workflow(workflow, tag, &inputs)
+                .await?
+                .map(|details| RunId(details.workflow_run_id))
+        }
+    };
     marker.promoted = true;
     marker.latest = true;
-    let body = match ReleaseMarker::find_in(release.body()) {
-        Some(old) => release.body().replace(&old.line(), &marker.line()),
-        None => format!("{}\n{}\n", release.body().trim_end(), marker.line()),
-    };
-    ctx.gh.update_release_body(release.id, &body).await?;
-    Ok(Outcome::Released {
+    if let Some(promotion) = marker.promotion.as_mut() {
+        promotion.run = run;
+    }
+    // The marker is replaced where it stands, so the intent written since is replaced too.
+    ctx.gh
+        .update_release_body(release.id, &marker.put_in(release.body()))
+        .await?;
+    Ok(Outcome::Promoted {
         version: version.to_string(),
         tag: tag.clone(),
         release_url: release.html_url,
-        latest: true,
     })
 }

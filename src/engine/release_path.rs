@@ -1,27 +1,31 @@
 //! From a version tag to a draft release and one images build, whoever made the tag: the bot on
 //! merge, or a person pushing it. Whichever event arrives second finds the work done.
+//!
+//! The dispatch cannot be repeated harmlessly, so its intent is written into the draft before it
+//! is sent and the run id GitHub hands back after: a crash in between finds the run again by
+//! that intent (started by the bot, since the intent), and a person's own run is never ours.
 
 use semver::Version;
 
+use super::context::Context;
 use super::notes_reader;
 use super::outcome::{EngineError, Outcome};
-use super::progress::{self, image_refs, Progress, ReleaseMarker};
+use super::progress::{self, guarded_pick, image_refs, Progress};
+use super::release_marker::{Dispatch, ReleaseMarker};
 use super::snapshot;
+use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking::{self, Tracking};
 use crate::config::{Config, LatestPolicy};
-use crate::event::Repository;
-use crate::github::models::NewRelease;
-use crate::github::RepoClient;
+use crate::domain::RunId;
+use crate::github::models::{NewRelease, Release, WorkflowRun};
+use crate::github::ApiError;
 use crate::latest::moves_latest;
 use crate::messages;
-use crate::notes::NotesPolicy;
 use crate::status::Blocked;
 
-pub struct Context<'a> {
-    pub gh: &'a RepoClient,
-    pub config: &'a Config,
-    pub repository: &'a Repository,
-    pub notes: &'a NotesPolicy,
+/// Now, as the marker records intents.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Handles a tag that appeared (or should be released again after a fix).
@@ -29,51 +33,70 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
     let Some(version) = ctx.config.tag.version_from(tag) else {
         return not_a_version_tag(ctx, tag).await;
     };
-    let progress = progress::read(ctx.gh, ctx.config, &version).await?;
-    let Some(commit) = progress.tag_commit.clone() else {
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    if progress.tag_commit.is_none() {
         return Ok(Outcome::Ignored(format!("tag `{tag}` no longer exists")));
-    };
-    let tracking = tracking::find(ctx.gh, &version, &progress).await?;
-    let marker = progress.release_marker();
-    if progress.release.is_some() && marker.as_ref().is_some_and(|m| m.dispatched) {
+    }
+    let tracking = tracking::find(ctx.gh, ctx.me, &version, &progress).await?;
+    // Once tagged, the release goes on whatever the status comment says about cancelling.
+    let stage = Stage::derive(&progress, false)?;
+    let marker = progress.release_marker().map_err(Unreadable::from)?;
+    if let Plan::Nothing(_) = plan(&stage, Trigger::TagAppeared) {
+        // A run found by the intent alone (a crash right after the dispatch) is recorded now.
+        if let (Some(run), Some(marker)) = (stage.images_run(), marker) {
+            let recorded = marker.images.as_ref().and_then(|d| d.run);
+            if recorded != Some(run) {
+                return record_found_run(ctx, &version, tag, marker, run, tracking, progress).await;
+            }
+        }
         return Ok(Outcome::NothingToResume {
             version: version.to_string(),
         });
     }
+    let commit = progress.tag_commit.clone().expect("looked at above");
 
     // A real project once shipped tag 0.10.0 whose __version__ still said 0.9.0.
-    let paths: Vec<&str> = ctx
-        .config
-        .version_files
-        .iter()
-        .map(|f| f.path.as_str())
-        .collect();
-    let files = snapshot::read_commit(ctx.gh, &commit, &paths).await?;
-    let disagreements = files.disagreements(ctx.config, &version);
-    if !disagreements.is_empty() {
-        let text = messages::tag_disagrees(tag, &commit, &disagreements);
-        return stop(
-            ctx,
-            tracking.as_ref(),
-            &progress,
-            (&version, tag),
-            "tag",
-            &text,
-        )
-        .await;
+    if matches!(stage, Stage::Tagged { .. }) {
+        let paths: Vec<&str> = ctx
+            .config
+            .version_files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        let files = snapshot::read_commit(ctx.gh, &commit, &paths).await?;
+        let disagreements = files.disagreements(ctx.config, &version);
+        if !disagreements.is_empty() {
+            let text = messages::tag_disagrees(tag, &commit, &disagreements);
+            return stop(
+                ctx,
+                tracking.as_ref(),
+                &progress,
+                (&version, tag),
+                "tag",
+                &text,
+            )
+            .await;
+        }
     }
 
-    let latest =
-        ctx.config.images.latest == LatestPolicy::OnTag && moves_latest_now(ctx, &version).await?;
+    let highest = moves_latest(&version, &version_tags(ctx).await?);
     let notes = read_notes(ctx, tracking.as_ref(), tag).await;
     let tracking = remember_notes_problem(tracking, &notes);
-    let mut marker = marker.unwrap_or(ReleaseMarker {
-        version: version.to_string(),
-        ..ReleaseMarker::default()
-    });
-    marker.latest = latest;
+    let mut marker = marker.unwrap_or_else(|| ReleaseMarker::new(&version.to_string()));
+    if !marker.images_dispatched() {
+        marker.latest = ctx.config.images.latest == LatestPolicy::OnTag && highest;
+        // The intent goes into the draft before the dispatch is sent.
+        marker.images = Some(Dispatch::intended(now()));
+    }
     let release = match &progress.release {
-        Some(existing) => existing.clone(),
+        Some(existing) => {
+            let body = marker.put_in(existing.body());
+            if body == existing.body() {
+                existing.clone()
+            } else {
+                ctx.gh.update_release_body(existing.id, &body).await?
+            }
+        }
         None => {
             let body = messages::release_body(
                 ctx.config,
@@ -81,7 +104,7 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
                 &version,
                 tag,
                 &notes,
-                latest,
+                marker.latest,
                 &marker.line(),
             );
             ctx.gh
@@ -92,58 +115,39 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
                     body: &body,
                     draft: true,
                     prerelease: !version.pre.is_empty(),
+                    // GitHub's "Latest" badge follows the same rule as `:latest`: a backport
+                    // published later must not take it.
+                    make_latest: if highest { "true" } else { "false" },
                 })
                 .await?
         }
     };
 
-    // Exactly one dispatch per tag: the marker remembers it, and a run already on the tag counts.
-    if progress.run.is_none() {
-        let inputs =
-            serde_json::json!({ "version": version.to_string(), "latest": latest.to_string() });
-        let workflow = &ctx.config.images.workflow;
-        match ctx.gh.dispatch_workflow(workflow, tag, &inputs).await {
-            Ok(()) => {}
-            // A missing workflow or one without these inputs is the repository's to fix.
-            Err(error) if error.is_not_found() || error.is_unprocessable() => {
-                let text = messages::images_workflow_unusable(workflow, tag, &error.to_string());
-                return stop(
-                    ctx,
-                    tracking.as_ref(),
-                    &progress,
-                    (&version, tag),
-                    "images",
-                    &text,
-                )
-                .await;
-            }
-            Err(error) => return Err(error.into()),
+    let latest = marker.latest;
+    let (run, release) = match dispatch_images(ctx, &version, tag, marker, &release).await {
+        Ok(done) => done,
+        // A missing workflow or one without these inputs is the repository's to fix.
+        Err(error) if error.is_not_found() || error.is_unprocessable() => {
+            let workflow = &ctx.config.images.workflow;
+            let text = messages::images_workflow_unusable(workflow, tag, &error.to_string());
+            return stop(
+                ctx,
+                tracking.as_ref(),
+                &progress,
+                (&version, tag),
+                "images",
+                &text,
+            )
+            .await;
         }
-    }
-    marker.dispatched = true;
-    let body = messages::release_body(
-        ctx.config,
-        ctx.repository,
-        &version,
-        tag,
-        &notes,
-        latest,
-        &marker.line(),
-    );
-    let release = ctx.gh.update_release_body(release.id, &body).await?;
+        Err(error) => return Err(error.into()),
+    };
 
     if let Some(Tracking {
         status: Some(status),
         ..
     }) = &tracking
     {
-        // Only the run is new since `progress` was read: one call, not a full re-read.
-        let run = ctx
-            .gh
-            .dispatched_runs(&ctx.config.images.workflow, tag)
-            .await?
-            .into_iter()
-            .next();
         let progress = Progress {
             release: Some(release.clone()),
             tag_commit: Some(commit.clone()),
@@ -157,12 +161,83 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
         tag: tag.to_string(),
         release_url: release.html_url,
         latest,
+        tagged: false,
     })
 }
 
-/// Whether `version` is the highest stable version among the tags (itself included).
-async fn moves_latest_now(ctx: &Context<'_>, version: &Version) -> Result<bool, EngineError> {
-    Ok(moves_latest(version, &version_tags(ctx).await?))
+/// Dispatches the images workflow for a draft whose marker already records the intent, then
+/// records the run GitHub started (by the id it hands back, else found by the intent).
+pub async fn dispatch_images(
+    ctx: &Context<'_>,
+    version: &Version,
+    tag: &str,
+    mut marker: ReleaseMarker,
+    release: &Release,
+) -> Result<(Option<WorkflowRun>, Release), ApiError> {
+    let inputs =
+        serde_json::json!({ "version": version.to_string(), "latest": marker.latest.to_string() });
+    let workflow = &ctx.config.images.workflow;
+    let details = ctx.gh.dispatch_workflow(workflow, tag, &inputs).await?;
+    let run = match details {
+        Some(details) => ctx.gh.workflow_run(details.workflow_run_id).await?,
+        // A server without run details: the newest run the bot started since the intent.
+        None => {
+            let runs = ctx.gh.dispatched_runs(workflow, tag).await?;
+            guarded_pick(runs, marker.images.as_ref(), ctx.me)
+        }
+    };
+    let Some(found) = &run else {
+        return Ok((None, release.clone()));
+    };
+    if let Some(dispatch) = marker.images.as_mut() {
+        dispatch.run = Some(RunId(found.id));
+    }
+    let release = ctx
+        .gh
+        .update_release_body(release.id, &marker.put_in(release.body()))
+        .await?;
+    Ok((run, release))
+}
+
+/// Writes the id of a run found by its intent into the draft, and redraws the status.
+async fn record_found_run(
+    ctx: &Context<'_>,
+    version: &Version,
+    tag: &str,
+    mut marker: ReleaseMarker,
+    run: RunId,
+    tracking: Option<Tracking>,
+    progress: Progress,
+) -> Result<Outcome, EngineError> {
+    let release = progress
+        .release
+        .clone()
+        .expect("a run is found from a draft");
+    if let Some(dispatch) = marker.images.as_mut() {
+        dispatch.run = Some(run);
+    }
+    let release = ctx
+        .gh
+        .update_release_body(release.id, &marker.put_in(release.body()))
+        .await?;
+    if let Some(Tracking {
+        status: Some(status),
+        ..
+    }) = &tracking
+    {
+        let progress = Progress {
+            release: Some(release.clone()),
+            ..progress
+        };
+        tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, &progress).await?;
+    }
+    Ok(Outcome::Released {
+        version: version.to_string(),
+        tag: tag.to_string(),
+        release_url: release.html_url,
+        latest: marker.latest,
+        tagged: false,
+    })
 }
 
 /// The versions of the repository's version tags.
@@ -220,15 +295,23 @@ async fn not_a_version_tag(ctx: &Context<'_>, tag: &str) -> Result<Outcome, Engi
         )));
     }
     let text = messages::tag_not_in_template(tag, ctx.config.tag.as_str());
-    tracking::report_problem(ctx.gh, None, &messages::tag_problem_title(tag), &text).await?;
+    tracking::report_problem(
+        ctx.gh,
+        ctx.me,
+        None,
+        &messages::tag_problem_title(tag),
+        &text,
+    )
+    .await?;
     Ok(Outcome::StepBlocked {
         version: tag.to_string(),
         step: "tag",
     })
 }
 
-/// A step that cannot go on: shown in the status comment and reported where people will see it.
-async fn stop(
+/// A step that cannot go on: shown in the status comment and reported where people will see it
+/// (the owner on the tracking issue, else a new issue).
+pub async fn stop(
     ctx: &Context<'_>,
     tracking: Option<&Tracking>,
     progress: &Progress,
@@ -237,7 +320,14 @@ async fn stop(
     text: &str,
 ) -> Result<Outcome, EngineError> {
     block(ctx, tracking, progress, step, text).await?;
-    tracking::report_problem(ctx.gh, tracking, &messages::tag_problem_title(tag), text).await?;
+    tracking::report_problem(
+        ctx.gh,
+        ctx.me,
+        tracking,
+        &messages::tag_problem_title(tag),
+        text,
+    )
+    .await?;
     Ok(Outcome::StepBlocked {
         version: version.to_string(),
         step,
@@ -261,10 +351,9 @@ async fn block(
         status.marker.blocked = Some(Blocked {
             step: step.to_string(),
             what: text.lines().next().unwrap_or(text).to_string(),
-            remedy: if step == "images" {
-                "Fix the workflow, then comment `/release retry`.".into()
-            } else {
-                "Fix the version files, move the tag, then comment `/release retry`.".into()
+            remedy: match step {
+                "images" => "Fix the workflow, then comment `/release retry`.".into(),
+                _ => "Fix the version files, move the tag, then comment `/release retry`.".into(),
             },
         });
         tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, progress).await?;

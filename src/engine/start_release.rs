@@ -3,27 +3,28 @@
 
 use super::checks::{check_release, Approved};
 use super::comment_command::answer;
+use super::context::Context;
 use super::conversation::{Conversation, StatusComment};
 use super::outcome::{EngineError, Outcome, Reply};
 use super::progress::{self, Progress};
 use super::snapshot::{self, Snapshot};
 use crate::config::Config;
 use crate::event::CommentEvent;
-use crate::github::models::PullRequest;
+use crate::github::models::{Commit, PullRequest};
 use crate::github::{ApiError, CreateRef, RepoClient};
 use crate::messages;
 use crate::status::{StatusMarker, StatusView, Step, StepState};
 use crate::version::parse_requested;
 
 pub async fn run(
-    gh: &RepoClient,
+    ctx: &Context<'_>,
     event: &CommentEvent,
     conversation: &Conversation,
-    config: &Config,
     version_text: &str,
     dry_run: bool,
     notes_url: Option<String>,
 ) -> Result<Outcome, EngineError> {
+    let (gh, config) = (ctx.gh, ctx.config);
     let version = match parse_requested(version_text) {
         Ok(version) => version,
         Err(problem) => {
@@ -96,6 +97,7 @@ pub async fn run(
             blocked: None,
             cancelled: false,
             skipped_files: Vec::new(),
+            unsigned_commit: None,
         });
     if notes_url.is_some() {
         marker.notes_url = notes_url;
@@ -137,7 +139,8 @@ pub async fn run(
 
     let mut done = Progress::default();
     match open_pull_request(gh, config, event, &approved, &base, &base_branch, &mut done).await {
-        Ok(pull) => {
+        Ok((pull, unsigned)) => {
+            marker.unsigned_commit = unsigned;
             gh.update_comment(status.id, &render(&marker, &done).render())
                 .await?;
             Ok(Outcome::ReleaseOpened {
@@ -164,17 +167,28 @@ async fn open_pull_request(
     base: &Snapshot,
     base_branch: &str,
     done: &mut Progress,
-) -> Result<PullRequest, (Step, StepFailure)> {
+) -> Result<(PullRequest, Option<String>), (Step, StepFailure)> {
     let message = config.commit_message.render(&approved.version);
     let head = ensure_branch(gh, approved, base, &message)
         .await
         .map_err(|e| (Step::Branch, e))?;
-    done.branch_head = Some(head);
+    done.branch_head = Some(head.sha.clone());
     let pull = ensure_pull(gh, config, event, approved, base_branch)
         .await
         .map_err(|e| (Step::PullRequest, e))?;
     done.pull = Some(pull.clone());
-    Ok(pull)
+    Ok((pull, unsigned_reason(&head)))
+}
+
+/// Why GitHub did not verify the release commit, when it did not. A commit made through the
+/// API with an App or Actions token and no custom author is signed by GitHub; one made with a
+/// personal token is not, and a branch that requires signed commits refuses to merge it.
+fn unsigned_reason(commit: &Commit) -> Option<String> {
+    match &commit.verification {
+        Some(v) if v.verified => None,
+        Some(v) if !v.reason.is_empty() => Some(v.reason.clone()),
+        _ => Some("unsigned".into()),
+    }
 }
 
 /// Why a step could not be done.
@@ -199,7 +213,7 @@ async fn ensure_branch(
     approved: &Approved,
     base: &Snapshot,
     message: &str,
-) -> Result<String, StepFailure> {
+) -> Result<Commit, StepFailure> {
     let short_ref = format!("heads/{}", approved.branch);
     if let Some(existing) = gh.git_ref(&short_ref).await? {
         return ours_or_conflict(gh, approved, &existing.object.sha, message).await;
@@ -219,7 +233,7 @@ async fn ensure_branch(
         .create_ref(&format!("refs/{short_ref}"), &commit.sha)
         .await?
     {
-        CreateRef::Created => Ok(commit.sha),
+        CreateRef::Created => Ok(commit),
         // Another run got there between our look and our act.
         CreateRef::AlreadyExists => {
             let existing = gh
@@ -242,10 +256,10 @@ async fn ours_or_conflict(
     approved: &Approved,
     sha: &str,
     message: &str,
-) -> Result<String, StepFailure> {
+) -> Result<Commit, StepFailure> {
     let commit = gh.commit(sha).await?;
     if commit.message.trim_end() == message {
-        return Ok(commit.sha);
+        return Ok(commit);
     }
     Err(StepFailure::Conflict {
         what: format!(

@@ -23,13 +23,14 @@ pub fn issue_in_pull_body(body: &str) -> Option<u64> {
 
 pub async fn find(
     gh: &RepoClient,
+    me: &str,
     version: &Version,
     progress: &Progress,
 ) -> Result<Option<Tracking>, ApiError> {
     let Some(issue) = progress.tracked_issue else {
         return Ok(None);
     };
-    let conversation = Conversation::new(gh.issue_comments(issue).await?);
+    let conversation = Conversation::new(gh.issue_comments(issue).await?, me);
     Ok(Some(Tracking {
         issue,
         status: conversation.status_comment(&version.to_string()),
@@ -72,6 +73,7 @@ pub async fn refresh(
 /// twice (a tag arrives as both `create` and `push`).
 pub async fn report_problem(
     gh: &RepoClient,
+    me: &str,
     tracking: Option<&Tracking>,
     title: &str,
     text: &str,
@@ -91,7 +93,10 @@ pub async fn report_problem(
         return Ok(());
     }
     let comments = gh.issue_comments(issue).await?;
-    if comments.iter().any(|c| c.body() == text) {
+    if comments
+        .iter()
+        .any(|c| c.user.login == me && c.body() == text)
+    {
         return Ok(());
     }
     gh.create_comment(issue, text).await?;

@@ -114,6 +114,25 @@ impl InstallationTokens {
         Ok(fresh.token)
     }
 
+    /// The App's slug, from `GET /app` under the App's JWT: its installations act as
+    /// `<slug>[bot]`.
+    pub async fn app_slug(&self) -> Result<String, ApiError> {
+        #[derive(Deserialize)]
+        struct App {
+            slug: String,
+        }
+        let wrap = |e| ApiError::from_octocrab("GET", "/app", e);
+        let now = chrono::Utc::now().timestamp();
+        let app = super::connector::builder()
+            .base_uri(self.base_url.as_str())
+            .map_err(wrap)?
+            .personal_token(self.credentials.jwt(now))
+            .build()
+            .map_err(wrap)?;
+        let found: App = app.get("/app", None::<&()>).await.map_err(wrap)?;
+        Ok(found.slug)
+    }
+
     /// Forgets a token GitHub refused (a 401), so the next call fetches a new one.
     pub async fn forget(&self, installation: u64) {
         self.cache.lock().await.remove(&installation);

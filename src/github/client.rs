@@ -295,13 +295,17 @@ impl RepoClient {
 
     /// Opens an issue, returning its number.
     pub async fn create_issue(&self, title: &str, body: &str) -> Result<u64, ApiError> {
-        let created: serde_json::Value = self
+        #[derive(serde::Deserialize)]
+        struct Created {
+            number: u64,
+        }
+        let created: Created = self
             .post(
                 self.route("issues"),
                 &json!({ "title": title, "body": body }),
             )
             .await?;
-        Ok(created["number"].as_u64().unwrap_or_default())
+        Ok(created.number)
     }
 
     /// The open issue with this exact title, as (number, body), to avoid opening the same
@@ -414,24 +418,65 @@ impl RepoClient {
         .await
     }
 
+    /// Sets whether the release is (or, once published, becomes) GitHub's "Latest".
+    pub async fn set_make_latest(&self, id: u64, latest: bool) -> Result<Release, ApiError> {
+        self.patch(
+            self.route(&format!("releases/{id}")),
+            &json!({ "make_latest": latest.to_string() }),
+        )
+        .await
+    }
+
+    /// The release GitHub shows as "Latest", if any.
+    pub async fn latest_release(&self) -> Result<Option<Release>, ApiError> {
+        self.get_optional(self.route("releases/latest")).await
+    }
+
     // ----- actions -----
 
+    /// Dispatches a workflow, asking GitHub for the run it starts (`return_run_details`, 200
+    /// with the run id). A server that does not know the field (older Enterprise Servers answer
+    /// 422 naming it) is asked again without it, and the run is then unknown (`None`).
     pub async fn dispatch_workflow(
         &self,
         file: &str,
         git_ref: &str,
         inputs: &serde_json::Value,
-    ) -> Result<(), ApiError> {
+    ) -> Result<Option<DispatchedRun>, ApiError> {
         let route = self.route(&format!(
             "actions/workflows/{}/dispatches",
             encode_path(file)
         ));
-        self.send_no_content(
-            "POST",
-            route,
-            Some(&json!({ "ref": git_ref, "inputs": inputs })),
-        )
-        .await
+        let with_details = json!({ "ref": git_ref, "inputs": inputs, "return_run_details": true });
+        let response = match self.exchange("POST", &route, Some(&with_details)).await {
+            Ok(response) => response,
+            Err(error) if rejects_run_details(&error) => {
+                let plain = json!({ "ref": git_ref, "inputs": inputs });
+                self.send_no_content("POST", route, Some(&plain)).await?;
+                return Ok(None);
+            }
+            Err(error) => return Err(error),
+        };
+        if response.status() == http::StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .map_err(|e| ApiError::from_octocrab("POST", &route, e))?
+            .to_bytes();
+        serde_json::from_slice(&body).map(Some).map_err(|e| {
+            unexpected(
+                "POST",
+                &route,
+                format!("the run details cannot be read: {e}"),
+            )
+        })
+    }
+
+    /// One workflow run, or `None` when it does not exist (any more).
+    pub async fn workflow_run(&self, id: u64) -> Result<Option<WorkflowRun>, ApiError> {
+        self.get_optional(self.route(&format!("actions/runs/{id}")))
+            .await
     }
 
     /// Runs of a workflow started by `workflow_dispatch` on a branch or tag, newest first.
@@ -524,6 +569,18 @@ fn encode_path(path: &str) -> String {
         }
     }
     out
+}
+
+/// An older server's 422 for the `return_run_details` field it does not know.
+fn rejects_run_details(error: &ApiError) -> bool {
+    match error {
+        ApiError::Status {
+            status: 422,
+            message,
+            ..
+        } => message.contains("return_run_details"),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

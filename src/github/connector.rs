@@ -77,6 +77,26 @@ impl Connector {
         }
     }
 
+    /// The login the bot acts as, the only author whose markers and pull requests it trusts:
+    /// an App's `<slug>[bot]` (from `GET /app`), else the token's user (`GET /user`, which
+    /// refuses Actions and installation tokens: those callers name the login themselves).
+    pub async fn own_login(&self) -> Result<String, ApiError> {
+        match self {
+            Connector::App { tokens, .. } => Ok(format!("{}[bot]", tokens.app_slug().await?)),
+            Connector::Token(octocrab) => {
+                #[derive(serde::Deserialize)]
+                struct Me {
+                    login: String,
+                }
+                let me: Me = octocrab
+                    .get("/user", None::<&()>)
+                    .await
+                    .map_err(|e| ApiError::from_octocrab("GET", "/user", e))?;
+                Ok(me.login)
+            }
+        }
+    }
+
     /// Drops the cached token of an installation after GitHub refused it (a 401).
     pub async fn forget_token(&self, installation: u64) {
         if let Connector::App { tokens, .. } = self {

@@ -25,6 +25,17 @@ pub struct Commit {
     pub parents: Vec<ShaOnly>,
     #[serde(default)]
     pub html_url: String,
+    /// GitHub's signature check; commits made through the API with an App or Actions token and
+    /// no custom author are signed by GitHub.
+    #[serde(default)]
+    pub verification: Option<Verification>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Verification {
+    pub verified: bool,
+    #[serde(default)]
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -113,6 +124,17 @@ pub struct PullRequest {
     pub base: PullBranch,
 }
 
+impl PullRequest {
+    pub fn pull_state(&self) -> crate::domain::PullState {
+        use crate::domain::PullState;
+        match (self.state.as_str(), self.merged_at.is_some()) {
+            (_, true) => PullState::Merged,
+            ("open", false) => PullState::Open,
+            _ => PullState::ClosedUnmerged,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct PullBranch {
     #[serde(rename = "ref")]
@@ -156,6 +178,9 @@ pub struct NewRelease<'a> {
     pub body: &'a str,
     pub draft: bool,
     pub prerelease: bool,
+    /// `"true"` or `"false"`: whether publishing makes it GitHub's "Latest" release (a backport
+    /// must not take the badge).
+    pub make_latest: &'a str,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,6 +201,28 @@ pub struct WorkflowRun {
     pub html_url: String,
     #[serde(default)]
     pub event: String,
+    #[serde(default)]
+    pub actor: Option<User>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+impl WorkflowRun {
+    pub fn run_state(&self) -> crate::domain::RunState {
+        crate::domain::RunState::from_fields(&self.status, self.conclusion.as_deref())
+    }
+
+    pub fn actor_login(&self) -> Option<&str> {
+        self.actor.as_ref().map(|a| a.login.as_str())
+    }
+}
+
+/// The answer to a dispatch with `return_run_details: true`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DispatchedRun {
+    pub workflow_run_id: u64,
+    #[serde(default)]
+    pub html_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -31,7 +31,10 @@ pub fn disposition(result: &Result<Outcome, EngineError>) -> Disposition {
     };
     let text = error.to_string();
     let api = match error {
-        EngineError::Event(_) => return Disposition::GiveUp { error: text },
+        // Neither passes by waiting: an unreadable event or state, an unknown identity.
+        EngineError::Event(_) | EngineError::Unreadable(_) | EngineError::Identity(_) => {
+            return Disposition::GiveUp { error: text }
+        }
         EngineError::Api(api) => api,
         EngineError::StepFailed { source, .. } => source,
     };

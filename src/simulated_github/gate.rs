@@ -47,7 +47,7 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
                 hold = true;
             }
             Err(fault_response(fault))
-        } else if path.starts_with("/app/") {
+        } else if path == "/app" || path.starts_with("/app/") {
             // App endpoints take the App's JWT, not a token.
             match token.as_deref().map(|jwt| app_of_jwt(&world, jwt, now)) {
                 None => Err(fail(401, "Requires authentication")),

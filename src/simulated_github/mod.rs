@@ -413,6 +413,40 @@ impl SimulatedGitHub {
         webhooks::emit(&mut world, repo, "workflow_run", payload, &actor);
     }
 
+    /// A person dispatches a workflow from the Actions tab (or `gh workflow run`); the run's id.
+    pub fn dispatch_workflow(
+        &self,
+        repo: &str,
+        file: &str,
+        git_ref: &str,
+        inputs: serde_json::Value,
+        by: &str,
+    ) -> Option<u64> {
+        let mut world = self.world();
+        let inputs = inputs.as_object().cloned().unwrap_or_default();
+        routes::actions::start_run(&mut world, repo, file, git_ref, inputs, by).ok()
+    }
+
+    /// Makes the repository answer dispatches as an older Enterprise Server does, refusing the
+    /// `return_run_details` field (422).
+    pub fn refuse_run_details(&self, repo: &str) {
+        if let Some(r) = self.world().repo_mut(repo) {
+            r.refuses_run_details = true;
+        }
+    }
+
+    /// The release GitHub shows as "Latest".
+    pub fn latest_release(&self, repo: &str) -> Option<u64> {
+        self.world().repo(repo).and_then(|r| r.latest_release)
+    }
+
+    /// Whether GitHub signed (and shows as "Verified") a commit.
+    pub fn is_verified(&self, repo: &str, sha: &str) -> bool {
+        self.world()
+            .repo(repo)
+            .is_some_and(|r| r.verified_commits.contains(sha))
+    }
+
     /// A person publishes a draft release; emits `release` `published`.
     pub fn publish_release(&self, repo: &str, id: u64, by: &str) {
         let mut world = self.world();

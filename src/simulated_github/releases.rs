@@ -25,6 +25,11 @@ pub fn publish(world: &mut World, repo: &str, id: u64, by: &str) {
     release.draft = false;
     release.published_at = Some(now);
     let release = release.clone();
+    // "false" keeps the badge where it is; "true" and GitHub's default take it (a simplification
+    // of "legacy", which weighs creation date and version: enough for one line of releases).
+    if release.make_latest != "false" && !release.prerelease {
+        r.latest_release = Some(release.id);
+    }
     let r = world.repo(repo).expect("just used");
     let payload =
         json!({ "action": "published", "release": payloads::release(world, r, &release) });

@@ -37,6 +37,12 @@ pub struct Repo {
     pub next_number: u64,
     pub releases: Vec<Release>,
     pub runs: Vec<WorkflowRun>,
+    /// The release GitHub shows as "Latest".
+    pub latest_release: Option<u64>,
+    /// Commits GitHub signed: made through the API by an App or Actions token, no custom author.
+    pub verified_commits: std::collections::HashSet<String>,
+    /// Answers dispatches as an older Enterprise Server does: `return_run_details` is refused.
+    pub refuses_run_details: bool,
 }
 
 impl Repo {
@@ -100,6 +106,8 @@ pub struct Release {
     pub author: String,
     pub created_at: String,
     pub published_at: Option<String>,
+    /// `"true"`, `"false"` or `"legacy"` (GitHub's default): decides "Latest" on publishing.
+    pub make_latest: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

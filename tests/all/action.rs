@@ -57,6 +57,7 @@ impl Runner {
             .env("GITHUB_OUTPUT", &output)
             .env("GITHUB_STEP_SUMMARY", &summary)
             .env("RELEASEBOT_TOKEN", BOT_TOKEN)
+            .env("RELEASEBOT_BOT_LOGIN", BOT)
             .env("RELEASEBOT_DRY_RUN", "false");
         for (key, value) in extra {
             command.env(key, value);

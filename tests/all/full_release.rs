@@ -6,8 +6,9 @@ use releasebot::simulated_github::MergeMethod;
 use crate::harness::*;
 
 /// The API calls one whole release makes (comment → draft release with images), including the
-/// webhooks the bot's own actions cause.
-const API_CALLS_FOR_A_WHOLE_RELEASE: usize = 79;
+/// webhooks the bot's own actions cause. 77: the images run is read by the id the draft keeps,
+/// and not listed at all before anything was dispatched.
+const API_CALLS_FOR_A_WHOLE_RELEASE: usize = 77;
 
 const NOTES: &str = "# Mathesar 0.1.3\n\n## Fixes\n- Schemas can be renamed again (thanks @mathesar-foundation/team)\n";
 
@@ -411,7 +412,10 @@ async fn a_failed_images_build_is_linked_and_retry_builds_again() {
 
     let outcome = only(s.comment(MAINTAINER, "/release retry").await);
 
-    assert!(matches!(outcome, Outcome::Released { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, Outcome::Redispatched { ref tag, ref run_url, .. } if tag == "0.1.3" && run_url.contains("/actions/runs/")),
+        "{outcome:?}"
+    );
     let runs = s.sim.runs(REPO);
     assert_eq!(runs.len(), 2, "one new build");
     assert_eq!(runs[1].inputs["version"], "0.1.3");

@@ -90,7 +90,11 @@ impl Scenario {
         let connector = Connector::with_token(&sim.url(), BOT_TOKEN).expect("octocrab builds");
         let scenario = Scenario {
             sim,
-            engine: Engine::new(connector).allowing_http_notes_on_loopback(),
+            // The token is an installation's, as the Actions token is: GitHub will not say
+            // whose it is, so the bot is told, as the Action tells it.
+            engine: Engine::new(connector)
+                .with_login(BOT)
+                .allowing_http_notes_on_loopback(),
             issue,
             _checkout: checkout,
         };

@@ -12,7 +12,7 @@ use super::{
     fail, json, lock, not_found, repo_name, unprocessable, with_repo, Actor, JsonBody, Shared,
 };
 use crate::simulated_github::payloads;
-use crate::simulated_github::world::{Repo, WorkflowRun};
+use crate::simulated_github::world::{Repo, WorkflowRun, World};
 
 /// The input names declared under `on.workflow_dispatch.inputs`, by a plain scan of the YAML
 /// (enough for workflows written the usual way); `None` when there is no `workflow_dispatch`.
@@ -71,40 +71,79 @@ pub async fn dispatch(
     let Some(git_ref) = body["ref"].as_str() else {
         return fail(422, "Invalid request.\n\n\"ref\" wasn't supplied.");
     };
+    let inputs = body["inputs"].as_object().cloned().unwrap_or_default();
+    let details = body.get("return_run_details").is_some();
+    let mut world = lock(&state);
+    let name = repo_name(&owner, &repo);
+    if details && world.repo(&name).is_some_and(|r| r.refuses_run_details) {
+        return fail(
+            422,
+            "Invalid request.\n\n\"return_run_details\" is not a permitted key.",
+        );
+    }
+    let id = match start_run(&mut world, &name, &file, git_ref, inputs, &actor.0) {
+        Ok(id) => id,
+        Err(response) => return response,
+    };
+    if body["return_run_details"].as_bool() != Some(true) {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let base = world.base_url.clone();
+    json(
+        StatusCode::OK,
+        json!({
+            "workflow_run_id": id,
+            "run_url": format!("{base}repos/{name}/actions/runs/{id}"),
+            "html_url": format!("{base}{name}/actions/runs/{id}"),
+        }),
+    )
+}
+
+/// Starts a queued run of `.github/workflows/<file>` on a branch or tag, as a dispatch by
+/// `actor` does, checking what GitHub checks: the ref, the workflow, its inputs.
+pub fn start_run(
+    world: &mut World,
+    repo: &str,
+    file: &str,
+    git_ref: &str,
+    inputs: serde_json::Map<String, Value>,
+    actor: &str,
+) -> Result<u64, Response> {
     let short = git_ref
         .trim_start_matches("refs/heads/")
         .trim_start_matches("refs/tags/")
         .to_string();
-    let inputs = body["inputs"].as_object().cloned().unwrap_or_default();
-    let mut world = lock(&state);
     let id = world.new_id();
     let now = world.timestamp();
-    let Some(r) = world.repo_mut(&repo_name(&owner, &repo)) else {
-        return not_found();
+    let Some(r) = world.repo_mut(repo) else {
+        return Err(not_found());
     };
     let Some(commit) = r.resolve(&short) else {
-        return unprocessable("Workflow", &format!("No ref found for: {git_ref}"));
+        return Err(unprocessable(
+            "Workflow",
+            &format!("No ref found for: {git_ref}"),
+        ));
     };
-    let Some(text) = workflow_text(r, &file, &commit) else {
-        return not_found();
+    let Some(text) = workflow_text(r, file, &commit) else {
+        return Err(not_found());
     };
     let Some(declared) = dispatch_inputs(&text) else {
-        return unprocessable(
+        return Err(unprocessable(
             "Workflow",
             "Workflow does not have 'workflow_dispatch' trigger",
-        );
+        ));
     };
     if let Some(unexpected) = inputs.keys().find(|k| !declared.contains(k)) {
-        return unprocessable(
+        return Err(unprocessable(
             "Workflow",
             &format!("Unexpected inputs provided: [\"{unexpected}\"]"),
-        );
+        ));
     }
     let name = text
         .lines()
         .find_map(|l| l.strip_prefix("name:"))
         .map(|n| n.trim().trim_matches('"').to_string())
-        .unwrap_or_else(|| file.clone());
+        .unwrap_or_else(|| file.to_string());
     let run_number = r
         .runs
         .iter()
@@ -123,9 +162,9 @@ pub async fn dispatch(
         inputs,
         run_number,
         created_at: now,
-        actor: actor.0.clone(),
+        actor: actor.to_string(),
     });
-    StatusCode::NO_CONTENT.into_response()
+    Ok(id)
 }
 
 fn list_runs(

@@ -156,6 +156,11 @@ pub async fn create_commit(
         .unwrap_or_default();
     let mut world = lock(&state);
     let mut signature = world.signature(&actor.0);
+    // GitHub signs what an App or Actions token commits under its own identity.
+    let signed_by_github = body.get("author").is_none()
+        && world
+            .user(&actor.0)
+            .is_some_and(|u| u.kind == crate::simulated_github::world::UserKind::Bot);
     if let Some(name) = body["author"]["name"].as_str() {
         signature.name = name.to_string();
     }
@@ -179,6 +184,9 @@ pub async fn create_commit(
         message: message.to_string(),
     };
     let sha = r.git.put(Object::Commit(commit.clone()));
+    if signed_by_github {
+        r.verified_commits.insert(sha.clone());
+    }
     let world = &*world;
     let r = world.repo(&repo_name(&owner, &repo)).expect("just used");
     json(

@@ -5,7 +5,7 @@
 // `Response` does not matter on this path.
 #![allow(clippy::result_large_err)]
 
-mod actions;
+pub(super) mod actions;
 mod git;
 mod issues;
 mod pulls;
@@ -34,6 +34,7 @@ pub struct Actor(pub String);
 pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/user", get(repos::authenticated_user))
+        .route("/app", get(repos::authenticated_app))
         .route("/gists/{id}", get(repos::gist))
         .route(
             "/app/installations/{installation}/access_tokens",
@@ -116,6 +117,10 @@ pub fn router(state: Shared) -> Router {
         .route(
             "/repos/{owner}/{repo}/releases",
             get(releases::list).post(releases::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/releases/latest",
+            get(releases::latest),
         )
         .route(
             "/repos/{owner}/{repo}/releases/tags/{tag}",

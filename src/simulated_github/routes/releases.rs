@@ -56,6 +56,23 @@ pub async fn by_tag(
     })
 }
 
+/// `GET /releases/latest`: the published release GitHub shows as "Latest"; 404 when none.
+pub async fn latest(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        match r
+            .latest_release
+            .and_then(|id| r.releases.iter().find(|rel| rel.id == id))
+        {
+            Some(release) => json(StatusCode::OK, payloads::release(&world, r, release)),
+            None => not_found(),
+        }
+    })
+}
+
 pub async fn get(
     State(state): State<Shared>,
     Path((owner, repo, id)): Path<(String, String, String)>,
@@ -117,6 +134,13 @@ pub async fn create(
         author: actor.0.clone(),
         created_at: now,
         published_at: None,
+        make_latest: match body["make_latest"].as_str() {
+            None => "legacy".to_string(),
+            Some(value @ ("true" | "false" | "legacy")) => value.to_string(),
+            Some(_) => {
+                return unprocessable("Release", "make_latest is not one of true, false, legacy")
+            }
+        },
     };
     r.releases.push(release.clone());
     if !draft {
@@ -161,9 +185,24 @@ pub async fn update(
     if let Some(target) = body["target_commitish"].as_str() {
         release.target_commitish = target.to_string();
     }
+    let make_latest = match body["make_latest"].as_str() {
+        None => None,
+        Some(value @ ("true" | "false" | "legacy")) => Some(value.to_string()),
+        Some(_) => {
+            return unprocessable("Release", "make_latest is not one of true, false, legacy")
+        }
+    };
+    if let Some(value) = &make_latest {
+        release.make_latest = value.clone();
+    }
     let publishing = release.draft && body["draft"].as_bool() == Some(false);
+    let published = !release.draft;
     if publishing {
         publish(&mut world, &name, id, &actor.0);
+    } else if published && make_latest.as_deref() == Some("true") {
+        if let Some(r) = world.repo_mut(&name) {
+            r.latest_release = Some(id);
+        }
     }
     let r = world.repo(&name).expect("just used");
     let release = r

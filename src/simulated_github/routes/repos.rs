@@ -12,12 +12,49 @@ use super::{json, lock, not_found, paginate, with_repo, Actor, Shared};
 use crate::simulated_github::git::MODE_TREE;
 use crate::simulated_github::payloads;
 
+/// `GET /user`: the token's user. As on GitHub, an Actions or App installation token (a bot)
+/// is refused: it has no user.
 pub async fn authenticated_user(
     State(state): State<Shared>,
     Extension(actor): Extension<Actor>,
 ) -> Response {
     let world = lock(&state);
+    if world
+        .user(&actor.0)
+        .is_some_and(|u| u.kind == crate::simulated_github::world::UserKind::Bot)
+    {
+        return super::fail(403, "Resource not accessible by integration");
+    }
     json(StatusCode::OK, payloads::user(&world, &actor.0))
+}
+
+/// `GET /app` under an App's JWT: the App, whose installations act as `<slug>[bot]`.
+pub async fn authenticated_app(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+) -> Response {
+    let world = lock(&state);
+    let Some(app) = actor
+        .0
+        .strip_prefix("app:")
+        .and_then(|id| id.parse::<u64>().ok())
+    else {
+        return super::fail(401, "A JSON web token could not be decoded");
+    };
+    let Some((_, bot)) = world.apps.get(&app) else {
+        return not_found();
+    };
+    let slug = bot.trim_end_matches("[bot]");
+    json(
+        StatusCode::OK,
+        serde_json::json!({
+            "id": app,
+            "slug": slug,
+            "node_id": format!("A_{app}"),
+            "name": slug,
+            "html_url": format!("{}apps/{slug}", world.base_url),
+        }),
+    )
 }
 
 pub async fn repository(

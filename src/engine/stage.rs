@@ -1,0 +1,657 @@
+//! Where a release stands, as one value derived from what GitHub holds (and the bot's own
+//! markers), and the pure decision of what is due when something happens. Handlers carry out the
+//! plan; the status comment is drawn from the same stage; a dry run describes the plan instead of
+//! carrying it out.
+
+use crate::domain::{CommitSha, PullNumber, PullState, ReleaseId, RunId, RunState};
+
+use super::progress::Progress;
+use super::release_marker::UnreadableMarker;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// No branch, pull request or tag yet.
+    NotStarted,
+    /// The release branch exists, its pull request does not.
+    Branched,
+    PullOpen {
+        pull: PullNumber,
+    },
+    /// The release pull request was closed without merging.
+    ClosedUnmerged {
+        pull: PullNumber,
+    },
+    /// `/release cancel` (or the pull request's closing) cancelled it, before any tag.
+    Cancelled,
+    /// Merged, not tagged yet.
+    Merged {
+        merge_commit: CommitSha,
+    },
+    /// The tag exists; the images were not dispatched (the draft may exist already).
+    Tagged {
+        commit: CommitSha,
+        draft: Option<ReleaseId>,
+    },
+    /// The images dispatch was intended (recorded in the draft), its run is not known.
+    ImagesIntended {
+        commit: CommitSha,
+        release: ReleaseId,
+    },
+    ImagesRunning {
+        commit: CommitSha,
+        release: ReleaseId,
+        run: RunId,
+    },
+    ImagesFailed {
+        commit: CommitSha,
+        release: ReleaseId,
+        run: RunId,
+    },
+    /// Images built; the release is a draft for a person to publish, or published.
+    Done {
+        commit: CommitSha,
+        release: ReleaseId,
+        run: RunId,
+        published: bool,
+    },
+}
+
+/// What GitHub holds that the stage cannot be read from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unreadable {
+    #[error("pull request #{0} is merged but GitHub gives no merge commit for it")]
+    NoMergeCommit(PullNumber),
+    #[error("`{what}` is not a commit id: `{value}`")]
+    NotACommit { what: &'static str, value: String },
+    #[error(transparent)]
+    Marker(#[from] UnreadableMarker),
+    #[error("the status comment's marker names version `{value}`, which is not a version ({problem}); restore the comment from its edit history")]
+    NotAVersion { value: String, problem: String },
+}
+
+impl Stage {
+    /// The stage from what GitHub holds: `progress` (read with only the bot's own pull requests
+    /// and runs in it) and whether the status comment says the release was cancelled.
+    pub fn derive(progress: &Progress, cancelled: bool) -> Result<Stage, Unreadable> {
+        if let Some(tag_commit) = &progress.tag_commit {
+            let commit = sha("the tag's commit", tag_commit)?;
+            return tagged_stage(progress, commit);
+        }
+        let pull = progress.pull.as_ref();
+        if let Some(pull) = pull.filter(|p| p.pull_state() == PullState::Merged) {
+            let number = PullNumber(pull.number);
+            let merge_commit = pull
+                .merge_commit_sha
+                .as_deref()
+                .ok_or(Unreadable::NoMergeCommit(number))?;
+            return Ok(Stage::Merged {
+                merge_commit: sha("the merge commit", merge_commit)?,
+            });
+        }
+        if cancelled {
+            return Ok(Stage::Cancelled);
+        }
+        Ok(match pull {
+            Some(p) if p.pull_state() == PullState::Open => Stage::PullOpen {
+                pull: PullNumber(p.number),
+            },
+            Some(p) => Stage::ClosedUnmerged {
+                pull: PullNumber(p.number),
+            },
+            None if progress.branch_head.is_some() => Stage::Branched,
+            None => Stage::NotStarted,
+        })
+    }
+
+    /// Whether the tag exists (the release is past the point where it can be cancelled).
+    pub fn is_tagged(&self) -> bool {
+        matches!(
+            self,
+            Stage::Tagged { .. }
+                | Stage::ImagesIntended { .. }
+                | Stage::ImagesRunning { .. }
+                | Stage::ImagesFailed { .. }
+                | Stage::Done { .. }
+        )
+    }
+
+    /// The commit the tag is on, once tagged.
+    pub fn tag_commit(&self) -> Option<&CommitSha> {
+        match self {
+            Stage::Tagged { commit, .. }
+            | Stage::ImagesIntended { commit, .. }
+            | Stage::ImagesRunning { commit, .. }
+            | Stage::ImagesFailed { commit, .. }
+            | Stage::Done { commit, .. } => Some(commit),
+            _ => None,
+        }
+    }
+
+    /// Our images run, once known.
+    pub fn images_run(&self) -> Option<RunId> {
+        match self {
+            Stage::ImagesRunning { run, .. }
+            | Stage::ImagesFailed { run, .. }
+            | Stage::Done { run, .. } => Some(*run),
+            _ => None,
+        }
+    }
+}
+
+fn sha(what: &'static str, value: &str) -> Result<CommitSha, Unreadable> {
+    CommitSha::parse(value).ok_or_else(|| Unreadable::NotACommit {
+        what,
+        value: value.to_string(),
+    })
+}
+
+fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreadable> {
+    let Some(release) = &progress.release else {
+        return Ok(Stage::Tagged {
+            commit,
+            draft: None,
+        });
+    };
+    let release_id = ReleaseId(release.id);
+    let marker = super::release_marker::ReleaseMarker::find_in(release.body())?;
+    let dispatched = marker.as_ref().is_some_and(|m| m.images_dispatched());
+    let Some(run) = &progress.run else {
+        return Ok(if dispatched {
+            Stage::ImagesIntended {
+                commit,
+                release: release_id,
+            }
+        } else {
+            Stage::Tagged {
+                commit,
+                draft: Some(release_id),
+            }
+        });
+    };
+    let run_id = RunId(run.id);
+    Ok(match run.run_state() {
+        RunState::Running => Stage::ImagesRunning {
+            commit,
+            release: release_id,
+            run: run_id,
+        },
+        RunState::Failed { .. } => Stage::ImagesFailed {
+            commit,
+            release: release_id,
+            run: run_id,
+        },
+        RunState::Succeeded => Stage::Done {
+            commit,
+            release: release_id,
+            run: run_id,
+            published: !release.draft,
+        },
+    })
+}
+
+/// What happened, as far as deciding goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// `/release retry`
+    Retry,
+    /// `/release cancel`
+    Cancel,
+    /// The release pull request was closed: merged (as this commit) or not (`None`).
+    PullClosed { merge_commit: Option<CommitSha> },
+    /// The version tag appeared (made by the bot, or pushed by a person).
+    TagAppeared,
+    /// An images run completed.
+    RunCompleted { run: RunId },
+}
+
+/// What is due. Carried out by the handlers, or described by a dry run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Branch, commit and pull request, each looked up before it is made.
+    OpenPullRequest,
+    /// Check the merge commit says the version, and tag it.
+    TagMergeCommit { merge_commit: CommitSha },
+    /// The tag exists, but on another commit than the merge: a person must look.
+    TagElsewhere {
+        tag_commit: CommitSha,
+        merge_commit: CommitSha,
+    },
+    /// From the tag: the draft release and the images dispatch, whichever is missing.
+    ReleaseTag,
+    /// Build the images again after a failed run.
+    Redispatch { failed: RunId },
+    /// Close the open pull request and delete the branch, then mark the release cancelled.
+    Cancel,
+    /// The pull request was closed unmerged: the release is cancelled.
+    MarkCancelled,
+    /// Our images run finished: record its result.
+    RecordImages { run: RunId },
+    /// Nothing to do but say so.
+    Refuse(Refusal),
+    /// Nothing to do, nothing to say.
+    Nothing(&'static str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Retry before the pull request is merged: its checklist and merge are a person's.
+    WaitingForMerge,
+    /// Retry while the images are building or after they were built.
+    NothingToRetry,
+    /// Retry of a cancelled release.
+    RetryCancelled,
+    /// Cancel after the tag exists (or the pull request was merged).
+    CancelTooLate,
+}
+
+pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
+    use Stage::*;
+    match trigger {
+        Trigger::Retry => match stage {
+            Cancelled => Plan::Refuse(Refusal::RetryCancelled),
+            NotStarted | Branched | ClosedUnmerged { .. } => Plan::OpenPullRequest,
+            PullOpen { .. } => Plan::Refuse(Refusal::WaitingForMerge),
+            Merged { merge_commit } => Plan::TagMergeCommit {
+                merge_commit: merge_commit.clone(),
+            },
+            Tagged { .. } | ImagesIntended { .. } => Plan::ReleaseTag,
+            ImagesFailed { run, .. } => Plan::Redispatch { failed: *run },
+            ImagesRunning { .. } | Done { .. } => Plan::Refuse(Refusal::NothingToRetry),
+        },
+        Trigger::Cancel => match stage {
+            NotStarted | Branched | PullOpen { .. } | ClosedUnmerged { .. } | Cancelled => {
+                Plan::Cancel
+            }
+            Merged { .. } => Plan::Refuse(Refusal::CancelTooLate),
+            _ => Plan::Refuse(Refusal::CancelTooLate),
+        },
+        Trigger::PullClosed { merge_commit: None } => match stage {
+            ClosedUnmerged { .. } | Cancelled => Plan::MarkCancelled,
+            _ => Plan::Nothing("the release pull request is not closed unmerged"),
+        },
+        Trigger::PullClosed {
+            merge_commit: Some(merged),
+        } => match (stage, stage.tag_commit()) {
+            (Merged { merge_commit }, _) => Plan::TagMergeCommit {
+                merge_commit: merge_commit.clone(),
+            },
+            (_, Some(tagged)) if *tagged != merged => Plan::TagElsewhere {
+                tag_commit: tagged.clone(),
+                merge_commit: merged,
+            },
+            (Tagged { .. } | ImagesIntended { .. }, _) => Plan::ReleaseTag,
+            (_, Some(_)) => Plan::Nothing("the release has moved past its tag already"),
+            _ => Plan::Nothing("the release pull request is not merged"),
+        },
+        Trigger::TagAppeared => match stage {
+            Tagged { .. } | ImagesIntended { .. } => Plan::ReleaseTag,
+            ImagesRunning { .. } | ImagesFailed { .. } | Done { .. } => {
+                Plan::Nothing("the tag's release and images were already made")
+            }
+            _ => Plan::Nothing("the tag no longer exists"),
+        },
+        Trigger::RunCompleted { run } => match stage.images_run() {
+            Some(ours) if ours == run => Plan::RecordImages { run },
+            Some(_) => Plan::Nothing("another run of ours on the tag decides"),
+            None => Plan::Nothing("the run is not the release's images build"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::github::models::{PullBranch, PullRequest, Release, User, WorkflowRun};
+
+    const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    fn pull(state: &str, merged: bool) -> PullRequest {
+        PullRequest {
+            number: 9,
+            body: None,
+            merge_commit_sha: merged.then(|| B.to_string()),
+            user: User {
+                login: "releasebot[bot]".into(),
+                kind: "Bot".into(),
+            },
+            state: state.into(),
+            title: "Release 0.1.3".into(),
+            html_url: String::new(),
+            merged_at: merged.then(|| "2026-11-25T10:00:00Z".to_string()),
+            head: PullBranch {
+                name: "release/0.1.3".into(),
+                sha: A.into(),
+            },
+            base: PullBranch {
+                name: "master".into(),
+                sha: A.into(),
+            },
+        }
+    }
+
+    fn release(body: &str, draft: bool) -> Release {
+        Release {
+            id: 4,
+            tag_name: "0.1.3".into(),
+            name: None,
+            body: Some(body.into()),
+            draft,
+            prerelease: false,
+            html_url: String::new(),
+        }
+    }
+
+    fn run(status: &str, conclusion: Option<&str>) -> WorkflowRun {
+        WorkflowRun {
+            id: 77,
+            head_branch: Some("0.1.3".into()),
+            head_sha: B.into(),
+            status: status.into(),
+            conclusion: conclusion.map(String::from),
+            html_url: String::new(),
+            event: "workflow_dispatch".into(),
+            actor: None,
+            created_at: None,
+        }
+    }
+
+    fn dispatched_body() -> String {
+        let mut marker = super::super::release_marker::ReleaseMarker::new("0.1.3");
+        marker.images = Some(super::super::release_marker::Dispatch::intended("t".into()));
+        format!("notes\n{}\n", marker.line())
+    }
+
+    fn sha(s: &str) -> CommitSha {
+        CommitSha::parse(s).unwrap()
+    }
+
+    fn derive(progress: Progress) -> Stage {
+        Stage::derive(&progress, false).unwrap()
+    }
+
+    #[test]
+    fn before_the_tag_the_stage_follows_the_branch_and_the_pull_request() {
+        assert_eq!(derive(Progress::default()), Stage::NotStarted);
+        let branched = Progress {
+            branch_head: Some(A.into()),
+            ..Progress::default()
+        };
+        assert_eq!(derive(branched.clone()), Stage::Branched);
+        let open = Progress {
+            pull: Some(pull("open", false)),
+            ..branched.clone()
+        };
+        assert_eq!(
+            derive(open.clone()),
+            Stage::PullOpen {
+                pull: PullNumber(9)
+            }
+        );
+        assert_eq!(Stage::derive(&open, true).unwrap(), Stage::Cancelled);
+        let closed = Progress {
+            pull: Some(pull("closed", false)),
+            ..branched
+        };
+        assert_eq!(
+            derive(closed),
+            Stage::ClosedUnmerged {
+                pull: PullNumber(9)
+            }
+        );
+        let merged = Progress {
+            pull: Some(pull("closed", true)),
+            ..Progress::default()
+        };
+        assert_eq!(
+            derive(merged.clone()),
+            Stage::Merged {
+                merge_commit: sha(B)
+            }
+        );
+        // A merge wins over a cancel marker: the pull request's merge is what happened.
+        assert_eq!(
+            Stage::derive(&merged, true).unwrap(),
+            Stage::Merged {
+                merge_commit: sha(B)
+            }
+        );
+    }
+
+    #[test]
+    fn a_merged_pull_request_without_a_merge_commit_is_an_error_not_an_empty_sha() {
+        let mut merged = pull("closed", true);
+        merged.merge_commit_sha = None;
+        let progress = Progress {
+            pull: Some(merged),
+            ..Progress::default()
+        };
+        assert_eq!(
+            Stage::derive(&progress, false),
+            Err(Unreadable::NoMergeCommit(PullNumber(9)))
+        );
+        let mut odd = pull("closed", true);
+        odd.merge_commit_sha = Some(String::new());
+        let progress = Progress {
+            pull: Some(odd),
+            ..Progress::default()
+        };
+        assert!(matches!(
+            Stage::derive(&progress, false),
+            Err(Unreadable::NotACommit { .. })
+        ));
+    }
+
+    #[test]
+    fn after_the_tag_the_stage_follows_the_draft_and_our_run() {
+        let tagged = Progress {
+            tag_commit: Some(B.into()),
+            ..Progress::default()
+        };
+        assert_eq!(
+            derive(tagged.clone()),
+            Stage::Tagged {
+                commit: sha(B),
+                draft: None
+            }
+        );
+        let drafted = Progress {
+            release: Some(release("notes", true)),
+            ..tagged.clone()
+        };
+        assert_eq!(
+            derive(drafted),
+            Stage::Tagged {
+                commit: sha(B),
+                draft: Some(ReleaseId(4))
+            }
+        );
+        let intended = Progress {
+            release: Some(release(&dispatched_body(), true)),
+            ..tagged
+        };
+        assert_eq!(
+            derive(intended.clone()),
+            Stage::ImagesIntended {
+                commit: sha(B),
+                release: ReleaseId(4)
+            }
+        );
+        let with = |r: WorkflowRun| Progress {
+            run: Some(r),
+            ..intended.clone()
+        };
+        assert!(matches!(
+            derive(with(run("in_progress", None))),
+            Stage::ImagesRunning { run: RunId(77), .. }
+        ));
+        assert!(matches!(
+            derive(with(run("completed", Some("failure")))),
+            Stage::ImagesFailed { run: RunId(77), .. }
+        ));
+        assert!(matches!(
+            derive(with(run("completed", Some("success")))),
+            Stage::Done {
+                published: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn an_unreadable_draft_marker_stops_the_derivation() {
+        let progress = Progress {
+            tag_commit: Some(B.into()),
+            release: Some(release("<!-- releasebot:release {oops -->", true)),
+            ..Progress::default()
+        };
+        assert!(matches!(
+            Stage::derive(&progress, false),
+            Err(Unreadable::Marker(_))
+        ));
+    }
+
+    fn every_stage() -> Vec<Stage> {
+        let (c, r) = (sha(B), ReleaseId(4));
+        vec![
+            Stage::NotStarted,
+            Stage::Branched,
+            Stage::PullOpen {
+                pull: PullNumber(9),
+            },
+            Stage::ClosedUnmerged {
+                pull: PullNumber(9),
+            },
+            Stage::Cancelled,
+            Stage::Merged {
+                merge_commit: c.clone(),
+            },
+            Stage::Tagged {
+                commit: c.clone(),
+                draft: None,
+            },
+            Stage::ImagesIntended {
+                commit: c.clone(),
+                release: r,
+            },
+            Stage::ImagesRunning {
+                commit: c.clone(),
+                release: r,
+                run: RunId(77),
+            },
+            Stage::ImagesFailed {
+                commit: c.clone(),
+                release: r,
+                run: RunId(77),
+            },
+            Stage::Done {
+                commit: c,
+                release: r,
+                run: RunId(77),
+                published: false,
+            },
+        ]
+    }
+
+    fn plans(trigger: Trigger) -> Vec<Plan> {
+        every_stage()
+            .iter()
+            .map(|s| plan(s, trigger.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn retry_runs_the_first_missing_or_failed_step() {
+        use Plan::*;
+        assert_eq!(
+            plans(Trigger::Retry),
+            vec![
+                OpenPullRequest,
+                OpenPullRequest,
+                Refuse(Refusal::WaitingForMerge),
+                OpenPullRequest,
+                Refuse(Refusal::RetryCancelled),
+                TagMergeCommit {
+                    merge_commit: sha(B)
+                },
+                ReleaseTag,
+                ReleaseTag,
+                Refuse(Refusal::NothingToRetry),
+                Redispatch { failed: RunId(77) },
+                Refuse(Refusal::NothingToRetry),
+            ]
+        );
+    }
+
+    #[test]
+    fn cancel_is_possible_until_the_merge() {
+        let cancels: Vec<bool> = plans(Trigger::Cancel)
+            .iter()
+            .map(|p| *p == Plan::Cancel)
+            .collect();
+        assert_eq!(
+            cancels,
+            [true, true, true, true, true, false, false, false, false, false, false]
+        );
+        assert!(plans(Trigger::Cancel)[5..]
+            .iter()
+            .all(|p| *p == Plan::Refuse(Refusal::CancelTooLate)));
+    }
+
+    #[test]
+    fn a_merge_tags_or_resumes_the_release_and_a_close_cancels() {
+        let merged = plans(Trigger::PullClosed {
+            merge_commit: Some(sha(B)),
+        });
+        assert_eq!(
+            merged[5],
+            Plan::TagMergeCommit {
+                merge_commit: sha(B)
+            }
+        );
+        assert_eq!(merged[6], Plan::ReleaseTag);
+        assert_eq!(merged[7], Plan::ReleaseTag);
+        assert!(matches!(merged[8], Plan::Nothing(_)));
+        assert!(matches!(merged[2], Plan::Nothing(_)));
+        let closed = plans(Trigger::PullClosed { merge_commit: None });
+        assert_eq!(closed[3], Plan::MarkCancelled);
+        assert_eq!(closed[4], Plan::MarkCancelled);
+        assert!(matches!(closed[2], Plan::Nothing(_)));
+    }
+
+    /// Someone tagged another commit before the merge: the merge does not release from it.
+    #[test]
+    fn a_merge_whose_tag_stands_elsewhere_is_stopped() {
+        let merged = plans(Trigger::PullClosed {
+            merge_commit: Some(sha(A)),
+        });
+        for (planned, stage) in merged.iter().zip(every_stage()).skip(6) {
+            assert_eq!(
+                *planned,
+                Plan::TagElsewhere {
+                    tag_commit: sha(B),
+                    merge_commit: sha(A)
+                },
+                "{stage:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_tag_releases_once() {
+        let tag = plans(Trigger::TagAppeared);
+        assert_eq!(tag[6], Plan::ReleaseTag);
+        assert_eq!(tag[7], Plan::ReleaseTag);
+        assert!(tag[8..].iter().all(|p| matches!(p, Plan::Nothing(_))));
+        assert!(matches!(tag[0], Plan::Nothing(_)));
+    }
+
+    #[test]
+    fn only_our_own_run_completing_is_recorded() {
+        let ours = plans(Trigger::RunCompleted { run: RunId(77) });
+        assert_eq!(ours[8], Plan::RecordImages { run: RunId(77) });
+        assert_eq!(ours[10], Plan::RecordImages { run: RunId(77) });
+        let other = plans(Trigger::RunCompleted { run: RunId(78) });
+        assert!(other.iter().all(|p| matches!(p, Plan::Nothing(_))));
+    }
+}
