@@ -41,7 +41,23 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
             })
             .map(|t| t.trim().to_string());
         let now = chrono::Utc::now().timestamp();
-        if let Some(fault) = world.take_fault(&method, &path) {
+        let raced = match world.take_fault(&method, &path) {
+            Some(Fault::RefSetFirst { name, sha }) => {
+                let repo = path
+                    .strip_prefix("/repos/")
+                    .and_then(|rest| {
+                        let mut parts = rest.splitn(3, '/');
+                        Some(format!("{}/{}", parts.next()?, parts.next()?))
+                    })
+                    .unwrap_or_default();
+                if let Some(r) = world.repo_mut(&repo) {
+                    r.refs.insert(name, sha);
+                }
+                None
+            }
+            other => other,
+        };
+        if let Some(fault) = raced {
             if matches!(fault, Fault::Hold) {
                 world.held += 1;
                 hold = true;
@@ -120,6 +136,7 @@ fn fault_response(fault: Fault) -> Response {
             fail(status, message)
         }
         Fault::Hold => fail(504, "Held"),
+        Fault::RefSetFirst { .. } => unreachable!("applied before the request, not answered"),
         Fault::RateLimited { retry_after_secs } => {
             let body = payloads::error(
                 403,

@@ -220,6 +220,7 @@ impl SimulatedGitHub {
         self.world().faults.push(FaultRule {
             method: None,
             path_contains: None,
+            skip: 0,
             remaining: n,
             fault,
         });
@@ -227,9 +228,22 @@ impl SimulatedGitHub {
 
     /// The next `n` requests with this method whose path contains `path_part` fail with `fault`.
     pub fn fail_matching(&self, method: &str, path_part: &str, n: usize, fault: Fault) {
+        self.fail_matching_after(method, path_part, 0, n, fault);
+    }
+
+    /// The same, after letting `skip` such requests through first.
+    pub fn fail_matching_after(
+        &self,
+        method: &str,
+        path_part: &str,
+        skip: usize,
+        n: usize,
+        fault: Fault,
+    ) {
         self.world().faults.push(FaultRule {
             method: Some(method.to_string()),
             path_contains: Some(path_part.to_string()),
+            skip,
             remaining: n,
             fault,
         });
@@ -334,6 +348,19 @@ impl SimulatedGitHub {
 
     /// A person opens a pull request; emits `pull_request` `opened`. Returns its number.
     pub fn open_pull(&self, repo: &str, head: &str, base: &str, author: &str, title: &str) -> u64 {
+        self.open_pull_with_body(repo, head, base, author, title, "")
+    }
+
+    /// The same, with a description.
+    pub fn open_pull_with_body(
+        &self,
+        repo: &str,
+        head: &str,
+        base: &str,
+        author: &str,
+        title: &str,
+        body: &str,
+    ) -> u64 {
         let mut world = self.world();
         let now = world.timestamp();
         let Some(r) = world.repo_mut(repo) else {
@@ -345,7 +372,7 @@ impl SimulatedGitHub {
             world::Issue {
                 number,
                 title: title.to_string(),
-                body: String::new(),
+                body: body.to_string(),
                 author: author.to_string(),
                 state: "open".into(),
                 labels: vec![],

@@ -173,12 +173,17 @@ pub enum Fault {
     /// Never answer: the request hangs, as if GitHub were slow, until the client gives up or
     /// dies (for crash tests).
     Hold,
+    /// Someone else wins a race: just before the request is handled, the ref is set to this
+    /// commit (created, or moved), as a concurrent writer would have done.
+    RefSetFirst { name: String, sha: String },
 }
 
 #[derive(Debug, Clone)]
 pub struct FaultRule {
     pub method: Option<String>,
     pub path_contains: Option<String>,
+    /// Matching requests let through before the fault starts (to fail the second write).
+    pub skip: usize,
     pub remaining: usize,
     pub fault: Fault,
 }
@@ -249,7 +254,8 @@ impl World {
         }
     }
 
-    /// Takes the first fault that matches the request, counting it down.
+    /// Takes the first fault that matches the request, counting it down; a rule still skipping
+    /// lets the request through and counts that down instead.
     pub fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
         let index = self.faults.iter().position(|rule| {
             rule.remaining > 0
@@ -260,6 +266,10 @@ impl World {
                     .is_none_or(|p| path.contains(p))
         })?;
         let rule = &mut self.faults[index];
+        if rule.skip > 0 {
+            rule.skip -= 1;
+            return None;
+        }
         rule.remaining -= 1;
         let fault = rule.fault.clone();
         if rule.remaining == 0 {

@@ -98,3 +98,61 @@ async fn an_app_github_does_not_know_fails_with_githubs_reason() {
     );
     assert!(s.sim.pulls(REPO).is_empty());
 }
+
+/// An App knows itself by its slug (`GET /app` under its JWT, once per process): its
+/// installations act as `<slug>[bot]`, the only author whose markers it trusts.
+#[tokio::test]
+async fn the_app_reads_its_own_login_once() {
+    let s = Scenario::mathesar().await;
+    s.sim.register_app(APP_ID, PUBLIC, BOT);
+    let engine = app_engine(&s, APP_ID);
+
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let first = deliver_to(&engine, &s).await;
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release status");
+    let second = deliver_to(&engine, &s).await;
+
+    assert!(
+        matches!(first[0], Ok(Outcome::ReleaseOpened { .. })),
+        "{first:?}"
+    );
+    assert!(
+        matches!(second.last(), Some(Ok(Outcome::StatusRefreshed { .. }))),
+        "{second:?}: the status comment made under the App is found as its own"
+    );
+    assert_eq!(engine.own_login().await.unwrap(), BOT);
+    let app_reads: Vec<String> = s
+        .api_calls()
+        .into_iter()
+        .filter(|c| c.starts_with("GET /app "))
+        .collect();
+    assert_eq!(app_reads, vec!["GET /app -> 200".to_string()]);
+}
+
+/// A token GitHub will not name (an installation token without a `bot-login`) acts on nothing.
+#[tokio::test]
+async fn a_token_that_cannot_be_named_acts_on_nothing() {
+    let s = Scenario::mathesar().await;
+    let engine = Engine::new(Connector::with_token(&s.sim.url(), BOT_TOKEN).unwrap());
+
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let outcomes = deliver_to(&engine, &s).await;
+
+    let Err(EngineError::Identity(why)) = &outcomes[0] else {
+        panic!("{outcomes:?}");
+    };
+    assert!(why.contains("403"), "{why}");
+    assert!(
+        outcomes[0]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("set the action's `bot-login` input"),
+        "{outcomes:?}"
+    );
+    assert!(s.bot_comments().is_empty());
+    assert!(s.sim.pulls(REPO).is_empty());
+}

@@ -199,9 +199,26 @@ pub async fn update(
     let published = !release.draft;
     if publishing {
         publish(&mut world, &name, id, &actor.0);
-    } else if published && make_latest.as_deref() == Some("true") {
+    } else if published {
         if let Some(r) = world.repo_mut(&name) {
-            r.latest_release = Some(id);
+            match make_latest.as_deref() {
+                Some("true") => r.latest_release = Some(id),
+                // Giving the badge up hands it to the highest other stable release.
+                Some("false") if r.latest_release == Some(id) => {
+                    r.latest_release = r
+                        .releases
+                        .iter()
+                        .filter(|rel| rel.id != id && !rel.draft && !rel.prerelease)
+                        .filter_map(|rel| {
+                            semver::Version::parse(&rel.tag_name)
+                                .ok()
+                                .map(|v| (v, rel.id))
+                        })
+                        .max()
+                        .map(|(_, id)| id);
+                }
+                _ => {}
+            }
         }
     }
     let r = world.repo(&name).expect("just used");

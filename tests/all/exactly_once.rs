@@ -1,0 +1,230 @@
+//! Effects that cannot be repeated harmlessly happen once: the images dispatch (intent recorded
+//! in the draft first, the run id GitHub hands back kept there after), the promotion of
+//! `latest`, the tag. A person's own run of the workflow is never taken for the bot's.
+
+use releasebot::engine::release_marker::ReleaseMarker;
+use releasebot::engine::{Outcome, Reply};
+use releasebot::simulated_github::{Fault, MergeMethod};
+
+use crate::harness::*;
+
+fn marker(s: &Scenario) -> ReleaseMarker {
+    let releases = s.sim.releases(REPO);
+    assert_eq!(releases.len(), 1, "{releases:?}");
+    ReleaseMarker::find_in(&releases[0].body)
+        .unwrap()
+        .expect("the draft carries the bot's marker")
+}
+
+/// The job dies between the dispatch and recording its run (the draft update fails); the tag's
+/// own events run the release path again.
+#[tokio::test]
+async fn a_crash_between_dispatch_and_record_never_builds_twice() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    // The draft is created with the intent; the next release write records the run: it fails.
+    s.sim
+        .fail_matching("PATCH", "/releases/", 1, Fault::Status(502));
+
+    let outcomes = s.merge_release_pull(MergeMethod::Merge).await;
+
+    assert!(
+        outcomes.iter().any(|o| o.is_err()),
+        "the merge's job failed after dispatching: {outcomes:?}"
+    );
+    // The tag's push and create events (delivered above) and a redelivery of the merge find
+    // the run by the intent instead of dispatching again.
+    let runs = s.sim.runs(REPO);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let recorded = marker(&s).images.and_then(|d| d.run);
+    assert_eq!(recorded.map(|r| r.0), Some(runs[0].id));
+    s.finish_images_run("success").await;
+    assert!(s
+        .status_comment()
+        .contains("- [x] Images pushed for linux/amd64, linux/arm64"));
+}
+
+/// An older Enterprise Server refuses `return_run_details`: the dispatch is sent again without
+/// it, and the run is found by the intent (started by the bot, since the intent).
+#[tokio::test]
+async fn a_server_without_run_details_still_gets_one_run_recorded() {
+    let s = Scenario::mathesar().await;
+    s.sim.refuse_run_details(REPO);
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    s.merge_release_pull(MergeMethod::Merge).await;
+
+    let runs = s.sim.runs(REPO);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        marker(&s).images.and_then(|d| d.run).map(|r| r.0),
+        Some(runs[0].id)
+    );
+    let dispatches: Vec<String> = s
+        .api_calls()
+        .into_iter()
+        .filter(|c| c.contains("/dispatches"))
+        .collect();
+    assert_eq!(
+        dispatches
+            .iter()
+            .map(|c| &c[c.len() - 3..])
+            .collect::<Vec<_>>(),
+        ["422", "204"],
+        "{dispatches:?}"
+    );
+}
+
+/// A maintainer also runs the images workflow by hand on the tag; its failure is theirs, not
+/// the release's.
+#[tokio::test]
+async fn a_persons_own_run_on_the_tag_is_not_taken_for_the_bots() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.merge_release_pull(MergeMethod::Merge).await;
+    let ours = s.sim.runs(REPO)[0].id;
+    let theirs = s
+        .sim
+        .dispatch_workflow(
+            REPO,
+            "release-images.yml",
+            "0.1.3",
+            serde_json::json!({ "version": "0.1.3", "latest": "true" }),
+            MAINTAINER,
+        )
+        .expect("the workflow accepts a dispatch");
+
+    s.sim.complete_run(REPO, theirs, "failure");
+    let outcomes = s.deliver().await;
+
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Ok(Outcome::Ignored(_)))),
+        "{outcomes:?}"
+    );
+    assert!(!s.status_comment().contains("❌"), "{}", s.status_comment());
+    let retry = only(s.comment(MAINTAINER, "/release retry").await);
+    assert_eq!(retry, Outcome::Answered(Reply::NothingToRetry));
+    assert_eq!(s.sim.runs(REPO).len(), 2, "no build from the retry");
+
+    s.sim.complete_run(REPO, ours, "success");
+    s.deliver().await;
+    assert!(s
+        .status_comment()
+        .contains("- [x] Images pushed for linux/amd64, linux/arm64"));
+}
+
+fn on_publish(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir.join(".github")).unwrap();
+    std::fs::write(
+        dir.join(".github/releasebot.toml"),
+        "[images]\nlatest = \"on-publish\"\n",
+    )
+    .unwrap();
+    let workflow = dir.join(".github/workflows/release-images.yml");
+    let text = std::fs::read_to_string(&workflow).unwrap().replace(
+        "jobs:",
+        "      promote:\n        description: Only move latest\n        default: \"false\"\njobs:",
+    );
+    std::fs::write(workflow, text).unwrap();
+}
+
+fn promotions(s: &Scenario) -> usize {
+    s.sim
+        .runs(REPO)
+        .iter()
+        .filter(|r| r.inputs.get("promote").and_then(|v| v.as_str()) == Some("true"))
+        .count()
+}
+
+#[tokio::test]
+async fn publish_delivered_three_times_promotes_once() {
+    let s = Scenario::mathesar_altered(on_publish).await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.merge_release_pull(MergeMethod::Merge).await;
+    s.finish_images_run("success").await;
+    let draft = s.sim.releases(REPO)[0].id;
+    s.sim.publish_release(REPO, draft, MAINTAINER);
+    let delivered = s.sim.take_deliveries();
+    let published = delivered
+        .iter()
+        .find(|d| d.event == "release")
+        .expect("GitHub sends `release` `published`")
+        .payload
+        .clone();
+
+    let mut outcomes = Vec::new();
+    for _ in 0..3 {
+        outcomes.push(s.redeliver("release", &published).await.unwrap());
+    }
+
+    assert!(
+        matches!(outcomes[0], Outcome::Promoted { .. }),
+        "{outcomes:?}"
+    );
+    assert!(
+        matches!(outcomes[1], Outcome::PublishedChecked { .. }),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[1], outcomes[2]);
+    assert_eq!(promotions(&s), 1);
+    let kept = marker(&s);
+    assert!(kept.promoted && kept.latest, "{kept:?}");
+    assert_eq!(
+        kept.promotion.and_then(|p| p.run).map(|r| r.0),
+        s.sim.runs(REPO).last().map(|r| r.id)
+    );
+}
+
+/// The promotion is dispatched, then the job dies before recording it; the redelivery finds
+/// the run by the recorded intent.
+#[tokio::test]
+async fn a_crash_after_the_promotion_dispatch_never_promotes_twice() {
+    let s = Scenario::mathesar_altered(on_publish).await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.merge_release_pull(MergeMethod::Merge).await;
+    s.finish_images_run("success").await;
+    let draft = s.sim.releases(REPO)[0].id;
+    s.sim.publish_release(REPO, draft, MAINTAINER);
+    let published = s
+        .sim
+        .take_deliveries()
+        .into_iter()
+        .find(|d| d.event == "release")
+        .unwrap()
+        .payload;
+    // The intent is written (first PATCH), the dispatch goes out, the record (second) fails.
+    s.sim.fail_matching_after(
+        "PATCH",
+        &format!("/releases/{draft}"),
+        1,
+        1,
+        Fault::Status(502),
+    );
+    let first = s.redeliver("release", &published).await;
+    assert!(first.is_err(), "the record failed: {first:?}");
+    assert_eq!(promotions(&s), 1);
+    let kept = marker(&s);
+    assert!(kept.promotion.is_some() && !kept.promoted, "{kept:?}");
+
+    let again = s.redeliver("release", &published).await.unwrap();
+
+    assert!(
+        matches!(again, Outcome::Promoted { .. }),
+        "the promotion is completed, not repeated: {again:?}"
+    );
+    assert_eq!(promotions(&s), 1);
+    let kept = marker(&s);
+    assert!(kept.promoted, "{kept:?}");
+    assert_eq!(
+        kept.promotion.and_then(|p| p.run).map(|r| r.0),
+        s.sim.runs(REPO).last().map(|r| r.id)
+    );
+    let third = s.redeliver("release", &published).await.unwrap();
+    assert!(
+        matches!(third, Outcome::PublishedChecked { .. }),
+        "{third:?}"
+    );
+    assert_eq!(promotions(&s), 1);
+}
