@@ -286,6 +286,63 @@ mod tests {
     }
 
     #[test]
+    fn each_effect_has_its_own_outcome_and_outputs() {
+        let cases = [
+            (
+                Outcome::Released {
+                    version: "0.1.3".into(),
+                    tag: "0.1.3".into(),
+                    release_url: "u".into(),
+                    latest: true,
+                    tagged: true,
+                },
+                "released",
+                "tagged `0.1.3`, images dispatched (also as `latest`), draft release ready",
+            ),
+            (
+                Outcome::Redispatched {
+                    version: "0.1.3".into(),
+                    tag: "0.1.3".into(),
+                    run_url: "https://github.com/o/r/actions/runs/9".into(),
+                },
+                "redispatched",
+                "the images build on `0.1.3` was dispatched again (https://github.com/o/r/actions/runs/9)",
+            ),
+            (
+                Outcome::Promoted {
+                    version: "0.1.3".into(),
+                    tag: "0.1.3".into(),
+                    release_url: "u".into(),
+                },
+                "promoted",
+                "`latest` is being moved to its images (no rebuild)",
+            ),
+            (
+                Outcome::Tagged {
+                    version: "0.1.3".into(),
+                    tag: "0.1.3".into(),
+                },
+                "tagged",
+                "tagged `0.1.3`",
+            ),
+            (
+                Outcome::PublishedChecked {
+                    version: "0.1.9".into(),
+                    latest: false,
+                },
+                "published-checked",
+                "is not (a higher version exists) GitHub's \"Latest\" release",
+            ),
+        ];
+        for (outcome, name, says) in cases {
+            let report = report("pull_request", &Ok(outcome), None);
+            assert_eq!(report.outputs[0], ("outcome", name.to_string()));
+            assert!(report.summary.contains(says), "{}", report.summary);
+            assert!(!report.summary.contains("draft release ready") || name == "released");
+        }
+    }
+
+    #[test]
     fn an_ignored_event_succeeds_with_empty_outputs() {
         let report = report(
             "push",

@@ -474,6 +474,31 @@ impl SimulatedGitHub {
             .is_some_and(|r| r.verified_commits.contains(sha))
     }
 
+    /// A person creates a release on an existing tag and publishes it at once (GitHub's
+    /// default `make_latest`); emits `release` `published`. Returns its id.
+    pub fn publish_new_release(&self, repo: &str, tag: &str, by: &str) -> Option<u64> {
+        let mut world = self.world();
+        let id = world.new_id();
+        let now = world.timestamp();
+        let r = world.repo_mut(repo)?;
+        r.refs.get(&format!("refs/tags/{tag}"))?;
+        r.releases.push(world::Release {
+            id,
+            tag_name: tag.to_string(),
+            target_commitish: r.default_branch.clone(),
+            name: tag.to_string(),
+            body: String::new(),
+            draft: true,
+            prerelease: false,
+            author: by.to_string(),
+            created_at: now,
+            published_at: None,
+            make_latest: "legacy".into(),
+        });
+        releases::publish(&mut world, repo, id, by);
+        Some(id)
+    }
+
     /// A person publishes a draft release; emits `release` `published`.
     pub fn publish_release(&self, repo: &str, id: u64, by: &str) {
         let mut world = self.world();

@@ -217,6 +217,88 @@ async fn with_dry_run_the_action_answers_with_the_plan_and_changes_nothing() {
     assert!(s.bot_comments()[0].contains("**Dry run of `/release 0.1.3`**"));
 }
 
+/// Reproduced once with the action: `/release cancel --dry-run` closed the pull request and
+/// deleted the branch for real.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_with_dry_run_run_by_the_action_changes_nothing() {
+    let s = Scenario::mathesar().await;
+    let mut runner = Runner::new();
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    runner.run_on_last(&s, "issue_comment", &[]);
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release cancel --dry-run");
+
+    let step = runner.run_on_last(&s, "issue_comment", &[]);
+
+    assert_eq!(step.exit_code, 0, "{}", step.stdout);
+    assert_eq!(output(&step, "outcome"), "answered");
+    assert_eq!(s.branches(), vec!["master", "release/0.1.3"]);
+    assert_eq!(s.sim.pulls(REPO)[0].state, "open");
+    assert!(s
+        .bot_comments()
+        .last()
+        .unwrap()
+        .contains("**Dry run of `/release cancel`**: nothing was changed."));
+}
+
+/// With the workflow's own token (no `bot-login` input), the bot is `github-actions[bot]`:
+/// its own status comment is found again by the next run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_workflows_token_the_bot_is_github_actions() {
+    let s = Scenario::mathesar().await;
+    let actions_bot = "github-actions[bot]";
+    s.sim
+        .add_user(actions_bot, releasebot::simulated_github::UserKind::Bot);
+    s.sim.add_token("ghs_workflow_token", actions_bot);
+    let mut runner = Runner::new();
+    let as_workflow = [
+        ("RELEASEBOT_TOKEN", "ghs_workflow_token"),
+        ("GITHUB_TOKEN", "ghs_workflow_token"),
+        ("RELEASEBOT_BOT_LOGIN", ""),
+    ];
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let opened = runner.run_on_last(&s, "issue_comment", &as_workflow);
+    assert_eq!(
+        output(&opened, "outcome"),
+        "release-opened",
+        "{}",
+        opened.stdout
+    );
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release status");
+
+    let status = runner.run_on_last(&s, "issue_comment", &as_workflow);
+
+    assert_eq!(
+        output(&status, "outcome"),
+        "status-refreshed",
+        "{}",
+        status.stdout
+    );
+}
+
+/// An App token passed in without `bot-login`: GitHub will not say whose it is, so the action
+/// stops and says which input to set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_token_without_bot_login_stops_with_what_to_set() {
+    let s = Scenario::mathesar().await;
+    let mut runner = Runner::new();
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+
+    let step = runner.run_on_last(&s, "issue_comment", &[("RELEASEBOT_BOT_LOGIN", "")]);
+
+    assert_eq!(step.exit_code, 1, "{}", step.stdout);
+    assert!(
+        step.stdout.contains("set the action's `bot-login` input"),
+        "{}",
+        step.stdout
+    );
+    assert!(s.sim.pulls(REPO).is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_a_runner_the_action_names_what_is_missing_and_exits_2() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_releasebot"))

@@ -228,3 +228,45 @@ async fn a_crash_after_the_promotion_dispatch_never_promotes_twice() {
     );
     assert_eq!(promotions(&s), 1);
 }
+
+/// Someone tags another commit between the bot's look and its act: the bot's tag is refused
+/// (422), nothing is built from the stranger's commit, and the owner is told.
+#[tokio::test]
+async fn a_tag_race_lost_to_another_commit_is_reported_to_the_owner() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    let old_master = s.sim.refs(REPO)["refs/heads/master"].clone();
+    s.sim.fail_matching(
+        "POST",
+        "/git/refs",
+        1,
+        Fault::RefSetFirst {
+            name: "refs/tags/0.1.3".into(),
+            sha: old_master.clone(),
+        },
+    );
+
+    let outcomes = s.merge_release_pull(MergeMethod::Merge).await;
+
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "tag", .. }))),
+        "{outcomes:?}"
+    );
+    assert_eq!(s.sim.refs(REPO)["refs/tags/0.1.3"], old_master);
+    assert!(s.sim.runs(REPO).is_empty() && s.sim.releases(REPO).is_empty());
+    let status = s.status_comment();
+    assert!(
+        status.contains(&format!(
+            "- [ ] ❌ Tag `0.1.3` was created on {old_master} by someone else while releasebot was tagging the merge commit"
+        )),
+        "{status}"
+    );
+    let notices: Vec<String> = s
+        .bot_comments()
+        .into_iter()
+        .filter(|c| c.starts_with(&format!("@{MAINTAINER}, release 0.1.3 stopped")))
+        .collect();
+    assert_eq!(notices.len(), 1, "{:?}", s.bot_comments());
+}

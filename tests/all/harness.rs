@@ -104,6 +104,11 @@ impl Scenario {
         scenario
     }
 
+    /// The bot acts through another engine from now on (another token, another identity).
+    pub fn use_engine(&mut self, engine: Engine) {
+        self.engine = engine;
+    }
+
     /// A person comments on the tracking issue; GitHub's webhooks reach the bot.
     pub async fn comment(&self, author: &str, body: &str) -> Vec<Result<Outcome, EngineError>> {
         self.sim.post_comment(REPO, self.issue, author, body);

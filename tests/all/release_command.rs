@@ -243,3 +243,46 @@ async fn a_repository_config_can_let_writers_release_and_name_its_own_version_fi
     );
     assert_eq!(s.sim.issue(REPO, s.issue).unwrap().assignees, vec![WRITER]);
 }
+
+/// With a personal token GitHub does not sign the release commit; a base branch that requires
+/// signed commits would refuse the merge, so the status comment says so before anyone tries.
+#[tokio::test]
+async fn a_commit_made_with_a_personal_token_is_flagged_as_unsigned() {
+    let mut s = Scenario::mathesar().await;
+    let person = "release-manager";
+    s.sim
+        .add_user(person, releasebot::simulated_github::UserKind::User);
+    s.sim.add_token("personal-token", person);
+    s.sim.set_role(REPO, person, "admin");
+    // No login given: a personal token names its user through `GET /user`.
+    s.use_engine(releasebot::engine::Engine::new(
+        releasebot::github::Connector::with_token(&s.sim.url(), "personal-token").unwrap(),
+    ));
+
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    let status = s
+        .sim
+        .comments(REPO, s.issue)
+        .into_iter()
+        .find(|c| c.author == person && c.body.contains("releasebot:status"))
+        .expect("the status comment, written as the token's user")
+        .body;
+    assert!(
+        status.contains("`Release 0.1.3` ⚠️ not signed (unsigned): a base branch that requires signed commits will refuse the merge"),
+        "{status}"
+    );
+    let head = s.sim.refs(REPO)["refs/heads/release/0.1.3"].clone();
+    assert!(!s.sim.is_verified(REPO, &head));
+}
+
+#[tokio::test]
+async fn a_commit_made_as_the_app_or_actions_bot_is_signed_and_not_flagged() {
+    let s = Scenario::mathesar().await;
+
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    let head = s.sim.refs(REPO)["refs/heads/release/0.1.3"].clone();
+    assert!(s.sim.is_verified(REPO, &head));
+    assert!(!s.status_comment().contains("not signed"));
+}
