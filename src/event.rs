@@ -57,18 +57,8 @@ impl Repository {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Account {
-    pub login: String,
-    #[serde(rename = "type", default)]
-    pub kind: String,
-}
-
-impl Account {
-    pub fn is_bot(&self) -> bool {
-        self.kind == "Bot"
-    }
-}
+/// A user or bot, as GitHub names it in payloads and answers alike.
+pub use crate::github::models::User as Account;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Issue {
@@ -121,35 +111,7 @@ pub struct PullRequestClosed {
     pub pull_request: PullRequest,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct PullRequest {
-    pub number: u64,
-    pub title: String,
-    #[serde(default)]
-    pub html_url: String,
-    #[serde(default)]
-    pub merged: bool,
-    #[serde(default)]
-    pub merge_commit_sha: Option<String>,
-    pub user: Account,
-    pub head: PullRequestBranch,
-    pub base: PullRequestBranch,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct PullRequestBranch {
-    #[serde(rename = "ref")]
-    pub name: String,
-    pub sha: String,
-    /// `None` when the head repository was deleted.
-    #[serde(default)]
-    pub repo: Option<RepositoryName>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct RepositoryName {
-    pub full_name: String,
-}
+pub use crate::github::models::{PullRequest, Release, RepositoryName, WorkflowRun};
 
 /// A tag appeared, by a `push` of `refs/tags/…` or a `create` with `ref_type: tag`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,39 +124,11 @@ pub struct TagCreated {
     pub sender: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct WorkflowRun {
-    pub id: u64,
-    #[serde(default)]
-    pub path: String,
-    #[serde(default)]
-    pub head_branch: Option<String>,
-    pub head_sha: String,
-    #[serde(default)]
-    pub conclusion: Option<String>,
-    #[serde(default)]
-    pub html_url: String,
-    #[serde(default)]
-    pub event: String,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkflowRunCompleted {
     pub repository: Repository,
     pub installation: Option<Installation>,
     pub run: WorkflowRun,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Release {
-    pub id: u64,
-    pub tag_name: String,
-    #[serde(default)]
-    pub draft: bool,
-    #[serde(default)]
-    pub prerelease: bool,
-    #[serde(default)]
-    pub html_url: String,
 }
 
 /// A person published a release (the bot only ever makes drafts).
@@ -588,7 +522,7 @@ mod tests {
         let Event::PullRequestClosed(event) = parse_value("pull_request", payload).unwrap() else {
             panic!("expected a closed pull request")
         };
-        assert!(event.pull_request.merged);
+        assert!(event.pull_request.is_merged());
         assert_eq!(event.pull_request.merge_commit_sha.as_deref(), Some("abc"));
         assert_eq!(event.pull_request.head.name, "release/0.1.3");
         assert!(event.pull_request.user.is_bot());

@@ -43,7 +43,7 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome
     };
     if !same_repository || pull.user.login != ctx.me {
         // Only the bot's own release pull request, from this repository, is tagged.
-        if !pull.merged {
+        if !pull.is_merged() {
             return Ok(Outcome::Ignored(format!(
                 "pull request #{} is not releasebot's",
                 pull.number
@@ -68,7 +68,7 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome
     }
     let mut status = status.clone();
     let stage = Stage::derive(&progress, status.marker.cancelled)?;
-    let merge_commit = match (pull.merged, pull.merge_commit_sha.as_deref()) {
+    let merge_commit = match (pull.is_merged(), pull.merge_commit_sha.as_deref()) {
         (false, _) => None,
         (true, Some(sha)) => Some(CommitSha::parse(sha).ok_or_else(|| Unreadable::NotACommit {
             what: "the merge commit",

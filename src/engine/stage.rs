@@ -319,13 +319,16 @@ mod tests {
             title: "Release 0.1.3".into(),
             html_url: String::new(),
             merged_at: merged.then(|| "2026-11-25T10:00:00Z".to_string()),
+            merged: None,
             head: PullBranch {
                 name: "release/0.1.3".into(),
                 sha: A.into(),
+                repo: None,
             },
             base: PullBranch {
                 name: "master".into(),
                 sha: A.into(),
+                repo: None,
             },
         }
     }
@@ -345,6 +348,7 @@ mod tests {
     fn run(status: &str, conclusion: Option<&str>) -> WorkflowRun {
         WorkflowRun {
             id: 77,
+            path: ".github/workflows/release-images.yml".into(),
             head_branch: Some("0.1.3".into()),
             head_sha: B.into(),
             status: status.into(),

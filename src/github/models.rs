@@ -76,11 +76,17 @@ pub struct FileContent {
     pub encoding: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct User {
     pub login: String,
     #[serde(rename = "type", default)]
     pub kind: String,
+}
+
+impl User {
+    pub fn is_bot(&self) -> bool {
+        self.kind == "Bot"
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -106,7 +112,8 @@ pub struct CollaboratorPermission {
     pub role_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A pull request, from the API or a webhook payload (one struct for both).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PullRequest {
     pub number: u64,
     #[serde(default)]
@@ -114,20 +121,29 @@ pub struct PullRequest {
     #[serde(default)]
     pub merge_commit_sha: Option<String>,
     pub user: User,
+    #[serde(default)]
     pub state: String,
     pub title: String,
     #[serde(default)]
     pub html_url: String,
     #[serde(default)]
     pub merged_at: Option<String>,
+    /// Given by webhooks and the single-pull endpoint, not by lists.
+    #[serde(default)]
+    pub merged: Option<bool>,
     pub head: PullBranch,
     pub base: PullBranch,
 }
 
 impl PullRequest {
+    /// Merged: `merged` where GitHub gives it, else `merged_at` (lists have no `merged`).
+    pub fn is_merged(&self) -> bool {
+        self.merged.unwrap_or(self.merged_at.is_some())
+    }
+
     pub fn pull_state(&self) -> crate::domain::PullState {
         use crate::domain::PullState;
-        match (self.state.as_str(), self.merged_at.is_some()) {
+        match (self.state.as_str(), self.is_merged()) {
             (_, true) => PullState::Merged,
             ("open", false) => PullState::Open,
             _ => PullState::ClosedUnmerged,
@@ -135,11 +151,19 @@ impl PullRequest {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PullBranch {
     #[serde(rename = "ref")]
     pub name: String,
     pub sha: String,
+    /// `None` when the head repository was deleted.
+    #[serde(default)]
+    pub repo: Option<RepositoryName>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RepositoryName {
+    pub full_name: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -149,7 +173,8 @@ pub struct TagObject {
     pub object: GitObject,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A release, from the API or a webhook payload.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Release {
     pub id: u64,
     pub tag_name: String,
@@ -188,12 +213,17 @@ pub struct WorkflowRuns {
     pub workflow_runs: Vec<WorkflowRun>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A workflow run, from the API or a webhook payload.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct WorkflowRun {
     pub id: u64,
+    /// `.github/workflows/<file>`.
+    #[serde(default)]
+    pub path: String,
     #[serde(default)]
     pub head_branch: Option<String>,
     pub head_sha: String,
+    #[serde(default)]
     pub status: String,
     #[serde(default)]
     pub conclusion: Option<String>,
