@@ -165,6 +165,8 @@ pub enum Fault {
     /// Never answer: the request hangs, as if GitHub were slow, until the client gives up or
     /// dies (for crash tests).
     Hold,
+    /// Answer as usual, but only after this many milliseconds: a slow GitHub.
+    Delay { millis: u64 },
 }
 
 #[derive(Debug, Clone)]
