@@ -6,6 +6,7 @@
 mod checks;
 mod comment_command;
 mod conversation;
+mod failure_report;
 mod follow_up;
 mod images_done;
 mod merged;
