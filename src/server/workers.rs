@@ -203,9 +203,9 @@ impl Pool {
                     .blocking(move |q, _| q.fail(&kept, &message, now_ms(), &policy, jitter))
                     .await
                 {
-                    Ok(AfterFailure::Stale) => {
-                        tracing::warn!("the panicked job had been claimed again meanwhile")
-                    }
+                    Ok(AfterFailure::Stale) => tracing::warn!(
+                        "the panicked run's claim was no longer the job's; nothing recorded"
+                    ),
                     Ok(_) => {}
                     Err(error) => tracing::error!(%error, "cannot record the job's failure"),
                 }
