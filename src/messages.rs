@@ -422,3 +422,90 @@ pub fn images_workflow_unusable(workflow: &str, tag: &str, problem: &str) -> Str
          comment `/release retry` on the tracking issue."
     )
 }
+
+/// What releasebot was acting on when it failed for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActedOn<'a> {
+    /// A comment on this issue (its address, empty when unknown).
+    Comment { url: &'a str },
+    /// The release pull request tracked on this issue, merged or closed.
+    PullRequestClosed { number: u64, merged: bool },
+}
+
+/// Told on the issue when a job failed in a way that waiting does not fix: nothing happens by
+/// itself any more, so say what failed and what a person can do.
+pub fn job_failed_permanently(acted_on: ActedOn<'_>, error: &str) -> String {
+    let (what, again) = match acted_on {
+        ActedOn::Comment { url } if !url.is_empty() => (
+            format!("[this comment]({url})"),
+            "comment the command again".to_string(),
+        ),
+        ActedOn::Comment { .. } => (
+            "a comment on this issue".to_string(),
+            "comment the command again".to_string(),
+        ),
+        ActedOn::PullRequestClosed { number, merged } => (
+            format!(
+                "pull request #{number} being {}",
+                if merged { "merged" } else { "closed" }
+            ),
+            "comment `/release retry` here".to_string(),
+        ),
+    };
+    let fence = if error.contains("```") { "````" } else { "```" };
+    format!(
+        "releasebot could not act on {what}, and will not try again by itself: GitHub refused in \
+         a way that waiting does not fix.\n\n{fence}\n{}\n{fence}\n\nWhat to do: check that the \
+         releasebot App is still installed on this repository with the permissions that \
+         `releasebot manifest` lists, fix the cause above, then {again} (or redeliver the \
+         delivery from the App's advanced settings).",
+        error.trim_end()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_permanent_failure_says_what_failed_and_what_to_do_without_marking_the_comment_answered() {
+        let text = job_failed_permanently(
+            ActedOn::Comment {
+                url: "https://github.com/o/r/issues/3#issuecomment-9",
+            },
+            "release 0.1.3: branch failed: GitHub answered 422 to POST /repos/o/r/git/refs: Validation Failed",
+        );
+        assert_eq!(
+            text,
+            "releasebot could not act on [this comment](https://github.com/o/r/issues/3#issuecomment-9), \
+             and will not try again by itself: GitHub refused in a way that waiting does not fix.\n\n\
+             ```\nrelease 0.1.3: branch failed: GitHub answered 422 to POST /repos/o/r/git/refs: \
+             Validation Failed\n```\n\n\
+             What to do: check that the releasebot App is still installed on this repository with \
+             the permissions that `releasebot manifest` lists, fix the cause above, then comment the \
+             command again (or redeliver the delivery from the App's advanced settings)."
+        );
+        // Commenting again must run the command: a reply marker would make it "already answered".
+        assert_eq!(crate::status::replied_to(&text), None);
+    }
+
+    #[test]
+    fn a_pull_request_failure_asks_for_a_retry_and_an_error_with_a_fence_stays_fenced() {
+        let text = job_failed_permanently(
+            ActedOn::PullRequestClosed {
+                number: 12,
+                merged: true,
+            },
+            "odd ``` error",
+        );
+        assert!(
+            text.starts_with("releasebot could not act on pull request #12 being merged,"),
+            "{text}"
+        );
+        assert!(text.contains("````\nodd ``` error\n````"), "{text}");
+        assert!(
+            text.contains("then comment `/release retry` here"),
+            "{text}"
+        );
+    }
+}

@@ -7,6 +7,7 @@ mod checks;
 mod comment_command;
 mod context;
 mod conversation;
+mod failure_report;
 mod follow_up;
 mod images_done;
 mod merged;

@@ -134,6 +134,15 @@ async fn webhook(
                     )
                         .into_response()
                 }
+                Ok(Enqueued::Revived) => {
+                    ingress.metrics.delivery(&event, "requeued");
+                    tracing::info!(delivery = %delivery_id, %repo, %event, "redelivery of a dead delivery; queued again");
+                    (
+                        StatusCode::ACCEPTED,
+                        Json(json!({"delivery": delivery_id, "status": "queued again"})),
+                    )
+                        .into_response()
+                }
                 Ok(Enqueued::Duplicate) => {
                     ingress.metrics.delivery(&event, "duplicate");
                     tracing::info!(delivery = %delivery_id, %repo, %event, "redelivery of a delivery already queued");

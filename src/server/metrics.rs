@@ -1,5 +1,6 @@
 //! What `/metrics` shows, in Prometheus' text format: deliveries by event and outcome, jobs by
-//! result, job latency (received → finished), queue depth, and GitHub API calls.
+//! result, job latency (received → finished), queue depth, workers replaced after a panic, and
+//! GitHub API calls.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -20,6 +21,7 @@ pub struct Metrics {
     latency_buckets: [AtomicU64; 11],
     latency_count: AtomicU64,
     latency_sum_ms: AtomicU64,
+    worker_restarts: AtomicU64,
 }
 
 impl Metrics {
@@ -41,6 +43,15 @@ impl Metrics {
             .unwrap_or_else(|e| e.into_inner())
             .entry(result)
             .or_default() += 1;
+    }
+
+    /// A worker ended by a panic and was replaced.
+    pub fn worker_restarted(&self) {
+        self.worker_restarts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn worker_restarts(&self) -> u64 {
+        self.worker_restarts.load(Ordering::Relaxed)
     }
 
     pub fn job_latency(&self, latency: Duration) {
@@ -107,6 +118,12 @@ impl Metrics {
             "releasebot_job_latency_seconds_bucket{{le=\"+Inf\"}} {count}\nreleasebot_job_latency_seconds_sum {}\nreleasebot_job_latency_seconds_count {count}",
             self.latency_sum_ms.load(Ordering::Relaxed) as f64 / 1000.0
         );
+        out.push_str("# HELP releasebot_worker_restarts_total Workers that ended by a panic and were replaced.\n# TYPE releasebot_worker_restarts_total counter\n");
+        let _ = writeln!(
+            out,
+            "releasebot_worker_restarts_total {}",
+            self.worker_restarts()
+        );
         if let Some(counts) = queue {
             out.push_str("# HELP releasebot_queue_depth Jobs waiting or running.\n# TYPE releasebot_queue_depth gauge\n");
             let _ = writeln!(
@@ -114,7 +131,7 @@ impl Metrics {
                 "releasebot_queue_depth {}",
                 counts.queued + counts.claimed
             );
-            out.push_str("# HELP releasebot_jobs_dead Jobs that used up their attempts (see the logs for their errors).\n# TYPE releasebot_jobs_dead gauge\n");
+            out.push_str("# HELP releasebot_jobs_dead Jobs that used up their attempts or failed for good (see the logs for their errors).\n# TYPE releasebot_jobs_dead gauge\n");
             let _ = writeln!(out, "releasebot_jobs_dead {}", counts.dead);
         }
         out.push_str("# HELP releasebot_github_api_calls_total GitHub API requests made.\n# TYPE releasebot_github_api_calls_total counter\n");
@@ -148,6 +165,7 @@ mod tests {
         metrics.delivery("unverified", "rejected");
         metrics.job("done");
         metrics.job_latency(Duration::from_millis(300));
+        metrics.worker_restarted();
         let text = metrics.render(
             Some(Counts {
                 queued: 2,
@@ -168,6 +186,7 @@ mod tests {
             "releasebot_job_latency_seconds_bucket{le=\"0.25\"} 0",
             "releasebot_job_latency_seconds_bucket{le=\"0.5\"} 1",
             "releasebot_job_latency_seconds_count 1",
+            "releasebot_worker_restarts_total 1",
             "releasebot_queue_depth 3",
             "releasebot_jobs_dead 1",
             "releasebot_github_api_calls_total 40",

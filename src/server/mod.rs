@@ -30,6 +30,7 @@ pub use ingress::floor_router;
 pub use metrics::Metrics;
 use queue::{Queue, RetryPolicy};
 pub use settings::Settings;
+pub use workers::{JobObserver, JobReport};
 
 /// What tests and the benchmark may change; `serve` uses the defaults.
 #[derive(Debug, Clone)]
@@ -38,6 +39,8 @@ pub struct Tuning {
     pub lease: Duration,
     /// How long running jobs may take to finish after a shutdown is asked for.
     pub grace: Duration,
+    /// Told of every job's result (see `JobObserver`); none by default.
+    pub observer: Option<JobObserver>,
 }
 
 impl Default for Tuning {
@@ -46,6 +49,7 @@ impl Default for Tuning {
             retry: RetryPolicy::default(),
             lease: Duration::from_secs(15 * 60),
             grace: Duration::from_secs(25),
+            observer: None,
         }
     }
 }
@@ -102,6 +106,7 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> anyhow::Result<Runnin
         policy: tuning.retry,
         lease: tuning.lease,
         wake,
+        observer: tuning.observer,
     });
     let mut workers = pool.spawn(settings.workers, stopped.clone());
     workers.push(pool.spawn_janitor(stopped.clone()));

@@ -3,6 +3,10 @@
 //! to be claimed again once the lease runs out. Jobs of one repository run in order; different
 //! repositories may run side by side. Failed jobs come back after an exponential back-off with
 //! jitter, and after the last attempt stay as `dead` with their error.
+//!
+//! Every claim carries a fresh token (the row's claim counter), and a result is recorded only
+//! by the holder of the job's latest claim: a worker whose lease ran out while another took the
+//! job over is fenced off, so one delivery never has two results.
 
 use std::path::Path;
 use std::time::Duration;
@@ -18,12 +22,20 @@ pub enum QueueError {
     },
     #[error("the queue database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A queue call run on another thread panicked (the caller reports it; the queue is intact,
+    /// since SQLite rolls back what the call had not committed).
+    #[error("a queue call panicked: {0}")]
+    Panicked(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Enqueued {
     New,
-    /// A redelivery (same `X-GitHub-Delivery`): already queued or done, nothing added.
+    /// A redelivery (same `X-GitHub-Delivery`) of a job that had gone dead: queued again with
+    /// the new body and fresh attempts, behind the repository's waiting jobs. This is how a
+    /// person retries a delivery once its cause is fixed (GitHub's "Redeliver").
+    Revived,
+    /// A redelivery of a job queued, running or done: nothing added.
     Duplicate,
 }
 
@@ -36,12 +48,25 @@ pub struct Job {
     pub body: Vec<u8>,
     pub attempts: u32,
     pub received_ms: i64,
+    /// This claim's token: only its holder may record the job's result.
+    pub claim_token: i64,
+}
+
+/// Whether a result was recorded: only the holder of a job's latest claim has a say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fenced {
+    /// The claim was still the job's: the result is recorded.
+    Held,
+    /// The lease ran out and the job was claimed again (or freed): nothing was recorded.
+    Stale,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AfterFailure {
     RetryAt(i64),
     Dead,
+    /// The claim was no longer the job's: nothing was recorded.
+    Stale,
 }
 
 /// How failures are retried.
@@ -50,6 +75,9 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     pub base: Duration,
     pub cap: Duration,
+    /// The least a job waits after GitHub's secondary rate limit, with or without `retry-after`
+    /// (GitHub: "wait at least one minute").
+    pub secondary_limit_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -58,6 +86,7 @@ impl Default for RetryPolicy {
             max_attempts: 8,
             base: Duration::from_secs(2),
             cap: Duration::from_secs(15 * 60),
+            secondary_limit_wait: Duration::from_secs(60),
         }
     }
 }
@@ -120,6 +149,14 @@ fn unpack(encoding: &str, stored: Vec<u8>) -> Result<Vec<u8>, rusqlite::Error> {
     }
 }
 
+fn fenced(rows_changed: usize) -> Fenced {
+    if rows_changed == 1 {
+        Fenced::Held
+    } else {
+        Fenced::Stale
+    }
+}
+
 /// How many jobs are in each state, for `/metrics`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -142,23 +179,33 @@ CREATE TABLE IF NOT EXISTS deliveries (
     not_before    INTEGER NOT NULL DEFAULT 0,
     claimed_until INTEGER NOT NULL DEFAULT 0,
     last_error    TEXT,
-    received_at   INTEGER NOT NULL
+    received_at   INTEGER NOT NULL,
+    claim_token   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (state, repo, seq);
 ";
 
+/// Columns added since the first schema, with the definition that fills them in older rows.
+const ADDED_COLUMNS: &[(&str, &str)] = &[
+    // Bodies stored before compression are plain JSON.
+    ("encoding", "TEXT NOT NULL DEFAULT 'identity'"),
+    // Rows claimed before tokens existed count as never claimed with one.
+    ("claim_token", "INTEGER NOT NULL DEFAULT 0"),
+];
+
 /// Brings a database made by an earlier releasebot up to this schema.
 fn migrate(connection: &Connection) -> Result<(), rusqlite::Error> {
-    let has_encoding: bool = connection.query_row(
-        "SELECT COUNT(*) > 0 FROM pragma_table_info('deliveries') WHERE name = 'encoding'",
-        [],
-        |row| row.get(0),
-    )?;
-    if !has_encoding {
-        // Bodies stored before compression are plain JSON.
-        connection.execute_batch(
-            "ALTER TABLE deliveries ADD COLUMN encoding TEXT NOT NULL DEFAULT 'identity'",
+    for (column, definition) in ADDED_COLUMNS {
+        let present: bool = connection.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('deliveries') WHERE name = ?1",
+            params![column],
+            |row| row.get(0),
         )?;
+        if !present {
+            connection.execute_batch(&format!(
+                "ALTER TABLE deliveries ADD COLUMN {column} {definition}"
+            ))?;
+        }
     }
     Ok(())
 }
@@ -228,25 +275,46 @@ impl Queue {
 
     /// Writes many deliveries in one transaction: one fsync for the lot, which is what lets the
     /// webhook answer thousands of deliveries a second with every one of them on disk.
+    ///
+    /// A delivery id seen before is a redelivery: a no-op, unless its job had gone dead, when
+    /// it is queued again (see `Enqueued::Revived`).
     pub fn enqueue_batch(&mut self, batch: &[NewDelivery]) -> Result<Vec<Enqueued>, QueueError> {
         let transaction = self.connection.transaction()?;
         let mut results = Vec::with_capacity(batch.len());
         {
             let mut insert = transaction.prepare_cached(
-                "INSERT OR IGNORE INTO deliveries (delivery_id, event, repo, body, encoding, received_at) VALUES (?1, ?2, ?3, ?4, 'lz4', ?5)",
+                "INSERT OR IGNORE INTO deliveries (delivery_id, event, repo, body, encoding, received_at, last_error) VALUES (?1, ?2, ?3, ?4, 'lz4', ?5, ?6)",
+            )?;
+            // Out with the dead row, so the revived job gets a new place at the end of the
+            // queue: its repository's later jobs may be running, and order is kept by `seq`.
+            let mut take_dead = transaction.prepare_cached(
+                "DELETE FROM deliveries WHERE delivery_id = ?1 AND state = 'dead' RETURNING last_error",
             )?;
             for delivery in batch {
-                let added = insert.execute(params![
-                    delivery.delivery_id,
-                    delivery.event,
-                    delivery.repo,
-                    delivery.packed,
-                    delivery.received_ms
-                ])?;
-                results.push(if added == 1 {
-                    Enqueued::New
-                } else {
-                    Enqueued::Duplicate
+                let mut insert_with = |last_error: Option<&str>| {
+                    insert.execute(params![
+                        delivery.delivery_id,
+                        delivery.event,
+                        delivery.repo,
+                        delivery.packed,
+                        delivery.received_ms,
+                        last_error
+                    ])
+                };
+                if insert_with(None)? == 1 {
+                    results.push(Enqueued::New);
+                    continue;
+                }
+                let dead: Option<Option<String>> = take_dead
+                    .query_row(params![delivery.delivery_id], |row| row.get(0))
+                    .optional()?;
+                results.push(match dead {
+                    Some(last_error) => {
+                        // Its last error stays until the job succeeds, for whoever looks.
+                        insert_with(last_error.as_deref())?;
+                        Enqueued::Revived
+                    }
+                    None => Enqueued::Duplicate,
                 });
             }
         }
@@ -299,7 +367,7 @@ impl Queue {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let job = transaction
             .query_row(
-                "SELECT seq, delivery_id, event, repo, body, attempts, received_at, encoding FROM deliveries d
+                "SELECT seq, delivery_id, event, repo, body, attempts, received_at, encoding, claim_token FROM deliveries d
                  WHERE (d.state = 'queued' OR (d.state = 'claimed' AND d.claimed_until <= ?1))
                    AND d.not_before <= ?1
                    AND NOT EXISTS (
@@ -316,6 +384,7 @@ impl Queue {
                         body: unpack(&row.get::<_, String>(7)?, row.get(4)?)?,
                         attempts: row.get(5)?,
                         received_ms: row.get(6)?,
+                        claim_token: row.get(8)?,
                     })
                 },
             )
@@ -323,23 +392,22 @@ impl Queue {
         if let Some(job) = &job {
             let until = now_ms + lease.as_millis() as i64;
             transaction.execute(
-                "UPDATE deliveries SET state = 'claimed', claimed_until = ?2, attempts = attempts + 1 WHERE seq = ?1",
+                "UPDATE deliveries SET state = 'claimed', claimed_until = ?2, attempts = attempts + 1,
+                     claim_token = claim_token + 1 WHERE seq = ?1",
                 params![job.seq, until],
             )?;
         }
         transaction.commit()?;
         Ok(job.map(|job| Job {
             attempts: job.attempts + 1,
+            claim_token: job.claim_token + 1,
             ..job
         }))
     }
 
-    pub fn complete(&self, seq: i64) -> Result<(), QueueError> {
-        self.connection.execute(
-            "UPDATE deliveries SET state = 'done', last_error = NULL WHERE seq = ?1",
-            params![seq],
-        )?;
-        Ok(())
+    /// Records that the job succeeded.
+    pub fn complete(&self, job: &Job) -> Result<Fenced, QueueError> {
+        self.finish(job, "'done'", None)
     }
 
     /// Records a failed attempt: back to the queue after the policy's delay, or dead.
@@ -351,31 +419,39 @@ impl Queue {
         policy: &RetryPolicy,
         jitter: f64,
     ) -> Result<AfterFailure, QueueError> {
-        if job.attempts >= policy.max_attempts {
-            self.connection.execute(
-                "UPDATE deliveries SET state = 'dead', last_error = ?2 WHERE seq = ?1",
-                params![job.seq, error],
-            )?;
-            return Ok(AfterFailure::Dead);
-        }
-        let at = now_ms + policy.delay(job.attempts, jitter).as_millis() as i64;
-        self.requeue(job, error, at, 0)?;
-        Ok(AfterFailure::RetryAt(at))
+        let (fenced, after) = if job.attempts >= policy.max_attempts {
+            (self.finish(job, "'dead'", Some(error))?, AfterFailure::Dead)
+        } else {
+            let at = now_ms + policy.delay(job.attempts, jitter).as_millis() as i64;
+            (self.requeue(job, error, at, 0)?, AfterFailure::RetryAt(at))
+        };
+        Ok(match fenced {
+            Fenced::Held => after,
+            Fenced::Stale => AfterFailure::Stale,
+        })
     }
 
     /// Marks a job dead at once: it can never succeed as it is.
-    pub fn give_up(&self, job: &Job, error: &str) -> Result<(), QueueError> {
-        self.connection.execute(
-            "UPDATE deliveries SET state = 'dead', last_error = ?2 WHERE seq = ?1",
-            params![job.seq, error],
-        )?;
-        Ok(())
+    pub fn give_up(&self, job: &Job, error: &str) -> Result<Fenced, QueueError> {
+        self.finish(job, "'dead'", Some(error))
     }
 
     /// Puts a job back to run at `at_ms` (a rate limit's `retry-after`); waiting for a rate
     /// limit is not a failed attempt, so the claim's count is given back.
-    pub fn retry_at(&self, job: &Job, error: &str, at_ms: i64) -> Result<(), QueueError> {
+    pub fn retry_at(&self, job: &Job, error: &str, at_ms: i64) -> Result<Fenced, QueueError> {
         self.requeue(job, error, at_ms, 1)
+    }
+
+    /// `state` is an SQL literal chosen here, never the caller's text.
+    fn finish(&self, job: &Job, state: &str, error: Option<&str>) -> Result<Fenced, QueueError> {
+        let changed = self.connection.execute(
+            &format!(
+                "UPDATE deliveries SET state = {state}, last_error = ?3
+                 WHERE seq = ?1 AND state = 'claimed' AND claim_token = ?2"
+            ),
+            params![job.seq, job.claim_token, error],
+        )?;
+        Ok(fenced(changed))
     }
 
     fn requeue(
@@ -384,13 +460,14 @@ impl Queue {
         error: &str,
         at_ms: i64,
         give_back: u32,
-    ) -> Result<(), QueueError> {
-        self.connection.execute(
-            "UPDATE deliveries SET state = 'queued', not_before = ?2, claimed_until = 0, last_error = ?3,
-                 attempts = MAX(attempts - ?4, 0) WHERE seq = ?1",
-            params![job.seq, at_ms, error, give_back],
+    ) -> Result<Fenced, QueueError> {
+        let changed = self.connection.execute(
+            "UPDATE deliveries SET state = 'queued', not_before = ?3, claimed_until = 0, last_error = ?4,
+                 attempts = MAX(attempts - ?5, 0)
+             WHERE seq = ?1 AND state = 'claimed' AND claim_token = ?2",
+            params![job.seq, job.claim_token, at_ms, error, give_back],
         )?;
-        Ok(())
+        Ok(fenced(changed))
     }
 
     /// Forgets finished jobs received before `before_ms`, bodies and all. Kept until then so a
@@ -466,7 +543,7 @@ mod tests {
             ("a1", "b1")
         );
         assert_eq!(queue.claim(10, LEASE).unwrap(), None, "a2 waits for a1");
-        queue.complete(first.seq).unwrap();
+        queue.complete(&first).unwrap();
         assert_eq!(queue.claim(10, LEASE).unwrap().unwrap().delivery_id, "a2");
     }
 
@@ -495,6 +572,7 @@ mod tests {
             max_attempts: 3,
             base: Duration::from_secs(1),
             cap: Duration::from_secs(60),
+            ..RetryPolicy::default()
         };
         queue.enqueue("d-1", "e", "o/r", b"{}", 0).unwrap();
 
@@ -532,6 +610,7 @@ mod tests {
             max_attempts: 10,
             base: Duration::from_secs(2),
             cap: Duration::from_secs(10),
+            ..RetryPolicy::default()
         };
         assert_eq!(policy.delay(1, 0.0), Duration::from_secs(2));
         assert_eq!(policy.delay(2, 0.0), Duration::from_secs(4));
@@ -601,7 +680,7 @@ mod tests {
         assert_eq!(queue.release_claims().unwrap(), 1);
         let again = queue.claim(1, LEASE).unwrap().unwrap();
         assert_eq!(again.attempts, 2);
-        queue.complete(again.seq).unwrap();
+        queue.complete(&again).unwrap();
         assert_eq!(
             queue.counts().unwrap(),
             Counts {
@@ -621,12 +700,12 @@ mod tests {
             .unwrap();
         queue.enqueue("new-done", "e", "o/d", b"{}", 9_000).unwrap();
         let done = queue.claim(10_000, LEASE).unwrap().unwrap();
-        queue.complete(done.seq).unwrap();
+        queue.complete(&done).unwrap();
         let dead = queue.claim(10_000, LEASE).unwrap().unwrap();
         queue.give_up(&dead, "unreadable").unwrap();
         let _waiting = queue.claim(10_000, LEASE).unwrap().unwrap();
         let recent = queue.claim(10_000, LEASE).unwrap().unwrap();
-        queue.complete(recent.seq).unwrap();
+        queue.complete(&recent).unwrap();
 
         assert_eq!(queue.prune_done(5_000).unwrap(), 1);
         assert_eq!(
@@ -677,6 +756,196 @@ mod tests {
         let new_job = queue.claim(1, LEASE).unwrap().unwrap();
         assert_eq!(old_job.body, b"{\"ref\":\"refs/tags/0.1.3\"}".to_vec());
         assert_eq!(new_job.body, b"{}".to_vec());
+    }
+
+    #[test]
+    fn a_worker_whose_lease_ran_out_cannot_record_over_the_next_claim() {
+        let (_dir, mut queue) = queue();
+        queue.enqueue("d-1", "e", "o/r", b"{}", 0).unwrap();
+        let short = Duration::from_millis(100);
+        let slow = queue.claim(0, short).unwrap().unwrap();
+        assert_eq!(queue.claim(50, short).unwrap(), None, "still leased");
+        let second = queue.claim(100, short).unwrap().unwrap();
+        assert_ne!(slow.claim_token, second.claim_token);
+
+        assert_eq!(queue.complete(&slow).unwrap(), Fenced::Stale);
+        assert_eq!(
+            queue.counts().unwrap(),
+            Counts {
+                claimed: 1,
+                ..Counts::default()
+            },
+            "the stale completion changed nothing"
+        );
+        assert_eq!(queue.complete(&second).unwrap(), Fenced::Held);
+        assert_eq!(
+            queue.counts().unwrap(),
+            Counts {
+                done: 1,
+                ..Counts::default()
+            }
+        );
+    }
+
+    #[test]
+    fn a_stale_claim_can_neither_fail_nor_give_up_nor_postpone_the_job() {
+        let (_dir, mut queue) = queue();
+        let policy = RetryPolicy::default();
+        queue.enqueue("d-1", "e", "o/r", b"{}", 0).unwrap();
+        let stale = queue.claim(0, Duration::from_millis(10)).unwrap().unwrap();
+        let current = queue.claim(10, LEASE).unwrap().unwrap();
+
+        assert_eq!(
+            queue.fail(&stale, "502", 10, &policy, 0.0).unwrap(),
+            AfterFailure::Stale
+        );
+        assert_eq!(queue.give_up(&stale, "422").unwrap(), Fenced::Stale);
+        assert_eq!(
+            queue.retry_at(&stale, "403", 99_999).unwrap(),
+            Fenced::Stale
+        );
+        assert_eq!(queue.dead().unwrap(), vec![]);
+        assert_eq!(
+            queue.fail(&current, "502", 10, &policy, 0.0).unwrap(),
+            AfterFailure::RetryAt(10 + 4_000),
+            "the second attempt's back-off"
+        );
+        let again = queue.claim(4_010, LEASE).unwrap().unwrap();
+        assert_eq!((again.attempts, again.claim_token), (3, 3));
+    }
+
+    #[test]
+    fn a_claim_freed_at_start_cannot_be_finished_by_its_old_holder() {
+        let (_dir, mut queue) = queue();
+        queue.enqueue("d-1", "e", "o/r", b"{}", 0).unwrap();
+        let before_restart = queue.claim(0, LEASE).unwrap().unwrap();
+        queue.release_claims().unwrap();
+        assert_eq!(queue.complete(&before_restart).unwrap(), Fenced::Stale);
+        assert_eq!(queue.depth().unwrap(), 1, "still waiting to run");
+    }
+
+    #[test]
+    fn a_dead_job_lets_its_repositorys_next_job_run_at_once() {
+        let (_dir, mut queue) = queue();
+        queue.enqueue("a1", "e", "o/a", b"1", 0).unwrap();
+        queue.enqueue("a2", "e", "o/a", b"2", 0).unwrap();
+        let first = queue.claim(0, LEASE).unwrap().unwrap();
+        assert_eq!(queue.claim(0, LEASE).unwrap(), None, "a2 waits for a1");
+
+        assert_eq!(
+            queue.give_up(&first, "GitHub answered 422").unwrap(),
+            Fenced::Held
+        );
+
+        assert_eq!(queue.claim(0, LEASE).unwrap().unwrap().delivery_id, "a2");
+        assert_eq!(
+            queue.dead().unwrap(),
+            vec![("a1".to_string(), "GitHub answered 422".to_string())]
+        );
+    }
+
+    fn dead_job(queue: &mut Queue, id: &str, body: &[u8]) {
+        queue.enqueue(id, "issue_comment", "o/r", body, 0).unwrap();
+        let job = queue.claim(0, LEASE).unwrap().unwrap();
+        queue.give_up(&job, "GitHub answered 422").unwrap();
+    }
+
+    #[test]
+    fn a_redelivery_of_a_dead_job_queues_it_again_with_the_new_body_and_fresh_attempts() {
+        let (_dir, mut queue) = queue();
+        dead_job(&mut queue, "d-1", b"old");
+
+        assert_eq!(
+            queue
+                .enqueue("d-1", "issue_comment", "o/r", b"new", 5_000)
+                .unwrap(),
+            Enqueued::Revived
+        );
+        assert_eq!(
+            queue.counts().unwrap(),
+            Counts {
+                queued: 1,
+                ..Counts::default()
+            }
+        );
+        assert_eq!(
+            queue
+                .enqueue("d-1", "issue_comment", "o/r", b"new", 6_000)
+                .unwrap(),
+            Enqueued::Duplicate,
+            "queued again once, not twice"
+        );
+        let job = queue.claim(5_000, LEASE).unwrap().unwrap();
+        assert_eq!(
+            (
+                job.delivery_id.as_str(),
+                job.body.as_slice(),
+                job.attempts,
+                job.received_ms
+            ),
+            ("d-1", &b"new"[..], 1, 5_000)
+        );
+        queue.complete(&job).unwrap();
+        assert_eq!(
+            queue
+                .enqueue("d-1", "issue_comment", "o/r", b"new", 7_000)
+                .unwrap(),
+            Enqueued::Duplicate,
+            "a done job is not run again"
+        );
+        assert_eq!(queue.depth().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_revived_job_waits_behind_the_jobs_its_repository_received_meanwhile() {
+        let (_dir, mut queue) = queue();
+        dead_job(&mut queue, "d-1", b"{}");
+        queue
+            .enqueue("d-2", "issue_comment", "o/r", b"{}", 1)
+            .unwrap();
+        let running = queue.claim(1, LEASE).unwrap().unwrap();
+
+        let results = queue
+            .enqueue_batch(&[delivery("d-1", "o/r"), delivery("d-1", "o/r")])
+            .unwrap();
+
+        assert_eq!(results, vec![Enqueued::Revived, Enqueued::Duplicate]);
+        assert_eq!(queue.claim(2, LEASE).unwrap(), None, "d-2 is still running");
+        queue.complete(&running).unwrap();
+        assert_eq!(queue.claim(2, LEASE).unwrap().unwrap().delivery_id, "d-1");
+    }
+
+    #[test]
+    fn a_database_from_before_claim_tokens_is_migrated_and_its_claims_are_fenced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.sqlite");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(&SCHEMA.replace(
+                "received_at   INTEGER NOT NULL,\n    claim_token   INTEGER NOT NULL DEFAULT 0\n",
+                "received_at   INTEGER NOT NULL\n",
+            ))
+            .unwrap();
+            let columns: i64 = old
+                .query_row(
+                    "SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name = 'claim_token'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(columns, 0, "the old schema has no claim_token column");
+            // Claimed by the old release when it stopped.
+            old.execute(
+                "INSERT INTO deliveries (delivery_id, event, repo, body, state, attempts, claimed_until, received_at)
+                 VALUES ('d-0', 'push', 'o/r', ?1, 'claimed', 1, 10, 0)",
+                params![b"{}".to_vec()],
+            )
+            .unwrap();
+        }
+        let mut queue = Queue::open(&path).unwrap();
+        let job = queue.claim(10, LEASE).unwrap().unwrap();
+        assert_eq!((job.delivery_id.as_str(), job.claim_token), ("d-0", 1));
+        assert_eq!(queue.complete(&job).unwrap(), Fenced::Held);
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! The workers: claim a job, run the engine on it, and record what became of it. The queue
 //! decides which job is runnable (one repository's jobs in order), so any number of workers
 //! can run side by side; the pool's size bounds how many repositories are worked on at once.
+//! Each worker runs under a supervisor that replaces it if it ever ends by a panic, so the pool
+//! keeps its size.
 
 use std::collections::hash_map::RandomState;
+use std::fmt;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,13 +17,38 @@ use tracing::Instrument;
 
 use super::job_result::{disposition, is_refused_token, Disposition};
 use super::metrics::Metrics;
-use super::queue::{AfterFailure, Job, Queue, QueueError, RetryPolicy};
+use super::queue::{AfterFailure, Fenced, Job, Queue, QueueError, RetryPolicy};
 use crate::engine::Engine;
 
 /// How often an idle worker looks for jobs whose back-off has run out.
 const POLL: Duration = Duration::from_millis(250);
 /// Finished jobs are kept this long (GitHub lets a delivery be redelivered for three days).
 const KEEP_DONE: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Before a panicked worker is replaced, so one that panics at once does not spin.
+const RESTART_PAUSE: Duration = Duration::from_secs(1);
+
+/// What became of one job, told to the pool's observer once the result is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobReport {
+    pub delivery_id: String,
+    pub repo: String,
+    pub event: String,
+    /// As counted in `releasebot_jobs_total`: `done`, `retry`, `rate_limited`, `dead`,
+    /// `permanent`, `stale`, `panicked` or `unrecorded`.
+    pub result: &'static str,
+}
+
+/// Told of every job's result, on the worker, after the result is recorded: lets whoever
+/// embeds the server (or a test) wait for work to finish instead of polling. Keep it quick;
+/// if it panics, that worker is replaced by a new one.
+#[derive(Clone)]
+pub struct JobObserver(pub Arc<dyn Fn(&JobReport) + Send + Sync>);
+
+impl fmt::Debug for JobObserver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JobObserver")
+    }
+}
 
 pub struct Pool {
     pub queue: Arc<Mutex<Queue>>,
@@ -31,22 +59,55 @@ pub struct Pool {
     pub lease: Duration,
     /// Told by the intake after every commit.
     pub wake: Arc<Notify>,
+    pub observer: Option<JobObserver>,
 }
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Aborts the task when dropped: a supervisor aborted at shutdown takes its worker with it.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 impl Pool {
-    /// Starts `count` workers that run until `stop` turns true, each finishing its job first.
+    /// Starts `count` supervised workers that run until `stop` turns true, each finishing its
+    /// job first.
     pub fn spawn(
         self: &Arc<Self>,
         count: usize,
         stop: watch::Receiver<bool>,
     ) -> Vec<JoinHandle<()>> {
         (0..count)
-            .map(|_| tokio::spawn(Arc::clone(self).work(stop.clone())))
+            .map(|slot| tokio::spawn(Arc::clone(self).supervise(slot, stop.clone())))
             .collect()
+    }
+
+    /// Keeps one worker running in this slot until `stop`: a worker that ends by a panic (a
+    /// bug) is logged, counted and replaced.
+    async fn supervise(self: Arc<Self>, slot: usize, mut stop: watch::Receiver<bool>) {
+        loop {
+            let mut worker = AbortOnDrop(tokio::spawn(Arc::clone(&self).work(stop.clone())));
+            let ended = (&mut worker.0).await;
+            if *stop.borrow() {
+                return;
+            }
+            let why = match ended {
+                Ok(()) => "it returned".to_string(),
+                Err(error) => error.to_string(),
+            };
+            tracing::error!(slot, %why, "a worker ended unexpectedly; a new one takes its place");
+            self.metrics.worker_restarted();
+            tokio::select! {
+                _ = tokio::time::sleep(RESTART_PAUSE) => {}
+                _ = stop.changed() => return,
+            }
+        }
     }
 
     /// Hourly, forgets finished jobs older than a week, so the database does not grow forever.
@@ -81,7 +142,18 @@ impl Pool {
                 .blocking(|queue, lease| queue.claim(now_ms(), lease))
                 .await
             {
-                Ok(Some(job)) => Arc::clone(&self).run_guarded(job).await,
+                Ok(Some(job)) => {
+                    let mut report = JobReport {
+                        delivery_id: job.delivery_id.clone(),
+                        repo: job.repo.clone(),
+                        event: job.event.clone(),
+                        result: "",
+                    };
+                    report.result = Arc::clone(&self).run_guarded(job).await;
+                    if let Some(observer) = &self.observer {
+                        (observer.0)(&report);
+                    }
+                }
                 Ok(None) => {
                     tokio::select! {
                         _ = woken => {}
@@ -97,6 +169,8 @@ impl Pool {
         }
     }
 
+    /// Runs a queue call on the blocking pool. A call that panics comes back as an error, so a
+    /// bug there fails one call instead of taking the worker down.
     async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Queue, Duration) -> Result<T, QueueError> + Send + 'static,
@@ -108,30 +182,39 @@ impl Pool {
             f(&mut queue, lease)
         })
         .await
-        .expect("queue calls do not panic")
+        .unwrap_or_else(|joined| Err(QueueError::Panicked(joined.to_string())))
     }
 
     /// Runs the job in a task of its own, so that a bug that panics fails this job (to be
     /// retried, then dead) instead of silently ending the worker with the job still claimed.
-    async fn run_guarded(self: Arc<Self>, job: Job) {
+    /// Returns the job's result as counted in the metrics.
+    async fn run_guarded(self: Arc<Self>, job: Job) -> &'static str {
         let pool = Arc::clone(&self);
         let kept = job.clone();
-        if let Err(error) = tokio::spawn(async move { pool.run(job).await }).await {
-            let message = format!("the job panicked: {error}");
-            tracing::error!(delivery = %kept.delivery_id, repo = %kept.repo, event = %kept.event, %message);
-            self.metrics.job("panicked");
-            let policy = self.policy;
-            let jitter = jitter(kept.seq, kept.attempts);
-            if let Err(error) = self
-                .blocking(move |q, _| q.fail(&kept, &message, now_ms(), &policy, jitter))
-                .await
-            {
-                tracing::error!(%error, "cannot record the job's failure");
+        match tokio::spawn(async move { pool.run(job).await }).await {
+            Ok(result) => result,
+            Err(error) => {
+                let message = format!("the job panicked: {error}");
+                tracing::error!(delivery = %kept.delivery_id, repo = %kept.repo, event = %kept.event, %message);
+                self.metrics.job("panicked");
+                let policy = self.policy;
+                let jitter = jitter(kept.seq, kept.attempts);
+                match self
+                    .blocking(move |q, _| q.fail(&kept, &message, now_ms(), &policy, jitter))
+                    .await
+                {
+                    Ok(AfterFailure::Stale) => tracing::warn!(
+                        "the panicked run's claim was no longer the job's; nothing recorded"
+                    ),
+                    Ok(_) => {}
+                    Err(error) => tracing::error!(%error, "cannot record the job's failure"),
+                }
+                "panicked"
             }
         }
     }
 
-    async fn run(&self, job: Job) {
+    async fn run(&self, job: Job) -> &'static str {
         let span = tracing::info_span!(
             "job",
             delivery = %job.delivery_id,
@@ -142,67 +225,101 @@ impl Pool {
         self.run_in_span(job).instrument(span).await
     }
 
-    async fn run_in_span(&self, job: Job) {
+    async fn run_in_span(&self, job: Job) -> &'static str {
         let mut result = self.engine.handle_delivery(&job.event, &job.body).await;
+        let mut token_refreshed = false;
         if is_refused_token(&result) {
             if let Some(installation) = installation_of(&job.body) {
                 tracing::warn!("GitHub refused the installation token; fetching a new one");
                 self.engine.forget_token(installation).await;
+                token_refreshed = true;
                 result = self.engine.handle_delivery(&job.event, &job.body).await;
             }
         }
         let latency = Duration::from_millis((now_ms() - job.received_ms).max(0) as u64);
         let policy = self.policy;
         let jitter = jitter(job.seq, job.attempts);
-        let recorded = match disposition(&result) {
+        let counted = match disposition(&result, token_refreshed, policy.secondary_limit_wait) {
             Disposition::Done => {
-                let outcome = result
-                    .as_ref()
-                    .map(|o| format!("{o:?}"))
-                    .unwrap_or_default();
-                tracing::info!(%outcome, "job done");
-                self.metrics.job("done");
-                self.metrics.job_latency(latency);
-                self.blocking(move |q, _| q.complete(job.seq)).await
+                let recorded = self.blocking(move |q, _| q.complete(&job)).await;
+                let counted = settle(recorded, "done");
+                if counted == "done" {
+                    let outcome = result
+                        .as_ref()
+                        .map(|o| format!("{o:?}"))
+                        .unwrap_or_default();
+                    tracing::info!(%outcome, "job done");
+                    self.metrics.job_latency(latency);
+                }
+                counted
             }
             Disposition::WaitFor { wait, error } => {
-                tracing::warn!(%error, wait_secs = wait.as_secs(), "rate limited; the job waits");
-                self.metrics.job("rate_limited");
                 let at = now_ms() + wait.as_millis() as i64;
-                self.blocking(move |q, _| q.retry_at(&job, &error, at))
-                    .await
+                let shown = error.clone();
+                let recorded = self
+                    .blocking(move |q, _| q.retry_at(&job, &error, at))
+                    .await;
+                let counted = settle(recorded, "rate_limited");
+                if counted == "rate_limited" {
+                    tracing::warn!(error = %shown, wait_secs = wait.as_secs(), "rate limited; the job waits");
+                }
+                counted
             }
             Disposition::Retry { error } => {
+                let shown = error.clone();
                 let after = self
-                    .blocking(move |q, _| {
-                        q.fail(&job, &error, now_ms(), &policy, jitter)
-                            .map(|a| (a, error))
-                    })
+                    .blocking(move |q, _| q.fail(&job, &error, now_ms(), &policy, jitter))
                     .await;
                 match after {
-                    Ok((AfterFailure::RetryAt(at), error)) => {
-                        tracing::warn!(%error, retry_in_ms = at - now_ms(), "job failed; it will be retried");
-                        self.metrics.job("retry");
-                        Ok(())
+                    Ok(AfterFailure::RetryAt(at)) => {
+                        tracing::warn!(error = %shown, retry_in_ms = at - now_ms(), "job failed; it will be retried");
+                        "retry"
                     }
-                    Ok((AfterFailure::Dead, error)) => {
-                        tracing::error!(%error, "job failed for the last time; it is dead");
-                        self.metrics.job("dead");
+                    Ok(AfterFailure::Dead) => {
+                        tracing::error!(error = %shown, "job failed for the last time; it is dead");
                         self.metrics.job_latency(latency);
-                        Ok(())
+                        "dead"
                     }
-                    Err(error) => Err(error),
+                    Ok(AfterFailure::Stale) => settle(Ok(Fenced::Stale), "retry"),
+                    Err(error) => settle(Err(error), "retry"),
                 }
             }
-            Disposition::GiveUp { error } => {
-                tracing::error!(%error, "the delivery cannot be handled; it is dead");
-                self.metrics.job("dead");
-                self.blocking(move |q, _| q.give_up(&job, &error)).await
+            Disposition::Permanent { error, tell } => {
+                let (event, body, shown) = (job.event.clone(), job.body.clone(), error.clone());
+                let recorded = self.blocking(move |q, _| q.give_up(&job, &error)).await;
+                let counted = settle(recorded, "permanent");
+                if counted == "permanent" {
+                    tracing::error!(error = %shown, "the delivery cannot succeed as it is; it is dead");
+                    self.metrics.job_latency(latency);
+                    if tell {
+                        self.engine
+                            .report_permanent_failure(&event, &body, &shown)
+                            .await;
+                    }
+                }
+                counted
             }
         };
-        if let Err(error) = recorded {
+        self.metrics.job(counted);
+        counted
+    }
+}
+
+/// What to count for a job whose result was to be recorded as `result`.
+fn settle(recorded: Result<Fenced, QueueError>, result: &'static str) -> &'static str {
+    match recorded {
+        Ok(Fenced::Held) => result,
+        Ok(Fenced::Stale) => {
+            tracing::warn!(
+                dropped = result,
+                "this run outlived its lease and the job was claimed again; its result is dropped"
+            );
+            "stale"
+        }
+        Err(error) => {
             // The claim runs out and the job runs again; every step is idempotent.
             tracing::error!(%error, "cannot record the job's result");
+            "unrecorded"
         }
     }
 }
@@ -231,6 +348,36 @@ fn jitter(seq: i64, attempts: u32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::github::Connector;
+
+    fn pool(dir: &tempfile::TempDir) -> Pool {
+        let queue = Queue::open(&dir.path().join("queue.sqlite")).unwrap();
+        Pool {
+            queue: Arc::new(Mutex::new(queue)),
+            engine: Engine::new(Connector::with_token("http://127.0.0.1:9/", "t").unwrap()),
+            metrics: Arc::new(Metrics::default()),
+            policy: RetryPolicy::default(),
+            lease: Duration::from_secs(60),
+            wake: Arc::new(Notify::new()),
+            observer: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_queue_call_that_panics_is_an_error_and_the_queue_still_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir);
+
+        let failed = pool
+            .blocking(|_, _| -> Result<(), QueueError> { panic!("a bug in a queue call") })
+            .await;
+
+        assert!(
+            matches!(&failed, Err(QueueError::Panicked(why)) if why.contains("panicked")),
+            "{failed:?}"
+        );
+        assert_eq!(pool.blocking(|q, _| q.depth()).await.unwrap(), 0);
+    }
 
     #[test]
     fn the_installation_is_read_from_the_payload() {

@@ -29,6 +29,7 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
     };
 
     let mut hold = false;
+    let mut delay = std::time::Duration::ZERO;
     let early = {
         let mut world = lock(&state);
         let token = parts
@@ -41,7 +42,11 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
             })
             .map(|t| t.trim().to_string());
         let now = chrono::Utc::now().timestamp();
-        let raced = match world.take_fault(&method, &path) {
+        let fault = match world.take_fault(&method, &path) {
+            Some(Fault::Delay { millis }) => {
+                delay = std::time::Duration::from_millis(millis);
+                None
+            }
             Some(Fault::RefSetFirst { name, sha }) => {
                 let repo = path
                     .strip_prefix("/repos/")
@@ -57,7 +62,7 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
             }
             other => other,
         };
-        if let Some(fault) = raced {
+        if let Some(fault) = fault {
             if matches!(fault, Fault::Hold) {
                 world.held += 1;
                 hold = true;
@@ -86,6 +91,10 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
     if hold {
         // Outside the lock, so the rest of the simulated GitHub keeps answering.
         std::future::pending::<()>().await;
+    }
+    if !delay.is_zero() {
+        // Also outside the lock; the request is then answered as usual.
+        tokio::time::sleep(delay).await;
     }
     let mut response = match early {
         Err(response) => response,
@@ -137,6 +146,7 @@ fn fault_response(fault: Fault) -> Response {
         }
         Fault::Hold => fail(504, "Held"),
         Fault::RefSetFirst { .. } => unreachable!("applied before the request, not answered"),
+        Fault::Delay { .. } => unreachable!("a delay is not an answer; the gate waits instead"),
         Fault::RateLimited { retry_after_secs } => {
             let body = payloads::error(
                 403,

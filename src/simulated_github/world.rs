@@ -176,6 +176,8 @@ pub enum Fault {
     /// Someone else wins a race: just before the request is handled, the ref is set to this
     /// commit (created, or moved), as a concurrent writer would have done.
     RefSetFirst { name: String, sha: String },
+    /// Answer as usual, but only after this many milliseconds: a slow GitHub.
+    Delay { millis: u64 },
 }
 
 #[derive(Debug, Clone)]

@@ -16,6 +16,7 @@ mod refusals;
 mod release_command;
 mod server;
 mod server_process;
+mod server_queue;
 mod simulated_github;
 mod templates;
 mod trust;

@@ -24,23 +24,29 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 }
 
 /// The Mathesar scenario with the bot installed as a GitHub App and `serve` running in-process.
-struct Rig {
-    s: Scenario,
-    server: Option<RunningServer>,
-    webhook: String,
-    http: reqwest::Client,
+pub struct Rig {
+    pub s: Scenario,
+    pub server: Option<RunningServer>,
+    pub webhook: String,
+    pub http: reqwest::Client,
     _database: tempfile::TempDir,
 }
 
-fn fast_retries() -> Tuning {
+/// Back-offs and the secondary rate limit's wait in milliseconds, not minutes.
+pub fn fast_retries() -> Tuning {
     let mut tuning = Tuning::default();
     tuning.retry.base = Duration::from_millis(50);
     tuning.retry.cap = Duration::from_millis(200);
+    tuning.retry.secondary_limit_wait = Duration::from_secs(1);
     tuning.grace = Duration::from_secs(5);
     tuning
 }
 
 async fn rig() -> Rig {
+    rig_with(4, fast_retries()).await
+}
+
+pub async fn rig_with(workers: usize, tuning: Tuning) -> Rig {
     let s = Scenario::mathesar().await;
     s.sim.register_app(APP_ID, PUBLIC, BOT);
     let database = tempfile::tempdir().unwrap();
@@ -51,10 +57,10 @@ async fn rig() -> Rig {
         database: database.path().join("releasebot.sqlite"),
         listen: "127.0.0.1:0".parse().unwrap(),
         webhook_path: "/webhook".to_string(),
-        workers: 4,
+        workers,
         api_url: s.sim.url().trim_end_matches('/').to_string(),
     };
-    let server = server::start(&settings, fast_retries()).await.unwrap();
+    let server = server::start(&settings, tuning).await.unwrap();
     let webhook = format!("http://{}/webhook", server.addr);
     Rig {
         s,
@@ -67,11 +73,11 @@ async fn rig() -> Rig {
 
 impl Rig {
     /// From now on the simulated GitHub delivers its webhooks to the server, signed.
-    fn connect_webhooks(&self) {
+    pub fn connect_webhooks(&self) {
         self.s.sim.set_webhook_target(&self.webhook, SECRET);
     }
 
-    async fn post(
+    pub async fn post(
         &self,
         event: &str,
         delivery: &str,
@@ -92,12 +98,12 @@ impl Rig {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
-    async fn deliver_signed(&self, event: &str, delivery: &str, body: &[u8]) -> (u16, String) {
+    pub async fn deliver_signed(&self, event: &str, delivery: &str, body: &[u8]) -> (u16, String) {
         self.post(event, delivery, body, Some(&sign(SECRET, body)))
             .await
     }
 
-    async fn metrics(&self) -> String {
+    pub async fn metrics(&self) -> String {
         let url = self.webhook.replace("/webhook", "/metrics");
         self.http
             .get(url)
@@ -109,7 +115,7 @@ impl Rig {
             .unwrap()
     }
 
-    fn token_requests(&self) -> usize {
+    pub fn token_requests(&self) -> usize {
         self.s
             .api_calls()
             .iter()
@@ -117,12 +123,12 @@ impl Rig {
             .count()
     }
 
-    fn status_of_release(&self) -> String {
+    pub fn status_of_release(&self) -> String {
         self.s.bot_comments().first().cloned().unwrap_or_default()
     }
 }
 
-fn metric(text: &str, name: &str) -> u64 {
+pub fn metric(text: &str, name: &str) -> u64 {
     text.lines()
         .find_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
         .unwrap_or(0.0) as u64

@@ -1,0 +1,181 @@
+//! `releasebot serve` when jobs go wrong, over real HTTP with the simulated GitHub: a failure
+//! that waiting cannot fix ends the job at once and is told on the issue; a dead delivery runs
+//! again when GitHub redelivers it; a run that outlives its lease cannot record a second result;
+//! a worker that panics is replaced.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use releasebot::server::{JobObserver, JobReport};
+use releasebot::simulated_github::Fault;
+
+use crate::harness::*;
+use crate::server::{fast_retries, metric, rig_with, Rig};
+
+/// A person comments on the tracking issue; returns the delivery GitHub would send (id, body).
+fn comment(r: &Rig, text: &str) -> (String, Vec<u8>) {
+    // The webhooks of the bot's own comments so far are not for this test.
+    r.s.sim.take_deliveries();
+    r.s.sim.post_comment(REPO, r.s.issue, MAINTAINER, text);
+    let delivery = r.s.sim.take_deliveries().remove(0);
+    (delivery.id, serde_json::to_vec(&delivery.payload).unwrap())
+}
+
+fn told_permanent_failure(r: &Rig) -> Option<String> {
+    r.s.bot_comments()
+        .into_iter()
+        .find(|c| c.starts_with("releasebot could not act on"))
+}
+
+fn branch_creations(r: &Rig) -> usize {
+    r.s.api_calls()
+        .iter()
+        .filter(|c| c.starts_with(&format!("POST /repos/{REPO}/git/refs")))
+        .count()
+}
+
+#[tokio::test]
+async fn a_422_fails_the_job_at_once_tells_the_issue_and_lets_the_repositorys_next_job_run() {
+    let r = rig_with(4, fast_retries()).await;
+    r.s.sim
+        .fail_matching("POST", "/git/refs", 1, Fault::Status(422));
+    let (id, body) = comment(&r, "/release 0.1.3");
+
+    assert_eq!(r.deliver_signed("issue_comment", &id, &body).await.0, 202);
+
+    let server = r.server.as_ref().unwrap();
+    eventually("the job to fail for good", || {
+        server.metrics.jobs_of("permanent") == 1
+    })
+    .await;
+    eventually("the issue to be told", || {
+        told_permanent_failure(&r).is_some()
+    })
+    .await;
+    assert_eq!(branch_creations(&r), 1, "one attempt, no retries");
+    assert_eq!(server.metrics.jobs_of("retry"), 0);
+    assert_eq!(metric(&r.metrics().await, "releasebot_jobs_dead"), 1);
+    let told = told_permanent_failure(&r).unwrap();
+    assert!(
+        told.contains(&format!(
+            "GitHub answered 422 to POST /repos/{REPO}/git/refs"
+        )),
+        "{told}"
+    );
+    assert!(told.contains("`releasebot manifest`"), "{told}");
+
+    // The repository's next delivery is not held back by the dead one.
+    let (id, body) = comment(&r, "/release help");
+    assert_eq!(r.deliver_signed("issue_comment", &id, &body).await.0, 202);
+    eventually("the help answer", || server.metrics.jobs_of("done") == 1).await;
+    assert!(
+        r.s.bot_comments()
+            .last()
+            .is_some_and(|c| c.contains("**releasebot commands**")),
+        "{:?}",
+        r.s.bot_comments()
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_dead_of_a_permanent_error_runs_again_when_redelivered_after_the_fix() {
+    let r = rig_with(4, fast_retries()).await;
+    r.s.sim
+        .fail_matching("POST", "/git/refs", 1, Fault::Status(422));
+    let (id, body) = comment(&r, "/release 0.1.3");
+    r.deliver_signed("issue_comment", &id, &body).await;
+    let server = r.server.as_ref().unwrap();
+    eventually("the job to fail for good", || {
+        server.metrics.jobs_of("permanent") == 1
+    })
+    .await;
+    assert!(r.s.sim.pulls(REPO).is_empty());
+
+    // The cause is gone (the fault was one call); a person presses "Redeliver" on GitHub.
+    let (status, answer) = r.deliver_signed("issue_comment", &id, &body).await;
+
+    assert_eq!(status, 202, "{answer}");
+    assert!(answer.contains("queued again"), "{answer}");
+    eventually("the redelivered job done", || {
+        server.metrics.jobs_of("done") == 1
+    })
+    .await;
+    assert_eq!(r.s.branches(), vec!["master", "release/0.1.3"]);
+    assert_eq!(r.s.sim.pulls(REPO).len(), 1);
+    let metrics = r.metrics().await;
+    assert_eq!(metric(&metrics, "releasebot_jobs_dead"), 0);
+    assert_eq!(
+        metric(
+            &metrics,
+            "releasebot_deliveries_total{event=\"issue_comment\",outcome=\"requeued\"}"
+        ),
+        1
+    );
+
+    // Once done, a redelivery is the no-op it always was.
+    let (status, _) = r.deliver_signed("issue_comment", &id, &body).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_that_outlives_its_lease_is_fenced_off_and_the_job_has_one_result() {
+    let mut tuning = fast_retries();
+    tuning.lease = Duration::from_millis(500);
+    let r = rig_with(2, tuning).await;
+    // GitHub is slow to answer the job's 👀 reaction: that run outlives its lease, and the other
+    // worker takes the job over.
+    r.s.sim
+        .fail_matching("POST", "/reactions", 1, Fault::Delay { millis: 3_000 });
+    let (id, body) = comment(&r, "/release help");
+
+    assert_eq!(r.deliver_signed("issue_comment", &id, &body).await.0, 202);
+
+    let server = r.server.as_ref().unwrap();
+    eventually("both runs to end", || {
+        server.metrics.jobs_of("stale") == 1 && server.metrics.jobs_of("done") == 1
+    })
+    .await;
+    assert_eq!(server.metrics.jobs_of("done"), 1, "one result recorded");
+    let metrics = r.metrics().await;
+    assert_eq!(metric(&metrics, "releasebot_queue_depth"), 0);
+    assert_eq!(metric(&metrics, "releasebot_jobs_dead"), 0);
+}
+
+#[tokio::test]
+async fn a_worker_that_panics_is_replaced_and_the_pool_keeps_its_size() {
+    let reports: Arc<Mutex<Vec<JobReport>>> = Arc::default();
+    let panicked = Arc::new(AtomicBool::new(false));
+    let mut tuning = fast_retries();
+    let (seen, once) = (Arc::clone(&reports), Arc::clone(&panicked));
+    // The observer runs on the worker: its panic stands for any bug in the worker's own loop.
+    tuning.observer = Some(JobObserver(Arc::new(move |report| {
+        seen.lock().unwrap().push(report.clone());
+        if !once.swap(true, Ordering::SeqCst) {
+            panic!("a bug in the worker loop");
+        }
+    })));
+    let r = rig_with(1, tuning).await;
+    let server = r.server.as_ref().unwrap();
+
+    let (id, body) = comment(&r, "/release help");
+    r.deliver_signed("issue_comment", &id, &body).await;
+    eventually("the only worker replaced", || {
+        server.metrics.worker_restarts() == 1
+    })
+    .await;
+    let (id, body) = comment(&r, "/release help");
+    r.deliver_signed("issue_comment", &id, &body).await;
+    eventually("the second job run by the new worker", || {
+        reports.lock().unwrap().len() == 2
+    })
+    .await;
+
+    let results: Vec<&str> = reports.lock().unwrap().iter().map(|r| r.result).collect();
+    assert_eq!(results, vec!["done", "done"]);
+    assert_eq!(r.s.bot_comments().len(), 2, "each comment answered once");
+    assert_eq!(
+        metric(&r.metrics().await, "releasebot_worker_restarts_total"),
+        1
+    );
+}
