@@ -142,6 +142,16 @@ pub fn retry_remedy(version: &str) -> String {
     )
 }
 
+/// What to do after GitHub refused a step outright (a 4xx that waiting will not change).
+pub fn refused_remedy(version: &str) -> String {
+    format!(
+        "GitHub refused this, so it will not pass by waiting: check that releasebot may write to \
+         the repository (the App's permissions, listed by `releasebot manifest`, or the token's) \
+         and that no branch protection or ruleset forbids it, then comment `/release {version}` \
+         again: steps already done are not repeated."
+    )
+}
+
 /// The answer to `/release <version> --dry-run`: everything the real command would do.
 pub fn dry_run_plan(
     config: &crate::config::Config,

@@ -333,7 +333,10 @@ async fn report_failure(
     let (what, remedy, source) = match failure {
         StepFailure::Api(error) => (
             format!("{}: {error}", step_name(step)),
-            messages::retry_remedy(&version),
+            match error.status() {
+                Some(400..=499) if !error.is_rate_limited() => messages::refused_remedy(&version),
+                _ => messages::retry_remedy(&version),
+            },
             Some(error),
         ),
         StepFailure::Conflict { what, remedy } => (what, remedy, None),

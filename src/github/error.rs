@@ -38,6 +38,24 @@ impl ApiError {
         self.status() == Some(422)
     }
 
+    /// A 429, or a 403 that asks to wait (`retry-after`, a spent limit, a secondary limit).
+    pub fn is_rate_limited(&self) -> bool {
+        match self {
+            ApiError::Status {
+                status: 403 | 429,
+                retry_after,
+                message,
+                ..
+            } => {
+                let message = message.to_ascii_lowercase();
+                retry_after.is_some()
+                    || message.contains("rate limit")
+                    || message.contains("abuse detection")
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn from_octocrab(method: &'static str, route: &str, error: octocrab::Error) -> Self {
         let route = strip_query(route);
         match error {

@@ -61,6 +61,8 @@ pub fn disposition(
         EngineError::Api(api) => api,
         EngineError::StepFailed { source, .. } => source,
     };
+    // A failed step already told its owner, in the status comment and a mention.
+    let told_already = matches!(error, EngineError::StepFailed { .. });
     let ApiError::Status {
         status,
         message,
@@ -85,7 +87,7 @@ pub fn disposition(
         },
         status if PERMANENT_STATUSES.contains(&status) => Disposition::Permanent {
             error: text,
-            tell: true,
+            tell: !told_already,
         },
         _ => Disposition::Retry { error: text },
     }
@@ -264,10 +266,13 @@ mod tests {
                 retry_after: None,
             },
         });
-        assert!(matches!(
-            first_try(&step),
-            Disposition::Permanent { error, tell: true } if error.starts_with("release 0.1.3: branch failed")
-        ));
+        assert!(
+            matches!(
+                first_try(&step),
+                Disposition::Permanent { error, tell: false } if error.starts_with("release 0.1.3: branch failed")
+            ),
+            "a failed step told its owner already"
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ fn branch_creations(r: &Rig) -> usize {
 }
 
 #[tokio::test]
-async fn a_422_fails_the_job_at_once_tells_the_issue_and_lets_the_repositorys_next_job_run() {
+async fn a_422_fails_the_job_at_once_tells_the_owner_once_and_lets_the_repositorys_next_job_run() {
     let r = rig_with(4, fast_retries()).await;
     r.s.sim
         .fail_matching("POST", "/git/refs", 1, Fault::Status(422));
@@ -49,21 +49,25 @@ async fn a_422_fails_the_job_at_once_tells_the_issue_and_lets_the_repositorys_ne
         server.metrics.jobs_of("permanent") == 1
     })
     .await;
-    eventually("the issue to be told", || {
-        told_permanent_failure(&r).is_some()
-    })
-    .await;
     assert_eq!(branch_creations(&r), 1, "one attempt, no retries");
     assert_eq!(server.metrics.jobs_of("retry"), 0);
     assert_eq!(metric(&r.metrics().await, "releasebot_jobs_dead"), 1);
-    let told = told_permanent_failure(&r).unwrap();
+    // The step's own report says it, once, without calling it temporary.
+    let status = r.s.status_comment();
     assert!(
-        told.contains(&format!(
-            "GitHub answered 422 to POST /repos/{REPO}/git/refs"
-        )),
-        "{told}"
+        status.contains(&format!(
+            "Release branch: GitHub answered 422 to POST /repos/{REPO}/git/refs"
+        )) && status.contains("GitHub refused this, so it will not pass by waiting"),
+        "{status}"
     );
-    assert!(told.contains("`releasebot manifest`"), "{told}");
+    assert!(!status.contains("often temporary"), "{status}");
+    let notices =
+        r.s.bot_comments()
+            .iter()
+            .filter(|c| c.starts_with(&format!("@{MAINTAINER}, release 0.1.3 stopped")))
+            .count();
+    assert_eq!(notices, 1);
+    assert_eq!(told_permanent_failure(&r), None, "not told a second time");
 
     // The repository's next delivery is not held back by the dead one.
     let (id, body) = comment(&r, "/release help");
@@ -76,6 +80,28 @@ async fn a_422_fails_the_job_at_once_tells_the_issue_and_lets_the_repositorys_ne
         "{:?}",
         r.s.bot_comments()
     );
+}
+
+/// A refusal before any release step (the permission check answered 410): nothing told the
+/// person yet, so the issue is told what failed and what to do.
+#[tokio::test]
+async fn a_permanent_failure_before_any_step_is_told_on_the_issue() {
+    let r = rig_with(4, fast_retries()).await;
+    r.s.sim
+        .fail_matching("GET", "/permission", 1, Fault::Status(410));
+    let (id, body) = comment(&r, "/release 0.1.3");
+
+    assert_eq!(r.deliver_signed("issue_comment", &id, &body).await.0, 202);
+
+    let server = r.server.as_ref().unwrap();
+    eventually("the issue to be told", || {
+        told_permanent_failure(&r).is_some()
+    })
+    .await;
+    assert_eq!(server.metrics.jobs_of("permanent"), 1);
+    let told = told_permanent_failure(&r).unwrap();
+    assert!(told.contains("GitHub answered 410 to GET"), "{told}");
+    assert!(told.contains("`releasebot manifest`"), "{told}");
 }
 
 #[tokio::test]
