@@ -45,7 +45,7 @@ pub struct StatusMarker {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blocked {
-    pub step: String,
+    pub step: Step,
     pub what: String,
     pub remedy: String,
 }
@@ -76,8 +76,9 @@ pub fn replied_to(body: &str) -> Option<u64> {
     body[start..end].trim().parse().ok()
 }
 
-/// The steps of a release, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The steps of a release, in order. Serialised by key (`pull-request`), as markers keep them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Step {
     Checks,
     Branch,
@@ -86,6 +87,12 @@ pub enum Step {
     Tag,
     Images,
     DraftRelease,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
 }
 
 impl Step {
@@ -99,10 +106,7 @@ impl Step {
         Step::DraftRelease,
     ];
 
-    pub fn from_key(key: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|s| s.key() == key)
-    }
-
+    /// The name markers and messages use: `checks`, `branch`, `pull-request`, ….
     pub fn key(self) -> &'static str {
         match self {
             Step::Checks => "checks",

@@ -358,7 +358,7 @@ mod tests {
     fn a_failed_step_is_an_error_annotation_and_exit_code_1() {
         let failed = Err(EngineError::StepFailed {
             version: "0.1.3".into(),
-            step: "tag",
+            step: crate::status::Step::Tag,
             source: ApiError::Status {
                 method: "POST",
                 route: "/repos/o/r/git/refs".into(),
@@ -394,7 +394,7 @@ mod tests {
             "pull_request",
             &Ok(Outcome::StepBlocked {
                 version: "0.1.3".into(),
-                step: "tag",
+                step: crate::status::Step::Tag,
             }),
             None,
         );

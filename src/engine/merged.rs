@@ -15,7 +15,7 @@ use crate::domain::{CommitSha, PullNumber};
 use crate::event::PullRequestClosed;
 use crate::github::CreateRef;
 use crate::messages;
-use crate::status::Blocked;
+use crate::status::{Blocked, Step};
 
 pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome, EngineError> {
     let pull = &event.pull_request;
@@ -51,7 +51,7 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome
         }
         let mut status = status.clone();
         status.marker.blocked = Some(Blocked {
-            step: "tag".into(),
+            step: Step::Tag,
             what: format!(
                 "Pull request #{} was merged, but it was not releasebot's release pull request (opened by @{} from {}), so nothing was tagged",
                 pull.number,
@@ -63,7 +63,7 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome
         tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
         return Ok(Outcome::StepBlocked {
             version: version.to_string(),
-            step: "tag",
+            step: Step::Tag,
         });
     }
     let mut status = status.clone();
@@ -117,14 +117,8 @@ pub async fn tag_merge_commit(
     let merge_commit = merge_commit.to_string();
 
     // The merge commit must say the version (a squash or a conflict fix can lose the bump).
-    let paths: Vec<&str> = ctx
-        .config
-        .version_files
-        .iter()
-        .map(|f| f.path.as_str())
-        .collect();
-    let files = snapshot::read_commit(ctx.gh, &merge_commit, &paths).await?;
-    let disagreements = files.disagreements(ctx.config, &version);
+    let disagreements =
+        snapshot::disagreements_at(ctx.gh, ctx.config, &merge_commit, &version).await?;
     let problem = if !disagreements.is_empty() {
         Some(messages::merge_disagrees(
             &version.to_string(),
@@ -203,13 +197,13 @@ async fn blocked(
     what: String,
 ) -> Result<Outcome, EngineError> {
     status.marker.blocked = Some(Blocked {
-        step: "tag".into(),
+        step: Step::Tag,
         what: what.clone(),
         remedy: "Fix the version files on the base branch or remove the stray tag, then comment `/release retry`.".into(),
     });
-    let already_told = status.marker.notified.iter().any(|s| s == "tag");
+    let already_told = status.marker.notified.iter().any(|s| s == Step::Tag.key());
     if !already_told {
-        status.marker.notified.push("tag".into());
+        status.marker.notified.push(Step::Tag.key().into());
     }
     tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, progress).await?;
     if let Some(issue) = progress.tracked_issue.filter(|_| !already_told) {
@@ -223,6 +217,6 @@ async fn blocked(
     }
     Ok(Outcome::StepBlocked {
         version: version.to_string(),
-        step: "tag",
+        step: Step::Tag,
     })
 }

@@ -2,6 +2,7 @@
 
 use crate::event::EventParseError;
 use crate::github::ApiError;
+use crate::status::Step;
 
 /// Which answer the bot gave to a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +42,7 @@ pub enum Outcome {
         status_comment: u64,
     },
     /// A step cannot go on until a person resolves what is in its way (see the status comment).
-    StepBlocked { version: String, step: &'static str },
+    StepBlocked { version: String, step: Step },
     /// The tag has its draft release and its images build (`tagged`: the tag was made by
     /// this run, from the merged pull request).
     Released {
@@ -95,7 +96,7 @@ pub enum EngineError {
     #[error("release {version}: {step} failed: {source}")]
     StepFailed {
         version: String,
-        step: &'static str,
+        step: Step,
         source: ApiError,
     },
 }

@@ -347,15 +347,13 @@ pub fn view(
         steps,
     };
     if let Some(blocked) = &marker.blocked {
-        if let Some(step) = Step::from_key(&blocked.step) {
-            view.set(
-                step,
-                StepState::Failed {
-                    what: blocked.what.clone(),
-                    remedy: blocked.remedy.clone(),
-                },
-            );
-        }
+        view.set(
+            blocked.step,
+            StepState::Failed {
+                what: blocked.what.clone(),
+                remedy: blocked.remedy.clone(),
+            },
+        );
     }
     view
 }

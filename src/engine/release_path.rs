@@ -21,7 +21,7 @@ use crate::github::models::{NewRelease, Release, WorkflowRun};
 use crate::github::ApiError;
 use crate::latest::moves_latest;
 use crate::messages;
-use crate::status::Blocked;
+use crate::status::{Blocked, Step};
 
 /// Now, as the marker records intents.
 pub fn now() -> String {
@@ -57,14 +57,8 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
 
     // A real project once shipped tag 0.10.0 whose __version__ still said 0.9.0.
     if matches!(stage, Stage::Tagged { .. }) {
-        let paths: Vec<&str> = ctx
-            .config
-            .version_files
-            .iter()
-            .map(|f| f.path.as_str())
-            .collect();
-        let files = snapshot::read_commit(ctx.gh, &commit, &paths).await?;
-        let disagreements = files.disagreements(ctx.config, &version);
+        let disagreements =
+            snapshot::disagreements_at(ctx.gh, ctx.config, &commit, &version).await?;
         if !disagreements.is_empty() {
             let text = messages::tag_disagrees(tag, &commit, &disagreements);
             return stop(
@@ -72,7 +66,7 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
                 tracking.as_ref(),
                 &progress,
                 (&version, tag),
-                "tag",
+                Step::Tag,
                 &text,
             )
             .await;
@@ -135,7 +129,7 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
                 tracking.as_ref(),
                 &progress,
                 (&version, tag),
-                "images",
+                Step::Images,
                 &text,
             )
             .await;
@@ -143,23 +137,34 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
         Err(error) => return Err(error.into()),
     };
 
+    let progress = Progress {
+        release: Some(release),
+        run,
+        ..progress
+    };
+    released(ctx, tracking.as_ref(), progress, &version, tag, latest).await
+}
+
+/// Redraws the status comment (when the release has one) from what was just made.
+async fn released(
+    ctx: &Context<'_>,
+    tracking: Option<&Tracking>,
+    progress: Progress,
+    version: &Version,
+    tag: &str,
+    latest: bool,
+) -> Result<Outcome, EngineError> {
     if let Some(Tracking {
         status: Some(status),
         ..
-    }) = &tracking
+    }) = tracking
     {
-        let progress = Progress {
-            release: Some(release.clone()),
-            tag_commit: Some(commit.clone()),
-            run,
-            ..progress
-        };
         tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, &progress).await?;
     }
     Ok(Outcome::Released {
         version: version.to_string(),
         tag: tag.to_string(),
-        release_url: release.html_url,
+        release_url: progress.release.map(|r| r.html_url).unwrap_or_default(),
         latest,
         tagged: false,
     })
@@ -220,24 +225,19 @@ async fn record_found_run(
         .gh
         .update_release_body(release.id, &marker.put_in(release.body()))
         .await?;
-    if let Some(Tracking {
-        status: Some(status),
-        ..
-    }) = &tracking
-    {
-        let progress = Progress {
-            release: Some(release.clone()),
-            ..progress
-        };
-        tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, &progress).await?;
-    }
-    Ok(Outcome::Released {
-        version: version.to_string(),
-        tag: tag.to_string(),
-        release_url: release.html_url,
-        latest: marker.latest,
-        tagged: false,
-    })
+    let progress = Progress {
+        release: Some(release),
+        ..progress
+    };
+    released(
+        ctx,
+        tracking.as_ref(),
+        progress,
+        version,
+        tag,
+        marker.latest,
+    )
+    .await
 }
 
 /// The versions of the repository's version tags.
@@ -305,7 +305,7 @@ async fn not_a_version_tag(ctx: &Context<'_>, tag: &str) -> Result<Outcome, Engi
     .await?;
     Ok(Outcome::StepBlocked {
         version: tag.to_string(),
-        step: "tag",
+        step: Step::Tag,
     })
 }
 
@@ -316,7 +316,7 @@ pub async fn stop(
     tracking: Option<&Tracking>,
     progress: &Progress,
     (version, tag): (&Version, &str),
-    step: &'static str,
+    step: Step,
     text: &str,
 ) -> Result<Outcome, EngineError> {
     block(ctx, tracking, progress, step, text).await?;
@@ -339,7 +339,7 @@ async fn block(
     ctx: &Context<'_>,
     tracking: Option<&Tracking>,
     progress: &Progress,
-    step: &str,
+    step: Step,
     text: &str,
 ) -> Result<(), EngineError> {
     if let Some(Tracking {
@@ -349,10 +349,10 @@ async fn block(
     {
         let mut status = status.clone();
         status.marker.blocked = Some(Blocked {
-            step: step.to_string(),
+            step,
             what: text.lines().next().unwrap_or(text).to_string(),
             remedy: match step {
-                "images" => "Fix the workflow, then comment `/release retry`.".into(),
+                Step::Images => "Fix the workflow, then comment `/release retry`.".into(),
                 _ => "Fix the version files, move the tag, then comment `/release retry`.".into(),
             },
         });

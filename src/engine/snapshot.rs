@@ -66,6 +66,22 @@ pub async fn read(
     read_commit(gh, &head.object.sha, paths).await.map(Some)
 }
 
+/// Where the version files at `commit` disagree with `version` (see `Snapshot::disagreements`).
+pub async fn disagreements_at(
+    gh: &RepoClient,
+    config: &crate::config::Config,
+    commit: &str,
+    version: &semver::Version,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let paths: Vec<&str> = config
+        .version_files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    let files = read_commit(gh, commit, &paths).await?;
+    Ok(files.disagreements(config, version))
+}
+
 /// Reads `paths` at a commit.
 pub async fn read_commit(gh: &RepoClient, sha: &str, paths: &[&str]) -> Result<Snapshot, ApiError> {
     let commit = gh.commit(sha).await?;

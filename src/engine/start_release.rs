@@ -365,13 +365,10 @@ async fn report_failure(
     match source {
         Some(source) => Err(EngineError::StepFailed {
             version,
-            step: step.key(),
+            step,
             source,
         }),
-        None => Ok(Outcome::StepBlocked {
-            version,
-            step: step.key(),
-        }),
+        None => Ok(Outcome::StepBlocked { version, step }),
     }
 }
 

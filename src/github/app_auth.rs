@@ -97,12 +97,7 @@ impl InstallationTokens {
         }
         let route = format!("/app/installations/{installation}/access_tokens");
         let wrap = |e| ApiError::from_octocrab("POST", &route, e);
-        let app = super::connector::builder()
-            .base_uri(self.base_url.as_str())
-            .map_err(wrap)?
-            .personal_token(self.credentials.jwt(now))
-            .build()
-            .map_err(wrap)?;
+        let app = self.as_app(now).map_err(wrap)?;
         let fresh: AccessToken = app.post(&route, None::<&()>).await.map_err(wrap)?;
         cache.insert(
             installation,
@@ -122,15 +117,17 @@ impl InstallationTokens {
             slug: String,
         }
         let wrap = |e| ApiError::from_octocrab("GET", "/app", e);
-        let now = chrono::Utc::now().timestamp();
-        let app = super::connector::builder()
-            .base_uri(self.base_url.as_str())
-            .map_err(wrap)?
-            .personal_token(self.credentials.jwt(now))
-            .build()
-            .map_err(wrap)?;
+        let app = self.as_app(chrono::Utc::now().timestamp()).map_err(wrap)?;
         let found: App = app.get("/app", None::<&()>).await.map_err(wrap)?;
         Ok(found.slug)
+    }
+
+    /// A client authenticated as the App itself (its JWT at `now`).
+    fn as_app(&self, now: i64) -> Result<octocrab::Octocrab, octocrab::Error> {
+        super::connector::builder()
+            .base_uri(self.base_url.as_str())?
+            .personal_token(self.credentials.jwt(now))
+            .build()
     }
 
     /// Forgets a token GitHub refused (a 401), so the next call fetches a new one.

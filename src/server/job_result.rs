@@ -199,7 +199,7 @@ mod tests {
     fn a_step_failed_on_a_secondary_limit_waits_too() {
         let step = Err(EngineError::StepFailed {
             version: "0.1.3".into(),
-            step: "branch",
+            step: crate::status::Step::Branch,
             source: ApiError::Status {
                 method: "POST",
                 route: "/repos/o/r/git/refs".into(),
@@ -231,7 +231,7 @@ mod tests {
         ));
         let step = Err(EngineError::StepFailed {
             version: "0.1.3".into(),
-            step: "open the pull request",
+            step: crate::status::Step::PullRequest,
             source: ApiError::Transport {
                 method: "POST",
                 route: "/repos/o/r/pulls".into(),
@@ -257,7 +257,7 @@ mod tests {
         }
         let step = Err(EngineError::StepFailed {
             version: "0.1.3".into(),
-            step: "branch",
+            step: crate::status::Step::Branch,
             source: ApiError::Status {
                 method: "POST",
                 route: "/repos/o/r/git/refs".into(),

@@ -249,9 +249,13 @@ async fn a_tag_race_lost_to_another_commit_is_reported_to_the_owner() {
     let outcomes = s.merge_release_pull(MergeMethod::Merge).await;
 
     assert!(
-        outcomes
-            .iter()
-            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "tag", .. }))),
+        outcomes.iter().any(|o| matches!(
+            o,
+            Ok(Outcome::StepBlocked {
+                step: releasebot::status::Step::Tag,
+                ..
+            })
+        )),
         "{outcomes:?}"
     );
     assert_eq!(s.sim.refs(REPO)["refs/tags/0.1.3"], old_master);

@@ -184,9 +184,13 @@ async fn a_tag_whose_files_disagree_is_not_released_and_says_why() {
     let outcomes = s.deliver().await;
 
     assert!(
-        outcomes
-            .iter()
-            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "tag", .. }))),
+        outcomes.iter().any(|o| matches!(
+            o,
+            Ok(Outcome::StepBlocked {
+                step: releasebot::status::Step::Tag,
+                ..
+            })
+        )),
         "{outcomes:?}"
     );
     assert!(s.sim.runs(REPO).is_empty());
@@ -280,9 +284,13 @@ async fn a_merge_commit_that_lost_the_bump_is_not_tagged() {
     let outcomes = s.merge_release_pull(MergeMethod::Squash).await;
 
     assert!(
-        outcomes
-            .iter()
-            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "tag", .. }))),
+        outcomes.iter().any(|o| matches!(
+            o,
+            Ok(Outcome::StepBlocked {
+                step: releasebot::status::Step::Tag,
+                ..
+            })
+        )),
         "{outcomes:?}"
     );
     assert!(!s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
@@ -530,9 +538,13 @@ async fn a_release_branch_pull_request_by_a_person_is_not_tagged() {
     let outcomes = s.deliver().await;
 
     assert!(
-        outcomes
-            .iter()
-            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "tag", .. }))),
+        outcomes.iter().any(|o| matches!(
+            o,
+            Ok(Outcome::StepBlocked {
+                step: releasebot::status::Step::Tag,
+                ..
+            })
+        )),
         "{outcomes:?}"
     );
     assert!(!s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
@@ -598,9 +610,13 @@ async fn a_tag_already_on_another_commit_stops_the_tagging() {
     let outcomes = s.merge_release_pull(MergeMethod::Merge).await;
 
     assert!(
-        outcomes
-            .iter()
-            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "tag", .. }))),
+        outcomes.iter().any(|o| matches!(
+            o,
+            Ok(Outcome::StepBlocked {
+                step: releasebot::status::Step::Tag,
+                ..
+            })
+        )),
         "{outcomes:?}"
     );
     assert_eq!(
@@ -631,9 +647,13 @@ async fn a_missing_images_workflow_is_reported_with_what_it_needs() {
     let outcomes = s.merge_release_pull(MergeMethod::Merge).await;
 
     assert!(
-        outcomes
-            .iter()
-            .any(|o| matches!(o, Ok(Outcome::StepBlocked { step: "images", .. }))),
+        outcomes.iter().any(|o| matches!(
+            o,
+            Ok(Outcome::StepBlocked {
+                step: releasebot::status::Step::Images,
+                ..
+            })
+        )),
         "{outcomes:?}"
     );
     assert!(s.sim.runs(REPO).is_empty());

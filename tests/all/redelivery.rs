@@ -100,7 +100,7 @@ async fn github_failing_while_the_branch_is_made_is_reported_then_resumed_by_com
     let Err(EngineError::StepFailed { step, .. }) = outcome else {
         panic!("expected a failed step, got {outcome:?}");
     };
-    assert_eq!(step, "branch");
+    assert_eq!(step, releasebot::status::Step::Branch);
     assert_eq!(s.branches(), vec!["master"]);
     let comments = s.bot_comments();
     assert_eq!(
@@ -158,7 +158,13 @@ async fn someone_elses_branch_with_the_release_name_is_not_overwritten() {
     let outcome = only(s.comment(MAINTAINER, "/release 0.1.3").await);
 
     assert!(
-        matches!(outcome, Outcome::StepBlocked { step: "branch", .. }),
+        matches!(
+            outcome,
+            Outcome::StepBlocked {
+                step: releasebot::status::Step::Branch,
+                ..
+            }
+        ),
         "{outcome:?}"
     );
     assert_eq!(s.sim.refs(REPO)["refs/heads/release/0.1.3"], theirs);
