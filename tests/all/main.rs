@@ -11,6 +11,7 @@ mod harness;
 mod latest_badge;
 mod mathesar_history;
 mod notes;
+mod odd_answers;
 mod redelivery;
 mod refusals;
 mod release_command;
