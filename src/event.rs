@@ -10,7 +10,9 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     CommentCreated(CommentEvent),
-    PullRequestClosed(PullRequestClosed),
+    PullRequestClosed(PullRequestEvent),
+    /// New commits on a pull request's branch (GitHub's `synchronize`).
+    PullRequestSynchronized(PullRequestEvent),
     TagCreated(TagCreated),
     WorkflowRunCompleted(WorkflowRunCompleted),
     ReleasePublished(ReleasePublished),
@@ -103,9 +105,9 @@ pub struct CommentEvent {
     pub comment: Comment,
 }
 
-/// A pull request was closed, merged or not.
+/// Something happened to a pull request: closed (merged or not), or new commits pushed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PullRequestClosed {
+pub struct PullRequestEvent {
     pub repository: Repository,
     pub installation: Option<Installation>,
     pub pull_request: PullRequest,
@@ -257,7 +259,7 @@ where
 pub fn may_act_on(event_name: &str, headline: &Headline) -> bool {
     match (event_name, headline.action.as_deref().unwrap_or_default()) {
         ("issue_comment", "created")
-        | ("pull_request", "closed")
+        | ("pull_request", "closed" | "synchronize")
         | ("workflow_run", "completed")
         | ("release", "published") => true,
         ("push", _) => {
@@ -303,14 +305,18 @@ pub fn parse_value(event_name: &str, value: serde_json::Value) -> Result<Event, 
                 comment: payload.comment,
             }))
         }
-        ("pull_request", "closed") => {
+        ("pull_request", "closed" | "synchronize") => {
             let common = Common::deserialize(&value).map_err(shape)?;
             let payload = PullRequestPayload::deserialize(&value).map_err(shape)?;
-            Ok(Event::PullRequestClosed(PullRequestClosed {
+            let event = PullRequestEvent {
                 repository: common.repository,
                 installation: common.installation,
                 pull_request: payload.pull_request,
-            }))
+            };
+            Ok(match action.as_str() {
+                "closed" => Event::PullRequestClosed(event),
+                _ => Event::PullRequestSynchronized(event),
+            })
         }
         ("push", _) => {
             let common = Common::deserialize(&value).map_err(shape)?;
@@ -378,7 +384,9 @@ impl Event {
     pub fn target(&self) -> Option<(&Repository, Option<u64>)> {
         let (repository, installation) = match self {
             Event::CommentCreated(e) => (&e.repository, &e.installation),
-            Event::PullRequestClosed(e) => (&e.repository, &e.installation),
+            Event::PullRequestClosed(e) | Event::PullRequestSynchronized(e) => {
+                (&e.repository, &e.installation)
+            }
             Event::TagCreated(e) => (&e.repository, &e.installation),
             Event::WorkflowRunCompleted(e) => (&e.repository, &e.installation),
             Event::ReleasePublished(e) => (&e.repository, &e.installation),

@@ -362,6 +362,10 @@ pub fn describe_plan(
             format!("report that tag `{tag}` stands on {tag_commit}, not on the merge commit")
         }
         Plan::RecordImages { run } => format!("record the result of images run {run}"),
+        Plan::RunSmoke => format!(
+            "dispatch `{}` on branch `{branch}` again to smoke-test its head",
+            config.smoke.workflow
+        ),
         Plan::Refuse(_) | Plan::Nothing(_) => "change nothing".to_string(),
     }
 }
@@ -518,4 +522,83 @@ mod tests {
             "{text}"
         );
     }
+}
+
+/// Why the smoke step was skipped, and how to have it.
+pub fn smoke_unusable(workflow: &str, problem: &str) -> String {
+    format!(
+        "`.github/workflows/{workflow}` could not be dispatched on the release branch ({problem}). \
+         Add a workflow there with a `workflow_dispatch` trigger and the inputs `version` and \
+         `sha` (the template `examples/workflows/release-smoke.yml` installs the release commit \
+         and tries it), or set `[smoke] workflow` in `.github/releasebot.toml`"
+    )
+}
+
+const SMOKE_SECTION: &str = "<!-- releasebot:smoke -->";
+
+/// The release pull request's body with the smoke test's result: the checklist items it covers
+/// ticked when it passed (and only then), and one line that says how it went. Everything else
+/// in the body, a person's own ticks included, is kept.
+pub fn pull_body_with_smoke(
+    body: &str,
+    covers: &[String],
+    record: &crate::status::SmokeRecord,
+) -> String {
+    use crate::status::SmokeState;
+    let passed = record.state == SmokeState::Passed;
+    let mut lines: Vec<String> = Vec::new();
+    let mut kept_section = false;
+    let mut in_section = false;
+    let section = smoke_section(record);
+    for line in body.split('\n') {
+        if line.trim() == SMOKE_SECTION {
+            in_section = !in_section;
+            if in_section {
+                kept_section = true;
+                lines.extend(section.lines().map(String::from));
+            }
+            continue;
+        }
+        if in_section {
+            continue;
+        }
+        let item = line
+            .strip_prefix("- [ ] ")
+            .or_else(|| line.strip_prefix("- [x] "));
+        match item {
+            Some(item) if covers.iter().any(|c| c == item) => {
+                let tick = if passed { "x" } else { " " };
+                lines.push(format!("- [{tick}] {item}"));
+            }
+            _ => lines.push(line.to_string()),
+        }
+    }
+    let mut text = lines.join("\n");
+    // A run just started on a pull request that never had a result says nothing yet.
+    if !kept_section && record.state != SmokeState::Running {
+        text = format!("{}\n\n{section}\n", text.trim_end());
+    }
+    text
+}
+
+fn smoke_section(record: &crate::status::SmokeRecord) -> String {
+    use crate::status::SmokeState;
+    let commit = &record.sha[..record.sha.len().min(7)];
+    let run = record
+        .run_url
+        .as_deref()
+        .map(|url| format!(" ([run]({url}))"))
+        .unwrap_or_default();
+    let line = match &record.state {
+        SmokeState::Running => format!("**Smoke test** of `{commit}`: running{run}."),
+        SmokeState::Passed => {
+            format!("**Smoke test** of `{commit}`: ✅ passed{run}; the items it covers are ticked.")
+        }
+        SmokeState::Failed { conclusion } => format!(
+            "**Smoke test** of `{commit}`: ❌ `{conclusion}`{run}. Fix the cause and push, or \
+             comment `/release retry` on the tracking issue."
+        ),
+        SmokeState::Skipped { why } => format!("**Smoke test**: skipped: {why}."),
+    };
+    format!("{SMOKE_SECTION}\n{line}\n{SMOKE_SECTION}")
 }

@@ -41,6 +41,36 @@ pub struct StatusMarker {
     /// author): a branch that requires signed commits will refuse the merge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsigned_commit: Option<String>,
+    /// The smoke test of the release branch's head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smoke: Option<SmokeRecord>,
+}
+
+/// The smoke run of one commit of the release branch: intended, then known by its run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmokeRecord {
+    /// The commit tested.
+    pub sha: String,
+    /// `None` when the step was skipped (no smoke workflow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatch: Option<crate::engine::release_marker::Dispatch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_url: Option<String>,
+    pub state: SmokeState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SmokeState {
+    Running,
+    Passed,
+    Failed {
+        conclusion: String,
+    },
+    /// The repository has no usable smoke workflow: said why, and the release goes on.
+    Skipped {
+        why: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +113,7 @@ pub enum Step {
     Checks,
     Branch,
     PullRequest,
+    Smoke,
     Merge,
     Tag,
     Images,
@@ -96,10 +127,11 @@ impl std::fmt::Display for Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 7] = [
+    pub const ALL: [Step; 8] = [
         Step::Checks,
         Step::Branch,
         Step::PullRequest,
+        Step::Smoke,
         Step::Merge,
         Step::Tag,
         Step::Images,
@@ -112,6 +144,7 @@ impl Step {
             Step::Checks => "checks",
             Step::Branch => "branch",
             Step::PullRequest => "pull-request",
+            Step::Smoke => "smoke",
             Step::Merge => "merge",
             Step::Tag => "tag",
             Step::Images => "images",
@@ -220,6 +253,7 @@ mod tests {
             cancelled: false,
             skipped_files: Vec::new(),
             unsigned_commit: None,
+            smoke: None,
         }
     }
 

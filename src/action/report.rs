@@ -127,6 +127,22 @@ fn fields(outcome: &Outcome) -> Fields {
             );
             f.version = Some(version.clone());
         }
+        Outcome::SmokeDispatched { version, sha } => {
+            f.outcome = "smoke-dispatched";
+            f.what = format!(
+                "Release {version}: the smoke test of `{}` was dispatched.",
+                &sha[..sha.len().min(7)]
+            );
+            f.version = Some(version.clone());
+        }
+        Outcome::SmokeReported { version, passed } => {
+            f.outcome = "smoke-reported";
+            f.what = format!(
+                "Release {version}: the smoke test {}; the commit status, checklist and status comment say so.",
+                if *passed { "passed" } else { "failed" }
+            );
+            f.version = Some(version.clone());
+        }
         Outcome::Cancelled { version } => {
             f.outcome = "cancelled";
             f.what = format!("Release {version} was cancelled.");

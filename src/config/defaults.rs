@@ -86,6 +86,17 @@ impl Default for Config {
                     },
                 ],
             },
+            smoke: SmokeConfig {
+                workflow: "release-smoke.yml".into(),
+                covers: [
+                    "`install.sh` run on this commit",
+                    "Log in",
+                    "Create a schema",
+                    "Edit records",
+                ]
+                .map(String::from)
+                .to_vec(),
+            },
             notes: NotesConfig {
                 header: String::new(),
                 footer: None,

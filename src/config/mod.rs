@@ -26,7 +26,18 @@ pub struct Config {
     pub checklist: Vec<String>,
     pub version_files: Vec<VersionFile>,
     pub images: ImagesConfig,
+    pub smoke: SmokeConfig,
     pub notes: NotesConfig,
+}
+
+/// The smoke test releasebot dispatches on the release branch before the merge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmokeConfig {
+    /// File name in `.github/workflows/` with a `workflow_dispatch` trigger and inputs `version`
+    /// and `sha`; when the repository has no such file, the step is skipped and said so.
+    pub workflow: String,
+    /// The checklist items a passing run ticks in the pull request.
+    pub covers: Vec<String>,
 }
 
 /// A file that holds the version, and how to find it there.

@@ -21,6 +21,7 @@ const TOP_KEYS: &[&str] = &[
     "checklist",
     "version_files",
     "images",
+    "smoke",
     "notes",
 ];
 const VERSION_FILE_KEYS: &[&str] = &[
@@ -28,6 +29,7 @@ const VERSION_FILE_KEYS: &[&str] = &[
 ];
 const IMAGES_KEYS: &[&str] = &["workflow", "latest", "platforms", "image"];
 const IMAGE_KEYS: &[&str] = &["name", "dockerfile", "build_args"];
+const SMOKE_KEYS: &[&str] = &["workflow", "covers"];
 const NOTES_KEYS: &[&str] = &[
     "header",
     "footer",
@@ -301,6 +303,10 @@ impl<'t> Reader<'t> {
             let span = self.get(root, "", "label").and_then(|f| f.span);
             self.error("label", span, "must not be empty");
         }
+        let checklist = self
+            .strings(root, "", "checklist")
+            .unwrap_or(defaults.checklist.clone());
+        let smoke = self.smoke(root, &defaults.smoke, &checklist);
         Config {
             base_branch,
             branch: self.template(root, "branch", Template::for_ref, defaults.branch.clone()),
@@ -320,13 +326,12 @@ impl<'t> Reader<'t> {
             ),
             permission,
             label,
-            checklist: self
-                .strings(root, "", "checklist")
-                .unwrap_or(defaults.checklist.clone()),
+            checklist,
             version_files: self
                 .version_files(root)
                 .unwrap_or(defaults.version_files.clone()),
             images: self.images(root, &defaults.images),
+            smoke,
             notes: self.notes(root, &defaults.notes),
         }
     }
@@ -513,6 +518,58 @@ impl<'t> Reader<'t> {
         }
     }
 
+    fn smoke(
+        &mut self,
+        root: &dyn TableLike,
+        defaults: &SmokeConfig,
+        checklist: &[String],
+    ) -> SmokeConfig {
+        let Some(table) = self.table(root, "", "smoke") else {
+            // The default covers only what the checklist still holds.
+            return SmokeConfig {
+                covers: defaults
+                    .covers
+                    .iter()
+                    .filter(|c| checklist.contains(c))
+                    .cloned()
+                    .collect(),
+                ..defaults.clone()
+            };
+        };
+        self.unknown_keys(table, "smoke", SMOKE_KEYS);
+        let workflow = self
+            .string(table, "smoke", "workflow")
+            .unwrap_or(defaults.workflow.clone());
+        if workflow.contains('/') || !(workflow.ends_with(".yml") || workflow.ends_with(".yaml")) {
+            let at = self.get(table, "smoke", "workflow").and_then(|f| f.span);
+            self.error(
+                "smoke.workflow",
+                at,
+                "must be a file name in `.github/workflows/` ending in `.yml` or `.yaml`",
+            );
+        }
+        let covers = match self.strings(table, "smoke", "covers") {
+            Some(covers) => {
+                let at = self.get(table, "smoke", "covers").and_then(|f| f.span);
+                for item in covers.iter().filter(|c| !checklist.contains(c)) {
+                    self.error(
+                        "smoke.covers",
+                        at.clone(),
+                        format!("`{item}` is not an item of `checklist`"),
+                    );
+                }
+                covers
+            }
+            None => defaults
+                .covers
+                .iter()
+                .filter(|c| checklist.contains(c))
+                .cloned()
+                .collect(),
+        };
+        SmokeConfig { workflow, covers }
+    }
+
     fn notes(&mut self, root: &dyn TableLike, defaults: &NotesConfig) -> NotesConfig {
         let Some(table) = self.table(root, "", "notes") else {
             return defaults.clone();
@@ -615,7 +672,7 @@ mod tests {
     fn an_unknown_key_is_named_with_its_line_and_a_suggestion() {
         assert_eq!(
             problems("label = \"release\"\npermision = \"write\"\n"),
-            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `branch`, `tag`, `pr_title`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `notes`"]
+            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `branch`, `tag`, `pr_title`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`"]
         );
     }
 
@@ -680,6 +737,22 @@ mod tests {
             found[3].starts_with("line 5: notes.max_bytes: must be a whole number"),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn smoke_covers_only_checklist_items() {
+        let found = problems(
+            "checklist = [\"Log in\"]\n\n[smoke]\nworkflow = \"ci/smoke.yml\"\ncovers = [\"Log in\", \"Dance\"]\n",
+        );
+        assert_eq!(
+            found,
+            vec![
+                "line 4: smoke.workflow: must be a file name in `.github/workflows/` ending in `.yml` or `.yaml`",
+                "line 5: smoke.covers: `Dance` is not an item of `checklist`",
+            ]
+        );
+        let trimmed = Config::parse("checklist = [\"Log in\", \"Notes\"]\n").unwrap();
+        assert_eq!(trimmed.smoke.covers, vec!["Log in".to_string()]);
     }
 
     #[test]

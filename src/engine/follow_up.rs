@@ -92,7 +92,7 @@ pub async fn retry(
 ) -> Result<Outcome, EngineError> {
     let version = version_of(&status)?;
     let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
-    let stage = Stage::derive(&progress, status.marker.cancelled)?;
+    let stage = Stage::derive(&progress, Some(&status.marker))?;
     let due = plan(&stage, Trigger::Retry);
     if let Plan::Refuse(refusal) = due {
         return refuse(ctx, event, refusal, &version).await;
@@ -116,6 +116,18 @@ pub async fn retry(
             release_path::run(ctx, &ctx.config.tag.render(&version)).await
         }
         Plan::Redispatch { failed } => redispatch(ctx, &version, &status, progress, failed).await,
+        Plan::RunSmoke => {
+            let head = progress
+                .pull
+                .as_ref()
+                .map(|p| p.head.sha.clone())
+                .expect("an open pull request has a head");
+            super::smoke::run(ctx, &version, &head, &mut status, &progress).await?;
+            Ok(Outcome::SmokeDispatched {
+                version: version.to_string(),
+                sha: head,
+            })
+        }
         other => unreachable!("retry never plans {other:?}"),
     }
 }
@@ -173,7 +185,7 @@ pub async fn cancel(
 ) -> Result<Outcome, EngineError> {
     let version = version_of(&status)?;
     let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
-    let stage = Stage::derive(&progress, status.marker.cancelled)?;
+    let stage = Stage::derive(&progress, Some(&status.marker))?;
     let due = plan(&stage, Trigger::Cancel);
     if let Plan::Refuse(refusal) = due {
         return refuse(ctx, event, refusal, &version).await;

@@ -13,6 +13,10 @@ use crate::event::WorkflowRunCompleted;
 
 pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outcome, EngineError> {
     let run = &event.run;
+    let file = run.path.rsplit('/').next();
+    if file == Some(ctx.config.smoke.workflow.as_str()) && run.event == "workflow_dispatch" {
+        return super::smoke::finished(ctx, run).await;
+    }
     let ours = run.path.rsplit('/').next() == Some(ctx.config.images.workflow.as_str());
     if !ours || run.event != "workflow_dispatch" {
         return Ok(Outcome::Ignored(format!(
@@ -28,7 +32,7 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
         )));
     };
     let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
-    let stage = Stage::derive(&progress, false)?;
+    let stage = Stage::derive(&progress, None)?;
     if let Plan::Nothing(why) = plan(&stage, Trigger::RunCompleted { run: RunId(run.id) }) {
         return Ok(Outcome::Ignored(format!("run {}: {why}", run.id)));
     }

@@ -12,12 +12,12 @@ use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking::{self, Tracking};
 use crate::domain::{CommitSha, PullNumber};
-use crate::event::PullRequestClosed;
+use crate::event::PullRequestEvent;
 use crate::github::CreateRef;
 use crate::messages;
 use crate::status::{Blocked, Step};
 
-pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome, EngineError> {
+pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome, EngineError> {
     let pull = &event.pull_request;
     let Some(version) = ctx.config.branch.version_from(&pull.head.name) else {
         return Ok(Outcome::Ignored(format!(
@@ -67,7 +67,7 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestClosed) -> Result<Outcome
         });
     }
     let mut status = status.clone();
-    let stage = Stage::derive(&progress, status.marker.cancelled)?;
+    let stage = Stage::derive(&progress, Some(&status.marker))?;
     let merge_commit = match (pull.is_merged(), pull.merge_commit_sha.as_deref()) {
         (false, _) => None,
         (true, Some(sha)) => Some(CommitSha::parse(sha).ok_or_else(|| Unreadable::NotACommit {

@@ -17,6 +17,7 @@ pub mod progress;
 mod published;
 pub mod release_marker;
 mod release_path;
+mod smoke;
 mod snapshot;
 pub mod stage;
 mod start_release;
@@ -172,6 +173,7 @@ impl Engine {
         };
         match &event {
             Event::PullRequestClosed(closed) => merged::run(&ctx, closed).await,
+            Event::PullRequestSynchronized(pushed) => smoke::pushed(&ctx, pushed).await,
             Event::TagCreated(created) => release_path::run(&ctx, &created.tag).await,
             Event::WorkflowRunCompleted(completed) => images_done::run(&ctx, completed).await,
             Event::ReleasePublished(published) => published::run(&ctx, published).await,

@@ -66,6 +66,10 @@ pub enum Outcome {
         tag: String,
         release_url: String,
     },
+    /// The smoke test was dispatched on the release branch's head.
+    SmokeDispatched { version: String, sha: String },
+    /// The smoke test of the release branch finished; its result is recorded.
+    SmokeReported { version: String, passed: bool },
     /// A person published the release and GitHub's "Latest" badge was checked (and set or
     /// withheld) by the same rule as `latest`.
     PublishedChecked { version: String, latest: bool },

@@ -194,7 +194,7 @@ pub fn view(
     let branch = config.branch.render(&version);
     let tag = config.tag.render(&version);
     let message = config.commit_message.render(&version);
-    let stage = Stage::derive(progress, marker.cancelled);
+    let stage = Stage::derive(progress, Some(marker));
     let latest = progress
         .release_marker()
         .ok()
@@ -246,6 +246,7 @@ pub fn view(
             )),
         },
     ));
+    steps.push((Step::Smoke, smoke_state(config, marker, progress)));
     steps.push((
         Step::Merge,
         match &stage {
@@ -356,6 +357,40 @@ pub fn view(
         );
     }
     view
+}
+
+/// The smoke step: the result for the head it tested; a newer head (a push since) is pending.
+fn smoke_state(config: &Config, marker: &StatusMarker, progress: &Progress) -> StepState {
+    use crate::status::SmokeState;
+    let workflow = &config.smoke.workflow;
+    let head = progress.pull.as_ref().map(|p| p.head.sha.as_str());
+    let Some(record) = marker.smoke.as_ref() else {
+        return StepState::Pending(format!(
+            "Smoke test: `{workflow}` installs the release commit and tries it"
+        ));
+    };
+    let commit = short(&record.sha);
+    let run = record
+        .run_url
+        .as_deref()
+        .map(|url| format!(" ([run]({url}))"))
+        .unwrap_or_default();
+    match &record.state {
+        SmokeState::Skipped { why } => StepState::Done(format!("Smoke test skipped: {why}")),
+        _ if head.is_some_and(|h| h != record.sha) && !progress.merged() => StepState::Pending(
+            format!("Smoke test of the branch's new head (`{commit}` was tested before)"),
+        ),
+        SmokeState::Running => StepState::Pending(format!("Smoke test of `{commit}` running{run}")),
+        SmokeState::Passed => StepState::Done(format!(
+            "Smoke test of `{commit}` passed{run}: commit status `releasebot/smoke` is green"
+        )),
+        SmokeState::Failed { conclusion } => StepState::Failed {
+            what: format!("The smoke test of `{commit}` ended in `{conclusion}`{run}"),
+            remedy: "Fix the cause and push to the release branch (a new run starts), or comment \
+                     `/release retry` to run it again."
+                .into(),
+        },
+    }
 }
 
 fn merged_as(repo_url: &str, sha: &str) -> StepState {

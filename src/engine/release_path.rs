@@ -39,7 +39,7 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
     }
     let tracking = tracking::find(ctx.gh, ctx.me, &version, &progress).await?;
     // Once tagged, the release goes on whatever the status comment says about cancelling.
-    let stage = Stage::derive(&progress, false)?;
+    let stage = Stage::derive(&progress, None)?;
     let marker = progress.release_marker().map_err(Unreadable::from)?;
     if let Plan::Nothing(_) = plan(&stage, Trigger::TagAppeared) {
         // A run found by the intent alone (a crash right after the dispatch) is recorded now.

@@ -7,6 +7,7 @@ use crate::domain::{CommitSha, PullNumber, PullState, ReleaseId, RunId, RunState
 
 use super::progress::Progress;
 use super::release_marker::UnreadableMarker;
+use crate::status::{SmokeRecord, SmokeState, StatusMarker};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stage {
@@ -16,6 +17,7 @@ pub enum Stage {
     Branched,
     PullOpen {
         pull: PullNumber,
+        smoke: SmokeStage,
     },
     /// The release pull request was closed without merging.
     ClosedUnmerged {
@@ -56,6 +58,16 @@ pub enum Stage {
     },
 }
 
+/// Where the smoke test of the open pull request's head stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmokeStage {
+    NotRun,
+    Running,
+    Passed,
+    Failed,
+    Skipped,
+}
+
 /// What GitHub holds that the stage cannot be read from.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Unreadable {
@@ -71,8 +83,10 @@ pub enum Unreadable {
 
 impl Stage {
     /// The stage from what GitHub holds: `progress` (read with only the bot's own pull requests
-    /// and runs in it) and whether the status comment says the release was cancelled.
-    pub fn derive(progress: &Progress, cancelled: bool) -> Result<Stage, Unreadable> {
+    /// and runs in it) and the status comment's marker (cancelled, the smoke test), when there
+    /// is one to go by.
+    pub fn derive(progress: &Progress, status: Option<&StatusMarker>) -> Result<Stage, Unreadable> {
+        let cancelled = status.is_some_and(|s| s.cancelled);
         if let Some(tag_commit) = &progress.tag_commit {
             let commit = sha("the tag's commit", tag_commit)?;
             return tagged_stage(progress, commit);
@@ -94,6 +108,7 @@ impl Stage {
         Ok(match pull {
             Some(p) if p.pull_state() == PullState::Open => Stage::PullOpen {
                 pull: PullNumber(p.number),
+                smoke: smoke_stage(status.and_then(|s| s.smoke.as_ref()), &p.head.sha),
             },
             Some(p) => Stage::ClosedUnmerged {
                 pull: PullNumber(p.number),
@@ -135,6 +150,19 @@ impl Stage {
             | Stage::Done { run, .. } => Some(*run),
             _ => None,
         }
+    }
+}
+
+/// The smoke test counts for the pull request's current head only: a newer push has not run yet.
+fn smoke_stage(record: Option<&SmokeRecord>, head: &str) -> SmokeStage {
+    match record {
+        Some(record) if record.sha == head => match record.state {
+            SmokeState::Running => SmokeStage::Running,
+            SmokeState::Passed => SmokeStage::Passed,
+            SmokeState::Failed { .. } => SmokeStage::Failed,
+            SmokeState::Skipped { .. } => SmokeStage::Skipped,
+        },
+        _ => SmokeStage::NotRun,
     }
 }
 
@@ -202,6 +230,8 @@ pub enum Trigger {
     TagAppeared,
     /// An images run completed.
     RunCompleted { run: RunId },
+    /// New commits on the release pull request's branch.
+    PullPushed,
 }
 
 /// What is due. Carried out by the handlers, or described by a dry run.
@@ -226,6 +256,8 @@ pub enum Plan {
     MarkCancelled,
     /// Our images run finished: record its result.
     RecordImages { run: RunId },
+    /// Run the smoke test on the release branch's head (again), superseding any earlier run.
+    RunSmoke,
     /// Nothing to do but say so.
     Refuse(Refusal),
     /// Nothing to do, nothing to say.
@@ -250,6 +282,10 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
         Trigger::Retry => match stage {
             Cancelled => Plan::Refuse(Refusal::RetryCancelled),
             NotStarted | Branched | ClosedUnmerged { .. } => Plan::OpenPullRequest,
+            PullOpen {
+                smoke: SmokeStage::Failed | SmokeStage::NotRun,
+                ..
+            } => Plan::RunSmoke,
             PullOpen { .. } => Plan::Refuse(Refusal::WaitingForMerge),
             Merged { merge_commit } => Plan::TagMergeCommit {
                 merge_commit: merge_commit.clone(),
@@ -289,6 +325,14 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
                 Plan::Nothing("the tag's release and images were already made")
             }
             _ => Plan::Nothing("the tag no longer exists"),
+        },
+        Trigger::PullPushed => match stage {
+            PullOpen {
+                smoke: SmokeStage::NotRun,
+                ..
+            } => Plan::RunSmoke,
+            PullOpen { .. } => Plan::Nothing("the branch's head was tested already"),
+            _ => Plan::Nothing("the release pull request is not open"),
         },
         Trigger::RunCompleted { run } => match stage.images_run() {
             Some(ours) if ours == run => Plan::RecordImages { run },
@@ -371,7 +415,24 @@ mod tests {
     }
 
     fn derive(progress: Progress) -> Stage {
-        Stage::derive(&progress, false).unwrap()
+        Stage::derive(&progress, None).unwrap()
+    }
+
+    fn cancelled() -> StatusMarker {
+        StatusMarker {
+            version: "0.1.3".into(),
+            owner: "kgodey".into(),
+            trigger_comment: 1,
+            from_version: "0.1.2".into(),
+            notified: vec![],
+            notes_url: None,
+            notes_problem: None,
+            blocked: None,
+            cancelled: true,
+            skipped_files: vec![],
+            unsigned_commit: None,
+            smoke: None,
+        }
     }
 
     #[test]
@@ -389,10 +450,14 @@ mod tests {
         assert_eq!(
             derive(open.clone()),
             Stage::PullOpen {
-                pull: PullNumber(9)
+                pull: PullNumber(9),
+                smoke: SmokeStage::NotRun
             }
         );
-        assert_eq!(Stage::derive(&open, true).unwrap(), Stage::Cancelled);
+        assert_eq!(
+            Stage::derive(&open, Some(&cancelled())).unwrap(),
+            Stage::Cancelled
+        );
         let closed = Progress {
             pull: Some(pull("closed", false)),
             ..branched
@@ -415,7 +480,7 @@ mod tests {
         );
         // A merge wins over a cancel marker: the pull request's merge is what happened.
         assert_eq!(
-            Stage::derive(&merged, true).unwrap(),
+            Stage::derive(&merged, Some(&cancelled())).unwrap(),
             Stage::Merged {
                 merge_commit: sha(B)
             }
@@ -431,7 +496,7 @@ mod tests {
             ..Progress::default()
         };
         assert_eq!(
-            Stage::derive(&progress, false),
+            Stage::derive(&progress, None),
             Err(Unreadable::NoMergeCommit(PullNumber(9)))
         );
         let mut odd = pull("closed", true);
@@ -441,7 +506,7 @@ mod tests {
             ..Progress::default()
         };
         assert!(matches!(
-            Stage::derive(&progress, false),
+            Stage::derive(&progress, None),
             Err(Unreadable::NotACommit { .. })
         ));
     }
@@ -510,7 +575,7 @@ mod tests {
             ..Progress::default()
         };
         assert!(matches!(
-            Stage::derive(&progress, false),
+            Stage::derive(&progress, None),
             Err(Unreadable::Marker(_))
         ));
     }
@@ -522,6 +587,7 @@ mod tests {
             Stage::Branched,
             Stage::PullOpen {
                 pull: PullNumber(9),
+                smoke: SmokeStage::Running,
             },
             Stage::ClosedUnmerged {
                 pull: PullNumber(9),
@@ -584,6 +650,75 @@ mod tests {
                 Redispatch { failed: RunId(77) },
                 Refuse(Refusal::NothingToRetry),
             ]
+        );
+    }
+
+    fn open_with(smoke: SmokeStage) -> Stage {
+        Stage::PullOpen {
+            pull: PullNumber(9),
+            smoke,
+        }
+    }
+
+    #[test]
+    fn retry_runs_a_failed_or_missing_smoke_test_and_a_push_an_untested_head() {
+        use SmokeStage::*;
+        let retry: Vec<Plan> = [NotRun, Running, Passed, Failed, Skipped]
+            .map(|s| plan(&open_with(s), Trigger::Retry))
+            .to_vec();
+        assert_eq!(
+            retry,
+            vec![
+                Plan::RunSmoke,
+                Plan::Refuse(Refusal::WaitingForMerge),
+                Plan::Refuse(Refusal::WaitingForMerge),
+                Plan::RunSmoke,
+                Plan::Refuse(Refusal::WaitingForMerge),
+            ]
+        );
+        assert_eq!(
+            plan(&open_with(NotRun), Trigger::PullPushed),
+            Plan::RunSmoke
+        );
+        assert!(matches!(
+            plan(&open_with(Running), Trigger::PullPushed),
+            Plan::Nothing(_)
+        ));
+        assert!(matches!(
+            plan(&Stage::Cancelled, Trigger::PullPushed),
+            Plan::Nothing(_)
+        ));
+    }
+
+    #[test]
+    fn the_smoke_test_counts_for_the_head_it_tested_only() {
+        let record = |sha: &str, state| SmokeRecord {
+            sha: sha.into(),
+            dispatch: None,
+            run_url: None,
+            state,
+        };
+        assert_eq!(smoke_stage(None, A), SmokeStage::NotRun);
+        assert_eq!(
+            smoke_stage(Some(&record(A, SmokeState::Passed)), A),
+            SmokeStage::Passed
+        );
+        assert_eq!(
+            smoke_stage(Some(&record(B, SmokeState::Passed)), A),
+            SmokeStage::NotRun,
+            "a push since the run"
+        );
+        assert_eq!(
+            smoke_stage(
+                Some(&record(
+                    A,
+                    SmokeState::Failed {
+                        conclusion: "failure".into()
+                    }
+                )),
+                A
+            ),
+            SmokeStage::Failed
         );
     }
 

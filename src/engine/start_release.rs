@@ -98,6 +98,7 @@ pub async fn run(
             cancelled: false,
             skipped_files: Vec::new(),
             unsigned_commit: None,
+            smoke: None,
         });
     if notes_url.is_some() {
         marker.notes_url = notes_url;
@@ -141,8 +142,21 @@ pub async fn run(
     match open_pull_request(gh, config, event, &approved, &base, &base_branch, &mut done).await {
         Ok((pull, unsigned)) => {
             marker.unsigned_commit = unsigned;
-            gh.update_comment(status.id, &render(&marker, &done).render())
-                .await?;
+            let mut status = StatusComment {
+                marker: marker.clone(),
+                ..status
+            };
+            let head = done
+                .branch_head
+                .clone()
+                .expect("the branch was made or found");
+            let tested = status.marker.smoke.as_ref().is_some_and(|s| s.sha == head);
+            if tested {
+                gh.update_comment(status.id, &render(&status.marker, &done).render())
+                    .await?;
+            } else {
+                super::smoke::run(ctx, &approved.version, &head, &mut status, &done).await?;
+            }
             Ok(Outcome::ReleaseOpened {
                 version: approved.version.to_string(),
                 branch: approved.branch,
@@ -377,6 +391,7 @@ fn step_name(step: Step) -> &'static str {
         Step::Checks => "Checks",
         Step::Branch => "Release branch",
         Step::PullRequest => "Pull request",
+        Step::Smoke => "Smoke test",
         Step::Merge => "Merge",
         Step::Tag => "Tag",
         Step::Images => "Images",

@@ -507,6 +507,39 @@ impl RepoClient {
         .await
     }
 
+    pub async fn update_pull_body(&self, number: u64, body: &str) -> Result<PullRequest, ApiError> {
+        self.patch(
+            self.route(&format!("pulls/{number}")),
+            &json!({ "body": body }),
+        )
+        .await
+    }
+
+    // ----- commit statuses -----
+
+    /// Sets the commit status `context` on `sha` (`pending`, `success`, `failure`, `error`).
+    pub async fn set_commit_status(
+        &self,
+        sha: &str,
+        state: &str,
+        context: &str,
+        description: &str,
+        target_url: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let _: serde_json::Value = self
+            .post(
+                self.route(&format!("statuses/{sha}")),
+                &json!({
+                    "state": state,
+                    "context": context,
+                    "description": description,
+                    "target_url": target_url,
+                }),
+            )
+            .await?;
+        Ok(())
+    }
+
     pub async fn close_pull(&self, number: u64) -> Result<PullRequest, ApiError> {
         self.patch(
             self.route(&format!("pulls/{number}")),

@@ -321,6 +321,21 @@ impl SimulatedGitHub {
             "pusher": { "name": author },
         });
         webhooks::emit(&mut world, repo, "push", payload, author);
+        // Open pull requests from the branch have new commits: GitHub says `synchronize`.
+        let open_from_branch: Vec<u64> = world
+            .repo(repo)
+            .map(|r| {
+                r.issues
+                    .values()
+                    .filter(|i| i.state == "open")
+                    .filter(|i| i.pull.as_ref().is_some_and(|p| p.head == branch))
+                    .map(|i| i.number)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for number in open_from_branch {
+            webhooks::emit_pull_request(&mut world, repo, "synchronize", number, author);
+        }
         sha
     }
 
@@ -465,6 +480,20 @@ impl SimulatedGitHub {
     /// The release GitHub shows as "Latest".
     pub fn latest_release(&self, repo: &str) -> Option<u64> {
         self.world().repo(repo).and_then(|r| r.latest_release)
+    }
+
+    /// The statuses of a commit, oldest first, as (context, state, target URL).
+    pub fn statuses(&self, repo: &str, sha: &str) -> Vec<(String, String, Option<String>)> {
+        self.world()
+            .repo(repo)
+            .map(|r| {
+                r.statuses
+                    .iter()
+                    .filter(|s| s.sha == sha)
+                    .map(|s| (s.context.clone(), s.state.clone(), s.target_url.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Whether GitHub signed (and shows as "Verified") a commit.

@@ -43,6 +43,20 @@ pub struct Repo {
     pub verified_commits: std::collections::HashSet<String>,
     /// Answers dispatches as an older Enterprise Server does: `return_run_details` is refused.
     pub refuses_run_details: bool,
+    /// Commit statuses, oldest first.
+    pub statuses: Vec<CommitStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitStatus {
+    pub id: u64,
+    pub sha: String,
+    pub state: String,
+    pub context: String,
+    pub description: Option<String>,
+    pub target_url: Option<String>,
+    pub creator: String,
+    pub created_at: String,
 }
 
 impl Repo {

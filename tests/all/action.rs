@@ -130,7 +130,7 @@ async fn a_whole_release_run_by_the_action_one_event_at_a_time() {
     assert!(release_url.contains("/releases/"), "{release_url}");
     assert!(s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
     assert_eq!(
-        s.sim.runs(REPO).len(),
+        s.images_runs().len(),
         1,
         "images dispatched in the same run"
     );
@@ -146,11 +146,11 @@ async fn a_whole_release_run_by_the_action_one_event_at_a_time() {
         .expect("the tag's push");
     let pushed = runner.run(&s, "push", &tag_push.payload, &[]);
     assert_eq!(pushed.exit_code, 0, "{}", pushed.stdout);
-    assert_eq!(s.sim.runs(REPO).len(), 1, "no second dispatch");
+    assert_eq!(s.images_runs().len(), 1, "no second dispatch");
     assert_eq!(s.sim.releases(REPO).len(), 1, "no second draft");
 
     // 4. The images workflow finishes; its `workflow_run` reports on the draft.
-    let run = s.sim.runs(REPO)[0].id;
+    let run = s.images_runs()[0].id;
     s.sim.complete_run(REPO, run, "success");
     let finished = runner.run_on_last(&s, "workflow_run", &[]);
     assert_eq!(finished.exit_code, 0, "{}", finished.stdout);

@@ -34,7 +34,7 @@ async fn a_crash_between_dispatch_and_record_never_builds_twice() {
     );
     // The tag's push and create events (delivered above) and a redelivery of the merge find
     // the run by the intent instead of dispatching again.
-    let runs = s.sim.runs(REPO);
+    let runs = s.images_runs();
     assert_eq!(runs.len(), 1, "{runs:?}");
     let recorded = marker(&s).images.and_then(|d| d.run);
     assert_eq!(recorded.map(|r| r.0), Some(runs[0].id));
@@ -54,7 +54,7 @@ async fn a_server_without_run_details_still_gets_one_run_recorded() {
 
     s.merge_release_pull(MergeMethod::Merge).await;
 
-    let runs = s.sim.runs(REPO);
+    let runs = s.images_runs();
     assert_eq!(runs.len(), 1);
     assert_eq!(
         marker(&s).images.and_then(|d| d.run).map(|r| r.0),
@@ -63,7 +63,7 @@ async fn a_server_without_run_details_still_gets_one_run_recorded() {
     let dispatches: Vec<String> = s
         .api_calls()
         .into_iter()
-        .filter(|c| c.contains("/dispatches"))
+        .filter(|c| c.contains("release-images.yml/dispatches"))
         .collect();
     assert_eq!(
         dispatches
@@ -82,7 +82,7 @@ async fn a_persons_own_run_on_the_tag_is_not_taken_for_the_bots() {
     let s = Scenario::mathesar().await;
     only(s.comment(MAINTAINER, "/release 0.1.3").await);
     s.merge_release_pull(MergeMethod::Merge).await;
-    let ours = s.sim.runs(REPO)[0].id;
+    let ours = s.images_runs()[0].id;
     let theirs = s
         .sim
         .dispatch_workflow(
@@ -106,7 +106,7 @@ async fn a_persons_own_run_on_the_tag_is_not_taken_for_the_bots() {
     assert!(!s.status_comment().contains("❌"), "{}", s.status_comment());
     let retry = only(s.comment(MAINTAINER, "/release retry").await);
     assert_eq!(retry, Outcome::Answered(Reply::NothingToRetry));
-    assert_eq!(s.sim.runs(REPO).len(), 2, "no build from the retry");
+    assert_eq!(s.images_runs().len(), 2, "no build from the retry");
 
     s.sim.complete_run(REPO, ours, "success");
     s.deliver().await;
@@ -173,7 +173,7 @@ async fn publish_delivered_three_times_promotes_once() {
     assert!(kept.promoted && kept.latest, "{kept:?}");
     assert_eq!(
         kept.promotion.and_then(|p| p.run).map(|r| r.0),
-        s.sim.runs(REPO).last().map(|r| r.id)
+        s.images_runs().last().map(|r| r.id)
     );
 }
 
@@ -219,7 +219,7 @@ async fn a_crash_after_the_promotion_dispatch_never_promotes_twice() {
     assert!(kept.promoted, "{kept:?}");
     assert_eq!(
         kept.promotion.and_then(|p| p.run).map(|r| r.0),
-        s.sim.runs(REPO).last().map(|r| r.id)
+        s.images_runs().last().map(|r| r.id)
     );
     let third = s.redeliver("release", &published).await.unwrap();
     assert!(
@@ -259,7 +259,7 @@ async fn a_tag_race_lost_to_another_commit_is_reported_to_the_owner() {
         "{outcomes:?}"
     );
     assert_eq!(s.sim.refs(REPO)["refs/tags/0.1.3"], old_master);
-    assert!(s.sim.runs(REPO).is_empty() && s.sim.releases(REPO).is_empty());
+    assert!(s.images_runs().is_empty() && s.sim.releases(REPO).is_empty());
     let status = s.status_comment();
     assert!(
         status.contains(&format!(

@@ -49,7 +49,7 @@ async fn retry_dry_run_after_a_failed_build_dispatches_nothing() {
     only(s.comment(MAINTAINER, "/release 0.1.3").await);
     s.merge_release_pull(MergeMethod::Merge).await;
     s.finish_images_run("failure").await;
-    let failed = s.sim.runs(REPO)[0].id;
+    let failed = s.images_runs()[0].id;
     s.sim.clear_requests();
 
     let outcome = only(s.comment(MAINTAINER, "/release retry --dry-run").await);
@@ -59,7 +59,7 @@ async fn retry_dry_run_after_a_failed_build_dispatches_nothing() {
         "The real command would dispatch `release-images.yml` on tag `0.1.3` again, replacing \
          the failed run {failed}."
     )));
-    assert_eq!(s.sim.runs(REPO).len(), 1, "no new build");
+    assert_eq!(s.images_runs().len(), 1, "no new build");
     assert_eq!(writes(&s), Vec::<String>::new());
 }
 

@@ -256,11 +256,39 @@ impl Scenario {
         self.deliver().await
     }
 
+    /// Runs of the images workflow, oldest first.
+    pub fn images_runs(&self) -> Vec<releasebot::simulated_github::WorkflowRun> {
+        self.runs_of("release-images.yml")
+    }
+
+    /// Runs of the smoke workflow, oldest first.
+    pub fn smoke_runs(&self) -> Vec<releasebot::simulated_github::WorkflowRun> {
+        self.runs_of("release-smoke.yml")
+    }
+
+    fn runs_of(&self, file: &str) -> Vec<releasebot::simulated_github::WorkflowRun> {
+        self.sim
+            .runs(REPO)
+            .into_iter()
+            .filter(|r| r.path == format!(".github/workflows/{file}"))
+            .collect()
+    }
+
+    /// The newest smoke run finishes.
+    pub async fn finish_smoke_run(&self, conclusion: &str) -> Vec<Result<Outcome, EngineError>> {
+        let run = self
+            .smoke_runs()
+            .last()
+            .expect("a smoke run was dispatched")
+            .id;
+        self.sim.complete_run(REPO, run, conclusion);
+        self.deliver().await
+    }
+
     /// The newest images run finishes.
     pub async fn finish_images_run(&self, conclusion: &str) -> Vec<Result<Outcome, EngineError>> {
         let run = self
-            .sim
-            .runs(REPO)
+            .images_runs()
             .last()
             .expect("an images run was dispatched")
             .id;

@@ -45,7 +45,7 @@ async fn a_backport_published_after_a_newer_release_does_not_take_the_badge() {
     s.sim.push_tag(REPO, "0.1.4", &commit, MAINTAINER, true);
     s.deliver().await;
     let backport = release_id(&s, "0.1.4");
-    assert_eq!(s.sim.runs(REPO)[0].inputs["latest"], "false");
+    assert_eq!(s.images_runs()[0].inputs["latest"], "false");
 
     s.sim.publish_release(REPO, backport, MAINTAINER);
     let outcomes = s.deliver().await;

@@ -145,7 +145,7 @@ async fn the_first_alpha_0_1_0_is_released_with_the_docs_skipped_visibly() {
         "tagged; status comment: {}",
         s.status_comment()
     );
-    assert_eq!(s.sim.runs(REPO).len(), 1, "the images were dispatched");
+    assert_eq!(s.images_runs().len(), 1, "the images were dispatched");
 }
 
 #[tokio::test]

@@ -108,14 +108,17 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
     let comments = s.bot_comments();
     assert_eq!(comments.len(), 1, "{comments:?}");
     let web = format!("{}{REPO}", s.sim.url());
+    let smoke = s.smoke_runs();
+    assert_eq!(smoke.len(), 1, "one smoke run on the release branch");
+    let run = smoke[0].id;
     let expected_status = format!(
-        "<!-- releasebot:status {{\"version\":\"0.1.3\",\"owner\":\"kgodey\",\"trigger_comment\":{trigger},\"from_version\":\"0.1.2\",\"notified\":[]}} -->\n\
-         ## Release 0.1.3\n\n\
+        "## Release 0.1.3\n\n\
          Release owner: @kgodey · started by [this comment]({web}/issues/{issue}#issuecomment-{trigger})\n\
          Release notes: not linked yet. Comment `/release notes <url>` with the document's address.\n\n\
          - [x] Checks passed: `0.1.2` → `0.1.3`, tag `0.1.3` is free\n\
          - [x] Branch [`release/0.1.3`]({web}/tree/release/0.1.3) with commit [`{short}`]({web}/commit/{head}) `Release 0.1.3`\n\
          - [x] Pull request [#{pull_request} Release 0.1.3]({web}/pull/{pull_request}) into `master`\n\
+         - [ ] Smoke test of `{short}` running ([run]({web}/actions/runs/{run}))\n\
          - [ ] Run the pull request's checklist (install, smoke test), then merge it\n\
          - [ ] Tag `0.1.3` on the merge commit\n\
          - [ ] Build and push the images: `mathesar/mathesar-caddy:0.1.3`, `mathesar/mathesar-prod:0.1.3`\n\
@@ -124,7 +127,35 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
         issue = s.issue,
         short = &head[..7],
     );
-    assert_eq!(comments[0], expected_status);
+    let (marker_line, shown) = comments[0].split_once('\n').unwrap();
+    assert_eq!(shown, expected_status);
+    let marker = releasebot::status::StatusMarker::find_in(marker_line).unwrap();
+    assert_eq!(
+        (
+            marker.version.as_str(),
+            marker.owner.as_str(),
+            marker.trigger_comment
+        ),
+        ("0.1.3", "kgodey", trigger)
+    );
+    let recorded = marker.smoke.expect("the smoke run is recorded");
+    assert_eq!(recorded.sha, head);
+    assert_eq!(
+        recorded.dispatch.and_then(|d| d.run).map(|r| r.0),
+        Some(run)
+    );
+    assert_eq!(recorded.state, releasebot::status::SmokeState::Running);
+    assert_eq!(smoke[0].inputs["sha"], head.as_str());
+    assert_eq!(smoke[0].inputs["version"], "0.1.3");
+    assert_eq!(smoke[0].head_branch, "release/0.1.3");
+    assert_eq!(
+        s.sim.statuses(REPO, &head),
+        vec![(
+            "releasebot/smoke".to_string(),
+            "pending".to_string(),
+            Some(format!("{web}/actions/runs/{run}"))
+        )]
+    );
     assert_eq!(s.sim.comments(REPO, s.issue)[1].id, status_comment);
 
     // Every call the bot made, in order.
@@ -153,6 +184,11 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
             format!("POST {repo}/git/refs -> 201"),
             format!("GET {repo}/pulls -> 200"),
             format!("POST {repo}/pulls -> 201"),
+            // The smoke run: intent recorded, dispatched, its run read, the commit status set.
+            format!("PATCH {repo}/issues/comments/<id> -> 200"),
+            format!("POST {repo}/actions/workflows/release-smoke.yml/dispatches -> 200"),
+            format!("GET {repo}/actions/runs/{run} -> 200"),
+            format!("POST {repo}/statuses/<sha> -> 201"),
             format!("PATCH {repo}/issues/comments/<id> -> 200"),
         ]
     );

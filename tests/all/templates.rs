@@ -186,13 +186,24 @@ fn the_releasebot_workflow_listens_to_what_the_engine_reads_with_only_the_permis
     let wf = workflow("examples/workflows/releasebot.yml");
     let on = &wf["on"];
     assert_eq!(on["issue_comment"]["types"][0].as_str(), Some("created"));
-    assert_eq!(on["pull_request"]["types"][0].as_str(), Some("closed"));
+    assert_eq!(
+        on["pull_request"]["types"],
+        serde_yaml::from_str::<Value>("[closed, synchronize]").unwrap()
+    );
     assert!(on["push"]["tags"].is_sequence());
     assert_eq!(
         on["workflow_run"]["workflows"][0].as_str(),
         workflow("examples/workflows/release-images.yml")["name"].as_str(),
         "follows the images workflow by its name"
     );
+    assert_eq!(
+        on["workflow_run"]["workflows"][1].as_str(),
+        workflow("examples/workflows/release-smoke.yml")["name"].as_str(),
+        "and the smoke workflow by its name"
+    );
+    // Runs wait in order; none is replaced by a newer event.
+    assert_eq!(wf["concurrency"]["queue"].as_str(), Some("max"));
+    assert!(wf["concurrency"].get("cancel-in-progress").is_none());
     let job = &wf["jobs"]["releasebot"];
     let permissions: BTreeMap<String, String> =
         serde_yaml::from_value(job["permissions"].clone()).unwrap();
@@ -203,9 +214,57 @@ fn the_releasebot_workflow_listens_to_what_the_engine_reads_with_only_the_permis
             ("contents".to_string(), "write".to_string()),
             ("issues".to_string(), "write".to_string()),
             ("pull-requests".to_string(), "write".to_string()),
+            ("statuses".to_string(), "write".to_string()),
         ])
     );
     assert!(wf["permissions"].as_mapping().unwrap().is_empty());
+}
+
+#[test]
+fn the_smoke_workflow_is_dispatched_with_the_inputs_releasebot_sends_and_installs_that_commit() {
+    let wf = workflow("examples/workflows/release-smoke.yml");
+    let on = wf["on"].as_mapping().unwrap();
+    assert_eq!(
+        on.len(),
+        1,
+        "dispatched only, so nothing runs twice: {on:?}"
+    );
+    let inputs: Vec<&str> = wf["on"]["workflow_dispatch"]["inputs"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(inputs, ["version", "sha"]);
+    let job = &wf["jobs"]["smoke"];
+    assert_eq!(
+        step_using(job, "actions/checkout")["with"]["ref"].as_str(),
+        Some("${{ inputs.sha }}")
+    );
+    let install = step_named(
+        job,
+        "Run install.sh from this commit, answering every question with its default",
+    );
+    assert_eq!(
+        install["env"]["HEAD_SHA"].as_str(),
+        Some("${{ inputs.sha }}")
+    );
+    assert!(!install["run"].as_str().unwrap().contains("${{"));
+    assert_eq!(
+        wf["permissions"],
+        serde_yaml::from_str::<Value>("contents: read").unwrap()
+    );
+    assert_eq!(
+        Config::default().smoke.workflow,
+        "release-smoke.yml",
+        "the default configuration dispatches this file"
+    );
+    // The example repository carries the template itself, so the demo and tests run it.
+    let text = |p: &str| std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(p));
+    assert_eq!(
+        text("examples/mathesar/.github/workflows/release-smoke.yml").unwrap(),
+        text("examples/workflows/release-smoke.yml").unwrap()
+    );
 }
 
 #[test]

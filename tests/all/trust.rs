@@ -109,6 +109,6 @@ async fn another_bots_release_pull_request_is_never_tagged() {
     );
     assert!(!s.sim.refs(REPO).contains_key("refs/tags/0.1.4"));
     assert!(s.sim.releases(REPO).is_empty());
-    assert!(s.sim.runs(REPO).is_empty());
+    assert!(s.images_runs().is_empty());
     assert!(s.bot_comments().is_empty(), "{:?}", s.bot_comments());
 }

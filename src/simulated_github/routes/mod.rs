@@ -11,6 +11,7 @@ mod issues;
 mod pulls;
 mod releases;
 mod repos;
+mod statuses;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -137,6 +138,14 @@ pub fn router(state: Shared) -> Router {
         .route(
             "/repos/{owner}/{repo}/actions/workflows/{file}/runs",
             get(actions::workflow_runs),
+        )
+        .route(
+            "/repos/{owner}/{repo}/statuses/{sha}",
+            post(statuses::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/commits/{git_ref}/statuses",
+            get(statuses::list),
         )
         .route("/repos/{owner}/{repo}/actions/runs", get(actions::runs))
         .route("/repos/{owner}/{repo}/actions/runs/{id}", get(actions::run))

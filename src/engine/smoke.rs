@@ -1,0 +1,251 @@
+//! The smoke test as a release step: releasebot dispatches the repository's smoke workflow on the
+//! release branch's head (when the pull request opens, after each push to the branch, on
+//! `/release retry`), because a branch or pull request made with the Actions token starts no
+//! `pull_request` workflow. Its result becomes the commit status `releasebot/smoke` (a check a
+//! repository can require), the status comment, and the pull request's checklist.
+//!
+//! Like the images build, the dispatch is recorded as intent (in the status comment's marker)
+//! before it is sent, and the run id GitHub hands back after it; only that run's result counts.
+
+use super::context::Context;
+use super::conversation::StatusComment;
+use super::outcome::{EngineError, Outcome};
+use super::progress::{self, guarded_pick, Progress};
+use super::release_marker::Dispatch;
+use super::release_path::now;
+use super::stage::{plan, Plan, Stage, Trigger};
+use super::tracking;
+use crate::event::{PullRequestEvent, WorkflowRun};
+use crate::github::ApiError;
+use crate::messages;
+use crate::status::{SmokeRecord, SmokeState, Step};
+
+/// The commit status context a repository can require in branch protection.
+pub const CONTEXT: &str = "releasebot/smoke";
+
+/// Dispatches the smoke run for `sha` on `branch`, replacing the record of any earlier run, and
+/// redraws the status comment (with `progress` for the rest of it). A repository without a
+/// usable smoke workflow gets the step skipped, with how to add one.
+pub async fn run(
+    ctx: &Context<'_>,
+    version: &semver::Version,
+    sha: &str,
+    status: &mut StatusComment,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    let branch = ctx.config.branch.render(version);
+    let workflow = &ctx.config.smoke.workflow;
+    let previous = status
+        .marker
+        .smoke
+        .as_ref()
+        .and_then(|s| s.dispatch.clone());
+    let intent = match previous {
+        Some(earlier) => earlier.again(now()),
+        None => Dispatch::intended(now()),
+    };
+    status.marker.smoke = Some(SmokeRecord {
+        sha: sha.to_string(),
+        dispatch: Some(intent.clone()),
+        run_url: None,
+        state: SmokeState::Running,
+    });
+    // The intent is in the status comment before the dispatch is sent.
+    tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, progress).await?;
+    let inputs = serde_json::json!({ "version": version.to_string(), "sha": sha });
+    let dispatched = match ctx.gh.dispatch_workflow(workflow, &branch, &inputs).await {
+        Ok(details) => details,
+        // No such workflow, or none that takes these inputs: the step is skipped, said why.
+        Err(error) if error.is_not_found() || error.is_unprocessable() => {
+            status.marker.smoke = Some(SmokeRecord {
+                sha: sha.to_string(),
+                dispatch: None,
+                run_url: None,
+                state: SmokeState::Skipped {
+                    why: messages::smoke_unusable(workflow, &error.to_string()),
+                },
+            });
+            tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, progress).await?;
+            return Ok(());
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let run = match dispatched {
+        Some(details) => ctx.gh.workflow_run(details.workflow_run_id).await?,
+        None => {
+            let runs = ctx.gh.dispatched_runs(workflow, &branch).await?;
+            guarded_pick(runs, Some(&intent), ctx.me)
+        }
+    };
+    let run_url = run.as_ref().map(|r| r.html_url.clone());
+    ctx.gh
+        .set_commit_status(
+            sha,
+            "pending",
+            CONTEXT,
+            "Smoke test running",
+            run_url.as_deref(),
+        )
+        .await?;
+    if let Some(record) = status.marker.smoke.as_mut() {
+        if let Some(dispatch) = record.dispatch.as_mut() {
+            dispatch.run = run.as_ref().map(|r| crate::domain::RunId(r.id));
+        }
+        record.run_url = run_url;
+    }
+    untick_checklist(ctx, progress, status).await?;
+    tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, progress).await?;
+    Ok(())
+}
+
+/// New commits on the release pull request: the new head is smoke-tested; the earlier run no
+/// longer counts.
+pub async fn pushed(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome, EngineError> {
+    let pull = &event.pull_request;
+    let Some(version) = ctx.config.branch.version_from(&pull.head.name) else {
+        return Ok(Outcome::Ignored(format!(
+            "`{}` is not a release branch",
+            pull.head.name
+        )));
+    };
+    if pull.user.login != ctx.me {
+        return Ok(Outcome::Ignored(format!(
+            "pull request #{} is not releasebot's",
+            pull.number
+        )));
+    }
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    let Some(mut status) = tracking::find(ctx.gh, ctx.me, &version, &progress)
+        .await?
+        .and_then(|t| t.status)
+    else {
+        return Ok(Outcome::Ignored(format!(
+            "no status comment tracks release {version}"
+        )));
+    };
+    let stage = Stage::derive(&progress, Some(&status.marker))?;
+    if let Plan::Nothing(why) = plan(&stage, Trigger::PullPushed) {
+        return Ok(Outcome::Ignored(why.to_string()));
+    }
+    let head = progress
+        .pull
+        .as_ref()
+        .map_or(pull.head.sha.clone(), |p| p.head.sha.clone());
+    run(ctx, &version, &head, &mut status, &progress).await?;
+    Ok(Outcome::SmokeDispatched {
+        version: version.to_string(),
+        sha: head,
+    })
+}
+
+/// The smoke workflow finished: when the run is the one recorded for the branch's head, its
+/// result goes to the commit status, the checklist and the status comment; a failure mentions
+/// the owner once.
+pub async fn finished(ctx: &Context<'_>, run: &WorkflowRun) -> Result<Outcome, EngineError> {
+    let branch = run.head_branch.clone().unwrap_or_default();
+    let Some(version) = ctx.config.branch.version_from(&branch) else {
+        return Ok(Outcome::Ignored(format!(
+            "run {} is not on a release branch",
+            run.id
+        )));
+    };
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    let Some(mut status) = tracking::find(ctx.gh, ctx.me, &version, &progress)
+        .await?
+        .and_then(|t| t.status)
+    else {
+        return Ok(Outcome::Ignored(format!(
+            "no status comment tracks release {version}"
+        )));
+    };
+    let Some(record) = status.marker.smoke.clone() else {
+        return Ok(Outcome::Ignored(format!("run {} is not ours", run.id)));
+    };
+    let ours = record.dispatch.as_ref().and_then(|d| d.run).map(|r| r.0) == Some(run.id);
+    if !ours || record.state != SmokeState::Running {
+        return Ok(Outcome::Ignored(format!(
+            "run {} is not the smoke test of the branch's head",
+            run.id
+        )));
+    }
+    let passed = run.conclusion.as_deref() == Some("success");
+    let state = if passed {
+        SmokeState::Passed
+    } else {
+        SmokeState::Failed {
+            conclusion: run.conclusion.clone().unwrap_or_else(|| "failure".into()),
+        }
+    };
+    let (commit_state, description) = if passed {
+        ("success", "Smoke test passed")
+    } else {
+        ("failure", "Smoke test failed")
+    };
+    ctx.gh
+        .set_commit_status(
+            &record.sha,
+            commit_state,
+            CONTEXT,
+            description,
+            Some(&run.html_url),
+        )
+        .await?;
+    status.marker.smoke = Some(SmokeRecord {
+        state,
+        run_url: Some(run.html_url.clone()),
+        ..record
+    });
+    if let Some(pull) = &progress.pull {
+        let body = messages::pull_body_with_smoke(
+            pull.body.as_deref().unwrap_or(""),
+            &ctx.config.smoke.covers,
+            status.marker.smoke.as_ref().expect("set above"),
+        );
+        if Some(body.as_str()) != pull.body.as_deref() {
+            ctx.gh.update_pull_body(pull.number, &body).await?;
+        }
+    }
+    let tell_owner = !passed
+        && !status
+            .marker
+            .notified
+            .iter()
+            .any(|s| s == Step::Smoke.key());
+    if tell_owner {
+        status.marker.notified.push(Step::Smoke.key().into());
+    }
+    tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
+    if let (true, Some(issue)) = (tell_owner, progress.tracked_issue) {
+        let notice = messages::failure_notice(
+            &status.marker.owner,
+            &version.to_string(),
+            &format!(
+                "the smoke test of the release branch failed ({}).",
+                run.html_url
+            ),
+            &status.html_url,
+        );
+        ctx.gh.create_comment(issue, &notice).await?;
+    }
+    Ok(Outcome::SmokeReported {
+        version: version.to_string(),
+        passed,
+    })
+}
+
+/// A new run starts: the items the smoke test covers are no longer ticked for this head.
+async fn untick_checklist(
+    ctx: &Context<'_>,
+    progress: &Progress,
+    status: &StatusComment,
+) -> Result<(), ApiError> {
+    let (Some(pull), Some(record)) = (&progress.pull, &status.marker.smoke) else {
+        return Ok(());
+    };
+    let body = pull.body.as_deref().unwrap_or("");
+    let updated = messages::pull_body_with_smoke(body, &ctx.config.smoke.covers, record);
+    if updated != body {
+        ctx.gh.update_pull_body(pull.number, &updated).await?;
+    }
+    Ok(())
+}
