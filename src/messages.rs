@@ -477,53 +477,6 @@ pub fn job_failed_permanently(acted_on: ActedOn<'_>, error: &str) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_permanent_failure_says_what_failed_and_what_to_do_without_marking_the_comment_answered() {
-        let text = job_failed_permanently(
-            ActedOn::Comment {
-                url: "https://github.com/o/r/issues/3#issuecomment-9",
-            },
-            "release 0.1.3: branch failed: GitHub answered 422 to POST /repos/o/r/git/refs: Validation Failed",
-        );
-        assert_eq!(
-            text,
-            "releasebot could not act on [this comment](https://github.com/o/r/issues/3#issuecomment-9), \
-             and will not try again by itself: GitHub refused in a way that waiting does not fix.\n\n\
-             ```\nrelease 0.1.3: branch failed: GitHub answered 422 to POST /repos/o/r/git/refs: \
-             Validation Failed\n```\n\n\
-             What to do: check that the releasebot App is still installed on this repository with \
-             the permissions that `releasebot manifest` lists, fix the cause above, then comment the \
-             command again (or redeliver the delivery from the App's advanced settings)."
-        );
-        // Commenting again must run the command: a reply marker would make it "already answered".
-        assert_eq!(crate::status::replied_to(&text), None);
-    }
-
-    #[test]
-    fn a_pull_request_failure_asks_for_a_retry_and_an_error_with_a_fence_stays_fenced() {
-        let text = job_failed_permanently(
-            ActedOn::PullRequestClosed {
-                number: 12,
-                merged: true,
-            },
-            "odd ``` error",
-        );
-        assert!(
-            text.starts_with("releasebot could not act on pull request #12 being merged,"),
-            "{text}"
-        );
-        assert!(text.contains("````\nodd ``` error\n````"), "{text}");
-        assert!(
-            text.contains("then comment `/release retry` here"),
-            "{text}"
-        );
-    }
-}
-
 /// Why the smoke step was skipped, and how to have it.
 pub fn smoke_unusable(workflow: &str, problem: &str) -> String {
     format!(
@@ -601,4 +554,51 @@ fn smoke_section(record: &crate::status::SmokeRecord) -> String {
         SmokeState::Skipped { why } => format!("**Smoke test**: skipped: {why}."),
     };
     format!("{SMOKE_SECTION}\n{line}\n{SMOKE_SECTION}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_permanent_failure_says_what_failed_and_what_to_do_without_marking_the_comment_answered() {
+        let text = job_failed_permanently(
+            ActedOn::Comment {
+                url: "https://github.com/o/r/issues/3#issuecomment-9",
+            },
+            "release 0.1.3: branch failed: GitHub answered 422 to POST /repos/o/r/git/refs: Validation Failed",
+        );
+        assert_eq!(
+            text,
+            "releasebot could not act on [this comment](https://github.com/o/r/issues/3#issuecomment-9), \
+             and will not try again by itself: GitHub refused in a way that waiting does not fix.\n\n\
+             ```\nrelease 0.1.3: branch failed: GitHub answered 422 to POST /repos/o/r/git/refs: \
+             Validation Failed\n```\n\n\
+             What to do: check that the releasebot App is still installed on this repository with \
+             the permissions that `releasebot manifest` lists, fix the cause above, then comment the \
+             command again (or redeliver the delivery from the App's advanced settings)."
+        );
+        // Commenting again must run the command: a reply marker would make it "already answered".
+        assert_eq!(crate::status::replied_to(&text), None);
+    }
+
+    #[test]
+    fn a_pull_request_failure_asks_for_a_retry_and_an_error_with_a_fence_stays_fenced() {
+        let text = job_failed_permanently(
+            ActedOn::PullRequestClosed {
+                number: 12,
+                merged: true,
+            },
+            "odd ``` error",
+        );
+        assert!(
+            text.starts_with("releasebot could not act on pull request #12 being merged,"),
+            "{text}"
+        );
+        assert!(text.contains("````\nodd ``` error\n````"), "{text}");
+        assert!(
+            text.contains("then comment `/release retry` here"),
+            "{text}"
+        );
+    }
 }

@@ -217,6 +217,40 @@ async fn with_dry_run_the_action_answers_with_the_plan_and_changes_nothing() {
     assert!(s.bot_comments()[0].contains("**Dry run of `/release 0.1.3`**"));
 }
 
+/// In Action mode the pull request made with the workflow's token starts no `pull_request`
+/// workflow, so the bot dispatches the smoke test itself, and the run's completion comes back as
+/// `workflow_run`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_action_dispatches_the_smoke_test_and_records_its_result() {
+    let s = Scenario::mathesar().await;
+    let mut runner = Runner::new();
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let opened = runner.run_on_last(&s, "issue_comment", &[]);
+    assert_eq!(
+        output(&opened, "outcome"),
+        "release-opened",
+        "{}",
+        opened.stdout
+    );
+    let smoke = s.smoke_runs();
+    assert_eq!(smoke.len(), 1);
+    let head = s.sim.refs(REPO)["refs/heads/release/0.1.3"].clone();
+
+    s.sim.complete_run(REPO, smoke[0].id, "success");
+    let reported = runner.run_on_last(&s, "workflow_run", &[]);
+
+    assert_eq!(reported.exit_code, 0, "{}", reported.stdout);
+    assert_eq!(output(&reported, "outcome"), "smoke-reported");
+    assert_eq!(
+        s.sim
+            .statuses(REPO, &head)
+            .last()
+            .map(|(_, state, _)| state.as_str()),
+        Some("success")
+    );
+}
+
 /// Reproduced once with the action: `/release cancel --dry-run` closed the pull request and
 /// deleted the branch for real.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

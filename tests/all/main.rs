@@ -19,5 +19,6 @@ mod server;
 mod server_process;
 mod server_queue;
 mod simulated_github;
+mod smoke;
 mod templates;
 mod trust;
