@@ -81,7 +81,27 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     .await;
     demo.show_pull_request(&args.version);
 
-    println!("\n▶ {MAINTAINER} runs the checklist on the pull request, then merges it");
+    println!(
+        "\n▶ the smoke workflow releasebot dispatched on the release branch (install.sh, log in, \
+         create a schema, edit records) passes"
+    );
+    if let Some(run) = demo
+        .sim
+        .runs(REPO)
+        .iter()
+        .rev()
+        .find(|r| r.path.ends_with("/release-smoke.yml"))
+    {
+        println!(
+            "  run {} on `{}` with inputs {:?}",
+            run.id, run.head_branch, run.inputs
+        );
+        demo.sim.complete_run(REPO, run.id, "success");
+    }
+    demo.deliver().await;
+    demo.show_pull_request(&args.version);
+
+    println!("\n▶ {MAINTAINER} reads the ticked checklist on the pull request, then merges it");
     let number = demo
         .sim
         .pulls(REPO)
@@ -97,7 +117,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     demo.deliver().await;
 
     println!("\n▶ the images workflow (docker buildx, linux/amd64 + linux/arm64) finishes");
-    if let Some(run) = demo.sim.runs(REPO).last() {
+    if let Some(run) = demo
+        .sim
+        .runs(REPO)
+        .iter()
+        .rev()
+        .find(|r| r.path.ends_with("/release-images.yml"))
+    {
         println!(
             "  run {} on `{}` with inputs {:?}",
             run.id, run.head_branch, run.inputs
