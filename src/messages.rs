@@ -284,7 +284,15 @@ pub fn replace_notes(body: &str, notes: &Result<String, String>) -> String {
 const IMAGES_RESULT: &str = "<!-- releasebot:images -->";
 
 /// The draft release body with the build's result in place of any earlier one.
-pub fn record_images(body: &str, images: &[String], success: bool, run_url: &str) -> String {
+/// The draft's images section: the references pushed (each with the digest the images workflow
+/// reported for its image, when it did), or the failure with its run.
+pub fn record_images(
+    body: &str,
+    images: &[String],
+    digests: &std::collections::BTreeMap<String, String>,
+    success: bool,
+    run_url: &str,
+) -> String {
     let kept = match body.find(IMAGES_RESULT) {
         Some(at) => {
             let end = body[at + IMAGES_RESULT.len()..]
@@ -300,7 +308,13 @@ pub fn record_images(body: &str, images: &[String], success: bool, run_url: &str
     if success {
         section.push_str(&format!("**Images pushed** ([build]({run_url})):\n"));
         for image in images {
-            section.push_str(&format!("- `{image}`\n"));
+            let name = image
+                .rsplit_once(':')
+                .map_or(image.as_str(), |(name, _)| name);
+            match digests.get(name) {
+                Some(digest) => section.push_str(&format!("- `{image}` (`{digest}`)\n")),
+                None => section.push_str(&format!("- `{image}`\n")),
+            }
         }
     } else {
         section.push_str(&format!(

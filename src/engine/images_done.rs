@@ -43,7 +43,18 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
             .map_err(Unreadable::from)?
             .unwrap_or_default();
         let images = pushed_images(ctx.config, &version, marker.latest);
-        let body = crate::messages::record_images(release.body(), &images, success, &run.html_url);
+        let digests = if success {
+            reported_digests(ctx, &tag).await?
+        } else {
+            Default::default()
+        };
+        let body = crate::messages::record_images(
+            release.body(),
+            &images,
+            &digests,
+            success,
+            &run.html_url,
+        );
         if body != release.body() {
             ctx.gh.update_release_body(release.id, &body).await?;
         }
@@ -58,3 +69,29 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
         success,
     })
 }
+
+/// The digests the images workflow reported as commit statuses on the tag's commit (context
+/// `releasebot/image/<image>`, description `sha256:…`), newest first, by image name.
+async fn reported_digests(
+    ctx: &Context<'_>,
+    tag: &str,
+) -> Result<std::collections::BTreeMap<String, String>, EngineError> {
+    let mut digests = std::collections::BTreeMap::new();
+    for (context, state, description) in ctx.gh.commit_statuses(tag).await? {
+        let (Some(image), Some(digest)) = (context.strip_prefix(DIGEST_CONTEXT), description)
+        else {
+            continue;
+        };
+        let is_digest = digest
+            .strip_prefix("sha256:")
+            .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+        let configured = ctx.config.images.images.iter().any(|i| i.name == image);
+        if state == "success" && is_digest && configured {
+            digests.entry(image.to_string()).or_insert(digest);
+        }
+    }
+    Ok(digests)
+}
+
+/// The commit status context prefix the images workflow reports a digest under.
+pub const DIGEST_CONTEXT: &str = "releasebot/image/";

@@ -540,6 +540,27 @@ impl RepoClient {
         Ok(())
     }
 
+    /// The statuses of a ref's commit, newest first, as (context, state, description).
+    pub async fn commit_statuses(
+        &self,
+        git_ref: &str,
+    ) -> Result<Vec<(String, String, Option<String>)>, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Status {
+            context: String,
+            state: String,
+            #[serde(default)]
+            description: Option<String>,
+        }
+        let statuses: Vec<Status> = self
+            .get_all(self.route(&format!("commits/{}/statuses", encode_path(git_ref))))
+            .await?;
+        Ok(statuses
+            .into_iter()
+            .map(|s| (s.context, s.state, s.description))
+            .collect())
+    }
+
     pub async fn close_pull(&self, number: u64) -> Result<PullRequest, ApiError> {
         self.patch(
             self.route(&format!("pulls/{number}")),

@@ -664,3 +664,56 @@ async fn a_missing_images_workflow_is_reported_with_what_it_needs() {
     assert!(s.bot_comments().iter().any(|c| c
         .contains("needs a `workflow_dispatch` trigger with the inputs `version` and `latest`")));
 }
+
+/// The images workflow reports each image's digest as a commit status on the tag's commit; the
+/// draft lists the digests next to the tags. A status that is not a digest, or names an image
+/// that is not configured, is left out.
+#[tokio::test]
+async fn the_digests_the_images_workflow_reports_are_listed_in_the_draft() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.merge_release_pull(MergeMethod::Merge).await;
+    let tag = s.sim.refs(REPO)["refs/tags/0.1.3"].clone();
+    let commit = s
+        .sim
+        .tag_object(REPO, &tag)
+        .expect("an annotated tag")
+        .object;
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let token = "images-workflow-token";
+    s.sim.add_token(token, BOT);
+    let gh = releasebot::github::Connector::with_token(&s.sim.url(), token).unwrap();
+    let releasebot::github::Connector::Token(octocrab) = gh else {
+        unreachable!()
+    };
+    let as_workflow = releasebot::github::RepoClient::new(octocrab, "centerofci", "mathesar");
+    for (image, description) in [
+        ("mathesar/mathesar-prod", digest.as_str()),
+        ("mathesar/mathesar-caddy", "not a digest"),
+        ("someone/else", digest.as_str()),
+    ] {
+        as_workflow
+            .set_commit_status(
+                &commit,
+                "success",
+                &format!("releasebot/image/{image}"),
+                description,
+                None,
+            )
+            .await
+            .unwrap();
+    }
+
+    s.finish_images_run("success").await;
+
+    let body = s.sim.releases(REPO)[0].body.clone();
+    assert!(
+        body.contains(&format!("- `mathesar/mathesar-prod:0.1.3` (`{digest}`)\n")),
+        "{body}"
+    );
+    assert!(
+        body.contains("- `mathesar/mathesar-caddy:0.1.3`\n"),
+        "{body}"
+    );
+    assert!(!body.contains("someone/else"), "{body}");
+}

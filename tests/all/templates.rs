@@ -221,6 +221,43 @@ fn the_releasebot_workflow_listens_to_what_the_engine_reads_with_only_the_permis
 }
 
 #[test]
+fn the_images_are_built_with_provenance_and_an_sbom_attested_and_their_digests_reported() {
+    let wf = workflow("examples/workflows/release-images.yml");
+    let build = &wf["jobs"]["build"];
+    let push = step_using(build, "docker/build-push-action");
+    assert_eq!(push["with"]["provenance"].as_str(), Some("mode=max"));
+    assert_eq!(push["with"]["sbom"].as_bool(), Some(true));
+    let attest = step_using(build, "actions/attest-build-provenance");
+    assert_eq!(
+        attest["with"]["subject-digest"].as_str(),
+        Some("${{ steps.build.outputs.digest }}")
+    );
+    assert_eq!(attest["with"]["push-to-registry"].as_bool(), Some(true));
+    let report = step_named(build, "Report the digest to releasebot");
+    assert!(report["run"]
+        .as_str()
+        .unwrap()
+        .contains("context=\"releasebot/image/$IMAGE\""));
+    // Exactly the extra permissions attesting and reporting need, on the build job only.
+    let permissions: BTreeMap<String, String> =
+        serde_yaml::from_value(build["permissions"].clone()).unwrap();
+    assert_eq!(
+        permissions,
+        BTreeMap::from([
+            ("attestations".to_string(), "write".to_string()),
+            ("contents".to_string(), "read".to_string()),
+            ("id-token".to_string(), "write".to_string()),
+            ("statuses".to_string(), "write".to_string()),
+        ])
+    );
+    assert_eq!(
+        wf["permissions"],
+        serde_yaml::from_str::<Value>("contents: read").unwrap()
+    );
+    assert!(wf["jobs"]["promote"].get("permissions").is_none());
+}
+
+#[test]
 fn the_smoke_workflow_is_dispatched_with_the_inputs_releasebot_sends_and_installs_that_commit() {
     let wf = workflow("examples/workflows/release-smoke.yml");
     let on = wf["on"].as_mapping().unwrap();
