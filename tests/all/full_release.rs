@@ -8,8 +8,9 @@ use crate::harness::*;
 /// The API calls one whole release makes (comment → draft release with images), including the
 /// webhooks the bot's own actions cause. 77: the images run is read by the id the draft keeps,
 /// and not listed at all before anything was dispatched; 81 with the smoke step (its intent,
-/// dispatch, run and commit status; the result is not awaited here).
-const API_CALLS_FOR_A_WHOLE_RELEASE: usize = 81;
+/// dispatch, run and commit status; the result is not awaited here); 82 reading the digests the
+/// images workflow reported.
+const API_CALLS_FOR_A_WHOLE_RELEASE: usize = 82;
 
 const NOTES: &str = "# Mathesar 0.1.3\n\n## Fixes\n- Schemas can be renamed again (thanks @mathesar-foundation/team)\n";
 
