@@ -26,6 +26,10 @@ pub struct StatusMarker {
     /// The linked release notes document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes_url: Option<String>,
+    /// Where the draft's notes came from when no document is linked: the repository's notes
+    /// file, or GitHub's generated notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes_from: Option<String>,
     /// Why the linked notes could not be read last time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes_problem: Option<String>,
@@ -209,9 +213,12 @@ impl StatusView {
                     "Release notes: {url} ⚠️ could not be read: {problem}. The draft keeps its text; fix the document or comment `/release notes <url>` again.\n\n"
                 )),
             },
-            None => out.push_str(
-                "Release notes: not linked yet. Comment `/release notes <url>` with the document's address.\n\n",
-            ),
+            None => match &self.marker.notes_from {
+                Some(from) => out.push_str(&format!("Release notes: {from}.\n\n")),
+                None => out.push_str(
+                    "Release notes: not linked yet. Comment `/release notes <url>` with the document's address.\n\n",
+                ),
+            },
         }
         for skipped in &self.marker.skipped_files {
             out.push_str(&format!("Version file {skipped}.\n"));
@@ -248,6 +255,7 @@ mod tests {
             from_version: "0.1.2".into(),
             notified: vec![],
             notes_url: None,
+            notes_from: None,
             notes_problem: None,
             blocked: None,
             cancelled: false,

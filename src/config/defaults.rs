@@ -104,6 +104,11 @@ impl Default for Config {
                 allowed_addresses: Vec::new(),
                 max_bytes: 1024 * 1024,
                 timeout_secs: 10,
+                path: Some(
+                    Template::with_version("docs/docs/releases/{version}.md")
+                        .expect("default notes path"),
+                ),
+                generated: true,
             },
         }
     }

@@ -193,6 +193,12 @@ pub struct NotesConfig {
     pub allowed_addresses: Vec<std::net::SocketAddr>,
     pub max_bytes: u64,
     pub timeout_secs: u64,
+    /// The repository's own notes file, read at the tag when no document was linked
+    /// (`docs/docs/releases/{version}.md` for Mathesar); `None`: no such convention.
+    pub path: Option<Template>,
+    /// When neither a link nor the file gives notes: GitHub's generated notes (the pull
+    /// requests merged since the previous release), marked as generated.
+    pub generated: bool,
 }
 
 impl Config {

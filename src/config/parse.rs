@@ -37,6 +37,8 @@ const NOTES_KEYS: &[&str] = &[
     "allowed_addresses",
     "max_bytes",
     "timeout_secs",
+    "path",
+    "generated",
 ];
 
 pub fn parse(text: &str) -> Result<Config, ConfigErrors> {
@@ -607,6 +609,36 @@ impl<'t> Reader<'t> {
             timeout_secs: self
                 .integer(table, "notes", "timeout_secs", 1..61)
                 .unwrap_or(defaults.timeout_secs),
+            path: self.notes_path(table, defaults),
+            generated: self
+                .boolean(table, "notes", "generated")
+                .unwrap_or(defaults.generated),
+        }
+    }
+
+    /// `path = ""` turns the convention off; otherwise a relative path with `{version}`.
+    fn notes_path(&mut self, table: &dyn TableLike, defaults: &NotesConfig) -> Option<Template> {
+        let span = self.get(table, "notes", "path").and_then(|f| f.span);
+        let Some(text) = self.string(table, "notes", "path") else {
+            return defaults.path.clone();
+        };
+        if text.is_empty() {
+            return None;
+        }
+        if text.starts_with('/') || text.split('/').any(|part| part == "..") {
+            self.error(
+                "notes.path",
+                span,
+                "must be a path in the repository, relative, without `..`",
+            );
+            return defaults.path.clone();
+        }
+        match Template::with_version(&text) {
+            Ok(template) => Some(template),
+            Err(message) => {
+                self.error("notes.path", span, message);
+                defaults.path.clone()
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ mod outcome;
 pub mod progress;
 mod published;
 pub mod release_marker;
+mod release_notes;
 mod release_path;
 mod smoke;
 mod snapshot;

@@ -18,22 +18,37 @@ pub async fn read(
             .map_err(|e| format!("the notes at {url} could not be read: {e}"))?,
         NotesSource::RepoFile { path, git_ref } => {
             let at = git_ref.unwrap_or_else(|| tag.to_string());
-            let text = gh
-                .file_text(&path, &at)
-                .await
-                .map_err(|e| format!("`{path}` could not be read at `{at}`: {e}"))?
-                .ok_or_else(|| format!("`{path}` does not exist at `{at}`"))?;
-            if text.len() as u64 > policy.max_bytes {
-                return Err(format!(
-                    "`{path}` is larger than {} bytes",
-                    policy.max_bytes
-                ));
-            }
-            text
+            repo_file(gh, &path, &at, policy)
+                .await?
+                .ok_or_else(|| format!("`{path}` does not exist at `{at}`"))?
         }
         NotesSource::Gist { id, file } => read_gist(gh, &id, file.as_deref(), policy).await?,
     };
     Ok(notes::strip_front_matter(&text).to_string())
+}
+
+/// A file of this repository at a ref: `Ok(None)` when it is not there, an error when it cannot
+/// be read or is larger than notes may be. Front matter is left for the caller to strip.
+pub async fn repo_file(
+    gh: &RepoClient,
+    path: &str,
+    at: &str,
+    policy: &NotesPolicy,
+) -> Result<Option<String>, String> {
+    let Some(text) = gh
+        .file_text(path, at)
+        .await
+        .map_err(|e| format!("`{path}` could not be read at `{at}`: {e}"))?
+    else {
+        return Ok(None);
+    };
+    if text.len() as u64 > policy.max_bytes {
+        return Err(format!(
+            "`{path}` is larger than {} bytes",
+            policy.max_bytes
+        ));
+    }
+    Ok(Some(text))
 }
 
 /// A gist's Markdown file: the one the link names, else its only Markdown file.

@@ -8,10 +8,10 @@
 use semver::Version;
 
 use super::context::Context;
-use super::notes_reader;
 use super::outcome::{EngineError, Outcome};
 use super::progress::{self, guarded_pick, image_refs, Progress};
 use super::release_marker::{Dispatch, ReleaseMarker};
+use super::release_notes::{self, Gathered};
 use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking::{self, Tracking};
@@ -73,9 +73,16 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
         }
     }
 
-    let highest = moves_latest(&version, &version_tags(ctx).await?);
-    let notes = read_notes(ctx, tracking.as_ref(), tag).await;
-    let tracking = remember_notes_problem(tracking, &notes);
+    let tags = version_tags(ctx).await?;
+    let highest = moves_latest(&version, &tags);
+    let link = tracking
+        .as_ref()
+        .and_then(|t| t.status.as_ref())
+        .and_then(|s| s.marker.notes_url.clone());
+    let gathered =
+        release_notes::gather(ctx, link.as_deref(), (&version, tag, &commit), &tags).await;
+    let tracking = remember_notes(tracking, &gathered);
+    let notes = gathered.text;
     let mut marker = marker.unwrap_or_else(|| ReleaseMarker::new(&version.to_string()));
     if !marker.images_dispatched() {
         marker.latest = ctx.config.images.latest == LatestPolicy::OnTag && highest;
@@ -252,36 +259,13 @@ pub async fn version_tags(ctx: &Context<'_>) -> Result<Vec<Version>, EngineError
         .collect())
 }
 
-/// The notes document's text, or why it could not be read (a failed fetch never fails the
-/// release: the draft says notes are pending).
-pub async fn read_notes(
-    ctx: &Context<'_>,
-    tracking: Option<&Tracking>,
-    tag: &str,
-) -> Result<String, String> {
-    let Some(url) = tracking
-        .and_then(|t| t.status.as_ref())
-        .and_then(|s| s.marker.notes_url.clone())
-    else {
-        return Err(
-            "no release notes are linked yet: comment `/release notes <url>` on the tracking issue"
-                .into(),
-        );
-    };
-    notes_reader::read(ctx.gh, &url, tag, ctx.notes).await
-}
-
-/// Keeps a linked document's read failure in the status marker, so the status comment says why.
-fn remember_notes_problem(
-    tracking: Option<Tracking>,
-    notes: &Result<String, String>,
-) -> Option<Tracking> {
+/// Keeps in the status marker where the notes came from, and why a linked document could not
+/// be used, so the status comment says both.
+fn remember_notes(tracking: Option<Tracking>, gathered: &Gathered) -> Option<Tracking> {
     let mut tracking = tracking?;
     if let Some(status) = tracking.status.as_mut() {
-        status.marker.notes_problem = match notes {
-            Err(problem) if status.marker.notes_url.is_some() => Some(problem.clone()),
-            _ => None,
-        };
+        status.marker.notes_problem = gathered.link_problem.clone();
+        status.marker.notes_from = gathered.from.as_ref().and_then(|f| f.describe());
     }
     Some(tracking)
 }

@@ -426,6 +426,7 @@ mod tests {
             from_version: "0.1.2".into(),
             notified: vec![],
             notes_url: None,
+            notes_from: None,
             notes_problem: None,
             blocked: None,
             cancelled: true,

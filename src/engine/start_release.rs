@@ -93,6 +93,7 @@ pub async fn run(
             from_version: approved.changes.current_version.to_string(),
             notified: Vec::new(),
             notes_url: None,
+            notes_from: None,
             notes_problem: None,
             blocked: None,
             cancelled: false,

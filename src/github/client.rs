@@ -432,6 +432,29 @@ impl RepoClient {
         self.get_optional(self.route("releases/latest")).await
     }
 
+    /// GitHub's generated release notes for `tag` (made from `target` when the tag does not
+    /// exist yet) against `previous`: the pull requests merged in between, under the
+    /// repository's `.github/release.yml` categories.
+    pub async fn generate_notes(
+        &self,
+        tag: &str,
+        target: &str,
+        previous: Option<&str>,
+    ) -> Result<String, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct Generated {
+            body: String,
+        }
+        let mut request = json!({ "tag_name": tag, "target_commitish": target });
+        if let Some(previous) = previous {
+            request["previous_tag_name"] = json!(previous);
+        }
+        let generated: Generated = self
+            .post(self.route("releases/generate-notes"), &request)
+            .await?;
+        Ok(generated.body)
+    }
+
     // ----- actions -----
 
     /// Dispatches a workflow, asking GitHub for the run it starts (`return_run_details`, 200

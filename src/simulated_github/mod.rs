@@ -528,6 +528,17 @@ impl SimulatedGitHub {
         Some(id)
     }
 
+    /// A person edits a release's text on GitHub (drafts send no webhook for it).
+    pub fn edit_release_body(&self, repo: &str, id: u64, body: &str) {
+        if let Some(release) = self
+            .world()
+            .repo_mut(repo)
+            .and_then(|r| r.releases.iter_mut().find(|rel| rel.id == id))
+        {
+            release.body = body.to_string();
+        }
+    }
+
     /// A person publishes a draft release; emits `release` `published`.
     pub fn publish_release(&self, repo: &str, id: u64, by: &str) {
         let mut world = self.world();

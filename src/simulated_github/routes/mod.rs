@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 pub(super) mod actions;
+mod generated_notes;
 mod git;
 mod issues;
 mod pulls;
@@ -118,6 +119,10 @@ pub fn router(state: Shared) -> Router {
         .route(
             "/repos/{owner}/{repo}/releases",
             get(releases::list).post(releases::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/releases/generate-notes",
+            post(generated_notes::generate),
         )
         .route(
             "/repos/{owner}/{repo}/releases/latest",
