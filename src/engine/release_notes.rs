@@ -139,7 +139,7 @@ pub fn previous_release(version: &Version, tags: &[Version]) -> Option<Version> 
         |v: &Version| (v.major, v.minor, v.patch) == (version.major, version.minor, version.patch);
     tags.iter()
         .filter(|v| *v < version)
-        .filter(|v| !(same(v) && !v.pre.is_empty()))
+        .filter(|v| !same(v) || v.pre.is_empty())
         .max()
         .cloned()
 }
