@@ -133,6 +133,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     demo.deliver().await;
 
     demo.show_result(issue, &args.version);
+    demo.release_without_written_notes(&args.version).await;
     Ok(())
 }
 
@@ -252,6 +253,69 @@ impl Demo {
                 pull.number, pull.title, pull.head, pull.base
             );
             for line in pull.body.lines() {
+                println!("  │ {line}");
+            }
+        }
+    }
+
+    /// The next patch release, with no notes linked and no notes file: the draft gets GitHub's
+    /// generated notes (the pull requests merged since the release above), marked as such.
+    async fn release_without_written_notes(&self, previous: &str) {
+        let Ok(mut next) = semver::Version::parse(previous) else {
+            return;
+        };
+        next.patch += 1;
+        next.pre = semver::Prerelease::EMPTY;
+        println!("\n■ A second release, {next}, whose notes nobody wrote");
+        let issue = self.sim.create_issue(
+            REPO,
+            MAINTAINER,
+            &format!("Release {next}"),
+            "Tracking the release.",
+        );
+        self.deliver().await;
+        self.comment(issue, MAINTAINER, &format!("/release {next}"))
+            .await;
+        for (what, file) in [
+            ("the smoke test passes", "release-smoke.yml"),
+            ("the pull request is merged", ""),
+            ("the images build finishes", "release-images.yml"),
+        ] {
+            println!("\n▶ {what}");
+            if file.is_empty() {
+                let open = self
+                    .sim
+                    .pulls(REPO)
+                    .into_iter()
+                    .find(|p| p.state == "open")
+                    .map(|p| p.number);
+                if let Some(number) = open {
+                    let _ = self
+                        .sim
+                        .merge_pull(REPO, number, MergeMethod::Merge, MAINTAINER);
+                }
+            } else if let Some(run) = self
+                .sim
+                .runs(REPO)
+                .iter()
+                .rev()
+                .find(|r| r.path.ends_with(&format!("/{file}")) && r.status != "completed")
+            {
+                self.sim.complete_run(REPO, run.id, "success");
+            }
+            self.deliver().await;
+        }
+        if let Some(release) = self
+            .sim
+            .releases(REPO)
+            .into_iter()
+            .find(|r| r.tag_name == next.to_string())
+        {
+            println!(
+                "Draft release \"{}\" with GitHub's generated notes:",
+                release.name
+            );
+            for line in visible_lines(&release.body) {
                 println!("  │ {line}");
             }
         }
