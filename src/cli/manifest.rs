@@ -19,7 +19,8 @@ pub struct Args {
 }
 
 /// What the engine touches: contents (branches, commits, tags, releases), pull requests, issues
-/// (comments, labels, assignees, reactions), actions (dispatching the images workflow).
+/// (comments, labels, assignees, reactions), actions (dispatching the images and smoke
+/// workflows), statuses (the `releasebot/smoke` check, the digests the images workflow reports).
 pub fn manifest(name: &str, webhook_url: &str, url: &str) -> serde_json::Value {
     json!({
         "name": name,
@@ -31,6 +32,7 @@ pub fn manifest(name: &str, webhook_url: &str, url: &str) -> serde_json::Value {
             "pull_requests": "write",
             "issues": "write",
             "actions": "write",
+            "statuses": "write",
             "metadata": "read",
         },
         "default_events": ["issue_comment", "pull_request", "push", "create", "workflow_run", "release"],
@@ -71,7 +73,20 @@ mod tests {
             );
             assert!(handled, "{event} is not parsed by the engine");
         }
-        assert_eq!(value["default_permissions"]["metadata"], "read");
-        assert_eq!(value["default_permissions"].as_object().unwrap().len(), 5);
+        let permissions: std::collections::BTreeMap<String, String> =
+            serde_json::from_value(value["default_permissions"].clone()).unwrap();
+        assert_eq!(
+            permissions,
+            [
+                ("actions", "write"),
+                ("contents", "write"),
+                ("issues", "write"),
+                ("metadata", "read"),
+                ("pull_requests", "write"),
+                ("statuses", "write"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into()
+        );
     }
 }
