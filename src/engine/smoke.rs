@@ -35,6 +35,10 @@ pub async fn run(
 ) -> Result<(), EngineError> {
     let branch = ctx.config.branch.render(version);
     let workflow = &ctx.config.smoke.workflow;
+    if let Some(found) = intended_run(ctx, &branch, sha, status).await? {
+        // A run of ours for this head, dispatched before a crash kept its id: adopt it.
+        return record_run(ctx, sha, found, status, progress).await;
+    }
     let previous = status
         .marker
         .smoke
@@ -77,7 +81,48 @@ pub async fn run(
             guarded_pick(runs, Some(&intent), ctx.me)
         }
     };
-    let run_url = run.as_ref().map(|r| r.html_url.clone());
+    match run {
+        Some(run) => record_run(ctx, sha, run, status, progress).await,
+        // Not listed yet (a server without run details): a later event finds it by the intent.
+        None => {
+            tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, progress).await?;
+            Ok(())
+        }
+    }
+}
+
+/// The run an earlier attempt dispatched for this head and did not get to record.
+async fn intended_run(
+    ctx: &Context<'_>,
+    branch: &str,
+    sha: &str,
+    status: &StatusComment,
+) -> Result<Option<WorkflowRun>, EngineError> {
+    let Some(record) = status.marker.smoke.as_ref() else {
+        return Ok(None);
+    };
+    let Some(intent) = record.dispatch.as_ref() else {
+        return Ok(None);
+    };
+    if record.sha != sha || record.state != SmokeState::Running || intent.run.is_some() {
+        return Ok(None);
+    }
+    let runs = ctx
+        .gh
+        .dispatched_runs(&ctx.config.smoke.workflow, branch)
+        .await?;
+    Ok(guarded_pick(runs, Some(intent), ctx.me))
+}
+
+/// The commit status goes pending on the run, the marker keeps its id, the checklist waits.
+async fn record_run(
+    ctx: &Context<'_>,
+    sha: &str,
+    run: WorkflowRun,
+    status: &mut StatusComment,
+    progress: &Progress,
+) -> Result<(), EngineError> {
+    let run_url = Some(run.html_url.clone());
     ctx.gh
         .set_commit_status(
             sha,
@@ -89,7 +134,7 @@ pub async fn run(
         .await?;
     if let Some(record) = status.marker.smoke.as_mut() {
         if let Some(dispatch) = record.dispatch.as_mut() {
-            dispatch.run = run.as_ref().map(|r| crate::domain::RunId(r.id));
+            dispatch.run = Some(crate::domain::RunId(run.id));
         }
         record.run_url = run_url;
     }

@@ -157,6 +157,11 @@ impl Stage {
 fn smoke_stage(record: Option<&SmokeRecord>, head: &str) -> SmokeStage {
     match record {
         Some(record) if record.sha == head => match record.state {
+            // Intended, but the run never became known (the dispatch failed, or the job died
+            // before recording it): not running as far as anyone can tell.
+            SmokeState::Running if record.dispatch.as_ref().is_none_or(|d| d.run.is_none()) => {
+                SmokeStage::NotRun
+            }
             SmokeState::Running => SmokeStage::Running,
             SmokeState::Passed => SmokeStage::Passed,
             SmokeState::Failed { .. } => SmokeStage::Failed,
@@ -345,6 +350,7 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::release_marker::Dispatch;
     use crate::github::models::{PullBranch, PullRequest, Release, User, WorkflowRun};
 
     const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -700,6 +706,15 @@ mod tests {
             state,
         };
         assert_eq!(smoke_stage(None, A), SmokeStage::NotRun);
+        let mut intended = record(A, SmokeState::Running);
+        intended.dispatch = Some(Dispatch::intended("t".into()));
+        assert_eq!(
+            smoke_stage(Some(&intended), A),
+            SmokeStage::NotRun,
+            "intended, never known to run"
+        );
+        intended.dispatch.as_mut().unwrap().run = Some(RunId(3));
+        assert_eq!(smoke_stage(Some(&intended), A), SmokeStage::Running);
         assert_eq!(
             smoke_stage(Some(&record(A, SmokeState::Passed)), A),
             SmokeStage::Passed

@@ -151,7 +151,13 @@ pub async fn run(
                 .branch_head
                 .clone()
                 .expect("the branch was made or found");
-            let tested = status.marker.smoke.as_ref().is_some_and(|s| s.sha == head);
+            // Run (or being run) for this head already; an intent whose run was never
+            // recorded is looked up (or dispatched) again by the smoke step.
+            let tested = status.marker.smoke.as_ref().is_some_and(|s| {
+                s.sha == head
+                    && (s.state != crate::status::SmokeState::Running
+                        || s.dispatch.as_ref().is_some_and(|d| d.run.is_some()))
+            });
             if tested {
                 gh.update_comment(status.id, &render(&status.marker, &done).render())
                     .await?;

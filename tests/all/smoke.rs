@@ -218,3 +218,56 @@ async fn without_a_smoke_workflow_the_step_is_skipped_and_the_release_goes_on() 
     assert!(s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
     assert_eq!(s.images_runs().len(), 1);
 }
+
+/// The job dies after the smoke dispatch, before the run is recorded; the comment's redelivery
+/// finds the run by the recorded intent instead of dispatching a second one. A dispatch that
+/// failed outright is simply sent again.
+#[tokio::test]
+async fn a_crash_around_the_smoke_dispatch_never_runs_it_twice_nor_loses_it() {
+    let s = Scenario::mathesar().await;
+    s.sim.fail_matching(
+        "POST",
+        "/statuses/",
+        1,
+        releasebot::simulated_github::Fault::Status(502),
+    );
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let delivery = s
+        .sim
+        .take_deliveries()
+        .into_iter()
+        .find(|d| d.event == "issue_comment")
+        .unwrap();
+
+    let first = s.redeliver("issue_comment", &delivery.payload).await;
+    assert!(first.is_err(), "the commit status failed: {first:?}");
+    assert_eq!(s.smoke_runs().len(), 1);
+    let again = s
+        .redeliver("issue_comment", &delivery.payload)
+        .await
+        .unwrap();
+
+    assert!(matches!(again, Outcome::ReleaseOpened { .. }), "{again:?}");
+    assert_eq!(s.smoke_runs().len(), 1, "adopted, not dispatched again");
+    assert_eq!(smoke_statuses(&s, &head(&s)), ["pending"]);
+    assert!(s.status_comment().contains("running ([run]("));
+
+    // A dispatch GitHub refused with a 502 is retried by `/release retry`.
+    let t = Scenario::mathesar().await;
+    t.sim.fail_matching(
+        "POST",
+        "release-smoke.yml/dispatches",
+        1,
+        releasebot::simulated_github::Fault::Status(502),
+    );
+    let failed = t.comment(MAINTAINER, "/release 0.1.3").await;
+    assert!(failed.iter().any(|o| o.is_err()), "{failed:?}");
+    assert!(t.smoke_runs().is_empty());
+    let retry = only(t.comment(MAINTAINER, "/release retry").await);
+    assert!(
+        matches!(retry, Outcome::SmokeDispatched { .. }),
+        "{retry:?}"
+    );
+    assert_eq!(t.smoke_runs().len(), 1);
+}
