@@ -8,7 +8,6 @@ use super::conversation::{Conversation, StatusComment};
 use super::outcome::{EngineError, Outcome, Reply};
 use super::progress::{self, Progress};
 use super::snapshot::{self, Snapshot};
-use crate::config::Config;
 use crate::event::CommentEvent;
 use crate::github::models::{Commit, PullRequest};
 use crate::github::{ApiError, CreateRef, RepoClient};
@@ -140,7 +139,7 @@ pub async fn run(
     };
 
     let mut done = Progress::default();
-    match open_pull_request(gh, config, event, &approved, &base, &base_branch, &mut done).await {
+    match open_pull_request(ctx, event, &approved, &base, &base_branch, &mut done).await {
         Ok((pull, unsigned)) => {
             marker.unsigned_commit = unsigned;
             let mut status = StatusComment {
@@ -181,20 +180,20 @@ pub async fn run(
 
 /// Branch, commit and pull request, each looked up before it is made; `done` collects them.
 async fn open_pull_request(
-    gh: &RepoClient,
-    config: &Config,
+    ctx: &Context<'_>,
     event: &CommentEvent,
     approved: &Approved,
     base: &Snapshot,
     base_branch: &str,
     done: &mut Progress,
 ) -> Result<(PullRequest, Option<String>), (Step, StepFailure)> {
+    let (gh, config) = (ctx.gh, ctx.config);
     let message = config.commit_message.render(&approved.version);
     let head = ensure_branch(gh, approved, base, &message)
         .await
         .map_err(|e| (Step::Branch, e))?;
     done.branch_head = Some(head.sha.clone());
-    let pull = ensure_pull(gh, config, event, approved, base_branch)
+    let pull = ensure_pull(ctx, event, approved, base_branch)
         .await
         .map_err(|e| (Step::PullRequest, e))?;
     done.pull = Some(pull.clone());
@@ -295,13 +294,13 @@ async fn ours_or_conflict(
 }
 
 async fn ensure_pull(
-    gh: &RepoClient,
-    config: &Config,
+    ctx: &Context<'_>,
     event: &CommentEvent,
     approved: &Approved,
     base_branch: &str,
 ) -> Result<PullRequest, StepFailure> {
-    if let Some(found) = find_pull(gh, &approved.branch, base_branch).await? {
+    let (gh, config, me) = (ctx.gh, ctx.config, ctx.me);
+    if let Some(found) = find_pull(gh, Some(me), &approved.branch, base_branch).await? {
         return Ok(found);
     }
     let version = &approved.version;
@@ -321,24 +320,43 @@ async fn ensure_pull(
         .await
     {
         Ok(pull) => Ok(pull),
-        Err(error) if error.is_unprocessable() => find_pull(gh, &approved.branch, base_branch)
-            .await?
-            .ok_or(StepFailure::Api(error)),
+        Err(error) if error.is_unprocessable() => {
+            if let Some(ours) = find_pull(gh, Some(me), &approved.branch, base_branch).await? {
+                return Ok(ours);
+            }
+            // Someone else's pull request from the branch is in the way: it is not ours to
+            // tag, so a person decides.
+            match find_pull(gh, None, &approved.branch, base_branch).await? {
+                Some(theirs) => Err(StepFailure::Conflict {
+                    what: format!(
+                        "Pull request #{} from `{}` was opened by @{}, not by releasebot",
+                        theirs.number, approved.branch, theirs.user.login
+                    ),
+                    remedy: format!(
+                        "Close it and comment `/release {}` again: only releasebot's own pull request is tagged when merged.",
+                        approved.version
+                    ),
+                }),
+                None => Err(StepFailure::Api(error)),
+            }
+        }
         Err(error) => Err(error.into()),
     }
 }
 
-/// An open or merged pull request from the release branch into the base branch.
+/// An open or merged pull request from the release branch into the base branch: by `author`
+/// only, when given.
 async fn find_pull(
     gh: &RepoClient,
+    author: Option<&str>,
     branch: &str,
     base_branch: &str,
 ) -> Result<Option<PullRequest>, ApiError> {
-    Ok(gh
-        .pulls_from_branch(branch)
-        .await?
-        .into_iter()
-        .find(|p| p.base.name == base_branch && (p.state == "open" || p.merged_at.is_some())))
+    Ok(gh.pulls_from_branch(branch).await?.into_iter().find(|p| {
+        author.is_none_or(|a| p.user.login == a)
+            && p.base.name == base_branch
+            && (p.state == "open" || p.is_merged())
+    }))
 }
 
 /// Shows the failure in the status comment and tells the owner once.

@@ -112,3 +112,40 @@ async fn another_bots_release_pull_request_is_never_tagged() {
     assert!(s.images_runs().is_empty());
     assert!(s.bot_comments().is_empty(), "{:?}", s.bot_comments());
 }
+
+/// Someone else opened a pull request from the release branch before the bot: it is not taken
+/// for the bot's own (it would never be tagged); the person is told to close it.
+#[tokio::test]
+async fn someone_elses_pull_request_from_the_release_branch_is_not_taken_for_ours() {
+    let s = with_another_bot().await;
+    let bumped = s
+        .file_at("master", "mathesar/__init__.py")
+        .unwrap()
+        .replace("0.1.2", "0.1.3");
+    s.sim.push_commit(
+        REPO,
+        "release/0.1.3",
+        OTHER_BOT,
+        "Release 0.1.3",
+        &[("mathesar/__init__.py", &bumped)],
+    );
+    let theirs = s
+        .sim
+        .open_pull(REPO, "release/0.1.3", "master", OTHER_BOT, "Release 0.1.3");
+    s.deliver().await;
+
+    let outcome = only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    assert!(
+        matches!(outcome, Outcome::StepBlocked { .. }),
+        "{outcome:?}"
+    );
+    let status = s.status_comment();
+    assert!(
+        status.contains(&format!(
+            "Pull request #{theirs} from `release/0.1.3` was opened by @{OTHER_BOT}, not by releasebot"
+        )),
+        "{status}"
+    );
+    assert_eq!(s.sim.pulls(REPO).len(), 1, "no second pull request");
+}
