@@ -21,11 +21,6 @@ impl CommitSha {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The 7-character form people read.
-    pub fn short(&self) -> &str {
-        &self.0[..7]
-    }
 }
 
 impl fmt::Display for CommitSha {
@@ -56,10 +51,6 @@ number!(
 number!(
     /// An issue's number in its repository.
     IssueNumber
-);
-number!(
-    /// An issue comment's id.
-    CommentId
 );
 number!(
     /// A GitHub Actions workflow run's id.
@@ -111,7 +102,6 @@ mod tests {
     fn only_a_full_object_id_is_a_commit_sha() {
         let sha = "A".repeat(40);
         assert_eq!(CommitSha::parse(&sha).unwrap().as_str(), "a".repeat(40));
-        assert_eq!(CommitSha::parse(&sha).unwrap().short(), "aaaaaaa");
         for bad in ["", "abc", &"g".repeat(40), &"a".repeat(41)] {
             assert_eq!(CommitSha::parse(bad), None, "{bad}");
         }

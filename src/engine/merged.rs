@@ -213,7 +213,7 @@ async fn blocked(
             &format!("{what}."),
             &status.html_url,
         );
-        ctx.gh.create_comment(issue, &notice).await?;
+        ctx.gh.create_comment(issue.0, &notice).await?;
     }
     Ok(Outcome::StepBlocked {
         version: version.to_string(),

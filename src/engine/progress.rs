@@ -6,6 +6,7 @@ use semver::Version;
 use super::release_marker::{Dispatch, ReleaseMarker, UnreadableMarker};
 use super::stage::Stage;
 use crate::config::Config;
+use crate::domain::IssueNumber;
 use crate::github::models::{PullRequest, Release, WorkflowRun};
 use crate::github::{ApiError, RepoClient};
 use crate::status::{StatusMarker, StatusView, Step, StepState};
@@ -23,7 +24,7 @@ pub struct Progress {
     /// The newest images run dispatched on the tag.
     pub run: Option<WorkflowRun>,
     /// The tracking issue named in the body of the bot's own release pull request.
-    pub tracked_issue: Option<u64>,
+    pub tracked_issue: Option<IssueNumber>,
 }
 
 impl Progress {
@@ -75,6 +76,7 @@ pub async fn read(
         p.body
             .as_deref()
             .and_then(super::tracking::issue_in_pull_body)
+            .map(IssueNumber)
     });
     let tag_commit = tag_commit(gh, &tag).await?;
     let release = find_release(gh, &tag).await?;

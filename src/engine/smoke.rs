@@ -270,7 +270,7 @@ pub async fn finished(ctx: &Context<'_>, run: &WorkflowRun) -> Result<Outcome, E
             ),
             &status.html_url,
         );
-        ctx.gh.create_comment(issue, &notice).await?;
+        ctx.gh.create_comment(issue.0, &notice).await?;
     }
     Ok(Outcome::SmokeReported {
         version: version.to_string(),

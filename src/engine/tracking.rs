@@ -6,11 +6,12 @@ use semver::Version;
 use super::conversation::{Conversation, StatusComment};
 use super::progress::{self, Progress};
 use crate::config::Config;
+use crate::domain::IssueNumber;
 use crate::event::Repository;
 use crate::github::{ApiError, RepoClient};
 
 pub struct Tracking {
-    pub issue: u64,
+    pub issue: IssueNumber,
     pub status: Option<StatusComment>,
 }
 
@@ -30,7 +31,7 @@ pub async fn find(
     let Some(issue) = progress.tracked_issue else {
         return Ok(None);
     };
-    let conversation = Conversation::new(gh.issue_comments(issue).await?, me);
+    let conversation = Conversation::new(gh.issue_comments(issue.0).await?, me);
     Ok(Some(Tracking {
         issue,
         status: conversation.status_comment(&version.to_string()),
@@ -79,7 +80,7 @@ pub async fn report_problem(
     text: &str,
 ) -> Result<(), ApiError> {
     let (issue, already_said) = match tracking {
-        Some(tracking) => (Some(tracking.issue), None),
+        Some(tracking) => (Some(tracking.issue.0), None),
         None => match gh.open_issue_titled(title).await? {
             Some((number, body)) => (Some(number), Some(body)),
             None => (None, None),
