@@ -4,6 +4,7 @@
 //!
 //! The bot reaches it through octocrab with a base URL, exactly as it reaches api.github.com.
 
+pub mod conformance;
 mod control;
 mod gate;
 pub mod git;
@@ -22,6 +23,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 
+pub use conformance::Violation;
 pub use merging::MergeMethod;
 pub use seed::RepoSeed;
 pub use webhooks::signature;
@@ -309,18 +311,17 @@ impl SimulatedGitHub {
         if let Some(r) = world.repo_mut(repo) {
             r.refs.insert(name.clone(), sha.clone());
         }
-        let zero = "0".repeat(40);
-        let payload = json!({
-            "ref": name,
-            "before": before.clone().unwrap_or_else(|| zero.clone()),
-            "after": sha,
-            "created": before.is_none(),
-            "deleted": false,
-            "forced": false,
-            "commits": [{ "id": sha, "message": message }],
-            "pusher": { "name": author },
-        });
-        webhooks::emit(&mut world, repo, "push", payload, author);
+        if before.is_none() {
+            webhooks::emit_create(&mut world, repo, &name, author);
+        }
+        webhooks::emit_push(
+            &mut world,
+            repo,
+            &name,
+            before.as_deref(),
+            Some(&sha),
+            author,
+        );
         sha
     }
 
@@ -385,6 +386,7 @@ impl SimulatedGitHub {
                     merged: false,
                     merge_commit_sha: None,
                     merged_at: None,
+                    merged_by: None,
                     draft: false,
                 }),
             },
@@ -434,7 +436,7 @@ impl SimulatedGitHub {
         let payload = json!({
             "action": "completed",
             "workflow_run": payloads::workflow_run(&world, r, &run),
-            "workflow": { "path": run.path, "name": run.name },
+            "workflow": payloads::workflow(&world, r, &run),
         });
         let actor = run.actor.clone();
         webhooks::emit(&mut world, repo, "workflow_run", payload, &actor);
@@ -527,6 +529,17 @@ impl SimulatedGitHub {
             Object::Tag(tag) => Some(tag.clone()),
             _ => None,
         }
+    }
+
+    /// What broke GitHub's published descriptions so far: requests the simulator received,
+    /// answers it gave and webhooks it sent (see `conformance`).
+    pub fn violations(&self) -> Vec<Violation> {
+        self.world().violations.clone()
+    }
+
+    /// The same, emptied.
+    pub fn take_violations(&self) -> Vec<Violation> {
+        std::mem::take(&mut self.world().violations)
     }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {

@@ -91,6 +91,8 @@ pub struct Pull {
     pub merged: bool,
     pub merge_commit_sha: Option<String>,
     pub merged_at: Option<String>,
+    /// Who merged it.
+    pub merged_by: Option<String>,
     pub draft: bool,
 }
 
@@ -178,6 +180,9 @@ pub enum Fault {
     RefSetFirst { name: String, sha: String },
     /// Answer as usual, but only after this many milliseconds: a slow GitHub.
     Delay { millis: u64 },
+    /// Answer as usual, but without this top-level property of the JSON body: an answer that
+    /// breaks GitHub's description, to see the conformance check catch it.
+    Omit { property: String },
 }
 
 #[derive(Debug, Clone)]
@@ -214,6 +219,8 @@ pub struct World {
     pub gists: BTreeMap<String, (String, Vec<(String, String)>)>,
     /// Where deliveries go besides the outbox, when a webhook URL is set.
     pub delivery_sender: Option<tokio::sync::mpsc::UnboundedSender<Delivery>>,
+    /// What broke GitHub's published descriptions so far (see `conformance`).
+    pub violations: Vec<super::conformance::Violation>,
 }
 
 impl World {

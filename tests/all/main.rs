@@ -4,6 +4,7 @@ mod action;
 mod action_install;
 mod app_auth;
 mod cli;
+mod conformance;
 mod exactly_once;
 mod follow_up_commands;
 mod full_release;

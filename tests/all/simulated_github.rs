@@ -75,6 +75,16 @@ impl Api {
     }
 }
 
+/// Whatever a test sends, the simulator's answers and webhooks must keep to GitHub's
+/// descriptions; a test that sends a request GitHub would refuse takes that violation itself.
+impl Drop for Api {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            crate::harness::assert_conforms(&self.sim);
+        }
+    }
+}
+
 #[tokio::test]
 async fn seeded_files_get_gits_own_blob_ids_and_missing_files_are_404() {
     let api = Api::start().await;
@@ -270,6 +280,17 @@ async fn a_reaction_is_created_once_then_found() {
         api.sim.reactions(REPO, comment),
         vec![("bot[bot]".to_string(), "eyes".to_string())]
     );
+    // GitHub's description already refuses the request: the checker names it.
+    let refused: Vec<String> = api
+        .sim
+        .take_violations()
+        .iter()
+        .map(|v| format!("{} {}", v.operation, v.property))
+        .collect();
+    assert_eq!(
+        refused,
+        ["reactions/create-for-issue-comment (POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions) request /content"]
+    );
 }
 
 #[tokio::test]
@@ -423,4 +444,48 @@ async fn a_body_that_is_not_json_is_githubs_400() {
         "Problems parsing JSON"
     );
     assert_eq!(api.sim.refs(REPO).len(), 2, "nothing was made");
+    let refused = api.sim.take_violations();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].operation.starts_with("git/create-ref "));
+    assert_eq!(refused[0].property, "body");
+}
+
+#[tokio::test]
+async fn an_answer_without_a_property_github_always_sends_is_named() {
+    let api = Api::start().await;
+    let issue = api.sim.create_issue(REPO, "ada", "Hello", "");
+    api.sim.fail_matching(
+        "GET",
+        "/issues/",
+        1,
+        Fault::Omit {
+            property: "node_id".into(),
+        },
+    );
+
+    let (status, body) = api.get(&format!("issues/{issue}")).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.get("node_id").is_none(), "{body}");
+    let violations = api.sim.take_violations();
+    assert_eq!(
+        violations
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["issues/get (GET /repos/{owner}/{repo}/issues/{issue_number}) response 200: at `/`: \"node_id\" is a required property"]
+    );
+}
+
+#[tokio::test]
+async fn a_request_github_would_refuse_is_named_by_operation_and_parameter() {
+    let api = Api::start().await;
+
+    let (status, _) = api.get("issues/not-a-number").await;
+
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let violations = api.sim.take_violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].operation.starts_with("issues/get (GET"));
+    assert_eq!(violations[0].property, "path parameter issue_number");
 }

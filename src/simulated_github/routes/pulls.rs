@@ -121,6 +121,7 @@ pub async fn create(
             merged: false,
             merge_commit_sha: None,
             merged_at: None,
+            merged_by: None,
             draft: body["draft"].as_bool().unwrap_or(false),
         }),
     };
