@@ -21,8 +21,6 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use serde_json::json;
-
 pub use conformance::Violation;
 pub use merging::MergeMethod;
 pub use seed::RepoSeed;
@@ -74,6 +72,26 @@ pub struct CommentInfo {
     pub id: u64,
     pub author: String,
     pub body: String,
+}
+
+/// Moves a run to `status` (and `conclusion`) and sends the matching `workflow_run` webhook.
+fn set_run_status(
+    world: &mut World,
+    repo: &str,
+    run_id: u64,
+    status: &str,
+    conclusion: Option<&str>,
+) {
+    let Some(run) = world
+        .repo_mut(repo)
+        .and_then(|r| r.runs.iter_mut().find(|run| run.id == run_id))
+    else {
+        return;
+    };
+    run.status = status.to_string();
+    run.conclusion = conclusion.map(String::from);
+    let run = run.clone();
+    webhooks::emit_workflow_run(world, repo, status, &run);
 }
 
 impl SimulatedGitHub {
@@ -420,26 +438,32 @@ impl SimulatedGitHub {
         webhooks::emit_pull_request(&mut world, repo, "closed", number, by);
     }
 
-    /// A workflow run finishes (`success` or `failure`); emits `workflow_run` `completed`.
+    /// A queued workflow run starts on a runner; emits `workflow_run` `in_progress`.
+    pub fn start_run(&self, repo: &str, run_id: u64) {
+        let mut world = self.world();
+        set_run_status(&mut world, repo, run_id, "in_progress", None);
+    }
+
+    /// A workflow run finishes (`success` or `failure`); emits `workflow_run` `in_progress` first
+    /// when it was still queued, then `completed`, as GitHub does.
     pub fn complete_run(&self, repo: &str, run_id: u64, conclusion: &str) {
         let mut world = self.world();
-        let Some(r) = world.repo_mut(repo) else {
-            return;
-        };
-        let Some(run) = r.runs.iter_mut().find(|run| run.id == run_id) else {
-            return;
-        };
-        run.status = "completed".into();
-        run.conclusion = Some(conclusion.to_string());
-        let run = run.clone();
-        let r = world.repo(repo).expect("just used");
-        let payload = json!({
-            "action": "completed",
-            "workflow_run": payloads::workflow_run(&world, r, &run),
-            "workflow": payloads::workflow(&world, r, &run),
-        });
-        let actor = run.actor.clone();
-        webhooks::emit(&mut world, repo, "workflow_run", payload, &actor);
+        let queued = world
+            .repo(repo)
+            .and_then(|r| r.runs.iter().find(|run| run.id == run_id))
+            .is_some_and(|run| run.status == "queued");
+        if queued {
+            set_run_status(&mut world, repo, run_id, "in_progress", None);
+        }
+        set_run_status(&mut world, repo, run_id, "completed", Some(conclusion));
+    }
+
+    /// Dispatched runs of this repository appear in run lists only `delay` after the dispatch
+    /// (the dispatch still answers with the run's id at once, and the run is readable by it).
+    pub fn delay_run_listing(&self, repo: &str, delay: std::time::Duration) {
+        if let Some(r) = self.world().repo_mut(repo) {
+            r.run_listing_delay = delay;
+        }
     }
 
     /// A person dispatches a workflow from the Actions tab (or `gh workflow run`); the run's id.

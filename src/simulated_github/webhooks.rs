@@ -115,6 +115,24 @@ pub fn emit_issue_change(
     emit(world, repo, event, payload, sender);
 }
 
+/// `workflow_run` with the run and its workflow, sent as its actor.
+pub fn emit_workflow_run(
+    world: &mut World,
+    repo: &str,
+    action: &str,
+    run: &super::world::WorkflowRun,
+) {
+    let Some(r) = world.repo(repo) else {
+        return;
+    };
+    let payload = json!({
+        "action": action,
+        "workflow_run": payloads::workflow_run(world, r, run),
+        "workflow": payloads::workflow(world, r, run),
+    });
+    emit(world, repo, "workflow_run", payload, &run.actor);
+}
+
 pub fn emit_pull_request(world: &mut World, repo: &str, action: &str, number: u64, sender: &str) {
     let Some(pull) = world.repo(repo).and_then(|r| {
         r.issues

@@ -43,6 +43,9 @@ pub struct Repo {
     pub verified_commits: std::collections::HashSet<String>,
     /// Answers dispatches as an older Enterprise Server does: `return_run_details` is refused.
     pub refuses_run_details: bool,
+    /// How long a dispatched run takes to appear in run lists (GitHub: a moment, sometimes
+    /// seconds). The run exists, and is readable by its id, at once.
+    pub run_listing_delay: std::time::Duration,
 }
 
 impl Repo {
@@ -128,6 +131,8 @@ pub struct WorkflowRun {
     pub run_number: u64,
     pub created_at: String,
     pub actor: String,
+    /// From when run lists show it.
+    pub listed_from: std::time::Instant,
 }
 
 #[derive(Debug, Clone)]

@@ -489,3 +489,142 @@ async fn a_request_github_would_refuse_is_named_by_operation_and_parameter() {
     assert!(violations[0].operation.starts_with("issues/get (GET"));
     assert_eq!(violations[0].property, "path parameter issue_number");
 }
+
+#[tokio::test]
+async fn a_dispatched_run_is_named_at_once_but_listed_only_after_the_delay() {
+    let api = Api::start().await;
+    api.sim.push_commit(
+        REPO,
+        "main",
+        "ada",
+        "Add a workflow",
+        &[(
+            ".github/workflows/build.yml",
+            "name: Build\non:\n  workflow_dispatch:\njobs: {}\n",
+        )],
+    );
+    api.sim
+        .delay_run_listing(REPO, std::time::Duration::from_millis(300));
+
+    let (status, details) = api
+        .post(
+            "actions/workflows/build.yml/dispatches",
+            json!({"ref": "main", "return_run_details": true}),
+        )
+        .await;
+
+    assert_eq!(status, StatusCode::OK);
+    let id = details["workflow_run_id"].as_u64().expect("the run's id");
+    let (status, run) = api.get(&format!("actions/runs/{id}")).await;
+    assert_eq!(
+        (status, run["status"].as_str()),
+        (StatusCode::OK, Some("queued"))
+    );
+    let (_, listed) = api.get("actions/workflows/build.yml/runs").await;
+    assert_eq!(listed["total_count"], 0, "not listed yet");
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    let (_, listed) = api.get("actions/workflows/build.yml/runs").await;
+    assert_eq!(listed["workflow_runs"][0]["id"], id);
+    let events: Vec<String> = api
+        .sim
+        .take_deliveries()
+        .iter()
+        .filter(|d| d.event == "workflow_run")
+        .map(|d| d.payload["action"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(events, ["requested"]);
+    api.sim.complete_run(REPO, id, "success");
+    let events: Vec<String> = api
+        .sim
+        .take_deliveries()
+        .iter()
+        .map(|d| d.payload["action"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(events, ["in_progress", "completed"]);
+}
+
+#[tokio::test]
+async fn a_deleted_branch_sends_delete_and_a_push_with_deleted_true() {
+    let api = Api::start().await;
+    let sha = api.main_sha();
+    api.post("git/refs", json!({"ref": "refs/heads/topic", "sha": sha}))
+        .await;
+    api.sim.take_deliveries();
+
+    let status = api
+        .call(reqwest::Method::DELETE, "git/refs/heads/topic", None)
+        .await
+        .0;
+
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let deliveries = api.sim.take_deliveries();
+    let seen: Vec<(String, Value)> = deliveries
+        .iter()
+        .map(|d| (d.event.clone(), d.payload["ref"].clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("delete".to_string(), json!("topic")),
+            ("push".to_string(), json!("refs/heads/topic"))
+        ]
+    );
+    assert_eq!(deliveries[1].payload["deleted"], true);
+    assert_eq!(deliveries[1].payload["after"], "0".repeat(40));
+}
+
+#[tokio::test]
+async fn a_draft_release_is_created_then_edited_with_what_changed() {
+    let api = Api::start().await;
+    let (_, draft) = api
+        .post(
+            "releases",
+            json!({"tag_name": "1.1.0", "target_commitish": "main", "name": "1.1.0", "body": "Draft", "draft": true}),
+        )
+        .await;
+    let id = draft["id"].as_u64().unwrap();
+
+    api.call(
+        reqwest::Method::PATCH,
+        &format!("releases/{id}"),
+        Some(json!({"body": "Notes"})),
+    )
+    .await;
+
+    let actions: Vec<(String, Value)> = api
+        .sim
+        .take_deliveries()
+        .iter()
+        .filter(|d| d.event == "release")
+        .map(|d| {
+            (
+                d.payload["action"].as_str().unwrap().to_string(),
+                d.payload["changes"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("created".to_string(), Value::Null),
+            ("edited".to_string(), json!({"body": {"from": "Draft"}}))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn bot_urls_are_percent_encoded_as_github_encodes_them() {
+    let api = Api::start().await;
+    let issue = api.sim.create_issue(REPO, "ada", "Hello", "");
+    let (_, comment) = api
+        .post(&format!("issues/{issue}/comments"), json!({"body": "hi"}))
+        .await;
+    assert_eq!(
+        comment["user"]["url"],
+        format!("{}users/bot%5Bbot%5D", api.sim.url())
+    );
+    assert_eq!(
+        comment["user"]["html_url"],
+        format!("{}apps/bot", api.sim.url())
+    );
+}
