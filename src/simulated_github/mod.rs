@@ -533,6 +533,21 @@ impl SimulatedGitHub {
 
     // ----- looking at the world -----
 
+    /// A branch, tag or commit id (the default branch when `None`), as a commit id.
+    pub fn resolve(&self, repo: &str, what: Option<&str>) -> Option<String> {
+        let world = self.world();
+        let r = world.repo(repo)?;
+        r.resolve(what.unwrap_or(&r.default_branch))
+    }
+
+    /// The ids of every comment in the repository.
+    pub fn comments_anywhere(&self, repo: &str) -> Vec<u64> {
+        self.world()
+            .repo(repo)
+            .map(|r| r.comments.iter().map(|c| c.id).collect())
+            .unwrap_or_default()
+    }
+
     pub fn releases(&self, repo: &str) -> Vec<world::Release> {
         self.world()
             .repo(repo)

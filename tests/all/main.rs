@@ -8,6 +8,7 @@ mod conformance;
 mod exactly_once;
 mod follow_up_commands;
 mod full_release;
+mod hand_played;
 mod harness;
 mod late_runs;
 mod latest_badge;

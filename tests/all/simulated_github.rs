@@ -628,3 +628,59 @@ async fn bot_urls_are_percent_encoded_as_github_encodes_them() {
         format!("{}apps/bot", api.sim.url())
     );
 }
+
+#[tokio::test]
+async fn what_people_do_over_http_is_refused_with_a_reason_when_it_cannot_be() {
+    let api = Api::start().await;
+    let http = reqwest::Client::new();
+    let control = |path: &str| format!("{}_simulator/repos/{REPO}/{path}", api.sim.url());
+
+    let unknown_method = http
+        .post(control("pulls/1/merge"))
+        .json(&json!({"by": "ada", "method": "octopus"}))
+        .send()
+        .await
+        .unwrap();
+    let stranger = http
+        .post(control("tags"))
+        .json(&json!({"by": "mallory", "tag": "2.0.0"}))
+        .send()
+        .await
+        .unwrap();
+    let bad_role = http
+        .put(control("collaborators/zoe"))
+        .json(&json!({"role": "owner"}))
+        .send()
+        .await
+        .unwrap();
+    let no_run = http
+        .post(control("runs/999/complete"))
+        .json(&json!({"conclusion": "success"}))
+        .send()
+        .await
+        .unwrap();
+    let existing_tag = http
+        .post(control("tags"))
+        .json(&json!({"by": "ada", "tag": "1.0.0"}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        [
+            unknown_method.status(),
+            stranger.status(),
+            bad_role.status(),
+            no_run.status(),
+            existing_tag.status()
+        ],
+        [
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::NOT_FOUND,
+            StatusCode::UNPROCESSABLE_ENTITY
+        ]
+    );
+    assert!(api.sim.take_deliveries().is_empty(), "nothing happened");
+}
