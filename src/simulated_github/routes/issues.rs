@@ -130,6 +130,7 @@ pub async fn update_comment(
 pub async fn list_reactions(
     State(state): State<Shared>,
     Path((owner, repo, id)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let world = lock(&state);
     with_repo(&world, &owner, &repo, |r| {
@@ -141,7 +142,8 @@ pub async fn list_reactions(
                 .enumerate()
                 .map(|(i, (login, content))| json!({"id": i + 1, "node_id": format!("REA_{id}_{i}"), "user": payloads::user(&world, login), "content": content, "created_at": comment.created_at}))
                 .collect();
-                json(StatusCode::OK, Value::Array(items))
+                let path = format!("repos/{owner}/{repo}/issues/comments/{id}/reactions");
+                paginate(&world, &path, &query, items)
             }
             None => not_found(),
         }
