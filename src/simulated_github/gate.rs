@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::conformance::{descriptions, Matched};
+use super::conformance::{descriptions, Matched, Violation};
 use super::payloads;
 use super::routes::{fail, lock, Actor, Shared};
 use super::world::{Fault, RecordedRequest};
@@ -125,6 +125,15 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
             };
             match matched {
                 Some(matched) => checked(&state, matched, response).await,
+                // A route the simulator serves must be one GitHub describes, vendored.
+                None if response.status() != StatusCode::NOT_FOUND => {
+                    lock(&state).violations.push(Violation {
+                        operation: format!("{method} {path}"),
+                        property: "operation".into(),
+                        problem: "not among the vendored GitHub operations: add it to scripts/vendor-github-schemas.py".into(),
+                    });
+                    response
+                }
                 None => response,
             }
         }
