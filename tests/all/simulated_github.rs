@@ -684,3 +684,30 @@ async fn what_people_do_over_http_is_refused_with_a_reason_when_it_cannot_be() {
     );
     assert!(api.sim.take_deliveries().is_empty(), "nothing happened");
 }
+
+#[tokio::test]
+async fn an_edited_pull_request_says_what_changed() {
+    let api = Api::start().await;
+    api.sim
+        .push_commit(REPO, "topic", "ada", "Work", &[("work.txt", "work\n")]);
+    let number = api.sim.open_pull(REPO, "topic", "main", "ada", "Work");
+    api.sim.take_deliveries();
+
+    api.call(
+        reqwest::Method::PATCH,
+        &format!("pulls/{number}"),
+        Some(json!({"title": "Work, done"})),
+    )
+    .await;
+
+    let edited: Vec<Value> = api
+        .sim
+        .take_deliveries()
+        .into_iter()
+        .filter(|d| d.event == "pull_request")
+        .map(|d| d.payload)
+        .collect();
+    assert_eq!(edited.len(), 1);
+    assert_eq!(edited[0]["action"], "edited");
+    assert_eq!(edited[0]["changes"], json!({"title": {"from": "Work"}}));
+}
