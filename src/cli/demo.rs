@@ -1,11 +1,14 @@
 //! `releasebot demo`: a whole release played on this machine against the simulated GitHub, with
-//! every step printed. It is the quickstart: no GitHub account, no network.
+//! every step printed. It is the quickstart: no GitHub account, no network. What people do goes
+//! over HTTP through the simulator's `/_simulator/…` routes, the same a person uses with `curl`.
 
 use std::path::PathBuf;
 
 use crate::engine::{Engine, Outcome};
 use crate::github::Connector;
-use crate::simulated_github::{MergeMethod, RepoSeed, SimulatedGitHub, UserKind};
+use anyhow::Context as _;
+
+use crate::simulated_github::{RepoSeed, SimulatedGitHub, UserKind};
 
 const REPO: &str = "centerofci/mathesar";
 const MAINTAINER: &str = "kgodey";
@@ -42,7 +45,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .with_login(BOT)
         .allowing_http_notes_on_loopback();
     let notes_url = serve_notes(&args.notes).await?;
-    let demo = Demo { sim, engine };
+    let people = format!("{}_simulator/repos/{REPO}", sim.url());
+    let demo = Demo {
+        sim,
+        engine,
+        http: reqwest::Client::new(),
+        people,
+    };
 
     println!(
         "Simulated GitHub at {} holds {REPO} (master at 0.1.2, tags 0.1.0–0.1.2).",
@@ -52,12 +61,18 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "{MAINTAINER} has the maintain role, {CONTRIBUTOR} has write; releasebot acts as {BOT}.\n"
     );
 
-    let issue = demo.sim.create_issue(
-        REPO,
-        MAINTAINER,
-        &format!("Release {}", args.version),
-        "Tracking the release.",
-    );
+    let issue = demo
+        .act(
+            "issues",
+            serde_json::json!({
+                "author": MAINTAINER,
+                "title": format!("Release {}", args.version),
+                "body": "Tracking the release.",
+            }),
+        )
+        .await?["number"]
+        .as_u64()
+        .unwrap_or_default();
     println!(
         "▶ {MAINTAINER} opens issue #{issue} \"Release {}\"",
         args.version
@@ -65,20 +80,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     demo.deliver().await;
 
     demo.comment(issue, CONTRIBUTOR, &format!("/release {}", args.version))
-        .await;
-    demo.comment(issue, MAINTAINER, "/release v0.1.3").await;
+        .await?;
+    demo.comment(issue, MAINTAINER, "/release v0.1.3").await?;
     demo.comment(
         issue,
         MAINTAINER,
         &format!("/release {} --dry-run", args.version),
     )
-    .await;
+    .await?;
     demo.comment(
         issue,
         MAINTAINER,
         &format!("/release {} notes {notes_url}", args.version),
     )
-    .await;
+    .await?;
     demo.show_pull_request(&args.version);
 
     println!(
@@ -96,7 +111,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "  run {} on `{}` with inputs {:?}",
             run.id, run.head_branch, run.inputs
         );
-        demo.sim.complete_run(REPO, run.id, "success");
+        demo.act(
+            &format!("runs/{}/complete", run.id),
+            serde_json::json!({ "conclusion": "success" }),
+        )
+        .await?;
     }
     demo.deliver().await;
     demo.show_pull_request(&args.version);
@@ -108,12 +127,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .first()
         .map(|p| p.number)
         .unwrap_or_default();
-    if let Err(error) = demo
-        .sim
-        .merge_pull(REPO, number, MergeMethod::Merge, MAINTAINER)
-    {
-        anyhow::bail!("the simulated merge failed: {error}");
-    }
+    demo.act(
+        &format!("pulls/{number}/merge"),
+        serde_json::json!({ "by": MAINTAINER, "method": "merge" }),
+    )
+    .await
+    .context("the simulated merge failed")?;
     demo.deliver().await;
 
     println!("\n▶ the images workflow (docker buildx, linux/amd64 + linux/arm64) finishes");
@@ -128,12 +147,24 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "  run {} on `{}` with inputs {:?}",
             run.id, run.head_branch, run.inputs
         );
-        demo.sim.complete_run(REPO, run.id, "success");
+        demo.act(
+            &format!("runs/{}/complete", run.id),
+            serde_json::json!({ "conclusion": "success" }),
+        )
+        .await?;
     }
     demo.deliver().await;
 
     demo.show_result(issue, &args.version);
-    demo.release_without_written_notes(&args.version).await;
+    demo.release_without_written_notes(&args.version).await?;
+    let violations = demo.sim.violations();
+    if !violations.is_empty() {
+        let lines: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
+        anyhow::bail!(
+            "the simulated GitHub broke GitHub's published descriptions:\n{}",
+            lines.join("\n")
+        );
+    }
     Ok(())
 }
 
@@ -159,13 +190,36 @@ async fn serve_notes(path: &std::path::Path) -> anyhow::Result<String> {
 struct Demo {
     sim: SimulatedGitHub,
     engine: Engine,
+    http: reqwest::Client,
+    /// `…/_simulator/repos/OWNER/REPO`: where people act.
+    people: String,
 }
 
 impl Demo {
-    async fn comment(&self, issue: u64, author: &str, body: &str) {
+    /// What a person does, posted to the simulator's route for it.
+    async fn act(&self, route: &str, body: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        let response = self
+            .http
+            .post(format!("{}/{route}", self.people))
+            .json(&body)
+            .send()
+            .await?;
+        let status = response.status();
+        let answer: serde_json::Value = response.json().await.unwrap_or_default();
+        if !status.is_success() {
+            anyhow::bail!("{route}: {status} {answer}");
+        }
+        Ok(answer)
+    }
+
+    async fn comment(&self, issue: u64, author: &str, body: &str) -> anyhow::Result<()> {
         println!("\n▶ {author} comments on #{issue}: {body}");
         let before = self.sim.comments(REPO, issue).len();
-        self.sim.post_comment(REPO, issue, author, body);
+        self.act(
+            &format!("issues/{issue}/comments"),
+            serde_json::json!({ "author": author, "body": body }),
+        )
+        .await?;
         self.deliver().await;
         for comment in self.sim.comments(REPO, issue).iter().skip(before + 1) {
             println!("  releasebot wrote:");
@@ -173,6 +227,7 @@ impl Demo {
                 println!("  │ {line}");
             }
         }
+        Ok(())
     }
 
     /// Hands each webhook to the engine and prints the API calls it made, including the webhooks
@@ -260,22 +315,28 @@ impl Demo {
 
     /// The next patch release, with no notes linked and no notes file: the draft gets GitHub's
     /// generated notes (the pull requests merged since the release above), marked as such.
-    async fn release_without_written_notes(&self, previous: &str) {
+    async fn release_without_written_notes(&self, previous: &str) -> anyhow::Result<()> {
         let Ok(mut next) = semver::Version::parse(previous) else {
-            return;
+            return Ok(());
         };
         next.patch += 1;
         next.pre = semver::Prerelease::EMPTY;
         println!("\n■ A second release, {next}, whose notes nobody wrote");
-        let issue = self.sim.create_issue(
-            REPO,
-            MAINTAINER,
-            &format!("Release {next}"),
-            "Tracking the release.",
-        );
+        let issue = self
+            .act(
+                "issues",
+                serde_json::json!({
+                    "author": MAINTAINER,
+                    "title": format!("Release {next}"),
+                    "body": "Tracking the release.",
+                }),
+            )
+            .await?["number"]
+            .as_u64()
+            .unwrap_or_default();
         self.deliver().await;
         self.comment(issue, MAINTAINER, &format!("/release {next}"))
-            .await;
+            .await?;
         for (what, file) in [
             ("the smoke test passes", "release-smoke.yml"),
             ("the pull request is merged", ""),
@@ -290,9 +351,11 @@ impl Demo {
                     .find(|p| p.state == "open")
                     .map(|p| p.number);
                 if let Some(number) = open {
-                    let _ = self
-                        .sim
-                        .merge_pull(REPO, number, MergeMethod::Merge, MAINTAINER);
+                    self.act(
+                        &format!("pulls/{number}/merge"),
+                        serde_json::json!({ "by": MAINTAINER, "method": "merge" }),
+                    )
+                    .await?;
                 }
             } else if let Some(run) = self
                 .sim
@@ -301,7 +364,11 @@ impl Demo {
                 .rev()
                 .find(|r| r.path.ends_with(&format!("/{file}")) && r.status != "completed")
             {
-                self.sim.complete_run(REPO, run.id, "success");
+                self.act(
+                    &format!("runs/{}/complete", run.id),
+                    serde_json::json!({ "conclusion": "success" }),
+                )
+                .await?;
             }
             self.deliver().await;
         }
@@ -319,6 +386,7 @@ impl Demo {
                 println!("  │ {line}");
             }
         }
+        Ok(())
     }
 
     fn show_result(&self, issue: u64, version: &str) {

@@ -116,12 +116,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         println!("{login}: {role}");
     }
     println!(
-        "people act through {}_simulator/repos/{}/issues ... (see the README); Ctrl-C stops",
+        "people act through {}_simulator/repos/{}/... (issues, comments, pulls/N/merge, tags, runs/N/complete, releases/N/publish, collaborators/LOGIN; see the README); Ctrl-C stops",
         sim.url(),
         args.repo
     );
 
     let mut shown = 0;
+    let mut broken = 0;
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     loop {
         tokio::select! {
@@ -132,6 +133,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     println!("{request}");
                 }
                 shown = requests.len();
+                // A simulator answer or webhook GitHub's descriptions do not allow is a bug here.
+                let violations = sim.violations();
+                for violation in violations.iter().skip(broken) {
+                    eprintln!("NOT AS GITHUB DESCRIBES IT: {violation}");
+                }
+                broken = violations.len();
             }
         }
     }

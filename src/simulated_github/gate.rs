@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::conformance::{descriptions, Matched, Violation};
 use super::payloads;
 use super::routes::{fail, lock, Actor, Shared};
 use super::world::{Fault, RecordedRequest};
@@ -30,6 +31,7 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
 
     let mut hold = false;
     let mut delay = std::time::Duration::ZERO;
+    let mut omit = None;
     let early = {
         let mut world = lock(&state);
         let token = parts
@@ -45,6 +47,10 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
         let fault = match world.take_fault(&method, &path) {
             Some(Fault::Delay { millis }) => {
                 delay = std::time::Duration::from_millis(millis);
+                None
+            }
+            Some(Fault::Omit { property }) => {
+                omit = Some(property);
                 None
             }
             Some(Fault::RefSetFirst { name, sha }) => {
@@ -99,9 +105,37 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
     let mut response = match early {
         Err(response) => response,
         Ok(login) => {
+            // Checked against GitHub's description only when it reaches GitHub's routes: a
+            // fault or a refused token is answered before that, in GitHub's error shape.
+            let mut violations = Vec::new();
+            let matched = descriptions().check_request(
+                &method,
+                &path,
+                query.as_deref(),
+                recorded_body.as_ref(),
+                &mut violations,
+            );
+            lock(&state).violations.append(&mut violations);
             let mut request = Request::from_parts(parts, Body::from(bytes));
             request.extensions_mut().insert(Actor(login));
-            next.run(request).await
+            let response = next.run(request).await;
+            let response = match omit {
+                Some(property) => without(response, &property).await,
+                None => response,
+            };
+            match matched {
+                Some(matched) => checked(&state, matched, response).await,
+                // A route the simulator serves must be one GitHub describes, vendored.
+                None if response.status() != StatusCode::NOT_FOUND => {
+                    lock(&state).violations.push(Violation {
+                        operation: format!("{method} {path}"),
+                        property: "operation".into(),
+                        problem: "not among the vendored GitHub operations: add it to scripts/vendor-github-schemas.py".into(),
+                    });
+                    response
+                }
+                None => response,
+            }
         }
     };
 
@@ -134,6 +168,43 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
     response
 }
 
+/// The answer, checked against what GitHub documents for the operation and status.
+async fn checked(state: &Shared, matched: Matched, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        return fail(500, "answer too large");
+    };
+    let json: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+    let mut violations = Vec::new();
+    descriptions().check_response(
+        matched,
+        parts.status.as_u16(),
+        json.as_ref(),
+        &mut violations,
+    );
+    lock(state).violations.append(&mut violations);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The answer without one top-level property (`Fault::Omit`).
+async fn without(response: Response, property: &str) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        return fail(500, "answer too large");
+    };
+    let bytes = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(mut json) => {
+            if let Some(object) = json.as_object_mut() {
+                object.remove(property);
+            }
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            serde_json::to_vec(&json).unwrap_or_default().into()
+        }
+        Err(_) => bytes,
+    };
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 fn fault_response(fault: Fault) -> Response {
     match fault {
         Fault::Status(status) => {
@@ -147,6 +218,7 @@ fn fault_response(fault: Fault) -> Response {
         Fault::Hold => fail(504, "Held"),
         Fault::RefSetFirst { .. } => unreachable!("applied before the request, not answered"),
         Fault::Delay { .. } => unreachable!("a delay is not an answer; the gate waits instead"),
+        Fault::Omit { .. } => unreachable!("an omission changes the answer; it is not one"),
         Fault::RateLimited { retry_after_secs } => {
             let body = payloads::error(
                 403,

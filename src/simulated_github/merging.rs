@@ -3,8 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
-use serde_json::json;
-
 use super::git::{CommitObject, Object};
 use super::webhooks;
 use super::world::World;
@@ -115,19 +113,17 @@ pub fn merge(
         p.merged = true;
         p.merge_commit_sha = Some(new_head.clone());
         p.merged_at = Some(now);
+        p.merged_by = Some(by.to_string());
     }
     webhooks::emit_pull_request(world, repo, "closed", number, by);
-    let push = json!({
-        "ref": format!("refs/heads/{}", pull.base),
-        "before": base,
-        "after": new_head,
-        "created": false,
-        "deleted": false,
-        "forced": false,
-        "commits": [],
-        "pusher": { "name": by },
-    });
-    webhooks::emit(world, repo, "push", push, by);
+    webhooks::emit_push(
+        world,
+        repo,
+        &format!("refs/heads/{}", pull.base),
+        Some(&base),
+        Some(&new_head),
+        by,
+    );
     Ok(new_head)
 }
 

@@ -4,6 +4,7 @@
 //!
 //! The bot reaches it through octocrab with a base URL, exactly as it reaches api.github.com.
 
+pub mod conformance;
 mod control;
 mod gate;
 pub mod git;
@@ -20,8 +21,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use serde_json::json;
-
+pub use conformance::Violation;
 pub use merging::MergeMethod;
 pub use seed::RepoSeed;
 pub use webhooks::signature;
@@ -72,6 +72,26 @@ pub struct CommentInfo {
     pub id: u64,
     pub author: String,
     pub body: String,
+}
+
+/// Moves a run to `status` (and `conclusion`) and sends the matching `workflow_run` webhook.
+fn set_run_status(
+    world: &mut World,
+    repo: &str,
+    run_id: u64,
+    status: &str,
+    conclusion: Option<&str>,
+) {
+    let Some(run) = world
+        .repo_mut(repo)
+        .and_then(|r| r.runs.iter_mut().find(|run| run.id == run_id))
+    else {
+        return;
+    };
+    run.status = status.to_string();
+    run.conclusion = conclusion.map(String::from);
+    let run = run.clone();
+    webhooks::emit_workflow_run(world, repo, status, &run);
 }
 
 impl SimulatedGitHub {
@@ -309,18 +329,17 @@ impl SimulatedGitHub {
         if let Some(r) = world.repo_mut(repo) {
             r.refs.insert(name.clone(), sha.clone());
         }
-        let zero = "0".repeat(40);
-        let payload = json!({
-            "ref": name,
-            "before": before.clone().unwrap_or_else(|| zero.clone()),
-            "after": sha,
-            "created": before.is_none(),
-            "deleted": false,
-            "forced": false,
-            "commits": [{ "id": sha, "message": message }],
-            "pusher": { "name": author },
-        });
-        webhooks::emit(&mut world, repo, "push", payload, author);
+        if before.is_none() {
+            webhooks::emit_create(&mut world, repo, &name, author);
+        }
+        webhooks::emit_push(
+            &mut world,
+            repo,
+            &name,
+            before.as_deref(),
+            Some(&sha),
+            author,
+        );
         // Open pull requests from the branch have new commits: GitHub says `synchronize`.
         let open_from_branch: Vec<u64> = world
             .repo(repo)
@@ -333,8 +352,15 @@ impl SimulatedGitHub {
                     .collect()
             })
             .unwrap_or_default();
+        let previous = before.clone().unwrap_or_else(|| "0".repeat(40));
         for number in open_from_branch {
-            webhooks::emit_pull_request(&mut world, repo, "synchronize", number, author);
+            webhooks::emit_pull_request_synchronize(
+                &mut world,
+                repo,
+                number,
+                (&previous, &sha),
+                author,
+            );
         }
         sha
     }
@@ -400,6 +426,7 @@ impl SimulatedGitHub {
                     merged: false,
                     merge_commit_sha: None,
                     merged_at: None,
+                    merged_by: None,
                     draft: false,
                 }),
             },
@@ -433,26 +460,32 @@ impl SimulatedGitHub {
         webhooks::emit_pull_request(&mut world, repo, "closed", number, by);
     }
 
-    /// A workflow run finishes (`success` or `failure`); emits `workflow_run` `completed`.
+    /// A queued workflow run starts on a runner; emits `workflow_run` `in_progress`.
+    pub fn start_run(&self, repo: &str, run_id: u64) {
+        let mut world = self.world();
+        set_run_status(&mut world, repo, run_id, "in_progress", None);
+    }
+
+    /// A workflow run finishes (`success` or `failure`); emits `workflow_run` `in_progress` first
+    /// when it was still queued, then `completed`, as GitHub does.
     pub fn complete_run(&self, repo: &str, run_id: u64, conclusion: &str) {
         let mut world = self.world();
-        let Some(r) = world.repo_mut(repo) else {
-            return;
-        };
-        let Some(run) = r.runs.iter_mut().find(|run| run.id == run_id) else {
-            return;
-        };
-        run.status = "completed".into();
-        run.conclusion = Some(conclusion.to_string());
-        let run = run.clone();
-        let r = world.repo(repo).expect("just used");
-        let payload = json!({
-            "action": "completed",
-            "workflow_run": payloads::workflow_run(&world, r, &run),
-            "workflow": { "path": run.path, "name": run.name },
-        });
-        let actor = run.actor.clone();
-        webhooks::emit(&mut world, repo, "workflow_run", payload, &actor);
+        let queued = world
+            .repo(repo)
+            .and_then(|r| r.runs.iter().find(|run| run.id == run_id))
+            .is_some_and(|run| run.status == "queued");
+        if queued {
+            set_run_status(&mut world, repo, run_id, "in_progress", None);
+        }
+        set_run_status(&mut world, repo, run_id, "completed", Some(conclusion));
+    }
+
+    /// Dispatched runs of this repository appear in run lists only `delay` after the dispatch
+    /// (the dispatch still answers with the run's id at once, and the run is readable by it).
+    pub fn delay_run_listing(&self, repo: &str, delay: std::time::Duration) {
+        if let Some(r) = self.world().repo_mut(repo) {
+            r.run_listing_delay = delay;
+        }
     }
 
     /// A person dispatches a workflow from the Actions tab (or `gh workflow run`); the run's id.
@@ -547,6 +580,21 @@ impl SimulatedGitHub {
 
     // ----- looking at the world -----
 
+    /// A branch, tag or commit id (the default branch when `None`), as a commit id.
+    pub fn resolve(&self, repo: &str, what: Option<&str>) -> Option<String> {
+        let world = self.world();
+        let r = world.repo(repo)?;
+        r.resolve(what.unwrap_or(&r.default_branch))
+    }
+
+    /// The ids of every comment in the repository.
+    pub fn comments_anywhere(&self, repo: &str) -> Vec<u64> {
+        self.world()
+            .repo(repo)
+            .map(|r| r.comments.iter().map(|c| c.id).collect())
+            .unwrap_or_default()
+    }
+
     pub fn releases(&self, repo: &str) -> Vec<world::Release> {
         self.world()
             .repo(repo)
@@ -567,6 +615,17 @@ impl SimulatedGitHub {
             Object::Tag(tag) => Some(tag.clone()),
             _ => None,
         }
+    }
+
+    /// What broke GitHub's published descriptions so far: requests the simulator received,
+    /// answers it gave and webhooks it sent (see `conformance`).
+    pub fn violations(&self) -> Vec<Violation> {
+        self.world().violations.clone()
+    }
+
+    /// The same, emptied.
+    pub fn take_violations(&self) -> Vec<Violation> {
+        std::mem::take(&mut self.world().violations)
     }
 
     pub fn requests(&self) -> Vec<RecordedRequest> {

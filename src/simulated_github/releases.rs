@@ -1,5 +1,6 @@
 //! Publishing a release: the moment a draft's tag is created if it does not exist yet, and the
-//! `release` `published` webhook goes out.
+//! `release` webhooks go out as GitHub sends them (`created` for any new release, draft or not;
+//! `published` then `released` or `prereleased` on publishing; `edited` with what changed).
 
 use serde_json::json;
 
@@ -30,8 +31,30 @@ pub fn publish(world: &mut World, repo: &str, id: u64, by: &str) {
     if release.make_latest != "false" && !release.prerelease {
         r.latest_release = Some(release.id);
     }
-    let r = world.repo(repo).expect("just used");
-    let payload =
-        json!({ "action": "published", "release": payloads::release(world, r, &release) });
+    emit(world, repo, "published", &release, by, None);
+    let then = if release.prerelease {
+        "prereleased"
+    } else {
+        "released"
+    };
+    emit(world, repo, then, &release, by, None);
+}
+
+/// One `release` webhook; `changes` for `edited`.
+pub fn emit(
+    world: &mut World,
+    repo: &str,
+    action: &str,
+    release: &super::world::Release,
+    by: &str,
+    changes: Option<serde_json::Value>,
+) {
+    let Some(r) = world.repo(repo) else {
+        return;
+    };
+    let mut payload = json!({ "action": action, "release": payloads::release(world, r, release) });
+    if let Some(changes) = changes {
+        payload["changes"] = changes;
+    }
     webhooks::emit(world, repo, "release", payload, by);
 }

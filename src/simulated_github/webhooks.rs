@@ -22,6 +22,8 @@ pub fn emit(world: &mut World, repo: &str, event: &str, mut payload: Value, send
         payload["installation"] = json!({ "id": 1000 + r.id, "node_id": format!("INST_{}", r.id) });
     }
     payload["sender"] = payloads::user(world, sender);
+    let descriptions = super::conformance::descriptions();
+    descriptions.check_webhook(event, &payload, &mut world.violations);
     let n = world.new_id();
     let delivery = Delivery {
         event: event.to_string(),
@@ -85,6 +87,52 @@ pub fn edit_comment(world: &mut World, repo: &str, id: u64, body: &str) -> Optio
     Some(comment_json)
 }
 
+/// `issues` (or `pull_request`, for a pull request) with an action that carries one changed
+/// thing: `assigned` with the `assignee`, `labeled` with the `label`.
+pub fn emit_issue_change(
+    world: &mut World,
+    repo: &str,
+    issue: &super::world::Issue,
+    action: &str,
+    key: &str,
+    value: Value,
+    sender: &str,
+) {
+    let Some(r) = world.repo(repo) else {
+        return;
+    };
+    let (event, mut payload) = if issue.pull.is_some() {
+        let pull = payloads::pull(world, r, issue);
+        (
+            "pull_request",
+            json!({ "action": action, "number": issue.number, "pull_request": pull }),
+        )
+    } else {
+        let issue_json = payloads::issue(world, r, issue);
+        ("issues", json!({ "action": action, "issue": issue_json }))
+    };
+    payload[key] = value;
+    emit(world, repo, event, payload, sender);
+}
+
+/// `workflow_run` with the run and its workflow, sent as its actor.
+pub fn emit_workflow_run(
+    world: &mut World,
+    repo: &str,
+    action: &str,
+    run: &super::world::WorkflowRun,
+) {
+    let Some(r) = world.repo(repo) else {
+        return;
+    };
+    let payload = json!({
+        "action": action,
+        "workflow_run": payloads::workflow_run(world, r, run),
+        "workflow": payloads::workflow(world, r, run),
+    });
+    emit(world, repo, "workflow_run", payload, &run.actor);
+}
+
 pub fn emit_pull_request(world: &mut World, repo: &str, action: &str, number: u64, sender: &str) {
     let Some(pull) = world.repo(repo).and_then(|r| {
         r.issues
@@ -94,6 +142,31 @@ pub fn emit_pull_request(world: &mut World, repo: &str, action: &str, number: u6
         return;
     };
     let payload = json!({ "action": action, "number": number, "pull_request": pull });
+    emit(world, repo, "pull_request", payload, sender);
+}
+
+/// `pull_request` `synchronize`: new commits on the pull request's branch, `before` → `after`.
+pub fn emit_pull_request_synchronize(
+    world: &mut World,
+    repo: &str,
+    number: u64,
+    (before, after): (&str, &str),
+    sender: &str,
+) {
+    let Some(pull) = world.repo(repo).and_then(|r| {
+        r.issues
+            .get(&number)
+            .map(|issue| payloads::pull(world, r, issue))
+    }) else {
+        return;
+    };
+    let payload = json!({
+        "action": "synchronize",
+        "number": number,
+        "before": before,
+        "after": after,
+        "pull_request": pull,
+    });
     emit(world, repo, "pull_request", payload, sender);
 }
 
@@ -111,19 +184,129 @@ pub fn emit_ref_created(world: &mut World, repo: &str, full_ref: &str, sha: &str
         .repo(repo)
         .map(|r| r.default_branch.clone())
         .unwrap_or_default();
-    let create = json!({ "ref": short, "ref_type": kind, "master_branch": default_branch, "pusher_type": "user" });
-    emit(world, repo, "create", create, by);
-    let push = json!({
-        "ref": full_ref,
-        "before": "0".repeat(40),
-        "after": sha,
-        "created": true,
-        "deleted": false,
-        "forced": false,
-        "commits": [],
-        "pusher": { "name": by },
+    let create = json!({
+        "ref": short,
+        "ref_type": kind,
+        "master_branch": default_branch,
+        "description": null,
+        "pusher_type": "user",
     });
-    emit(world, repo, "push", push, by);
+    emit(world, repo, "create", create, by);
+    emit_push(world, repo, full_ref, None, Some(sha), by);
+}
+
+/// `create` alone, for a branch pushed together with its first commit.
+pub fn emit_create(world: &mut World, repo: &str, full_ref: &str, by: &str) {
+    let (kind, short) = match full_ref.strip_prefix("refs/tags/") {
+        Some(tag) => ("tag", tag),
+        None => ("branch", full_ref.trim_start_matches("refs/heads/")),
+    };
+    let default_branch = world
+        .repo(repo)
+        .map(|r| r.default_branch.clone())
+        .unwrap_or_default();
+    let create = json!({
+        "ref": short,
+        "ref_type": kind,
+        "master_branch": default_branch,
+        "description": null,
+        "pusher_type": "user",
+    });
+    emit(world, repo, "create", create, by);
+}
+
+/// `delete` and a `push` with `deleted: true`, as GitHub sends them when a branch or tag goes.
+pub fn emit_ref_deleted(world: &mut World, repo: &str, full_ref: &str, sha: &str, by: &str) {
+    let (kind, short) = match full_ref.strip_prefix("refs/tags/") {
+        Some(tag) => ("tag", tag),
+        None => ("branch", full_ref.trim_start_matches("refs/heads/")),
+    };
+    let delete = json!({ "ref": short, "ref_type": kind, "pusher_type": "user" });
+    emit(world, repo, "delete", delete, by);
+    emit_push(world, repo, full_ref, Some(sha), None, by);
+}
+
+/// A `push`: `before` None is a new ref, `after` None a deleted one. The commits are those
+/// `after` has that `before` had not (GitHub lists at most 20; so does this).
+pub fn emit_push(
+    world: &mut World,
+    repo: &str,
+    full_ref: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+    by: &str,
+) {
+    let zero = "0".repeat(40);
+    let Some(r) = world.repo(repo) else {
+        return;
+    };
+    let base = world.base_url.clone();
+    let full_name = r.full_name();
+    let commit_json = |sha: &str| -> Option<Value> {
+        let commit = r.git.commit(sha)?;
+        let person = |s: &super::git::Signature| json!({ "name": s.name, "email": s.email, "date": super::world::format_time(s.time) });
+        Some(json!({
+            "id": sha,
+            "tree_id": commit.tree,
+            "distinct": true,
+            "message": commit.message,
+            "timestamp": super::world::format_time(commit.committer.time),
+            "url": format!("{base}{full_name}/commit/{sha}"),
+            "author": person(&commit.author),
+            "committer": person(&commit.committer),
+            "added": [],
+            "removed": [],
+            "modified": [],
+        }))
+    };
+    // Commits reachable from `after` down to `before`, newest last, when `after` is a commit
+    // (a tag push lists none).
+    let mut shas = Vec::new();
+    if let (Some(after), false) = (after, full_ref.starts_with("refs/tags/")) {
+        let mut at = Some(after.to_string());
+        while let Some(sha) = at {
+            if Some(sha.as_str()) == before || shas.len() == 20 {
+                break;
+            }
+            at = r.git.commit(&sha).and_then(|c| c.parents.first().cloned());
+            shas.push(sha);
+            if before.is_none() {
+                break;
+            }
+        }
+        shas.reverse();
+    }
+    let commits: Vec<Value> = shas.iter().filter_map(|sha| commit_json(sha)).collect();
+    let head_commit = after
+        .and_then(|sha| r.git.peel_to_commit(sha))
+        .and_then(|sha| commit_json(&sha));
+    let (before_id, after_id) = (
+        before.unwrap_or(&zero).to_string(),
+        after.unwrap_or(&zero).to_string(),
+    );
+    let compare = format!(
+        "{base}{full_name}/compare/{}...{}",
+        &before_id[..12.min(before_id.len())],
+        &after_id[..12.min(after_id.len())]
+    );
+    let pusher = match world.user(by) {
+        Some(_) => json!({ "name": by, "email": format!("{by}@users.noreply.simulated") }),
+        None => json!({ "name": by }),
+    };
+    let payload = json!({
+        "ref": full_ref,
+        "before": before_id,
+        "after": after_id,
+        "created": before.is_none(),
+        "deleted": after.is_none(),
+        "forced": false,
+        "base_ref": null,
+        "compare": compare,
+        "commits": commits,
+        "head_commit": head_commit,
+        "pusher": pusher,
+    });
+    emit(world, repo, "push", payload, by);
 }
 
 /// Sends deliveries to a URL, signed, one at a time in the order they were made.

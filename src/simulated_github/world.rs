@@ -45,6 +45,9 @@ pub struct Repo {
     pub refuses_run_details: bool,
     /// Commit statuses, oldest first.
     pub statuses: Vec<CommitStatus>,
+    /// How long a dispatched run takes to appear in run lists (GitHub: a moment, sometimes
+    /// seconds). The run exists, and is readable by its id, at once.
+    pub run_listing_delay: std::time::Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +108,8 @@ pub struct Pull {
     pub merged: bool,
     pub merge_commit_sha: Option<String>,
     pub merged_at: Option<String>,
+    /// Who merged it.
+    pub merged_by: Option<String>,
     pub draft: bool,
 }
 
@@ -140,6 +145,8 @@ pub struct WorkflowRun {
     pub run_number: u64,
     pub created_at: String,
     pub actor: String,
+    /// From when run lists show it.
+    pub listed_from: std::time::Instant,
 }
 
 #[derive(Debug, Clone)]
@@ -192,6 +199,9 @@ pub enum Fault {
     RefSetFirst { name: String, sha: String },
     /// Answer as usual, but only after this many milliseconds: a slow GitHub.
     Delay { millis: u64 },
+    /// Answer as usual, but without this top-level property of the JSON body: an answer that
+    /// breaks GitHub's description, to see the conformance check catch it.
+    Omit { property: String },
 }
 
 #[derive(Debug, Clone)]
@@ -228,6 +238,8 @@ pub struct World {
     pub gists: BTreeMap<String, (String, Vec<(String, String)>)>,
     /// Where deliveries go besides the outbox, when a webhook URL is set.
     pub delivery_sender: Option<tokio::sync::mpsc::UnboundedSender<Delivery>>,
+    /// What broke GitHub's published descriptions so far (see `conformance`).
+    pub violations: Vec<super::conformance::Violation>,
 }
 
 impl World {

@@ -262,3 +262,23 @@ fn simulate_refuses_an_app_it_cannot_install_with_what_to_write() {
         assert!(stderr.contains(expected), "{app}: {stderr}");
     }
 }
+
+/// The quickstart plays a whole release with people acting over the simulator's HTTP routes,
+/// and fails if the simulator broke GitHub's published descriptions on the way.
+#[test]
+fn demo_plays_a_whole_release_through_the_routes_people_use() {
+    let checkout = mathesar_copy();
+
+    let out = releasebot(&["demo"], checkout.path());
+
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", stdout, text(&out.stderr));
+    assert!(
+        stdout.contains("Draft release \"0.1.3\" on tag 0.1.3"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Images pushed for linux/amd64, linux/arm64"),
+        "{stdout}"
+    );
+}

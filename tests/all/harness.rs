@@ -178,6 +178,31 @@ impl Scenario {
     }
 }
 
+/// A scenario ends by checking the simulated GitHub against GitHub's published descriptions:
+/// a request, answer or webhook that broke them fails the test that caused it, naming the
+/// operation and the property.
+impl Drop for Scenario {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            assert_conforms(&self.sim);
+        }
+    }
+}
+
+/// Fails when the simulated GitHub saw or said anything GitHub's descriptions do not allow.
+pub fn assert_conforms(sim: &SimulatedGitHub) {
+    let violations = sim.take_violations();
+    assert!(
+        violations.is_empty(),
+        "the simulated GitHub broke GitHub's published descriptions:\n{}",
+        violations
+            .iter()
+            .map(|v| format!("  {v}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
 /// The outcome of the step's first delivery the bot acted on: the person's own event, which
 /// GitHub delivers first. The events the bot's own actions cause come after it (its comments,
 /// its pull request, its tag) and are checked through what GitHub holds, not here.

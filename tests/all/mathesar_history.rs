@@ -234,3 +234,28 @@ async fn release_0_1_6_corrects_the_docs_that_0_1_5_shipped_saying_0_1_4() {
         .ends_with("extra:\n  mathesar_version: 0.1.6\n"));
     assert!(pull_body(&s).contains("`0.1.4` → `0.1.6` (was out of step"));
 }
+
+/// A checkout from before the docs existed at all: no `docs/mkdocs.yml`, the alpha's other
+/// files. The missing file is skipped visibly, not created and not an error.
+#[tokio::test]
+async fn a_checkout_without_the_docs_file_at_all_is_released_with_it_skipped() {
+    let s = Scenario::mathesar_at(&[], |dir| {
+        before_0_1_0(dir);
+        std::fs::remove_file(dir.join(MKDOCS)).unwrap();
+    })
+    .await;
+
+    let outcome = only(s.comment(MAINTAINER, "/release 0.1.0").await);
+
+    assert!(
+        matches!(outcome, Outcome::ReleaseOpened { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(changed_files(&s, "release/0.1.0"), [INSTALL_SH, INIT_PY]);
+    assert_eq!(s.file_at("release/0.1.0", MKDOCS), None, "not created");
+    let body = pull_body(&s);
+    assert!(
+        body.contains("- `docs/mkdocs.yml`: not in the repository, not changed\n"),
+        "{body}"
+    );
+}

@@ -98,7 +98,11 @@ async fn a_permanent_failure_before_any_step_is_told_on_the_issue() {
         told_permanent_failure(&r).is_some()
     })
     .await;
-    assert_eq!(server.metrics.jobs_of("permanent"), 1);
+    // The notice is written before the job is recorded as failed for good.
+    eventually("the job to be permanent", || {
+        server.metrics.jobs_of("permanent") == 1
+    })
+    .await;
     let told = told_permanent_failure(&r).unwrap();
     assert!(told.contains("GitHub answered 410 to GET"), "{told}");
     assert!(told.contains("`releasebot manifest`"), "{told}");

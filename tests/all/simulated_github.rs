@@ -75,6 +75,16 @@ impl Api {
     }
 }
 
+/// Whatever a test sends, the simulator's answers and webhooks must keep to GitHub's
+/// descriptions; a test that sends a request GitHub would refuse takes that violation itself.
+impl Drop for Api {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            crate::harness::assert_conforms(&self.sim);
+        }
+    }
+}
+
 #[tokio::test]
 async fn seeded_files_get_gits_own_blob_ids_and_missing_files_are_404() {
     let api = Api::start().await;
@@ -270,6 +280,17 @@ async fn a_reaction_is_created_once_then_found() {
         api.sim.reactions(REPO, comment),
         vec![("bot[bot]".to_string(), "eyes".to_string())]
     );
+    // GitHub's description already refuses the request: the checker names it.
+    let refused: Vec<String> = api
+        .sim
+        .take_violations()
+        .iter()
+        .map(|v| format!("{} {}", v.operation, v.property))
+        .collect();
+    assert_eq!(
+        refused,
+        ["reactions/create-for-issue-comment (POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions) request /content"]
+    );
 }
 
 #[tokio::test]
@@ -423,4 +444,270 @@ async fn a_body_that_is_not_json_is_githubs_400() {
         "Problems parsing JSON"
     );
     assert_eq!(api.sim.refs(REPO).len(), 2, "nothing was made");
+    let refused = api.sim.take_violations();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].operation.starts_with("git/create-ref "));
+    assert_eq!(refused[0].property, "body");
+}
+
+#[tokio::test]
+async fn an_answer_without_a_property_github_always_sends_is_named() {
+    let api = Api::start().await;
+    let issue = api.sim.create_issue(REPO, "ada", "Hello", "");
+    api.sim.fail_matching(
+        "GET",
+        "/issues/",
+        1,
+        Fault::Omit {
+            property: "node_id".into(),
+        },
+    );
+
+    let (status, body) = api.get(&format!("issues/{issue}")).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.get("node_id").is_none(), "{body}");
+    let violations = api.sim.take_violations();
+    assert_eq!(
+        violations
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["issues/get (GET /repos/{owner}/{repo}/issues/{issue_number}) response 200: at `/`: \"node_id\" is a required property"]
+    );
+}
+
+#[tokio::test]
+async fn a_request_github_would_refuse_is_named_by_operation_and_parameter() {
+    let api = Api::start().await;
+
+    let (status, _) = api.get("issues/not-a-number").await;
+
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let violations = api.sim.take_violations();
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert!(violations[0].operation.starts_with("issues/get (GET"));
+    assert_eq!(violations[0].property, "path parameter issue_number");
+}
+
+#[tokio::test]
+async fn a_dispatched_run_is_named_at_once_but_listed_only_after_the_delay() {
+    let api = Api::start().await;
+    api.sim.push_commit(
+        REPO,
+        "main",
+        "ada",
+        "Add a workflow",
+        &[(
+            ".github/workflows/build.yml",
+            "name: Build\non:\n  workflow_dispatch:\njobs: {}\n",
+        )],
+    );
+    api.sim
+        .delay_run_listing(REPO, std::time::Duration::from_millis(300));
+
+    let (status, details) = api
+        .post(
+            "actions/workflows/build.yml/dispatches",
+            json!({"ref": "main", "return_run_details": true}),
+        )
+        .await;
+
+    assert_eq!(status, StatusCode::OK);
+    let id = details["workflow_run_id"].as_u64().expect("the run's id");
+    let (status, run) = api.get(&format!("actions/runs/{id}")).await;
+    assert_eq!(
+        (status, run["status"].as_str()),
+        (StatusCode::OK, Some("queued"))
+    );
+    let (_, listed) = api.get("actions/workflows/build.yml/runs").await;
+    assert_eq!(listed["total_count"], 0, "not listed yet");
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    let (_, listed) = api.get("actions/workflows/build.yml/runs").await;
+    assert_eq!(listed["workflow_runs"][0]["id"], id);
+    let events: Vec<String> = api
+        .sim
+        .take_deliveries()
+        .iter()
+        .filter(|d| d.event == "workflow_run")
+        .map(|d| d.payload["action"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(events, ["requested"]);
+    api.sim.complete_run(REPO, id, "success");
+    let events: Vec<String> = api
+        .sim
+        .take_deliveries()
+        .iter()
+        .map(|d| d.payload["action"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(events, ["in_progress", "completed"]);
+}
+
+#[tokio::test]
+async fn a_deleted_branch_sends_delete_and_a_push_with_deleted_true() {
+    let api = Api::start().await;
+    let sha = api.main_sha();
+    api.post("git/refs", json!({"ref": "refs/heads/topic", "sha": sha}))
+        .await;
+    api.sim.take_deliveries();
+
+    let status = api
+        .call(reqwest::Method::DELETE, "git/refs/heads/topic", None)
+        .await
+        .0;
+
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let deliveries = api.sim.take_deliveries();
+    let seen: Vec<(String, Value)> = deliveries
+        .iter()
+        .map(|d| (d.event.clone(), d.payload["ref"].clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("delete".to_string(), json!("topic")),
+            ("push".to_string(), json!("refs/heads/topic"))
+        ]
+    );
+    assert_eq!(deliveries[1].payload["deleted"], true);
+    assert_eq!(deliveries[1].payload["after"], "0".repeat(40));
+}
+
+#[tokio::test]
+async fn a_draft_release_is_created_then_edited_with_what_changed() {
+    let api = Api::start().await;
+    let (_, draft) = api
+        .post(
+            "releases",
+            json!({"tag_name": "1.1.0", "target_commitish": "main", "name": "1.1.0", "body": "Draft", "draft": true}),
+        )
+        .await;
+    let id = draft["id"].as_u64().unwrap();
+
+    api.call(
+        reqwest::Method::PATCH,
+        &format!("releases/{id}"),
+        Some(json!({"body": "Notes"})),
+    )
+    .await;
+
+    let actions: Vec<(String, Value)> = api
+        .sim
+        .take_deliveries()
+        .iter()
+        .filter(|d| d.event == "release")
+        .map(|d| {
+            (
+                d.payload["action"].as_str().unwrap().to_string(),
+                d.payload["changes"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("created".to_string(), Value::Null),
+            ("edited".to_string(), json!({"body": {"from": "Draft"}}))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn bot_urls_are_percent_encoded_as_github_encodes_them() {
+    let api = Api::start().await;
+    let issue = api.sim.create_issue(REPO, "ada", "Hello", "");
+    let (_, comment) = api
+        .post(&format!("issues/{issue}/comments"), json!({"body": "hi"}))
+        .await;
+    assert_eq!(
+        comment["user"]["url"],
+        format!("{}users/bot%5Bbot%5D", api.sim.url())
+    );
+    assert_eq!(
+        comment["user"]["html_url"],
+        format!("{}apps/bot", api.sim.url())
+    );
+}
+
+#[tokio::test]
+async fn what_people_do_over_http_is_refused_with_a_reason_when_it_cannot_be() {
+    let api = Api::start().await;
+    let http = reqwest::Client::new();
+    let control = |path: &str| format!("{}_simulator/repos/{REPO}/{path}", api.sim.url());
+
+    let unknown_method = http
+        .post(control("pulls/1/merge"))
+        .json(&json!({"by": "ada", "method": "octopus"}))
+        .send()
+        .await
+        .unwrap();
+    let stranger = http
+        .post(control("tags"))
+        .json(&json!({"by": "mallory", "tag": "2.0.0"}))
+        .send()
+        .await
+        .unwrap();
+    let bad_role = http
+        .put(control("collaborators/zoe"))
+        .json(&json!({"role": "owner"}))
+        .send()
+        .await
+        .unwrap();
+    let no_run = http
+        .post(control("runs/999/complete"))
+        .json(&json!({"conclusion": "success"}))
+        .send()
+        .await
+        .unwrap();
+    let existing_tag = http
+        .post(control("tags"))
+        .json(&json!({"by": "ada", "tag": "1.0.0"}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        [
+            unknown_method.status(),
+            stranger.status(),
+            bad_role.status(),
+            no_run.status(),
+            existing_tag.status()
+        ],
+        [
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::NOT_FOUND,
+            StatusCode::UNPROCESSABLE_ENTITY
+        ]
+    );
+    assert!(api.sim.take_deliveries().is_empty(), "nothing happened");
+}
+
+#[tokio::test]
+async fn an_edited_pull_request_says_what_changed() {
+    let api = Api::start().await;
+    api.sim
+        .push_commit(REPO, "topic", "ada", "Work", &[("work.txt", "work\n")]);
+    let number = api.sim.open_pull(REPO, "topic", "main", "ada", "Work");
+    api.sim.take_deliveries();
+
+    api.call(
+        reqwest::Method::PATCH,
+        &format!("pulls/{number}"),
+        Some(json!({"title": "Work, done"})),
+    )
+    .await;
+
+    let edited: Vec<Value> = api
+        .sim
+        .take_deliveries()
+        .into_iter()
+        .filter(|d| d.event == "pull_request")
+        .map(|d| d.payload)
+        .collect();
+    assert_eq!(edited.len(), 1);
+    assert_eq!(edited[0]["action"], "edited");
+    assert_eq!(edited[0]["changes"], json!({"title": {"from": "Work"}}));
 }

@@ -150,6 +150,7 @@ pub fn start_run(
         .filter(|run| run.path.ends_with(&format!("/{file}")))
         .count() as u64
         + 1;
+    let listed_from = std::time::Instant::now() + r.run_listing_delay;
     r.runs.push(WorkflowRun {
         id,
         path: format!(".github/workflows/{file}"),
@@ -163,7 +164,11 @@ pub fn start_run(
         run_number,
         created_at: now,
         actor: actor.to_string(),
+        listed_from,
     });
+    let run = r.runs.last().cloned().expect("just pushed");
+    // GitHub creates the run, says so (`requested`), and answers the dispatch.
+    crate::simulated_github::webhooks::emit_workflow_run(world, repo, "requested", &run);
     Ok(id)
 }
 
@@ -173,10 +178,16 @@ fn list_runs(
     file: Option<&str>,
     query: &HashMap<String, String>,
 ) -> Response {
+    let path = match file {
+        Some(file) => format!("repos/{}/actions/workflows/{file}/runs", r.full_name()),
+        None => format!("repos/{}/actions/runs", r.full_name()),
+    };
+    let now = std::time::Instant::now();
     let runs: Vec<Value> = r
         .runs
         .iter()
         .rev()
+        .filter(|run| run.listed_from <= now)
         .filter(|run| file.is_none_or(|f| run.path.ends_with(&format!("/{f}"))))
         .filter(|run| query.get("event").is_none_or(|e| run.event == *e))
         .filter(|run| query.get("branch").is_none_or(|b| run.head_branch == *b))
@@ -188,9 +199,12 @@ fn list_runs(
         })
         .map(|run| payloads::workflow_run(world, r, run))
         .collect();
-    json(
-        StatusCode::OK,
-        json!({ "total_count": runs.len(), "workflow_runs": runs }),
+    super::paginate_as(
+        world,
+        &path,
+        query,
+        runs,
+        |page, total| json!({ "total_count": total, "workflow_runs": page }),
     )
 }
 

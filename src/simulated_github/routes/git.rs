@@ -82,6 +82,7 @@ pub async fn create_ref(
 
 pub async fn update_ref(
     State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
     Path((owner, repo, name)): Path<(String, String, String)>,
     JsonBody(body): JsonBody,
 ) -> Response {
@@ -104,21 +105,39 @@ pub async fn update_ref(
         return fail(422, "Update is not a fast forward");
     }
     r.refs.insert(full.clone(), sha.to_string());
-    let world = &*world;
-    let r = world.repo(&repo_name(&owner, &repo)).expect("just used");
-    json(StatusCode::OK, payloads::git_ref(world, r, &full, sha))
+    let full_name = repo_name(&owner, &repo);
+    let r = world.repo(&full_name).expect("just used");
+    let value = payloads::git_ref(&world, r, &full, sha);
+    crate::simulated_github::webhooks::emit_push(
+        &mut world,
+        &full_name,
+        &full,
+        Some(&current),
+        Some(sha),
+        &actor.0,
+    );
+    json(StatusCode::OK, value)
 }
 
 pub async fn delete_ref(
     State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
     Path((owner, repo, name)): Path<(String, String, String)>,
 ) -> Response {
     let mut world = lock(&state);
-    let Some(r) = world.repo_mut(&repo_name(&owner, &repo)) else {
+    let full_name = repo_name(&owner, &repo);
+    let Some(r) = world.repo_mut(&full_name) else {
         return not_found();
     };
-    match r.refs.remove(&format!("refs/{name}")) {
-        Some(_) => axum::response::IntoResponse::into_response(StatusCode::NO_CONTENT),
+    let full = format!("refs/{name}");
+    match r.refs.remove(&full) {
+        Some(sha) => {
+            // GitHub sends `delete` and a `push` with `deleted: true`.
+            crate::simulated_github::webhooks::emit_ref_deleted(
+                &mut world, &full_name, &full, &sha, &actor.0,
+            );
+            axum::response::IntoResponse::into_response(StatusCode::NO_CONTENT)
+        }
         None => fail(422, "Reference does not exist"),
     }
 }

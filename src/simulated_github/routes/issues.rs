@@ -130,6 +130,7 @@ pub async fn update_comment(
 pub async fn list_reactions(
     State(state): State<Shared>,
     Path((owner, repo, id)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let world = lock(&state);
     with_repo(&world, &owner, &repo, |r| {
@@ -139,9 +140,10 @@ pub async fn list_reactions(
                 .reactions
                 .iter()
                 .enumerate()
-                .map(|(i, (login, content))| json!({"id": i + 1, "user": payloads::user(&world, login), "content": content}))
+                .map(|(i, (login, content))| json!({"id": i + 1, "node_id": format!("REA_{id}_{i}"), "user": payloads::user(&world, login), "content": content, "created_at": comment.created_at}))
                 .collect();
-                json(StatusCode::OK, Value::Array(items))
+                let path = format!("repos/{owner}/{repo}/issues/comments/{id}/reactions");
+                paginate(&world, &path, &query, items)
             }
             None => not_found(),
         }
@@ -173,6 +175,8 @@ pub async fn create_reaction(
     else {
         return not_found();
     };
+    // Reactions keep no time of their own here; the comment's is close enough for a reader.
+    let created_at = comment.created_at.clone();
     let existing = comment
         .reactions
         .iter()
@@ -186,13 +190,14 @@ pub async fn create_reaction(
     };
     json(
         status,
-        json!({"id": index + 1, "node_id": format!("REA_{id}_{index}"), "user": user, "content": content}),
+        json!({"id": index + 1, "node_id": format!("REA_{id}_{index}"), "user": user, "content": content, "created_at": created_at}),
     )
 }
 
 /// Only people who may be assigned are; others are skipped silently, as GitHub does.
 pub async fn add_assignees(
     State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
     Path((owner, repo, number)): Path<(String, String, String)>,
     JsonBody(body): JsonBody,
 ) -> Response {
@@ -214,19 +219,29 @@ pub async fn add_assignees(
     let Some(issue) = parse_number(&number).and_then(|n| r.issues.get_mut(&n)) else {
         return not_found();
     };
+    let mut added = Vec::new();
     for login in wanted {
         if collaborators.contains_key(&login) && !issue.assignees.contains(&login) {
-            issue.assignees.push(login);
+            issue.assignees.push(login.clone());
             issue.updated_at = now.clone();
+            added.push(login);
         }
     }
     let issue = issue.clone();
     let r = world.repo(&name).expect("just used");
-    json(StatusCode::CREATED, payloads::issue(&world, r, &issue))
+    let value = payloads::issue(&world, r, &issue);
+    for login in added {
+        let assignee = payloads::user(&world, &login);
+        webhooks::emit_issue_change(
+            &mut world, &name, &issue, "assigned", "assignee", assignee, &actor.0,
+        );
+    }
+    json(StatusCode::CREATED, value)
 }
 
 pub async fn add_labels(
     State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
     Path((owner, repo, number)): Path<(String, String, String)>,
     JsonBody(body): JsonBody,
 ) -> Response {
@@ -256,17 +271,29 @@ pub async fn add_labels(
     let Some(issue) = parse_number(&number).and_then(|n| r.issues.get_mut(&n)) else {
         return not_found();
     };
+    let mut added = Vec::new();
     for label in wanted {
         if !issue.labels.contains(&label) {
-            issue.labels.push(label);
+            issue.labels.push(label.clone());
+            added.push(label);
         }
     }
-    let labels = issue.labels.clone();
+    let issue = issue.clone();
     let r = world.repo(&name).expect("just used");
-    let items: Vec<Value> = labels
+    let items: Vec<Value> = issue
+        .labels
         .iter()
         .map(|l| payloads::label(&world, r, l))
         .collect();
+    let added: Vec<Value> = added
+        .iter()
+        .map(|l| payloads::label(&world, r, l))
+        .collect();
+    for label in added {
+        webhooks::emit_issue_change(
+            &mut world, &name, &issue, "labeled", "label", label, &actor.0,
+        );
+    }
     json(StatusCode::OK, Value::Array(items))
 }
 

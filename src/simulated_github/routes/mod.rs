@@ -227,6 +227,19 @@ pub fn paginate(
     query: &HashMap<String, String>,
     items: Vec<Value>,
 ) -> Response {
+    paginate_as(world, path, query, items, |page, _| Value::Array(page))
+}
+
+/// The same for lists GitHub wraps in an object (`{"total_count", "workflow_runs"}`): `wrap`
+/// gets the page and the count of all items.
+pub fn paginate_as(
+    world: &World,
+    path: &str,
+    query: &HashMap<String, String>,
+    items: Vec<Value>,
+    wrap: impl FnOnce(Vec<Value>, usize) -> Value,
+) -> Response {
+    let total = items.len();
     let per_page = query
         .get("per_page")
         .and_then(|v| v.parse::<usize>().ok())
@@ -243,7 +256,7 @@ pub fn paginate(
         .skip((page - 1) * per_page)
         .take(per_page)
         .collect();
-    let mut response = json(StatusCode::OK, Value::Array(slice));
+    let mut response = json(StatusCode::OK, wrap(slice, total));
     let mut others: Vec<(String, String)> = query
         .iter()
         .filter(|(k, _)| k.as_str() != "page" && k.as_str() != "per_page")

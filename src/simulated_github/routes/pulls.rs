@@ -121,6 +121,7 @@ pub async fn create(
             merged: false,
             merge_commit_sha: None,
             merged_at: None,
+            merged_by: None,
             draft: body["draft"].as_bool().unwrap_or(false),
         }),
     };
@@ -169,11 +170,14 @@ pub async fn update(
     else {
         return not_found();
     };
-    if let Some(title) = body["title"].as_str() {
-        issue.title = title.to_string();
+    let mut changes = serde_json::Map::new();
+    if let Some(title) = body["title"].as_str().filter(|t| *t != issue.title) {
+        let old = std::mem::replace(&mut issue.title, title.to_string());
+        changes.insert("title".into(), serde_json::json!({ "from": old }));
     }
-    if let Some(text) = body["body"].as_str() {
-        issue.body = text.to_string();
+    if let Some(text) = body["body"].as_str().filter(|t| *t != issue.body) {
+        let old = std::mem::replace(&mut issue.body, text.to_string());
+        changes.insert("body".into(), serde_json::json!({ "from": old }));
     }
     let mut closed = false;
     match body["state"].as_str() {
@@ -191,6 +195,16 @@ pub async fn update(
     let issue = issue.clone();
     let r = world.repo(&name).expect("just used");
     let value = payloads::pull(&world, r, &issue);
+    if !changes.is_empty() {
+        // GitHub says what changed: `pull_request` `edited` with the old text.
+        let payload = serde_json::json!({
+            "action": "edited",
+            "number": issue.number,
+            "pull_request": value.clone(),
+            "changes": changes,
+        });
+        webhooks::emit(&mut world, &name, "pull_request", payload, &actor.0);
+    }
     if closed {
         webhooks::emit_pull_request(&mut world, &name, "closed", issue.number, &actor.0);
     }

@@ -13,7 +13,7 @@ use super::{
     Shared,
 };
 use crate::simulated_github::payloads;
-use crate::simulated_github::releases::publish;
+use crate::simulated_github::releases::{self, publish};
 use crate::simulated_github::world::Release;
 
 pub async fn list(
@@ -143,6 +143,7 @@ pub async fn create(
         },
     };
     r.releases.push(release.clone());
+    releases::emit(&mut world, &name, "created", &release, &actor.0, None);
     if !draft {
         publish(&mut world, &name, id, &actor.0);
     }
@@ -173,11 +174,14 @@ pub async fn update(
     else {
         return not_found();
     };
-    if let Some(text) = body["body"].as_str() {
-        release.body = text.to_string();
+    let mut changes = serde_json::Map::new();
+    if let Some(text) = body["body"].as_str().filter(|t| *t != release.body) {
+        let old = std::mem::replace(&mut release.body, text.to_string());
+        changes.insert("body".into(), serde_json::json!({ "from": old }));
     }
-    if let Some(text) = body["name"].as_str() {
-        release.name = text.to_string();
+    if let Some(text) = body["name"].as_str().filter(|t| *t != release.name) {
+        let old = std::mem::replace(&mut release.name, text.to_string());
+        changes.insert("name".into(), serde_json::json!({ "from": old }));
     }
     if let Some(flag) = body["prerelease"].as_bool() {
         release.prerelease = flag;
@@ -197,6 +201,11 @@ pub async fn update(
     }
     let publishing = release.draft && body["draft"].as_bool() == Some(false);
     let published = !release.draft;
+    if !changes.is_empty() {
+        let edited = release.clone();
+        let changes = Some(Value::Object(changes));
+        releases::emit(&mut world, &name, "edited", &edited, &actor.0, changes);
+    }
     if publishing {
         publish(&mut world, &name, id, &actor.0);
     } else if published {

@@ -25,7 +25,33 @@ pub async fn authenticated_user(
     {
         return super::fail(403, "Resource not accessible by integration");
     }
-    json(StatusCode::OK, payloads::user(&world, &actor.0))
+    let mut user = payloads::user(&world, &actor.0);
+    // The signed-in user sees their whole profile.
+    for (key, value) in [
+        ("name", Value::Null),
+        ("company", Value::Null),
+        ("blog", Value::from("")),
+        ("location", Value::Null),
+        ("email", Value::Null),
+        ("hireable", Value::Null),
+        ("bio", Value::Null),
+        ("twitter_username", Value::Null),
+        ("public_repos", Value::from(0)),
+        ("public_gists", Value::from(0)),
+        ("followers", Value::from(0)),
+        ("following", Value::from(0)),
+        ("created_at", Value::from("2021-03-01T12:00:00Z")),
+        ("updated_at", Value::from("2021-03-01T12:00:00Z")),
+        ("private_gists", Value::from(0)),
+        ("total_private_repos", Value::from(0)),
+        ("owned_private_repos", Value::from(0)),
+        ("disk_usage", Value::from(0)),
+        ("collaborators", Value::from(0)),
+        ("two_factor_authentication", Value::from(true)),
+    ] {
+        user[key] = value;
+    }
+    json(StatusCode::OK, user)
 }
 
 /// `GET /app` under an App's JWT: the App, whose installations act as `<slug>[bot]`.
@@ -51,8 +77,16 @@ pub async fn authenticated_app(
             "id": app,
             "slug": slug,
             "node_id": format!("A_{app}"),
+            "client_id": format!("Iv1.{app:016x}"),
+            "owner": payloads::user(&world, &world.repos.values().next().map(|r| r.owner.clone()).unwrap_or_default()),
             "name": slug,
+            "description": null,
+            "external_url": format!("{}apps/{slug}", world.base_url),
             "html_url": format!("{}apps/{slug}", world.base_url),
+            "created_at": "2021-03-01T12:00:00Z",
+            "updated_at": "2021-03-01T12:00:00Z",
+            "permissions": { "contents": "write", "issues": "write", "pull_requests": "write", "actions": "write", "metadata": "read" },
+            "events": ["issue_comment", "issues", "pull_request", "push", "create", "release", "workflow_run"],
         }),
     )
 }
@@ -91,15 +125,22 @@ pub async fn contents(
         let describe = |p: &str, mode: &str, sha: &str| {
             let kind = if mode == MODE_TREE { "dir" } else { "file" };
             let name = p.rsplit('/').next().unwrap_or(p);
+            let url = format!("{base}repos/{full_name}/contents/{p}?ref={wanted}");
+            let html_url = format!("{base}{full_name}/blob/{wanted}/{p}");
+            let git_url = format!(
+                "{base}repos/{full_name}/git/{}s/{sha}",
+                if kind == "dir" { "tree" } else { "blob" }
+            );
             json!({
+                "_links": { "self": url, "git": git_url, "html": html_url },
                 "type": kind,
                 "name": name,
                 "path": p,
                 "sha": sha,
                 "size": r.git.blob(sha).map_or(0, |b| b.len()),
-                "url": format!("{base}repos/{full_name}/contents/{p}?ref={wanted}"),
-                "html_url": format!("{base}{full_name}/blob/{wanted}/{p}"),
-                "git_url": format!("{base}repos/{full_name}/git/{}s/{sha}", if kind == "dir" { "tree" } else { "blob" }),
+                "url": url,
+                "html_url": html_url,
+                "git_url": git_url,
                 "download_url": if kind == "file" { Value::String(format!("{base}raw/{full_name}/{wanted}/{p}")) } else { Value::Null },
             })
         };
@@ -182,9 +223,27 @@ pub async fn permission(
         };
         json(
             StatusCode::OK,
-            json!({ "permission": permission, "role_name": role, "user": payloads::user(&world, &user) }),
+            json!({ "permission": permission, "role_name": role, "user": collaborator(&world, &user, &role) }),
         )
     })
+}
+
+/// A collaborator: the user, with the role and what it allows.
+fn collaborator(world: &super::super::world::World, login: &str, role: &str) -> Value {
+    let mut user = payloads::user(world, login);
+    let rank = ["read", "triage", "write", "maintain", "admin"]
+        .iter()
+        .position(|r| *r == role);
+    let at_least = |r: usize| rank.is_some_and(|rank| rank >= r);
+    user["role_name"] = json!(role);
+    user["permissions"] = json!({
+        "pull": at_least(0),
+        "triage": at_least(1),
+        "push": at_least(2),
+        "maintain": at_least(3),
+        "admin": at_least(4),
+    });
+    user
 }
 
 pub async fn gist(State(state): State<Shared>, Path(id): Path<String>) -> Response {

@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use super::{
     fail, json, lock, not_found, repo_name, unprocessable, with_repo, Actor, JsonBody, Shared,
 };
-use crate::simulated_github::world::CommitStatus;
+use crate::simulated_github::payloads;
+use crate::simulated_github::world::{CommitStatus, World};
 
 const STATES: [&str; 4] = ["error", "failure", "pending", "success"];
 
@@ -48,7 +49,7 @@ pub async fn create(
         created_at: now,
     };
     r.statuses.push(created.clone());
-    json(StatusCode::CREATED, payload(&world.base_url, &created))
+    json(StatusCode::CREATED, payload(&world, &created))
 }
 
 /// `GET /repos/{owner}/{repo}/commits/{ref}/statuses`: newest first.
@@ -66,14 +67,17 @@ pub async fn list(
             .iter()
             .rev()
             .filter(|s| s.sha == sha)
-            .map(|s| payload(&world.base_url, s))
+            .map(|s| payload(&world, s))
             .collect();
         json(StatusCode::OK, Value::Array(items))
     })
 }
 
-fn payload(base: &str, status: &CommitStatus) -> Value {
+fn payload(world: &World, status: &CommitStatus) -> Value {
+    let base = &world.base_url;
+    let creator = payloads::user(world, &status.creator);
     json!({
+        "avatar_url": creator["avatar_url"],
         "id": status.id,
         "node_id": format!("SC_{}", status.id),
         "url": format!("{base}statuses/{}", status.sha),
@@ -83,6 +87,6 @@ fn payload(base: &str, status: &CommitStatus) -> Value {
         "context": status.context,
         "created_at": status.created_at,
         "updated_at": status.created_at,
-        "creator": { "login": status.creator },
+        "creator": creator,
     })
 }

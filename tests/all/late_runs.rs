@@ -1,0 +1,41 @@
+//! GitHub lists a dispatched run a moment after the dispatch, not inside it: the bot must not
+//! assume the run is listed at once. With `return_run_details` GitHub names the run in its
+//! answer (it exists before the answer); only the lists lag.
+
+use std::time::Duration;
+
+use releasebot::engine::release_marker::ReleaseMarker;
+use releasebot::simulated_github::MergeMethod;
+
+use crate::harness::*;
+
+fn recorded_run(s: &Scenario) -> Option<u64> {
+    let releases = s.sim.releases(REPO);
+    ReleaseMarker::find_in(&releases.first()?.body)
+        .ok()
+        .flatten()
+        .and_then(|m| m.images)
+        .and_then(|d| d.run)
+        .map(|r| r.0)
+}
+
+#[tokio::test]
+async fn a_run_listed_late_is_followed_by_the_id_the_dispatch_returned() {
+    let s = Scenario::mathesar().await;
+    s.sim.delay_run_listing(REPO, Duration::from_secs(600));
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    s.merge_release_pull(MergeMethod::Merge).await;
+
+    let runs = s.images_runs();
+    assert_eq!(runs.len(), 1, "one run dispatched");
+    assert_eq!(recorded_run(&s), Some(runs[0].id));
+    s.finish_images_run("success").await;
+    assert!(
+        s.sim.releases(REPO)[0]
+            .body
+            .contains("mathesar/mathesar-prod:0.1.3"),
+        "{}",
+        s.sim.releases(REPO)[0].body
+    );
+}
