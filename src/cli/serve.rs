@@ -61,14 +61,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let running = server::start(&settings, Tuning::default()).await?;
+    let running = match server::start(&settings, Tuning::default()).await {
+        Ok(running) => running,
+        Err(problems) => {
+            eprintln!("{problems}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
     // Tests and scripts wait for this line to know the port.
     println!(
         "releasebot serve: listening on http://{}{}",
         running.addr, settings.webhook_path
     );
     shutdown_signal().await;
-    tracing::info!("shutting down: no new deliveries; running jobs finish");
+    tracing::info!("shutting down: no new connections; requests received and running jobs finish");
     running.shutdown().await?;
     Ok(ExitCode::SUCCESS)
 }
