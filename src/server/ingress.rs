@@ -28,6 +28,10 @@ use crate::github::app_auth::AuthHealth;
 
 /// How long `/healthz` waits for its probe write: a frozen filesystem never answers.
 const HEALTH_DEADLINE: Duration = Duration::from_secs(3);
+/// How long a delivery waits for its commit before it is refused (GitHub gives up at 10 s): a
+/// frozen filesystem makes the webhook answer 503, not hang. A delivery committed after its
+/// 503 is harmless: GitHub's redelivery finds it and gets 200.
+const COMMIT_DEADLINE: Duration = Duration::from_secs(8);
 /// The budget taken at a time for a body sent without `Content-Length`.
 const CHUNKED_STEP: usize = 1024 * 1024;
 
@@ -292,7 +296,19 @@ async fn webhook(State(ingress): State<Ingress>, headers: HeaderMap, body: Body)
         } => {
             let delivery = NewDelivery::new(&delivery_id, &event, &repo, &body, now_ms());
             drop(body);
-            match ingress.intake.submit(delivery).await {
+            let submitted = match tokio::time::timeout(
+                COMMIT_DEADLINE,
+                ingress.intake.submit(delivery),
+            )
+            .await
+            {
+                Ok(submitted) => submitted,
+                Err(_) => Err(super::intake::IntakeError::Store(format!(
+                    "the commit did not finish within {} s (a frozen or overloaded disk?)",
+                    COMMIT_DEADLINE.as_secs()
+                ))),
+            };
+            match submitted {
                 Ok(Enqueued::New) => {
                     ingress.metrics.delivery(&event, "queued");
                     tracing::debug!(delivery = ?delivery_id, repo = ?repo, event = ?event, "queued");

@@ -315,6 +315,7 @@ async fn forty_forged_25_mib_bodies_keep_the_process_under_its_memory_bound() {
     // The bound: the 30 MiB budget, plus the process and its buffers, well under the gigabyte
     // the same attack took before.
     const BOUND_KB: u64 = 160 * 1024;
+    eprintln!("forged bodies: VmRSS {before} kB before, peak {peak} kB");
     assert!(
         peak < BOUND_KB,
         "peak VmRSS {peak} kB (started at {before} kB)"
