@@ -84,6 +84,31 @@ pub fn eviction_candidate(now: u64, phases: impl IntoIterator<Item = (u64, Phase
 /// How long a connection past the cap waits for a slot before it is answered 503.
 const SLOT_WAIT: Duration = Duration::from_secs(5);
 
+/// At shutdown, how long an idle connection stays open (a request already on its way on it is
+/// answered 503 rather than lost with the connection).
+const DRAIN_IDLE: Duration = Duration::from_millis(250);
+
+/// The limits while shutting down: idle connections close after `DRAIN_IDLE`.
+fn draining_limits(limits: &HttpLimits) -> HttpLimits {
+    HttpLimits {
+        idle_timeout: limits.idle_timeout.min(DRAIN_IDLE),
+        ..*limits
+    }
+}
+
+/// The answer to a request that arrives once the server is shutting down.
+fn shutting_down_answer() -> axum::response::Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    let mut response = axum::response::IntoResponse::into_response((
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the server is shutting down; redeliver it once it is back\n",
+    ));
+    let headers = response.headers_mut();
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
+
 /// Descriptors kept for the database, the workers' calls to GitHub and the logs.
 const RESERVED_FILES: usize = 64;
 
@@ -297,6 +322,16 @@ impl Front {
                 _ = stopping(&mut stopped) => break,
             }
         }
+        // Connections the kernel took before the listener closes are answered too (503), not
+        // reset with their request unread.
+        for _ in 0..self.limits.max_connections {
+            match tokio::time::timeout(Duration::ZERO, listener.accept()).await {
+                Ok(Ok((stream, _))) => {
+                    connections.spawn(Arc::clone(&self).admit(stream, stop.clone()));
+                }
+                _ => break,
+            }
+        }
         drop(listener);
         let open = connections.len();
         tracing::info!(
@@ -391,6 +426,7 @@ impl Front {
             clock: self.clock,
         });
         let (router, clock, for_service) = (self.router.clone(), self.clock, Arc::clone(&conn));
+        let for_stop = stop.clone();
         let service = hyper::service::service_fn(move |request| {
             for_service.in_flight.fetch_add(1, Ordering::AcqRel);
             for_service.head_started.store(NO_HEAD, Ordering::Release);
@@ -400,7 +436,11 @@ impl Front {
                 clock,
             };
             let router = router.clone();
+            let shutting_down = *for_stop.borrow();
             async move {
+                if shutting_down {
+                    return Ok(shutting_down_answer());
+                }
                 let response = router.oneshot(request).await;
                 drop(guard);
                 response
@@ -415,7 +455,12 @@ impl Front {
         let mut draining = false;
         let reason = loop {
             let now = self.clock.now();
-            let until = match judge(now, conn.phase(), &self.limits) {
+            let limits = if draining {
+                draining_limits(&self.limits)
+            } else {
+                self.limits
+            };
+            let until = match judge(now, conn.phase(), &limits) {
                 Verdict::Close(reason) => break reason,
                 Verdict::WaitUntil(until) => until,
             };
@@ -434,9 +479,12 @@ impl Front {
                 }
                 _ = stopping(&mut stop), if !draining => {
                     draining = true;
-                    // Finishes the request being answered, then closes; an idle connection
-                    // closes at once.
-                    connection.as_mut().graceful_shutdown();
+                    // A request being answered is finished, then the connection closes. An
+                    // idle one is closed shortly (see `draining_limits`); a request that comes
+                    // on it meanwhile is answered 503, not dropped.
+                    if conn.phase().in_flight > 0 {
+                        connection.as_mut().graceful_shutdown();
+                    }
                 }
             }
         };

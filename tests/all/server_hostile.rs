@@ -393,6 +393,70 @@ async fn sigterm_with_stalled_clients_answers_the_request_in_flight_and_exits_wi
     assert!(status.success(), "{status:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_answers_every_request_it_received_and_stores_every_202() {
+    let mut s = server(&[("RELEASEBOT_SHUTDOWN_TIMEOUT", "5")]).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/webhook", s.base);
+    let signature = sign(SECRET, COMMENT);
+    let sends: Vec<_> = (0..300)
+        .map(|n| {
+            let (http, url, signature) = (http.clone(), url.clone(), signature.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(2 * n)).await;
+                let id = format!("load-{n}");
+                let answer = http
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header("x-github-event", "issue_comment")
+                    .header("x-github-delivery", &id)
+                    .header("x-hub-signature-256", signature)
+                    .body(COMMENT.to_vec())
+                    .send()
+                    .await;
+                (id, answer.map(|r| r.status().as_u16()))
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(250)).await;
+
+    s.terminate();
+
+    let mut acknowledged = Vec::new();
+    let mut refused = 0;
+    for send in sends {
+        let (id, answer) = send.await.unwrap();
+        match answer {
+            Ok(202) => acknowledged.push(id),
+            Ok(503) => refused += 1,
+            Ok(other) => panic!("{id}: {other}"),
+            // Once the listener is closed a new connection is refused: nothing was sent.
+            Err(error) => assert!(error.is_connect(), "{id} dropped unanswered: {error:?}"),
+        }
+    }
+    let status = tokio::time::timeout(Duration::from_secs(30), s.child.wait())
+        .await
+        .expect("the server exits")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(!acknowledged.is_empty());
+    let database = rusqlite::Connection::open(&s.database).unwrap();
+    let stored: Vec<String> = database
+        .prepare("SELECT delivery_id FROM deliveries")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for id in &acknowledged {
+        assert!(stored.contains(id), "{id} was acknowledged but not stored");
+    }
+    eprintln!(
+        "SIGTERM under load: {} acknowledged and stored, {refused} refused with 503",
+        acknowledged.len()
+    );
+}
+
 // ----- 4 and 6. a deleted database; what /healthz says -----
 
 #[tokio::test]
