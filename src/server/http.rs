@@ -59,7 +59,9 @@ pub fn judge(now: u64, phase: Phase, limits: &HttpLimits) -> Verdict {
         Some(started) if now >= started + header => Verdict::Close("header_timeout"),
         Some(started) => Verdict::WaitUntil(started + header),
         None if now >= phase.idle_since + idle => Verdict::Close("idle_timeout"),
-        None => Verdict::WaitUntil(phase.idle_since + idle),
+        // A head may start at any moment (nothing tells the watchdog when): look again
+        // within the header timeout, so a slow head is never cut off late.
+        None => Verdict::WaitUntil((phase.idle_since + idle).min(now + header)),
     }
 }
 
@@ -155,7 +157,7 @@ struct Conn {
     in_flight: AtomicUsize,
     idle_since: AtomicU64,
     head_started: AtomicU64,
-    /// Told when the phase changes, so the watchdog looks at its deadline again.
+    /// Told when a request ends, so the watchdog times the idle connection from then.
     changed: Notify,
     /// Told to close (evicted to make room).
     evict: Notify,
@@ -223,7 +225,6 @@ impl AsyncRead for Watched {
         {
             let now = self.clock.now();
             self.conn.head_started.store(now, Ordering::Release);
-            self.conn.changed.notify_one();
         }
         polled
     }
@@ -430,7 +431,6 @@ impl Front {
         let service = hyper::service::service_fn(move |request| {
             for_service.in_flight.fetch_add(1, Ordering::AcqRel);
             for_service.head_started.store(NO_HEAD, Ordering::Release);
-            for_service.changed.notify_one();
             let guard = InFlight {
                 conn: Arc::clone(&for_service),
                 clock,
@@ -453,6 +453,10 @@ impl Front {
         tokio::pin!(connection);
 
         let mut draining = false;
+        // One timer per connection, moved rather than made anew at each turn.
+        let sleep = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(sleep);
+        let mut armed = u64::MAX;
         let reason = loop {
             let now = self.clock.now();
             let limits = if draining {
@@ -464,12 +468,16 @@ impl Front {
                 Verdict::Close(reason) => break reason,
                 Verdict::WaitUntil(until) => until,
             };
+            if until != armed {
+                sleep.as_mut().reset(self.clock.instant(until));
+                armed = until;
+            }
             tokio::select! {
                 ended = connection.as_mut() => {
                     break if ended.is_ok() { "closed" } else { "error" };
                 }
                 _ = conn.changed.notified() => {}
-                _ = tokio::time::sleep_until(self.clock.instant(until)) => {}
+                _ = &mut sleep => armed = u64::MAX,
                 _ = conn.evict.notified() => {
                     if conn.phase().in_flight == 0 {
                         break "evicted";
@@ -525,6 +533,14 @@ mod tests {
         assert_eq!(
             judge(30_000, phase(0, 0, None), &limits()),
             Verdict::Close("idle_timeout")
+        );
+    }
+
+    #[test]
+    fn an_idle_connection_is_looked_at_again_within_the_header_timeout() {
+        assert_eq!(
+            judge(1_000, phase(0, 0, None), &limits()),
+            Verdict::WaitUntil(11_000)
         );
     }
 
