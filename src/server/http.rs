@@ -492,6 +492,10 @@ impl Front {
                     // on it meanwhile is answered 503, not dropped.
                     if conn.phase().in_flight > 0 {
                         connection.as_mut().graceful_shutdown();
+                    } else {
+                        // Idle from now: a request already sent on it (still in the socket)
+                        // gets read and answered before the connection closes.
+                        conn.idle_since.store(self.clock.now(), Ordering::Release);
                     }
                 }
             }
