@@ -38,15 +38,32 @@ fn main() -> ExitCode {
         Command::Serve(_) => "info",
         _ => "warn",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| default_level.into()),
-        )
-        .with_writer(std::io::stderr)
-        // Colour only for a person at a terminal; log files and collectors get plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let format = match cli::log_format::LogFormat::parse(
+        std::env::var("RELEASEBOT_LOG_FORMAT").ok().as_deref(),
+    ) {
+        Ok(format) => format,
+        Err(problem) => {
+            eprintln!("releasebot: {problem}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| default_level.into());
+    match format {
+        cli::log_format::LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            // Colour only for a person at a terminal; log files and collectors get plain text.
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        cli::log_format::LogFormat::Json => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .fmt_fields(cli::log_format::JsonFields)
+            .event_format(cli::log_format::JsonLines)
+            .init(),
+    }
     match cli.command {
         Command::Action(args) => run_async_with_code(cli::action::run(args)),
         Command::Bump(args) => cli::bump::run(args),

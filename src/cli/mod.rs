@@ -5,6 +5,7 @@ pub mod bump;
 pub mod check_config;
 pub mod demo;
 mod local_checkout;
+pub mod log_format;
 pub mod manifest;
 pub mod plan;
 pub mod serve;

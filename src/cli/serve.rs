@@ -61,14 +61,21 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let running = server::start(&settings, Tuning::default()).await?;
+    let stop_asked = shutdown_signal()?;
+    let running = match server::start(&settings, Tuning::default()).await {
+        Ok(running) => running,
+        Err(problems) => {
+            eprintln!("{problems}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
     // Tests and scripts wait for this line to know the port.
     println!(
         "releasebot serve: listening on http://{}{}",
         running.addr, settings.webhook_path
     );
-    shutdown_signal().await;
-    tracing::info!("shutting down: no new deliveries; running jobs finish");
+    stop_asked.await;
+    tracing::info!("shutting down: no new connections; requests received and running jobs finish");
     running.shutdown().await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -78,6 +85,7 @@ async fn run_floor(env: &HashMap<String, String>) -> anyhow::Result<ExitCode> {
         .get("RELEASEBOT_LISTEN")
         .map(String::as_str)
         .unwrap_or(settings::DEFAULT_LISTEN);
+    let stop_asked = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     println!(
         "releasebot serve (bench floor): listening on http://{}{}",
@@ -88,22 +96,29 @@ async fn run_floor(env: &HashMap<String, String>) -> anyhow::Result<ExitCode> {
         listener,
         server::floor_router(settings::DEFAULT_WEBHOOK_PATH),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(stop_asked)
     .await?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("a SIGTERM handler can be installed");
+/// Resolves at SIGTERM or Ctrl-C. Installed before the server says it listens: a SIGTERM that
+/// comes right after that line must stop the server cleanly, not kill it.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
         tokio::select! {
-            _ = ctrl_c => {}
             _ = term.recv() => {}
+            _ = interrupt.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

@@ -4,6 +4,8 @@
 //! Tokens and keys are never logged.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
@@ -41,21 +43,67 @@ struct Claims {
 }
 
 impl AppCredentials {
+    /// Reads the key and proves it by signing a JWT with it: a public key or a key of another
+    /// type parses, then fails at every signature, so it is refused here, at start.
     pub fn from_pem(app_id: u64, pem: &[u8]) -> Result<AppCredentials, AppAuthError> {
+        let text = String::from_utf8_lossy(pem);
+        if text.contains("PUBLIC KEY-----") {
+            return Err(AppAuthError::InvalidKey(
+                "this is a public key; give the private key the App's settings page generated (-----BEGIN RSA PRIVATE KEY-----)".into(),
+            ));
+        }
         let key =
             EncodingKey::from_rsa_pem(pem).map_err(|e| AppAuthError::InvalidKey(e.to_string()))?;
-        Ok(AppCredentials { app_id, key })
+        let credentials = AppCredentials { app_id, key };
+        credentials
+            .sign(chrono::Utc::now().timestamp())
+            .map_err(|e| AppAuthError::InvalidKey(format!("it cannot sign a JWT: {e}")))?;
+        Ok(credentials)
     }
 
-    /// The App's JWT at `now` (seconds since the epoch).
-    pub fn jwt(&self, now: i64) -> String {
+    fn sign(&self, now: i64) -> Result<String, jsonwebtoken::errors::Error> {
         let claims = Claims {
             iat: now - 60,
             exp: now + 9 * 60,
             iss: self.app_id.to_string(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key)
-            .expect("an RSA key parsed at start signs")
+    }
+
+    /// The App's JWT at `now` (seconds since the epoch).
+    pub fn jwt(&self, now: i64) -> String {
+        self.sign(now)
+            .expect("the key signed a JWT when it was read (from_pem)")
+    }
+}
+
+/// Whether GitHub took the App's JWT the last time a token was asked for: `/healthz` fails while
+/// it refuses it (a key of another App, a revoked key, a wrong App id).
+#[derive(Debug, Clone, Default)]
+pub struct AuthHealth(Arc<AtomicU8>);
+
+const AUTH_ACCEPTED: u8 = 1;
+const AUTH_REFUSED: u8 = 2;
+
+impl AuthHealth {
+    /// `None` while no token was asked for yet; `Some(false)` after GitHub refused the JWT.
+    pub fn accepted(&self) -> Option<bool> {
+        match self.0.load(Ordering::Relaxed) {
+            AUTH_ACCEPTED => Some(true),
+            AUTH_REFUSED => Some(false),
+            _ => None,
+        }
+    }
+
+    fn record(&self, result: &Result<String, ApiError>) {
+        let state = match result {
+            Ok(_) => AUTH_ACCEPTED,
+            // 401: the JWT is not accepted (wrong key or App id); other failures say nothing
+            // about the key (404: an installation gone; 5xx: GitHub's trouble).
+            Err(error) if error.status() == Some(401) => AUTH_REFUSED,
+            Err(_) => return,
+        };
+        self.0.store(state, Ordering::Relaxed);
     }
 }
 
@@ -75,6 +123,7 @@ pub struct InstallationTokens {
     base_url: String,
     credentials: AppCredentials,
     cache: Mutex<HashMap<u64, Cached>>,
+    health: AuthHealth,
 }
 
 impl InstallationTokens {
@@ -83,11 +132,23 @@ impl InstallationTokens {
             base_url: base_url.to_string(),
             credentials,
             cache: Mutex::new(HashMap::new()),
+            health: AuthHealth::default(),
         }
+    }
+
+    /// Shared with `/healthz`: whether GitHub took the App's JWT last time.
+    pub fn health(&self) -> AuthHealth {
+        self.health.clone()
     }
 
     /// A token for the installation, valid for at least five more minutes.
     pub async fn token(&self, installation: u64) -> Result<String, ApiError> {
+        let result = self.fetch(installation).await;
+        self.health.record(&result);
+        result
+    }
+
+    async fn fetch(&self, installation: u64) -> Result<String, ApiError> {
         let now = chrono::Utc::now().timestamp();
         let mut cache = self.cache.lock().await;
         if let Some(cached) = cache.get(&installation) {
@@ -169,6 +230,15 @@ mod tests {
             error
                 .to_string()
                 .starts_with("the App's private key is not an RSA key in PEM form"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_public_key_given_as_the_private_key_is_refused_with_the_reason() {
+        let error = AppCredentials::from_pem(42, PUBLIC).unwrap_err();
+        assert!(
+            error.to_string().contains("this is a public key"),
             "{error}"
         );
     }

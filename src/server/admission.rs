@@ -45,26 +45,89 @@ fn reject(status: u16, reason: impl Into<String>) -> Admission {
     }
 }
 
-pub fn admit(secret: &[u8], request: &Request<'_>) -> Admission {
-    let Some(event) = request.event.map(str::trim).filter(|e| !e.is_empty()) else {
-        return reject(400, "the X-GitHub-Event header is missing");
+/// What the headers alone decide, before a byte of the body is read: the event and delivery id
+/// (validated), and the signature check to feed the body through as it arrives.
+pub struct Head {
+    pub event: String,
+    pub delivery_id: String,
+    pub verifier: signature::Verifier,
+}
+
+pub fn check_head(
+    secret: &[u8],
+    event: Option<&str>,
+    delivery_id: Option<&str>,
+    signature_256: Option<&str>,
+) -> Result<Head, Admission> {
+    let Some(event) = event.map(str::trim).filter(|e| !e.is_empty()) else {
+        return Err(reject(400, "the X-GitHub-Event header is missing"));
     };
-    let Some(delivery_id) = request.delivery_id.map(str::trim).filter(|d| !d.is_empty()) else {
-        return reject(400, "the X-GitHub-Delivery header is missing");
+    if event.len() > 64 || !event.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(reject(400, "X-GitHub-Event is not an event name"));
+    }
+    let Some(delivery_id) = delivery_id.map(str::trim).filter(|d| !d.is_empty()) else {
+        return Err(reject(400, "the X-GitHub-Delivery header is missing"));
     };
     if delivery_id.len() > 128 || !delivery_id.bytes().all(|b| b.is_ascii_graphic()) {
-        return reject(400, "X-GitHub-Delivery is not a delivery id");
+        return Err(reject(400, "X-GitHub-Delivery is not a delivery id"));
     }
-    if let Err(error) = signature::verify(secret, request.body, request.signature_256) {
-        let hint = match error {
-            signature::SignatureError::Missing => {
-                " (set a webhook secret on the App; X-Hub-Signature alone is not accepted)"
-            }
-            _ => "",
-        };
-        return reject(401, format!("{error}{hint}"));
+    let verifier = signature::Verifier::new(secret, signature_256).map_err(unauthorized)?;
+    Ok(Head {
+        event: event.to_string(),
+        delivery_id: delivery_id.to_string(),
+        verifier,
+    })
+}
+
+fn unauthorized(error: signature::SignatureError) -> Admission {
+    let hint = match error {
+        signature::SignatureError::Missing => {
+            " (set a webhook secret on the App; X-Hub-Signature alone is not accepted)"
+        }
+        _ => "",
+    };
+    reject(401, format!("{error}{hint}"))
+}
+
+/// The whole check at once (the server runs `check_head`, reads the body through the verifier,
+/// then `admit_body`).
+pub fn admit(secret: &[u8], request: &Request<'_>) -> Admission {
+    let mut head = match check_head(
+        secret,
+        request.event,
+        request.delivery_id,
+        request.signature_256,
+    ) {
+        Ok(head) => head,
+        Err(rejected) => return rejected,
+    };
+    head.verifier.update(request.body);
+    let Head {
+        event,
+        delivery_id,
+        verifier,
+    } = head;
+    admit_body(
+        &event,
+        &delivery_id,
+        verifier.finish(),
+        request.content_type,
+        request.body,
+    )
+}
+
+/// Judges the body once it is read and its signature computed.
+pub fn admit_body(
+    event: &str,
+    delivery_id: &str,
+    signature: Result<(), signature::SignatureError>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Admission {
+    if let Err(error) = signature {
+        return unauthorized(error);
     }
-    if let Some(content_type) = request.content_type {
+    if let Some(content_type) = content_type {
         let media = content_type
             .split(';')
             .next()
@@ -80,16 +143,12 @@ pub fn admit(secret: &[u8], request: &Request<'_>) -> Admission {
             );
         }
     }
-    let first = request
-        .body
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .copied();
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first != Some(b'{') {
         return reject(400, "the body is not a JSON object");
     }
     // Only what ordering and filtering need; the rest of the payload is skipped, not built.
-    let headline: event::Headline = match serde_json::from_slice(request.body) {
+    let headline: event::Headline = match serde_json::from_slice(body) {
         Ok(headline) => headline,
         Err(error) => return reject(400, format!("the body is not valid JSON: {error}")),
     };

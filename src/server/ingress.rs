@@ -3,22 +3,37 @@
 //! so the answer comes in milliseconds whatever that work costs.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use bytes::BytesMut;
+use http_body_util::BodyExt as _;
 use serde_json::json;
+use tokio::sync::watch;
 
 use super::admission::{self, Admission, MAX_BODY};
+use super::budget::BodyBudget;
 use super::intake::Intake;
+use super::log_limit::LogLimit;
 use super::metrics::Metrics;
 use super::queue::{Enqueued, NewDelivery, Queue};
 use super::workers::now_ms;
 use crate::github::api_stats;
+use crate::github::app_auth::AuthHealth;
+
+/// How long `/healthz` waits for its probe write: a frozen filesystem never answers.
+const HEALTH_DEADLINE: Duration = Duration::from_secs(3);
+/// How long a delivery waits for its commit before it is refused (GitHub gives up at 10 s): a
+/// frozen filesystem makes the webhook answer 503, not hang. A delivery committed after its
+/// 503 is harmless: GitHub's redelivery finds it and gets 200.
+const COMMIT_DEADLINE: Duration = Duration::from_secs(8);
+/// The budget taken at a time for a body sent without `Content-Length`.
+const CHUNKED_STEP: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct Ingress {
@@ -27,12 +42,24 @@ pub struct Ingress {
     pub metrics: Arc<Metrics>,
     /// For `/healthz` and `/metrics` reads (shared with the workers).
     pub queue: Arc<Mutex<Queue>>,
+    pub budget: Arc<BodyBudget>,
+    pub body_timeout: Duration,
+    /// Turns true at shutdown: a body still arriving is refused (503) rather than waited for.
+    pub stopping: watch::Receiver<bool>,
+    pub auth: Option<AuthHealth>,
+    /// Refused requests are logged at warn at most once per window.
+    pub refusals: Arc<LogLimit>,
+    /// A failing `/healthz` is logged at error at most once per window.
+    pub health_log: Arc<LogLimit>,
+    pub started: std::time::Instant,
 }
 
 pub fn router(ingress: Ingress, webhook_path: &str) -> Router {
     Router::new()
         .route(webhook_path, post(webhook))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(healthz))
+        .route("/livez", get(livez))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(ingress)
@@ -57,44 +84,188 @@ fn text(status: StatusCode, reason: impl Into<String>) -> Response {
     (status, format!("{}\n", reason.into())).into_response()
 }
 
-async fn webhook(
-    State(ingress): State<Ingress>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            let status = rejection.status();
-            let outcome = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "too_large"
-            } else {
-                "unreadable"
-            };
-            ingress.metrics.delivery("unverified", outcome);
-            return text(
+/// An answer after which the connection is closed: the body was not (all) read.
+fn closing(status: StatusCode, reason: impl Into<String>) -> Response {
+    let mut response = text(status, reason);
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
+}
+
+/// A client-supplied value as it may appear in a log line: quoted and escaped (see the field's
+/// `?` formatting), and cut short.
+fn shown(value: Option<&str>) -> String {
+    let value = value.unwrap_or_default();
+    let cut: String = value.chars().take(80).collect();
+    if cut.len() < value.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
+impl Ingress {
+    fn refused(&self, outcome: &'static str, status: u16, delivery: Option<&str>, reason: &str) {
+        self.metrics.delivery("unverified", outcome);
+        let now = self.started.elapsed().as_millis() as u64;
+        match self.refusals.allow(now) {
+            Some(suppressed) => tracing::warn!(
+                delivery = ?shown(delivery),
                 status,
-                format!("the body cannot be read: {}", rejection.body_text()),
+                reason,
+                suppressed,
+                "delivery refused (further refusals within 10 s are counted in /metrics and logged at debug)"
+            ),
+            None => {
+                tracing::debug!(delivery = ?shown(delivery), status, reason, "delivery refused")
+            }
+        }
+    }
+}
+
+enum BodyError {
+    TooLarge,
+    Busy,
+    TimedOut,
+    Stopping,
+    Broken(String),
+}
+
+/// Reads the body through the signature check, within the budget and the body timeout.
+async fn read_body(
+    ingress: &Ingress,
+    headers: &HeaderMap,
+    body: Body,
+    verifier: &mut super::signature::Verifier,
+) -> Result<Bytes, BodyError> {
+    let declared = header(headers, "content-length").and_then(|v| v.trim().parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut reservation = ingress
+        .budget
+        .reserve(declared.unwrap_or(CHUNKED_STEP).min(MAX_BODY))
+        .ok_or(BodyError::Busy)?;
+    let mut stopping = ingress.stopping.clone();
+    let deadline = tokio::time::Instant::now() + ingress.body_timeout;
+    let mut held = BytesMut::with_capacity(declared.unwrap_or(0));
+    let mut body = body;
+    loop {
+        let frame = tokio::select! {
+            frame = tokio::time::timeout_at(deadline, body.frame()) => match frame {
+                Err(_) => return Err(BodyError::TimedOut),
+                Ok(frame) => frame,
+            },
+            _ = super::http::stopping(&mut stopping) => return Err(BodyError::Stopping),
+        };
+        let Some(frame) = frame else { break };
+        let frame = frame.map_err(|error| BodyError::Broken(error.to_string()))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        let total = held.len() + data.len();
+        if total > MAX_BODY {
+            return Err(BodyError::TooLarge);
+        }
+        while total > reservation.bytes() {
+            if !reservation.grow(CHUNKED_STEP.min(MAX_BODY - reservation.bytes()).max(1)) {
+                return Err(BodyError::Busy);
+            }
+        }
+        verifier.update(&data);
+        held.extend_from_slice(&data);
+    }
+    Ok(held.freeze())
+}
+
+async fn webhook(State(ingress): State<Ingress>, headers: HeaderMap, body: Body) -> Response {
+    let raw_delivery = header(&headers, "x-github-delivery");
+    let head = match admission::check_head(
+        &ingress.secret,
+        header(&headers, "x-github-event"),
+        raw_delivery,
+        header(&headers, "x-hub-signature-256"),
+    ) {
+        Ok(head) => head,
+        Err(Admission::Reject { status, reason }) => {
+            let outcome = if status == 401 {
+                "unauthorized"
+            } else {
+                "invalid"
+            };
+            ingress.refused(outcome, status, raw_delivery, &reason);
+            // The body is not read: the connection cannot be reused.
+            return closing(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                reason,
             );
         }
+        Err(other) => unreachable!("check_head only rejects: {other:?}"),
     };
-    let request = admission::Request {
-        event: header(&headers, "x-github-event"),
-        delivery_id: header(&headers, "x-github-delivery"),
-        signature_256: header(&headers, "x-hub-signature-256"),
-        content_type: header(&headers, "content-type"),
-        body: &body,
+    let admission::Head {
+        event,
+        delivery_id,
+        mut verifier,
+    } = head;
+    let body = match read_body(&ingress, &headers, body, &mut verifier).await {
+        Ok(body) => body,
+        Err(error) => {
+            let (outcome, status, reason) = match error {
+                BodyError::TooLarge => (
+                    "too_large",
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is over {MAX_BODY} bytes, GitHub's limit"),
+                ),
+                BodyError::Busy => (
+                    "busy",
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "too many deliveries are being received at once; redeliver it shortly"
+                        .to_string(),
+                ),
+                BodyError::TimedOut => (
+                    "body_timeout",
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "the body did not arrive within {} s",
+                        ingress.body_timeout.as_secs_f64()
+                    ),
+                ),
+                BodyError::Stopping => (
+                    "shutting_down",
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the server is shutting down; redeliver it once it is back".to_string(),
+                ),
+                BodyError::Broken(error) => (
+                    "unreadable",
+                    StatusCode::BAD_REQUEST,
+                    format!("the body cannot be read: {error}"),
+                ),
+            };
+            ingress.refused(outcome, status.as_u16(), Some(&delivery_id), &reason);
+            return closing(status, reason);
+        }
     };
-    let delivery_id = request.delivery_id.unwrap_or_default().to_string();
-    match admission::admit(&ingress.secret, &request) {
+    let admission = admission::admit_body(
+        &event,
+        &delivery_id,
+        verifier.finish(),
+        header(&headers, "content-type"),
+        &body,
+    );
+    match admission {
         Admission::Reject { status, reason } => {
             let outcome = if status == 401 {
                 "unauthorized"
             } else {
                 "invalid"
             };
-            ingress.metrics.delivery("unverified", outcome);
-            tracing::warn!(delivery = %delivery_id, status, %reason, "delivery refused");
+            ingress.refused(outcome, status, Some(&delivery_id), &reason);
             text(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
                 reason,
@@ -102,7 +273,7 @@ async fn webhook(
         }
         Admission::Ping => {
             ingress.metrics.delivery("ping", "pong");
-            tracing::info!(delivery = %delivery_id, "ping");
+            tracing::info!(delivery = ?delivery_id, "ping");
             (
                 StatusCode::OK,
                 Json(json!({"delivery": delivery_id, "status": "pong"})),
@@ -111,7 +282,7 @@ async fn webhook(
         }
         Admission::Ignore { event, reason } => {
             ingress.metrics.delivery(&event, "ignored");
-            tracing::debug!(delivery = %delivery_id, %event, %reason, "not for the bot");
+            tracing::debug!(delivery = ?delivery_id, event = ?event, %reason, "not for the bot");
             (
                 StatusCode::ACCEPTED,
                 Json(json!({"delivery": delivery_id, "status": "ignored", "reason": reason})),
@@ -124,10 +295,23 @@ async fn webhook(
             repo,
         } => {
             let delivery = NewDelivery::new(&delivery_id, &event, &repo, &body, now_ms());
-            match ingress.intake.submit(delivery).await {
+            drop(body);
+            let submitted = match tokio::time::timeout(
+                COMMIT_DEADLINE,
+                ingress.intake.submit(delivery),
+            )
+            .await
+            {
+                Ok(submitted) => submitted,
+                Err(_) => Err(super::intake::IntakeError::Store(format!(
+                    "the commit did not finish within {} s (a frozen or overloaded disk?)",
+                    COMMIT_DEADLINE.as_secs()
+                ))),
+            };
+            match submitted {
                 Ok(Enqueued::New) => {
                     ingress.metrics.delivery(&event, "queued");
-                    tracing::debug!(delivery = %delivery_id, %repo, %event, "queued");
+                    tracing::debug!(delivery = ?delivery_id, repo = ?repo, event = ?event, "queued");
                     (
                         StatusCode::ACCEPTED,
                         Json(json!({"delivery": delivery_id, "status": "queued"})),
@@ -136,7 +320,7 @@ async fn webhook(
                 }
                 Ok(Enqueued::Revived) => {
                     ingress.metrics.delivery(&event, "requeued");
-                    tracing::info!(delivery = %delivery_id, %repo, %event, "redelivery of a dead delivery; queued again");
+                    tracing::info!(delivery = ?delivery_id, repo = ?repo, event = ?event, "redelivery of a dead delivery; queued again");
                     (
                         StatusCode::ACCEPTED,
                         Json(json!({"delivery": delivery_id, "status": "queued again"})),
@@ -145,7 +329,7 @@ async fn webhook(
                 }
                 Ok(Enqueued::Duplicate) => {
                     ingress.metrics.delivery(&event, "duplicate");
-                    tracing::info!(delivery = %delivery_id, %repo, %event, "redelivery of a delivery already queued");
+                    tracing::info!(delivery = ?delivery_id, repo = ?repo, event = ?event, "redelivery of a delivery already queued");
                     (
                         StatusCode::OK,
                         Json(json!({"delivery": delivery_id, "status": "already queued"})),
@@ -154,11 +338,15 @@ async fn webhook(
                 }
                 Err(error) => {
                     ingress.metrics.delivery(&event, "store_failed");
-                    tracing::error!(delivery = %delivery_id, %repo, %event, %error, "delivery not stored");
-                    text(
+                    tracing::error!(delivery = ?delivery_id, repo = ?repo, event = ?event, %error, "delivery not stored");
+                    let mut response = text(
                         StatusCode::SERVICE_UNAVAILABLE,
                         format!("{error}; redeliver it from the App's advanced settings once the server is healthy"),
-                    )
+                    );
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                    response
                 }
             }
         }
@@ -178,20 +366,36 @@ async fn read_queue<T: Send + 'static>(
     .map_err(|e| e.to_string())?
 }
 
+/// Ready for deliveries: the queue writer runs, the database file is the one opened and a
+/// write commits within the deadline, and GitHub has not refused the App's JWT.
 async fn healthz(State(ingress): State<Ingress>) -> Response {
-    if !ingress.intake.is_running() {
-        return text(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the queue writer has stopped: deliveries cannot be stored",
-        );
+    let mut problems = Vec::new();
+    match tokio::time::timeout(HEALTH_DEADLINE, ingress.intake.probe()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => problems.push(format!("deliveries cannot be stored: {error}")),
+        Err(_) => problems.push(format!(
+            "deliveries cannot be stored: a write to the queue database did not commit within {} s (a frozen or overloaded disk?)",
+            HEALTH_DEADLINE.as_secs()
+        )),
     }
-    match read_queue(&ingress.queue, |q| q.counts()).await {
-        Ok(_) => text(StatusCode::OK, "ok"),
-        Err(error) => text(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("database unreachable: {error}"),
-        ),
+    if ingress.auth.as_ref().and_then(AuthHealth::accepted) == Some(false) {
+        problems.push("the workers cannot authenticate: GitHub refused the App's JWT (401); check RELEASEBOT_APP_ID and the private key".to_string());
     }
+    if problems.is_empty() {
+        text(StatusCode::OK, "ok")
+    } else {
+        let answer = problems.join("\n");
+        let now = ingress.started.elapsed().as_millis() as u64;
+        if ingress.health_log.allow(now).is_some() {
+            tracing::error!(problems = ?answer, "/healthz fails");
+        }
+        text(StatusCode::SERVICE_UNAVAILABLE, answer)
+    }
+}
+
+/// Alive: the process answers HTTP (an orchestrator restarts it when this fails).
+async fn livez() -> Response {
+    text(StatusCode::OK, "alive")
 }
 
 async fn metrics(State(ingress): State<Ingress>) -> Response {

@@ -1,13 +1,17 @@
 //! The webhook's way into the queue: one writer thread that commits whatever deliveries are
 //! waiting in a single transaction (group commit), then answers each. A delivery is answered
 //! only after its transaction is on disk, and a burst costs one fsync, not one per delivery.
+//!
+//! Before each batch the writer checks that the database path still names the file it opened
+//! (SQLite would go on writing to a deleted file): if not, nothing is acknowledged. `/healthz`
+//! asks the same writer for a probe write, so it fails when a delivery could not be committed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use super::queue::{Enqueued, NewDelivery, Queue, QueueError};
+use super::queue::{Enqueued, FileIdentity, NewDelivery, Queue, QueueError};
 
 /// Deliveries committed together at most; bounds the time the first of them waits.
 const MAX_BATCH: usize = 256;
@@ -17,9 +21,15 @@ struct Submission {
     answer: oneshot::Sender<Result<Enqueued, String>>,
 }
 
+enum Message {
+    Deliver(Submission),
+    /// `/healthz`: check the file and commit a small write.
+    Probe(oneshot::Sender<Result<(), String>>),
+}
+
 #[derive(Clone)]
 pub struct Intake {
-    sender: mpsc::Sender<Submission>,
+    sender: mpsc::Sender<Message>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,17 +40,68 @@ pub enum IntakeError {
     Stopped,
 }
 
+struct Writer {
+    queue: Queue,
+    path: PathBuf,
+    identity: FileIdentity,
+}
+
+impl Writer {
+    fn commit(&mut self, batch: &mut Vec<Submission>) -> bool {
+        if batch.is_empty() {
+            return false;
+        }
+        let deliveries: Vec<NewDelivery> = batch.iter().map(|s| s.delivery.clone()).collect();
+        let stored = self
+            .identity
+            .check(&self.path)
+            .and_then(|()| self.queue.enqueue_batch(&deliveries));
+        match stored {
+            Ok(results) => {
+                for (submission, result) in batch.drain(..).zip(results) {
+                    let _ = submission.answer.send(Ok(result));
+                }
+                true
+            }
+            Err(error) => {
+                tracing::error!(%error, deliveries = batch.len(), "queue write failed; the deliveries are refused with 503");
+                let message = error.to_string();
+                for submission in batch.drain(..) {
+                    let _ = submission.answer.send(Err(message.clone()));
+                }
+                false
+            }
+        }
+    }
+
+    fn probe(&self) -> Result<(), String> {
+        self.identity
+            .check(&self.path)
+            .and_then(|()| self.queue.probe(chrono::Utc::now().timestamp_millis()))
+            .map_err(|error| error.to_string())
+    }
+}
+
 impl Intake {
     /// Opens its own connection to the queue at `path`; `committed` is told after every commit
     /// so that idle workers look for the new jobs at once.
     pub fn start(path: &Path, committed: Arc<Notify>) -> Result<Intake, QueueError> {
-        let mut queue = Queue::open_for_intake(path)?;
+        let queue = Queue::open_for_intake(path)?;
+        let identity = FileIdentity::of(path).map_err(|error| QueueError::Open {
+            path: path.display().to_string(),
+            cause: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
+        })?;
+        let mut writer = Writer {
+            queue,
+            path: path.to_path_buf(),
+            identity,
+        };
         let checkpoints = Queue::open(path)?;
-        let (sender, mut receiver) = mpsc::channel::<Submission>(4 * MAX_BATCH);
+        let (sender, mut receiver) = mpsc::channel::<Message>(4 * MAX_BATCH);
         let (written, to_checkpoint) = std::sync::mpsc::sync_channel::<()>(1);
         let thread_error = |error: std::io::Error| QueueError::Open {
             path: path.display().to_string(),
-            source: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
+            cause: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
         };
         std::thread::Builder::new()
             .name("releasebot-checkpoint".into())
@@ -58,31 +119,24 @@ impl Intake {
             .name("releasebot-intake".into())
             .spawn(move || {
                 let mut batch = Vec::with_capacity(MAX_BATCH);
+                let mut probes = Vec::new();
                 while let Some(first) = receiver.blocking_recv() {
-                    batch.push(first);
-                    while batch.len() < MAX_BATCH {
-                        match receiver.try_recv() {
-                            Ok(next) => batch.push(next),
-                            Err(_) => break,
+                    let mut next = Some(first);
+                    while let Some(message) = next.take() {
+                        match message {
+                            Message::Deliver(submission) => batch.push(submission),
+                            Message::Probe(answer) => probes.push(answer),
+                        }
+                        if batch.len() < MAX_BATCH {
+                            next = receiver.try_recv().ok();
                         }
                     }
-                    let deliveries: Vec<NewDelivery> =
-                        batch.iter().map(|s| s.delivery.clone()).collect();
-                    match queue.enqueue_batch(&deliveries) {
-                        Ok(results) => {
-                            for (submission, result) in batch.drain(..).zip(results) {
-                                let _ = submission.answer.send(Ok(result));
-                            }
-                            committed.notify_waiters();
-                            let _ = written.try_send(());
-                        }
-                        Err(error) => {
-                            tracing::error!(%error, deliveries = batch.len(), "queue write failed");
-                            let message = error.to_string();
-                            for submission in batch.drain(..) {
-                                let _ = submission.answer.send(Err(message.clone()));
-                            }
-                        }
+                    if writer.commit(&mut batch) {
+                        committed.notify_waiters();
+                        let _ = written.try_send(());
+                    }
+                    for answer in probes.drain(..) {
+                        let _ = answer.send(writer.probe());
                     }
                 }
             })
@@ -90,22 +144,31 @@ impl Intake {
         Ok(Intake { sender })
     }
 
-    /// False once the writer thread has ended (it only ends on a bug or at shutdown).
-    pub fn is_running(&self) -> bool {
-        !self.sender.is_closed()
-    }
-
     /// Stores the delivery; returns once it is committed (or was there already).
     pub async fn submit(&self, delivery: NewDelivery) -> Result<Enqueued, IntakeError> {
         let (answer, answered) = oneshot::channel();
         self.sender
-            .send(Submission { delivery, answer })
+            .send(Message::Deliver(Submission { delivery, answer }))
             .await
             .map_err(|_| IntakeError::Stopped)?;
         answered
             .await
             .map_err(|_| IntakeError::Stopped)?
             .map_err(IntakeError::Store)
+    }
+
+    /// Whether a delivery could be committed now: the file is the one opened, and a small
+    /// write commits (a full disk or a read-only file fails it). Waits behind the deliveries
+    /// already submitted; the caller bounds the wait (a frozen filesystem never answers).
+    pub async fn probe(&self) -> Result<(), String> {
+        let (answer, answered) = oneshot::channel();
+        self.sender
+            .send(Message::Probe(answer))
+            .await
+            .map_err(|_| "the queue writer has stopped".to_string())?;
+        answered
+            .await
+            .map_err(|_| "the queue writer has stopped".to_string())?
     }
 }
 
@@ -159,9 +222,24 @@ mod tests {
                 .starts_with("the queue could not store the delivery: "),
             "{error}"
         );
-        assert!(
-            intake.is_running(),
+        assert_eq!(
+            intake.probe().await,
+            Ok(()),
             "the writer goes on for the next delivery"
         );
+    }
+
+    #[tokio::test]
+    async fn a_deleted_database_acknowledges_nothing_and_fails_the_probe() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.sqlite");
+        let intake = Intake::start(&path, Arc::new(Notify::new())).unwrap();
+        assert_eq!(intake.probe().await, Ok(()));
+        std::fs::remove_file(&path).unwrap();
+
+        let error = intake.submit(delivery("d-1")).await.unwrap_err();
+
+        assert!(error.to_string().contains("was deleted"), "{error}");
+        assert!(intake.probe().await.unwrap_err().contains("was deleted"));
     }
 }

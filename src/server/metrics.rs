@@ -22,6 +22,8 @@ pub struct Metrics {
     latency_count: AtomicU64,
     latency_sum_ms: AtomicU64,
     worker_restarts: AtomicU64,
+    connections_open: AtomicU64,
+    connections_closed: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -34,6 +36,34 @@ impl Metrics {
                 deliveries.insert((event.to_string(), outcome), 1);
             }
         }
+    }
+
+    pub fn connection_opened(&self) {
+        self.connections_open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `reason`: `closed` (by the client or after the answer), `idle_timeout`,
+    /// `header_timeout`, `evicted` (to make room under the cap), `refused_busy` (answered 503
+    /// at the cap), `error`.
+    pub fn connection_closed(&self, reason: &'static str) {
+        if reason != "refused_busy" {
+            self.connections_open.fetch_sub(1, Ordering::Relaxed);
+        }
+        *self
+            .connections_closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(reason)
+            .or_default() += 1;
+    }
+
+    pub fn connections_closed_of(&self, reason: &str) -> u64 {
+        self.connections_closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(reason)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn job(&self, result: &'static str) {
@@ -124,6 +154,24 @@ impl Metrics {
             "releasebot_worker_restarts_total {}",
             self.worker_restarts()
         );
+        out.push_str("# HELP releasebot_connections_open HTTP connections open now.\n# TYPE releasebot_connections_open gauge\n");
+        let _ = writeln!(
+            out,
+            "releasebot_connections_open {}",
+            self.connections_open.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP releasebot_connections_closed_total HTTP connections ended, by why (idle_timeout, header_timeout, evicted, refused_busy, closed, error).\n# TYPE releasebot_connections_closed_total counter\n");
+        for (reason, n) in self
+            .connections_closed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "releasebot_connections_closed_total{{reason=\"{reason}\"}} {n}"
+            );
+        }
         if let Some(counts) = queue {
             out.push_str("# HELP releasebot_queue_depth Jobs waiting or running.\n# TYPE releasebot_queue_depth gauge\n");
             let _ = writeln!(

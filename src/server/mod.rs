@@ -1,14 +1,18 @@
 //! The GitHub App server (`releasebot serve`): signed webhooks in, committed to a durable
 //! SQLite queue before they are answered, run by a pool of workers with App authentication.
 //!
-//! Start-up checks everything it can (key, secret, database, address) and fails with a clear
-//! message before it accepts a single delivery. Shutdown stops accepting, lets running jobs
-//! finish for a grace period, and frees the claims of any that did not: they run at next start.
+//! Start-up checks everything it can (key, secret, database, address) and reports every
+//! problem at once before it accepts a single delivery. Shutdown stops accepting, finishes the
+//! requests already received (within a deadline), lets running jobs finish for a grace period,
+//! and frees the claims of any that did not: they run at next start.
 
 pub mod admission;
+mod budget;
+pub mod http;
 mod ingress;
 mod intake;
 mod job_result;
+mod log_limit;
 pub mod metrics;
 pub mod queue;
 pub mod settings;
@@ -19,7 +23,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
@@ -58,45 +61,86 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     pub metrics: Arc<Metrics>,
     stop: watch::Sender<bool>,
-    http: JoinHandle<std::io::Result<()>>,
+    http: JoinHandle<()>,
     workers: Vec<JoinHandle<()>>,
     queue: Arc<Mutex<Queue>>,
     grace: Duration,
 }
 
-/// Checks the settings, opens the queue, binds the address and starts the workers.
-pub async fn start(settings: &Settings, tuning: Tuning) -> anyhow::Result<RunningServer> {
-    let pem = settings.private_key_pem().map_err(anyhow::Error::msg)?;
-    let credentials = AppCredentials::from_pem(settings.app_id, &pem).with_context(|| {
-        match &settings.private_key {
-            settings::KeySource::Path(path) => {
-                format!("RELEASEBOT_PRIVATE_KEY_PATH ({})", path.display())
-            }
-            settings::KeySource::Pem(_) => "RELEASEBOT_PRIVATE_KEY".to_string(),
-        }
-    })?;
-    let api_url = format!("{}/", settings.api_url);
-    let connector = Connector::app(&api_url, InstallationTokens::new(&api_url, credentials));
-    let engine = Engine::new(connector);
+/// Everything that keeps the server from starting, each with the setting it concerns.
+#[derive(Debug)]
+pub struct StartError(pub Vec<String>);
 
-    let queue = Queue::open(&settings.database).context("RELEASEBOT_DATABASE")?;
-    let released = queue.release_claims()?;
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "releasebot serve cannot start:")?;
+        for problem in &self.0 {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Checks the key (by signing a JWT with it), opens the queue and binds the address, reporting
+/// every problem together; then starts the workers and the HTTP front.
+pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer, StartError> {
+    let mut problems = Vec::new();
+    let key_name = match &settings.private_key {
+        settings::KeySource::Path(path) => {
+            format!("RELEASEBOT_PRIVATE_KEY_PATH ({})", path.display())
+        }
+        settings::KeySource::Pem(_) => "RELEASEBOT_PRIVATE_KEY".to_string(),
+    };
+    let credentials = settings.private_key_pem().and_then(|pem| {
+        AppCredentials::from_pem(settings.app_id, &pem)
+            .map_err(|error| format!("{key_name}: {error}"))
+    });
+    let credentials = credentials.map_err(|problem| problems.push(problem)).ok();
+
+    let opened = Queue::open(&settings.database).and_then(|queue| {
+        let released = queue.release_claims()?;
+        Ok((queue, released))
+    });
+    let opened = opened
+        .map_err(|error| problems.push(format!("RELEASEBOT_DATABASE: {error}")))
+        .ok();
+
+    let listener = tokio::net::TcpListener::bind(settings.listen).await;
+    let listener = listener
+        .map_err(|error| {
+            problems.push(format!(
+                "RELEASEBOT_LISTEN: cannot listen on {}: {error}",
+                settings.listen
+            ))
+        })
+        .ok();
+
+    let (Some(credentials), Some((queue, released)), Some(listener)) =
+        (credentials, opened, listener)
+    else {
+        return Err(StartError(problems));
+    };
+    let wake = Arc::new(Notify::new());
+    let intake = intake::Intake::start(&settings.database, Arc::clone(&wake))
+        .map_err(|error| StartError(vec![format!("RELEASEBOT_DATABASE: {error}")]))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|error| StartError(vec![format!("RELEASEBOT_LISTEN: {error}")]))?;
     if released > 0 {
         tracing::warn!(
             jobs = released,
             "jobs left running by an earlier process will run again"
         );
     }
-    let queue = Arc::new(Mutex::new(queue));
-    let wake = Arc::new(Notify::new());
-    let intake = intake::Intake::start(&settings.database, Arc::clone(&wake))
-        .context("RELEASEBOT_DATABASE")?;
-    let metrics = Arc::new(Metrics::default());
 
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| format!("RELEASEBOT_LISTEN: cannot listen on {}", settings.listen))?;
-    let addr = listener.local_addr()?;
+    let api_url = format!("{}/", settings.api_url);
+    let tokens = InstallationTokens::new(&api_url, credentials);
+    let auth = tokens.health();
+    let engine = Engine::new(Connector::app(&api_url, tokens));
+    let queue = Arc::new(Mutex::new(queue));
+    let metrics = Arc::new(Metrics::default());
 
     let (stop, stopped) = watch::channel(false);
     let pool = Arc::new(workers::Pool {
@@ -111,24 +155,25 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> anyhow::Result<Runnin
     let mut workers = pool.spawn(settings.workers, stopped.clone());
     workers.push(pool.spawn_janitor(stopped.clone()));
 
+    let limits = http::fit_to_open_files(settings.http, http::open_file_limit());
     let app = ingress::router(
         ingress::Ingress {
             secret: Arc::new(settings.webhook_secret.as_bytes().to_vec()),
             intake,
             metrics: Arc::clone(&metrics),
             queue: Arc::clone(&queue),
+            budget: budget::BodyBudget::new(limits.body_budget),
+            body_timeout: limits.body_timeout,
+            stopping: stopped.clone(),
+            auth: Some(auth),
+            refusals: Arc::new(log_limit::LogLimit::new(Duration::from_secs(10))),
+            health_log: Arc::new(log_limit::LogLimit::new(Duration::from_secs(10))),
+            started: std::time::Instant::now(),
         },
         &settings.webhook_path,
     );
-    let mut http_stopped = stopped;
-    let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = http_stopped.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
-    tracing::info!(%addr, path = %settings.webhook_path, workers = settings.workers, "releasebot serve started");
+    let http = http::spawn(listener, app, limits, Arc::clone(&metrics), stopped);
+    tracing::info!(%addr, path = %settings.webhook_path, workers = settings.workers, max_connections = limits.max_connections, "releasebot serve started");
     Ok(RunningServer {
         addr,
         metrics,

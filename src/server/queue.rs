@@ -15,13 +15,16 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
-    #[error("the queue database {path} cannot be opened: {source}")]
+    // Not a `source`: the message says it, and an error chain would say it again.
+    #[error("the queue database {path} cannot be opened: {cause}")]
     Open {
         path: String,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     #[error("the queue database failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("the queue database {path} was {what} while the server ran: deliveries cannot be stored; restore it or restart the server (it makes a new one)")]
+    Gone { path: String, what: &'static str },
     /// A queue call run on another thread panicked (the caller reports it; the queue is intact,
     /// since SQLite rolls back what the call had not committed).
     #[error("a queue call panicked: {0}")]
@@ -183,7 +186,53 @@ CREATE TABLE IF NOT EXISTS deliveries (
     claim_token   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (state, repo, seq);
+CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 ";
+
+/// Which file a path names (device and inode): SQLite goes on writing to a database file that
+/// was deleted or replaced under it, so the server compares this before it acknowledges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileIdentity {
+    device: u64,
+    inode: u64,
+}
+
+impl FileIdentity {
+    pub fn of(path: &Path) -> std::io::Result<FileIdentity> {
+        let metadata = std::fs::metadata(path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            Ok(FileIdentity {
+                device: metadata.dev(),
+                inode: metadata.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = metadata;
+            Ok(FileIdentity {
+                device: 0,
+                inode: 0,
+            })
+        }
+    }
+
+    /// An error unless `path` still names this file.
+    pub fn check(&self, path: &Path) -> Result<(), QueueError> {
+        match FileIdentity::of(path) {
+            Ok(now) if now == *self => Ok(()),
+            Ok(_) => Err(QueueError::Gone {
+                path: path.display().to_string(),
+                what: "replaced by another file",
+            }),
+            Err(_) => Err(QueueError::Gone {
+                path: path.display().to_string(),
+                what: "deleted",
+            }),
+        }
+    }
+}
 
 /// Columns added since the first schema, with the definition that fills them in older rows.
 const ADDED_COLUMNS: &[(&str, &str)] = &[
@@ -213,9 +262,9 @@ fn migrate(connection: &Connection) -> Result<(), rusqlite::Error> {
 impl Queue {
     /// Opens (creating and migrating) the database at `path`.
     pub fn open(path: &Path) -> Result<Queue, QueueError> {
-        let open_error = |source| QueueError::Open {
+        let open_error = |cause| QueueError::Open {
             path: path.display().to_string(),
-            source,
+            cause,
         };
         let connection = Connection::open(path).map_err(open_error)?;
         // For a new database only: a 13 KB delivery then fits in one page instead of a chain
@@ -250,6 +299,15 @@ impl Queue {
             .connection
             .pragma_update(None, "wal_autocheckpoint", 0)?;
         Ok(queue)
+    }
+
+    /// A small write committed like a delivery: fails when the disk is full or read-only.
+    pub fn probe(&self, now_ms: i64) -> Result<(), QueueError> {
+        self.connection.execute(
+            "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?1)",
+            params![now_ms],
+        )?;
+        Ok(())
     }
 
     /// Copies committed WAL frames into the database without blocking the writer.
@@ -946,6 +1004,24 @@ mod tests {
         let job = queue.claim(10, LEASE).unwrap().unwrap();
         assert_eq!((job.delivery_id.as_str(), job.claim_token), ("d-0", 1));
         assert_eq!(queue.complete(&job).unwrap(), Fenced::Held);
+    }
+
+    #[test]
+    fn a_deleted_or_replaced_file_is_noticed() {
+        let (dir, queue) = queue();
+        let path = dir.path().join("queue.sqlite");
+        let identity = FileIdentity::of(&path).unwrap();
+        assert!(identity.check(&path).is_ok());
+        queue.probe(1).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let error = identity.check(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("was deleted while the server ran"),
+            "{error}"
+        );
+        std::fs::write(&path, b"another file").unwrap();
+        let error = identity.check(&path).unwrap_err().to_string();
+        assert!(error.contains("was replaced by another file"), "{error}");
     }
 
     #[test]

@@ -5,12 +5,16 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:3000";
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 pub const DEFAULT_DATABASE: &str = "releasebot.sqlite";
 pub const DEFAULT_WEBHOOK_PATH: &str = "/webhook";
 pub const DEFAULT_WORKERS: usize = 8;
+/// GitHub's example secret is 40 hex digits (`SecureRandom.hex(20)`, 160 bits) and it asks for
+/// "a random string with high entropy"; fewer than 20 characters cannot be that.
+pub const MIN_SECRET_CHARS: usize = 20;
 
 /// Every key `serve` reads, with what it is for (printed by `serve --help` and the README).
 pub const KEYS: &[(&str, &str)] = &[
@@ -47,7 +51,57 @@ pub const KEYS: &[(&str, &str)] = &[
         "GITHUB_API_URL",
         "GitHub's REST API (default https://api.github.com)",
     ),
+    (
+        "RELEASEBOT_HEADER_TIMEOUT",
+        "seconds a client has to send a request's headers once it starts (default 10)",
+    ),
+    (
+        "RELEASEBOT_BODY_TIMEOUT",
+        "seconds a client has to send a request's body (default 10, GitHub's own limit)",
+    ),
+    (
+        "RELEASEBOT_IDLE_TIMEOUT",
+        "seconds an idle keep-alive connection stays open (default 30)",
+    ),
+    (
+        "RELEASEBOT_MAX_CONNECTIONS",
+        "connections open at once; past it the longest-idle one is closed, or the newcomer gets 503 (default 512)",
+    ),
+    (
+        "RELEASEBOT_BODY_BUDGET_MB",
+        "MiB of request bodies held at once across all requests; past it deliveries get 503 and retry-after (default 100)",
+    ),
+    (
+        "RELEASEBOT_SHUTDOWN_TIMEOUT",
+        "seconds requests already received have to finish after SIGTERM (default 10)",
+    ),
 ];
+
+/// The HTTP limits that keep hostile or broken clients from holding the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub max_connections: usize,
+    /// Bytes of request bodies held at once, across requests.
+    pub body_budget: usize,
+    /// How long requests already received have to finish at shutdown.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 512,
+            body_budget: 100 * 1024 * 1024,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+}
 
 #[derive(Clone, PartialEq, Eq)]
 pub enum KeySource {
@@ -74,6 +128,7 @@ pub struct Settings {
     pub webhook_path: String,
     pub workers: usize,
     pub api_url: String,
+    pub http: HttpLimits,
 }
 
 impl std::fmt::Debug for Settings {
@@ -85,6 +140,7 @@ impl std::fmt::Debug for Settings {
             .field("webhook_path", &self.webhook_path)
             .field("workers", &self.workers)
             .field("api_url", &self.api_url)
+            .field("http", &self.http)
             .finish_non_exhaustive()
     }
 }
@@ -171,8 +227,13 @@ impl Settings {
             }
         };
         let webhook_secret = get("RELEASEBOT_WEBHOOK_SECRET").map(str::to_string);
-        if webhook_secret.is_none() {
-            problems.push("RELEASEBOT_WEBHOOK_SECRET is not set: give the secret entered in the App's webhook settings (deliveries cannot be trusted without it)".to_string());
+        match &webhook_secret {
+            None => problems.push("RELEASEBOT_WEBHOOK_SECRET is not set: give the secret entered in the App's webhook settings (deliveries cannot be trusted without it)".to_string()),
+            Some(secret) if secret.chars().count() < MIN_SECRET_CHARS => problems.push(format!(
+                "RELEASEBOT_WEBHOOK_SECRET is {} characters: GitHub asks for a random string with high entropy; use at least {MIN_SECRET_CHARS} (e.g. `openssl rand -hex 20`) and set the same on the App",
+                secret.chars().count()
+            )),
+            Some(_) => {}
         }
         let listen_text = get("RELEASEBOT_LISTEN").unwrap_or(DEFAULT_LISTEN);
         let listen = listen_text.parse::<SocketAddr>().ok();
@@ -217,6 +278,7 @@ impl Settings {
             ));
         }
         let database = PathBuf::from(get("RELEASEBOT_DATABASE").unwrap_or(DEFAULT_DATABASE));
+        let http = http_limits(&get, &mut problems);
 
         match (private_key, webhook_secret, listen) {
             (Some(private_key), Some(webhook_secret), Some(listen)) if problems.is_empty() => {
@@ -229,6 +291,7 @@ impl Settings {
                     webhook_path,
                     workers,
                     api_url,
+                    http,
                 })
             }
             _ => Err(problems),
@@ -249,6 +312,84 @@ impl Settings {
     }
 }
 
+fn seconds<'v>(
+    get: &dyn Fn(&str) -> Option<&'v str>,
+    key: &str,
+    default: Duration,
+    problems: &mut Vec<String>,
+) -> Duration {
+    match get(key) {
+        None => default,
+        Some(text) => match text.parse::<f64>() {
+            Ok(secs) if secs > 0.0 && secs <= 3600.0 => Duration::from_secs_f64(secs),
+            _ => {
+                problems.push(format!(
+                    "{key} must be a number of seconds above 0 and at most 3600, not `{text}`"
+                ));
+                default
+            }
+        },
+    }
+}
+
+fn count<'v>(
+    get: &dyn Fn(&str) -> Option<&'v str>,
+    key: &str,
+    default: usize,
+    range: std::ops::RangeInclusive<usize>,
+    problems: &mut Vec<String>,
+) -> usize {
+    match get(key) {
+        None => default,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if range.contains(&n) => n,
+            _ => {
+                problems.push(format!(
+                    "{key} must be a number from {} to {}, not `{text}`",
+                    range.start(),
+                    range.end()
+                ));
+                default
+            }
+        },
+    }
+}
+
+fn http_limits<'v>(
+    get: &dyn Fn(&str) -> Option<&'v str>,
+    problems: &mut Vec<String>,
+) -> HttpLimits {
+    let d = HttpLimits::default();
+    let mib = 1024 * 1024;
+    // A body budget under GitHub's 25 MiB cap would refuse the largest deliveries for ever.
+    let min_budget = super::admission::MAX_BODY.div_ceil(mib);
+    HttpLimits {
+        header_timeout: seconds(get, "RELEASEBOT_HEADER_TIMEOUT", d.header_timeout, problems),
+        body_timeout: seconds(get, "RELEASEBOT_BODY_TIMEOUT", d.body_timeout, problems),
+        idle_timeout: seconds(get, "RELEASEBOT_IDLE_TIMEOUT", d.idle_timeout, problems),
+        max_connections: count(
+            get,
+            "RELEASEBOT_MAX_CONNECTIONS",
+            d.max_connections,
+            1..=1_000_000,
+            problems,
+        ),
+        body_budget: count(
+            get,
+            "RELEASEBOT_BODY_BUDGET_MB",
+            d.body_budget / mib,
+            min_budget..=1_000_000,
+            problems,
+        ) * mib,
+        shutdown_timeout: seconds(
+            get,
+            "RELEASEBOT_SHUTDOWN_TIMEOUT",
+            d.shutdown_timeout,
+            problems,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,7 +405,7 @@ mod tests {
         env(&[
             ("RELEASEBOT_APP_ID", "1234"),
             ("RELEASEBOT_PRIVATE_KEY_PATH", "/etc/releasebot/app.pem"),
-            ("RELEASEBOT_WEBHOOK_SECRET", "s3cret"),
+            ("RELEASEBOT_WEBHOOK_SECRET", "s3cret-s3cret-s3cret-s3cret"),
         ])
     }
 
@@ -316,14 +457,43 @@ mod tests {
     }
 
     #[test]
+    fn a_short_webhook_secret_and_odd_limits_are_refused_with_the_reason() {
+        let mut values = minimal();
+        values.insert("RELEASEBOT_WEBHOOK_SECRET".into(), "x".into());
+        values.insert("RELEASEBOT_HEADER_TIMEOUT".into(), "0".into());
+        values.insert("RELEASEBOT_BODY_BUDGET_MB".into(), "10".into());
+        values.insert("RELEASEBOT_MAX_CONNECTIONS".into(), "lots".into());
+        let problems = Settings::resolve(&values, &HashMap::new()).unwrap_err();
+        let joined = problems.join("\n");
+        for expected in [
+            "RELEASEBOT_WEBHOOK_SECRET is 1 characters: GitHub asks for a random string with high entropy; use at least 20",
+            "RELEASEBOT_HEADER_TIMEOUT must be a number of seconds above 0",
+            "RELEASEBOT_BODY_BUDGET_MB must be a number from 25 to",
+            "RELEASEBOT_MAX_CONNECTIONS must be a number from 1 to",
+        ] {
+            assert!(joined.contains(expected), "missing {expected:?} in\n{joined}");
+        }
+    }
+
+    #[test]
+    fn limits_default_and_may_be_changed_in_seconds() {
+        let mut values = minimal();
+        values.insert("RELEASEBOT_IDLE_TIMEOUT".into(), "0.5".into());
+        let settings = Settings::resolve(&values, &HashMap::new()).unwrap();
+        assert_eq!(settings.http.idle_timeout, Duration::from_millis(500));
+        assert_eq!(settings.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(settings.http.body_budget, 100 * 1024 * 1024);
+    }
+
+    #[test]
     fn the_environment_wins_over_the_file() {
         let file = parse_file(
-            "# releasebot\nRELEASEBOT_APP_ID=1\nRELEASEBOT_WEBHOOK_SECRET=\"from file\"\nexport RELEASEBOT_PRIVATE_KEY_PATH=/k.pem\n",
+            "# releasebot\nRELEASEBOT_APP_ID=1\nRELEASEBOT_WEBHOOK_SECRET=\"from file, long enough\"\nexport RELEASEBOT_PRIVATE_KEY_PATH=/k.pem\n",
         )
         .unwrap();
         let settings = Settings::resolve(&env(&[("RELEASEBOT_APP_ID", "99")]), &file).unwrap();
         assert_eq!(settings.app_id, 99);
-        assert_eq!(settings.webhook_secret, "from file");
+        assert_eq!(settings.webhook_secret, "from file, long enough");
         assert_eq!(settings.private_key, KeySource::Path("/k.pem".into()));
     }
 

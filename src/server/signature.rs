@@ -16,20 +16,44 @@ pub enum SignatureError {
 
 /// Checks the header value against the body.
 pub fn verify(secret: &[u8], body: &[u8], header: Option<&str>) -> Result<(), SignatureError> {
-    let header = header.ok_or(SignatureError::Missing)?;
-    let hex_digest = header
-        .trim()
-        .strip_prefix("sha256=")
-        .ok_or(SignatureError::Malformed)?;
-    if hex_digest.len() != 64 {
-        return Err(SignatureError::Malformed);
+    let mut verifier = Verifier::new(secret, header)?;
+    verifier.update(body);
+    verifier.finish()
+}
+
+/// The HMAC computed as the body arrives, so the body is read once and a header that cannot
+/// match is refused before any of the body is read.
+pub struct Verifier {
+    mac: Hmac<Sha256>,
+    expected: Vec<u8>,
+}
+
+impl Verifier {
+    /// Fails at once on a missing or malformed header.
+    pub fn new(secret: &[u8], header: Option<&str>) -> Result<Verifier, SignatureError> {
+        let header = header.ok_or(SignatureError::Missing)?;
+        let hex_digest = header
+            .trim()
+            .strip_prefix("sha256=")
+            .ok_or(SignatureError::Malformed)?;
+        if hex_digest.len() != 64 {
+            return Err(SignatureError::Malformed);
+        }
+        let expected = hex::decode(hex_digest).map_err(|_| SignatureError::Malformed)?;
+        let mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
+        Ok(Verifier { mac, expected })
     }
-    let expected = hex::decode(hex_digest).map_err(|_| SignatureError::Malformed)?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
-    mac.update(body);
-    // `verify_slice` compares in constant time.
-    mac.verify_slice(&expected)
-        .map_err(|_| SignatureError::Mismatch)
+
+    pub fn update(&mut self, chunk: &[u8]) {
+        self.mac.update(chunk);
+    }
+
+    pub fn finish(self) -> Result<(), SignatureError> {
+        // `verify_slice` compares in constant time.
+        self.mac
+            .verify_slice(&self.expected)
+            .map_err(|_| SignatureError::Mismatch)
+    }
 }
 
 #[cfg(test)]
@@ -57,6 +81,15 @@ mod tests {
             verify(SECRET, BODY, Some(&flipped)),
             Err(SignatureError::Mismatch)
         );
+    }
+
+    #[test]
+    fn a_body_verified_in_pieces_is_verified_like_a_whole() {
+        let mut verifier = Verifier::new(SECRET, Some(SIGNATURE)).unwrap();
+        for piece in BODY.chunks(3) {
+            verifier.update(piece);
+        }
+        assert_eq!(verifier.finish(), Ok(()));
     }
 
     #[test]

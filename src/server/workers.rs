@@ -195,7 +195,7 @@ impl Pool {
             Ok(result) => result,
             Err(error) => {
                 let message = format!("the job panicked: {error}");
-                tracing::error!(delivery = %kept.delivery_id, repo = %kept.repo, event = %kept.event, %message);
+                tracing::error!(delivery = ?kept.delivery_id, repo = ?kept.repo, event = ?kept.event, %message);
                 self.metrics.job("panicked");
                 let policy = self.policy;
                 let jitter = jitter(kept.seq, kept.attempts);
@@ -217,9 +217,9 @@ impl Pool {
     async fn run(&self, job: Job) -> &'static str {
         let span = tracing::info_span!(
             "job",
-            delivery = %job.delivery_id,
-            repo = %job.repo,
-            event = %job.event,
+            delivery = ?job.delivery_id,
+            repo = ?job.repo,
+            event = ?job.event,
             attempt = job.attempts
         );
         self.run_in_span(job).instrument(span).await

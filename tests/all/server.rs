@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
-use releasebot::server::settings::{KeySource, Settings};
+use releasebot::server::settings::{HttpLimits, KeySource, Settings};
 use releasebot::server::{self, RunningServer, Tuning};
 use releasebot::simulated_github::{Fault, MergeMethod, RepoSeed};
 use sha2::Sha256;
@@ -59,6 +59,7 @@ pub async fn rig_with(workers: usize, tuning: Tuning) -> Rig {
         webhook_path: "/webhook".to_string(),
         workers,
         api_url: s.sim.url().trim_end_matches('/').to_string(),
+        http: HttpLimits::default(),
     };
     let server = server::start(&settings, tuning).await.unwrap();
     let webhook = format!("http://{}/webhook", server.addr);

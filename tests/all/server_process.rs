@@ -12,7 +12,7 @@ use tokio::process::{Child, Command};
 use crate::harness::*;
 use crate::server::{APP_ID, KEY, PUBLIC, SECRET};
 
-fn serve(sim_url: &str, database: &std::path::Path) -> Command {
+pub fn serve(sim_url: &str, database: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_releasebot"));
     command
         .arg("serve")
@@ -32,7 +32,7 @@ fn serve(sim_url: &str, database: &std::path::Path) -> Command {
 }
 
 /// Starts the server and reads the webhook URL it prints once it listens.
-async fn start(command: &mut Command) -> (Child, String) {
+pub async fn start(command: &mut Command) -> (Child, String) {
     let mut child = command.spawn().expect("releasebot serve starts");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
@@ -118,7 +118,7 @@ async fn sigterm_stops_the_server_cleanly() {
     assert!(status.success(), "{status:?}");
 }
 
-async fn refused(command: &mut Command) -> (i32, String) {
+pub async fn refused(command: &mut Command) -> (i32, String) {
     command.stdout(Stdio::null()).stderr(Stdio::piped());
     let output = tokio::time::timeout(Duration::from_secs(30), command.output())
         .await
