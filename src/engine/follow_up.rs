@@ -154,6 +154,7 @@ async fn redispatch(
         intended_at: String::new(),
         run: Some(failed),
         superseded: Vec::new(),
+        sent: true,
     });
     marker.images = Some(previous.again(release_path::now()));
     let release = ctx

@@ -43,6 +43,10 @@ pub struct Dispatch {
     /// Earlier runs of ours this dispatch replaces (a retry): never taken for the new one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub superseded: Vec<RunId>,
+    /// GitHub accepted the dispatch; set when it named no run (an older server), so a run listed
+    /// late is waited for rather than dispatched again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sent: bool,
 }
 
 impl Dispatch {
@@ -51,6 +55,7 @@ impl Dispatch {
             intended_at: at,
             run: None,
             superseded: Vec::new(),
+            sent: false,
         }
     }
 
@@ -62,6 +67,7 @@ impl Dispatch {
             intended_at: at,
             run: None,
             superseded,
+            sent: false,
         }
     }
 }

@@ -198,11 +198,12 @@ pub async fn dispatch_images(
             guarded_pick(runs, marker.images.as_ref(), ctx.me)
         }
     };
-    let Some(found) = &run else {
-        return Ok((None, release.clone()));
-    };
     if let Some(dispatch) = marker.images.as_mut() {
-        dispatch.run = Some(RunId(found.id));
+        match &run {
+            Some(found) => dispatch.run = Some(RunId(found.id)),
+            // Accepted, run not listed yet: later events wait for it instead of dispatching.
+            None => dispatch.sent = true,
+        }
     }
     let release = ctx
         .gh

@@ -35,9 +35,12 @@ pub enum Stage {
         draft: Option<ReleaseId>,
     },
     /// The images dispatch was intended (recorded in the draft), its run is not known.
+    /// `sent`: GitHub accepted the dispatch (an older server names no run, and lists it a
+    /// moment later), so it is not sent again unless a person asks (`/release retry`).
     ImagesIntended {
         commit: CommitSha,
         release: ReleaseId,
+        sent: bool,
     },
     ImagesRunning {
         commit: CommitSha,
@@ -188,11 +191,16 @@ fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreada
     let release_id = ReleaseId(release.id);
     let marker = super::release_marker::ReleaseMarker::find_in(release.body())?;
     let dispatched = marker.as_ref().is_some_and(|m| m.images_dispatched());
+    let sent = marker
+        .as_ref()
+        .and_then(|m| m.images.as_ref())
+        .is_some_and(|d| d.sent);
     let Some(run) = &progress.run else {
         return Ok(if dispatched {
             Stage::ImagesIntended {
                 commit,
                 release: release_id,
+                sent,
             }
         } else {
             Stage::Tagged {
@@ -320,11 +328,17 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
                 tag_commit: tagged.clone(),
                 merge_commit: merged,
             },
+            (ImagesIntended { sent: true, .. }, _) => {
+                Plan::Nothing("the images dispatch was sent; its run is not listed yet")
+            }
             (Tagged { .. } | ImagesIntended { .. }, _) => Plan::ReleaseTag,
             (_, Some(_)) => Plan::Nothing("the release has moved past its tag already"),
             _ => Plan::Nothing("the release pull request is not merged"),
         },
         Trigger::TagAppeared => match stage {
+            ImagesIntended { sent: true, .. } => {
+                Plan::Nothing("the images dispatch was sent; its run is not listed yet")
+            }
             Tagged { .. } | ImagesIntended { .. } => Plan::ReleaseTag,
             ImagesRunning { .. } | ImagesFailed { .. } | Done { .. } => {
                 Plan::Nothing("the tag's release and images were already made")
@@ -550,7 +564,8 @@ mod tests {
             derive(intended.clone()),
             Stage::ImagesIntended {
                 commit: sha(B),
-                release: ReleaseId(4)
+                release: ReleaseId(4),
+                sent: false
             }
         );
         let with = |r: WorkflowRun| Progress {
@@ -610,6 +625,7 @@ mod tests {
             Stage::ImagesIntended {
                 commit: c.clone(),
                 release: r,
+                sent: false,
             },
             Stage::ImagesRunning {
                 commit: c.clone(),
@@ -790,6 +806,31 @@ mod tests {
                 "{stage:?}"
             );
         }
+    }
+
+    /// An older server accepted the dispatch without naming the run, and lists it late: the
+    /// tag's events must not dispatch again; a person's retry may.
+    #[test]
+    fn a_sent_dispatch_whose_run_is_not_listed_yet_is_not_sent_again_by_events() {
+        let sent = Stage::ImagesIntended {
+            commit: sha(B),
+            release: ReleaseId(4),
+            sent: true,
+        };
+        assert!(matches!(
+            plan(&sent, Trigger::TagAppeared),
+            Plan::Nothing(_)
+        ));
+        assert!(matches!(
+            plan(
+                &sent,
+                Trigger::PullClosed {
+                    merge_commit: Some(sha(B))
+                }
+            ),
+            Plan::Nothing(_)
+        ));
+        assert_eq!(plan(&sent, Trigger::Retry), Plan::ReleaseTag);
     }
 
     #[test]

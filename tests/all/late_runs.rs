@@ -39,3 +39,36 @@ async fn a_run_listed_late_is_followed_by_the_id_the_dispatch_returned() {
         s.sim.releases(REPO)[0].body
     );
 }
+
+/// An older Enterprise Server names no run in its answer and lists the run late: the tag's own
+/// events must not dispatch again while it is not listed (found by the simulator's stricter
+/// run lists: three builds for one release before).
+#[tokio::test]
+async fn on_an_older_server_a_run_listed_late_is_dispatched_once_and_found_once_listed() {
+    let s = Scenario::mathesar().await;
+    s.sim.refuse_run_details(REPO);
+    s.sim.delay_run_listing(REPO, Duration::from_millis(300));
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    s.merge_release_pull(MergeMethod::Merge).await;
+
+    assert_eq!(s.images_runs().len(), 1, "dispatched once");
+    let marker = ReleaseMarker::find_in(&s.sim.releases(REPO)[0].body)
+        .unwrap()
+        .unwrap();
+    assert!(marker
+        .images
+        .as_ref()
+        .is_some_and(|d| d.sent && d.run.is_none()));
+
+    // Once listed, the run's completion is recognised as the release's.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    s.finish_images_run("success").await;
+    assert!(
+        s.status_comment()
+            .contains("- [x] Images pushed for linux/amd64, linux/arm64"),
+        "{}",
+        s.status_comment()
+    );
+    assert_eq!(s.images_runs().len(), 1);
+}
