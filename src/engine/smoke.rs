@@ -159,11 +159,7 @@ pub async fn pushed(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outco
             pull.number
         )));
     }
-    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
-    let Some(mut status) = tracking::find(ctx.gh, ctx.me, &version, &progress)
-        .await?
-        .and_then(|t| t.status)
-    else {
+    let Some((progress, mut status)) = tracked(ctx, &version).await? else {
         return Ok(Outcome::Ignored(format!(
             "no status comment tracks release {version}"
         )));
@@ -194,11 +190,7 @@ pub async fn finished(ctx: &Context<'_>, run: &WorkflowRun) -> Result<Outcome, E
             run.id
         )));
     };
-    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
-    let Some(mut status) = tracking::find(ctx.gh, ctx.me, &version, &progress)
-        .await?
-        .and_then(|t| t.status)
-    else {
+    let Some((progress, mut status)) = tracked(ctx, &version).await? else {
         return Ok(Outcome::Ignored(format!(
             "no status comment tracks release {version}"
         )));
@@ -276,6 +268,18 @@ pub async fn finished(ctx: &Context<'_>, run: &WorkflowRun) -> Result<Outcome, E
         version: version.to_string(),
         passed,
     })
+}
+
+/// The release's state on GitHub and its status comment, when a status comment tracks it.
+async fn tracked(
+    ctx: &Context<'_>,
+    version: &semver::Version,
+) -> Result<Option<(Progress, StatusComment)>, EngineError> {
+    let progress = progress::read(ctx.gh, ctx.config, version, ctx.me).await?;
+    let status = tracking::find(ctx.gh, ctx.me, version, &progress)
+        .await?
+        .and_then(|t| t.status);
+    Ok(status.map(|status| (progress, status)))
 }
 
 /// A new run starts: the items the smoke test covers are no longer ticked for this head.

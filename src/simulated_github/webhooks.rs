@@ -134,15 +134,7 @@ pub fn emit_workflow_run(
 }
 
 pub fn emit_pull_request(world: &mut World, repo: &str, action: &str, number: u64, sender: &str) {
-    let Some(pull) = world.repo(repo).and_then(|r| {
-        r.issues
-            .get(&number)
-            .map(|issue| payloads::pull(world, r, issue))
-    }) else {
-        return;
-    };
-    let payload = json!({ "action": action, "number": number, "pull_request": pull });
-    emit(world, repo, "pull_request", payload, sender);
+    emit_pull_request_with(world, repo, action, number, json!({}), sender);
 }
 
 /// `pull_request` `synchronize`: new commits on the pull request's branch, `before` → `after`.
@@ -153,6 +145,19 @@ pub fn emit_pull_request_synchronize(
     (before, after): (&str, &str),
     sender: &str,
 ) {
+    let extra = json!({ "before": before, "after": after });
+    emit_pull_request_with(world, repo, "synchronize", number, extra, sender);
+}
+
+/// A `pull_request` event with the fields its action adds (an object).
+fn emit_pull_request_with(
+    world: &mut World,
+    repo: &str,
+    action: &str,
+    number: u64,
+    extra: serde_json::Value,
+    sender: &str,
+) {
     let Some(pull) = world.repo(repo).and_then(|r| {
         r.issues
             .get(&number)
@@ -160,13 +165,10 @@ pub fn emit_pull_request_synchronize(
     }) else {
         return;
     };
-    let payload = json!({
-        "action": "synchronize",
-        "number": number,
-        "before": before,
-        "after": after,
-        "pull_request": pull,
-    });
+    let mut payload = json!({ "action": action, "number": number, "pull_request": pull });
+    if let (Some(payload), Some(extra)) = (payload.as_object_mut(), extra.as_object()) {
+        payload.extend(extra.clone());
+    }
     emit(world, repo, "pull_request", payload, sender);
 }
 
