@@ -275,7 +275,7 @@ pub fn view(
                 merged_as(repo_url, &sha)
             }
             Ok(_) => StepState::Pending(
-                "Run the pull request's checklist (install, smoke test), then merge it".into(),
+                "Go through the rest of the pull request's checklist, then merge it".into(),
             ),
         },
     ));

@@ -119,7 +119,7 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
          - [x] Branch [`release/0.1.3`]({web}/tree/release/0.1.3) with commit [`{short}`]({web}/commit/{head}) `Release 0.1.3`\n\
          - [x] Pull request [#{pull_request} Release 0.1.3]({web}/pull/{pull_request}) into `master`\n\
          - [ ] Smoke test of `{short}` running ([run]({web}/actions/runs/{run}))\n\
-         - [ ] Run the pull request's checklist (install, smoke test), then merge it\n\
+         - [ ] Go through the rest of the pull request's checklist, then merge it\n\
          - [ ] Tag `0.1.3` on the merge commit\n\
          - [ ] Build and push the images: `mathesar/mathesar-caddy:0.1.3`, `mathesar/mathesar-prod:0.1.3`\n\
          - [ ] Draft release `0.1.3` with the release notes, for a person to publish\n\
