@@ -97,7 +97,11 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
             );
             blocked(ctx, &version, status, &progress, what).await
         }
-        Plan::ReleaseTag => release_path::run(ctx, &ctx.config.tag.render(&version)).await,
+        // Past its tag already (a redelivery, or the job run again after it failed): the release
+        // path records a run found by its intent, or finds nothing left to do.
+        Plan::ReleaseTag | Plan::Nothing(_) if stage.is_tagged() => {
+            release_path::run(ctx, &ctx.config.tag.render(&version)).await
+        }
         _ => Ok(Outcome::NothingToResume {
             version: version.to_string(),
         }),

@@ -151,6 +151,17 @@ impl Engine {
                 "a dry run acts on comments only; nothing was changed".into(),
             ));
         }
+        // The bot's own tag was made by the merge's job, which goes on to the release path
+        // itself (and is retried as a whole when it fails): its `create` and `push` have nothing
+        // left to do, so they read nothing.
+        if let Event::TagCreated(created) = &event {
+            if created.sender == me {
+                return Ok(Outcome::Ignored(format!(
+                    "tag `{}` was made by releasebot, whose merge job releases it",
+                    created.tag
+                )));
+            }
+        }
         let text = gh
             .file_text(&self.config_path, &repository.default_branch)
             .await?;

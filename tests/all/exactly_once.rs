@@ -25,15 +25,27 @@ async fn a_crash_between_dispatch_and_record_never_builds_twice() {
     // The draft is created with the intent; the next release write records the run: it fails.
     s.sim
         .fail_matching("PATCH", "/releases/", 1, Fault::Status(502));
+    s.sim
+        .merge_pull(REPO, s.release_pull(), MergeMethod::Merge, MAINTAINER)
+        .unwrap();
+    let closed = s
+        .sim
+        .take_deliveries()
+        .into_iter()
+        .find(|d| d.event == "pull_request")
+        .expect("GitHub sends `pull_request` `closed`");
 
-    let outcomes = s.merge_release_pull(MergeMethod::Merge).await;
-
+    let first = s.redeliver("pull_request", &closed.payload).await;
     assert!(
-        outcomes.iter().any(|o| o.is_err()),
-        "the merge's job failed after dispatching: {outcomes:?}"
+        first.is_err(),
+        "the merge's job failed after dispatching: {first:?}"
     );
-    // The tag's push and create events (delivered above) and a redelivery of the merge find
-    // the run by the intent instead of dispatching again.
+    s.deliver().await;
+
+    // The queue runs the failed job again; it finds the run by the intent instead of
+    // dispatching again. (The tag's own `create` and `push` read nothing: they are the bot's.)
+    let again = s.redeliver("pull_request", &closed.payload).await;
+    assert!(again.is_ok(), "{again:?}");
     let runs = s.images_runs();
     assert_eq!(runs.len(), 1, "{runs:?}");
     let recorded = marker(&s).images.and_then(|d| d.run);
@@ -273,4 +285,43 @@ async fn a_tag_race_lost_to_another_commit_is_reported_to_the_owner() {
         .filter(|c| c.starts_with(&format!("@{MAINTAINER}, release 0.1.3 stopped")))
         .collect();
     assert_eq!(notices.len(), 1, "{:?}", s.bot_comments());
+}
+
+/// The `create` and `push` of the tag the bot made itself read nothing: the merge's job already
+/// released it. A tag a person pushes still takes the release path (`full_release`).
+#[tokio::test]
+async fn the_bots_own_tag_events_cost_no_call() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.sim
+        .merge_pull(REPO, s.release_pull(), MergeMethod::Merge, MAINTAINER)
+        .unwrap();
+    let deliveries = s.sim.take_deliveries();
+    let closed = deliveries
+        .iter()
+        .find(|d| d.event == "pull_request")
+        .unwrap();
+    s.redeliver("pull_request", &closed.payload).await.unwrap();
+    let tag_events: Vec<_> = s
+        .sim
+        .take_deliveries()
+        .into_iter()
+        .filter(|d| {
+            d.event == "create" || (d.event == "push" && d.payload["ref"] == "refs/tags/0.1.3")
+        })
+        .collect();
+    assert_eq!(
+        tag_events.len(),
+        2,
+        "GitHub sends `create` and `push` for the tag"
+    );
+    s.sim.clear_requests();
+
+    for event in &tag_events {
+        let outcome = s.redeliver(&event.event, &event.payload).await.unwrap();
+        assert!(matches!(outcome, Outcome::Ignored(_)), "{outcome:?}");
+    }
+
+    assert_eq!(s.api_calls(), Vec::<String>::new());
+    assert_eq!(s.images_runs().len(), 1);
 }
