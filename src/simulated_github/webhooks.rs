@@ -174,35 +174,16 @@ fn emit_pull_request_with(
 
 /// `create` and `push`, as GitHub sends them for a new branch or tag.
 pub fn emit_ref_created(world: &mut World, repo: &str, full_ref: &str, sha: &str, by: &str) {
-    let (kind, short) = match (
-        full_ref.strip_prefix("refs/tags/"),
-        full_ref.strip_prefix("refs/heads/"),
-    ) {
-        (Some(tag), _) => ("tag", tag),
-        (None, Some(branch)) => ("branch", branch),
-        _ => return,
-    };
-    let default_branch = world
-        .repo(repo)
-        .map(|r| r.default_branch.clone())
-        .unwrap_or_default();
-    let create = json!({
-        "ref": short,
-        "ref_type": kind,
-        "master_branch": default_branch,
-        "description": null,
-        "pusher_type": "user",
-    });
-    emit(world, repo, "create", create, by);
+    if !full_ref.starts_with("refs/tags/") && !full_ref.starts_with("refs/heads/") {
+        return;
+    }
+    emit_create(world, repo, full_ref, by);
     emit_push(world, repo, full_ref, None, Some(sha), by);
 }
 
 /// `create` alone, for a branch pushed together with its first commit.
 pub fn emit_create(world: &mut World, repo: &str, full_ref: &str, by: &str) {
-    let (kind, short) = match full_ref.strip_prefix("refs/tags/") {
-        Some(tag) => ("tag", tag),
-        None => ("branch", full_ref.trim_start_matches("refs/heads/")),
-    };
+    let (kind, short) = ref_kind(full_ref);
     let default_branch = world
         .repo(repo)
         .map(|r| r.default_branch.clone())
@@ -217,12 +198,17 @@ pub fn emit_create(world: &mut World, repo: &str, full_ref: &str, by: &str) {
     emit(world, repo, "create", create, by);
 }
 
-/// `delete` and a `push` with `deleted: true`, as GitHub sends them when a branch or tag goes.
-pub fn emit_ref_deleted(world: &mut World, repo: &str, full_ref: &str, sha: &str, by: &str) {
-    let (kind, short) = match full_ref.strip_prefix("refs/tags/") {
+/// `("tag", name)` or `("branch", name)`, as `create` and `delete` name a ref.
+fn ref_kind(full_ref: &str) -> (&'static str, &str) {
+    match full_ref.strip_prefix("refs/tags/") {
         Some(tag) => ("tag", tag),
         None => ("branch", full_ref.trim_start_matches("refs/heads/")),
-    };
+    }
+}
+
+/// `delete` and a `push` with `deleted: true`, as GitHub sends them when a branch or tag goes.
+pub fn emit_ref_deleted(world: &mut World, repo: &str, full_ref: &str, sha: &str, by: &str) {
+    let (kind, short) = ref_kind(full_ref);
     let delete = json!({ "ref": short, "ref_type": kind, "pusher_type": "user" });
     emit(world, repo, "delete", delete, by);
     emit_push(world, repo, full_ref, Some(sha), None, by);

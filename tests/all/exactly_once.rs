@@ -150,21 +150,28 @@ fn promotions(s: &Scenario) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn publish_delivered_three_times_promotes_once() {
+/// A release with `latest = "on-publish"` built, and a person publishing its draft: the draft's
+/// id and the `release` `published` payload GitHub sends (taken, not yet handed to the bot).
+async fn published_on_publish_release() -> (Scenario, u64, serde_json::Value) {
     let s = Scenario::mathesar_altered(on_publish).await;
     only(s.comment(MAINTAINER, "/release 0.1.3").await);
     s.merge_release_pull(MergeMethod::Merge).await;
     s.finish_images_run("success").await;
     let draft = s.sim.releases(REPO)[0].id;
     s.sim.publish_release(REPO, draft, MAINTAINER);
-    let delivered = s.sim.take_deliveries();
-    let published = delivered
-        .iter()
-        .find(|d| d.event == "release")
+    let published = s
+        .sim
+        .take_deliveries()
+        .into_iter()
+        .find(|d| d.event == "release" && d.payload["action"] == "published")
         .expect("GitHub sends `release` `published`")
-        .payload
-        .clone();
+        .payload;
+    (s, draft, published)
+}
+
+#[tokio::test]
+async fn publish_delivered_three_times_promotes_once() {
+    let (s, _, published) = published_on_publish_release().await;
 
     let mut outcomes = Vec::new();
     for _ in 0..3 {
@@ -193,19 +200,7 @@ async fn publish_delivered_three_times_promotes_once() {
 /// the run by the recorded intent.
 #[tokio::test]
 async fn a_crash_after_the_promotion_dispatch_never_promotes_twice() {
-    let s = Scenario::mathesar_altered(on_publish).await;
-    only(s.comment(MAINTAINER, "/release 0.1.3").await);
-    s.merge_release_pull(MergeMethod::Merge).await;
-    s.finish_images_run("success").await;
-    let draft = s.sim.releases(REPO)[0].id;
-    s.sim.publish_release(REPO, draft, MAINTAINER);
-    let published = s
-        .sim
-        .take_deliveries()
-        .into_iter()
-        .find(|d| d.event == "release")
-        .unwrap()
-        .payload;
+    let (s, draft, published) = published_on_publish_release().await;
     // The intent is written (first PATCH), the dispatch goes out, the record (second) fails.
     s.sim.fail_matching_after(
         "PATCH",
