@@ -62,7 +62,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let stop_asked = shutdown_signal()?;
-    let running = match server::start(&settings, Tuning::default()).await {
+    let tuning = Tuning {
+        lease: settings.job_lease,
+        ..Tuning::default()
+    };
+    let running = match server::start(&settings, tuning).await {
         Ok(running) => running,
         Err(problems) => {
             eprintln!("{problems}");

@@ -2,7 +2,7 @@
 //! committed to the queue before it is answered; the release work happens later, in a worker,
 //! so the answer comes in milliseconds whatever that work costs.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -21,7 +21,7 @@ use super::budget::BodyBudget;
 use super::intake::Intake;
 use super::log_limit::LogLimit;
 use super::metrics::Metrics;
-use super::queue::{Enqueued, NewDelivery, Queue};
+use super::queue::{Enqueued, NewDelivery, Store};
 use super::workers::now_ms;
 use crate::github::api_stats;
 use crate::github::app_auth::AuthHealth;
@@ -41,7 +41,7 @@ pub struct Ingress {
     pub intake: Intake,
     pub metrics: Arc<Metrics>,
     /// For `/healthz` and `/metrics` reads (shared with the workers).
-    pub queue: Arc<Mutex<Queue>>,
+    pub store: Store,
     pub budget: Arc<BodyBudget>,
     pub body_timeout: Duration,
     /// Turns true at shutdown: a body still arriving is refused (503) rather than waited for.
@@ -353,19 +353,6 @@ async fn webhook(State(ingress): State<Ingress>, headers: HeaderMap, body: Body)
     }
 }
 
-async fn read_queue<T: Send + 'static>(
-    queue: &Arc<Mutex<Queue>>,
-    read: impl FnOnce(&Queue) -> Result<T, super::queue::QueueError> + Send + 'static,
-) -> Result<T, String> {
-    let queue = Arc::clone(queue);
-    tokio::task::spawn_blocking(move || {
-        let queue = queue.lock().unwrap_or_else(|e| e.into_inner());
-        read(&queue).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
-}
-
 /// Ready for deliveries: the queue writer runs, the database file is the one opened and a
 /// write commits within the deadline, and GitHub has not refused the App's JWT.
 async fn healthz(State(ingress): State<Ingress>) -> Response {
@@ -399,7 +386,7 @@ async fn livez() -> Response {
 }
 
 async fn metrics(State(ingress): State<Ingress>) -> Response {
-    let counts = read_queue(&ingress.queue, |q| q.counts()).await.ok();
+    let counts = ingress.store.counts().await.ok();
     let body = ingress.metrics.render(counts, api_stats::snapshot());
     ([("content-type", "text/plain; version=0.0.4")], body).into_response()
 }

@@ -1,5 +1,6 @@
 //! The GitHub App server (`releasebot serve`): signed webhooks in, committed to a durable
-//! SQLite queue before they are answered, run by a pool of workers with App authentication.
+//! queue (SQLite for one process, PostgreSQL for replicas) before they are answered, run by a
+//! pool of workers with App authentication.
 //!
 //! Start-up checks everything it can (key, secret, database, address) and reports every
 //! problem at once before it accepts a single delivery. Shutdown stops accepting, finishes the
@@ -20,7 +21,7 @@ pub mod signature;
 mod workers;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
@@ -31,7 +32,7 @@ use crate::github::app_auth::{AppCredentials, InstallationTokens};
 use crate::github::Connector;
 pub use ingress::floor_router;
 pub use metrics::Metrics;
-use queue::{Queue, RetryPolicy};
+use queue::{Database, RetryPolicy, SqliteLock, Store};
 pub use settings::Settings;
 pub use workers::{JobObserver, JobReport};
 
@@ -63,8 +64,12 @@ pub struct RunningServer {
     stop: watch::Sender<bool>,
     http: JoinHandle<()>,
     workers: Vec<JoinHandle<()>>,
-    queue: Arc<Mutex<Queue>>,
+    store: Store,
     grace: Duration,
+    /// PostgreSQL's `LISTEN` for other replicas' new work.
+    listener: Option<JoinHandle<()>>,
+    /// SQLite's hold on its file, for as long as the server runs.
+    _lock: Option<SqliteLock>,
 }
 
 /// Everything that keeps the server from starting, each with the setting it concerns.
@@ -99,10 +104,7 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
     });
     let credentials = credentials.map_err(|problem| problems.push(problem)).ok();
 
-    let opened = Queue::open(&settings.database).and_then(|queue| {
-        let released = queue.release_claims()?;
-        Ok((queue, released))
-    });
+    let opened = open_queue(&settings.database, settings.workers).await;
     let opened = opened
         .map_err(|error| problems.push(format!("RELEASEBOT_DATABASE: {error}")))
         .ok();
@@ -117,14 +119,21 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
         })
         .ok();
 
-    let (Some(credentials), Some((queue, released)), Some(listener)) =
+    let (Some(credentials), Some((store, lock, released)), Some(listener)) =
         (credentials, opened, listener)
     else {
         return Err(StartError(problems));
     };
     let wake = Arc::new(Notify::new());
-    let intake = intake::Intake::start(&settings.database, Arc::clone(&wake))
-        .map_err(|error| StartError(vec![format!("RELEASEBOT_DATABASE: {error}")]))?;
+    let intake = match (&settings.database, store.postgres()) {
+        (_, Some(postgres)) => intake::Intake::start_postgres(postgres.clone(), Arc::clone(&wake)),
+        (Database::Sqlite(path), None) => intake::Intake::start_sqlite(path, Arc::clone(&wake)),
+        (Database::Postgres(_), None) => unreachable!("a PostgreSQL URL opens a PostgreSQL store"),
+    }
+    .map_err(|error| StartError(vec![format!("RELEASEBOT_DATABASE: {error}")]))?;
+    let listener_task = store
+        .postgres()
+        .map(|postgres| postgres.listen(Arc::clone(&wake)));
     let addr = listener
         .local_addr()
         .map_err(|error| StartError(vec![format!("RELEASEBOT_LISTEN: {error}")]))?;
@@ -139,12 +148,11 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
     let tokens = InstallationTokens::new(&api_url, credentials);
     let auth = tokens.health();
     let engine = Engine::new(Connector::app(&api_url, tokens));
-    let queue = Arc::new(Mutex::new(queue));
     let metrics = Arc::new(Metrics::default());
 
     let (stop, stopped) = watch::channel(false);
     let pool = Arc::new(workers::Pool {
-        queue: Arc::clone(&queue),
+        store: store.clone(),
         engine,
         metrics: Arc::clone(&metrics),
         policy: tuning.retry,
@@ -161,7 +169,7 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
             secret: Arc::new(settings.webhook_secret.as_bytes().to_vec()),
             intake,
             metrics: Arc::clone(&metrics),
-            queue: Arc::clone(&queue),
+            store: store.clone(),
             budget: budget::BodyBudget::new(limits.body_budget),
             body_timeout: limits.body_timeout,
             stopping: stopped.clone(),
@@ -173,16 +181,41 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
         &settings.webhook_path,
     );
     let http = http::spawn(listener, app, limits, Arc::clone(&metrics), stopped);
-    tracing::info!(%addr, path = %settings.webhook_path, workers = settings.workers, max_connections = limits.max_connections, "releasebot serve started");
+    tracing::info!(%addr, path = %settings.webhook_path, workers = settings.workers, database = %settings.database, max_connections = limits.max_connections, "releasebot serve started");
     Ok(RunningServer {
         addr,
         metrics,
         stop,
         http,
         workers,
-        queue,
+        store,
         grace: tuning.grace,
+        listener: listener_task,
+        _lock: lock,
     })
+}
+
+/// Opens the queue the setting names. SQLite: the file is locked for this process first (a
+/// second server on it would run the first one's jobs again), then every claim left by an
+/// earlier process is freed. PostgreSQL: claims stay with their replicas until their leases
+/// run out, since other replicas may be running them.
+async fn open_queue(
+    database: &Database,
+    workers: usize,
+) -> Result<(Store, Option<SqliteLock>, u64), queue::QueueError> {
+    match database {
+        Database::Sqlite(path) => {
+            let lock = SqliteLock::acquire(path)?;
+            let store = Store::open(database, 1).await?;
+            let released = store.release_claims().await?;
+            Ok((store, Some(lock), released))
+        }
+        Database::Postgres(_) => {
+            // The workers, the writer, the janitor and `/metrics` each hold one at most.
+            let store = Store::open(database, workers + 4).await?;
+            Ok((store, None, 0))
+        }
+    }
 }
 
 impl RunningServer {
@@ -198,18 +231,14 @@ impl RunningServer {
             for abort in aborts {
                 abort.abort();
             }
-            let queue = Arc::clone(&self.queue);
-            let released = tokio::task::spawn_blocking(move || {
-                queue
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .release_claims()
-            })
-            .await??;
+            let released = self.store.release_claims().await?;
             tracing::warn!(
                 jobs = released,
                 "jobs still running at shutdown were released; they run at next start"
             );
+        }
+        if let Some(listener) = self.listener {
+            listener.abort();
         }
         tracing::info!("releasebot serve stopped");
         Ok(())

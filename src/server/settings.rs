@@ -7,11 +7,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::queue::Database;
+
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:3000";
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 pub const DEFAULT_DATABASE: &str = "releasebot.sqlite";
 pub const DEFAULT_WEBHOOK_PATH: &str = "/webhook";
 pub const DEFAULT_WORKERS: usize = 8;
+/// Longer than any job should take (a job is a handful of GitHub calls), short enough that a
+/// job left by a replica that died runs again within the quarter hour.
+pub const DEFAULT_JOB_LEASE: Duration = Duration::from_secs(15 * 60);
 /// GitHub's example secret is 40 hex digits (`SecureRandom.hex(20)`, 160 bits) and it asks for
 /// "a random string with high entropy"; fewer than 20 characters cannot be that.
 pub const MIN_SECRET_CHARS: usize = 20;
@@ -33,7 +38,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "RELEASEBOT_DATABASE",
-        "SQLite file of the delivery queue (default releasebot.sqlite)",
+        "the delivery queue: a SQLite file (default releasebot.sqlite; one server process), or postgres://user:password@host/dbname to share one PostgreSQL database between replicas",
     ),
     (
         "RELEASEBOT_LISTEN",
@@ -46,6 +51,10 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "RELEASEBOT_WORKERS",
         "jobs run at once, across repositories (default 8); 0 queues deliveries and runs none",
+    ),
+    (
+        "RELEASEBOT_JOB_LEASE",
+        "seconds a job may run before another worker or replica takes it over as abandoned (default 900)",
     ),
     (
         "GITHUB_API_URL",
@@ -123,7 +132,9 @@ pub struct Settings {
     pub app_id: u64,
     pub private_key: KeySource,
     pub webhook_secret: String,
-    pub database: PathBuf,
+    pub database: Database,
+    /// How long a claimed job is its worker's before another may take it over.
+    pub job_lease: Duration,
     pub listen: SocketAddr,
     pub webhook_path: String,
     pub workers: usize,
@@ -277,7 +288,19 @@ impl Settings {
                 "GITHUB_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, not `{api_url}`"
             ));
         }
-        let database = PathBuf::from(get("RELEASEBOT_DATABASE").unwrap_or(DEFAULT_DATABASE));
+        let database = Database::parse(get("RELEASEBOT_DATABASE").unwrap_or(DEFAULT_DATABASE));
+        let job_lease = match get("RELEASEBOT_JOB_LEASE") {
+            None => DEFAULT_JOB_LEASE,
+            Some(text) => match text.parse::<u64>() {
+                Ok(seconds) if (1..=86_400).contains(&seconds) => Duration::from_secs(seconds),
+                _ => {
+                    problems.push(format!(
+                        "RELEASEBOT_JOB_LEASE must be a number of seconds from 1 to 86400, not `{text}`"
+                    ));
+                    DEFAULT_JOB_LEASE
+                }
+            },
+        };
         let http = http_limits(&get, &mut problems);
 
         match (private_key, webhook_secret, listen) {
@@ -287,6 +310,7 @@ impl Settings {
                     private_key,
                     webhook_secret,
                     database,
+                    job_lease,
                     listen,
                     webhook_path,
                     workers,
@@ -414,7 +438,10 @@ mod tests {
         let settings = Settings::resolve(&minimal(), &HashMap::new()).unwrap();
         assert_eq!(settings.app_id, 1234);
         assert_eq!(settings.listen, "0.0.0.0:3000".parse().unwrap());
-        assert_eq!(settings.database, PathBuf::from("releasebot.sqlite"));
+        assert_eq!(
+            settings.database,
+            Database::Sqlite(PathBuf::from("releasebot.sqlite"))
+        );
         assert_eq!(settings.webhook_path, "/webhook");
         assert_eq!(settings.api_url, "https://api.github.com");
         assert_eq!(

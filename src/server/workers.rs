@@ -7,7 +7,7 @@
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::BuildHasher;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use tracing::Instrument;
 
 use super::job_result::{disposition, is_refused_token, Disposition};
 use super::metrics::Metrics;
-use super::queue::{AfterFailure, Fenced, Job, Queue, QueueError, RetryPolicy};
+use super::queue::{AfterFailure, Fenced, Job, QueueError, RetryPolicy, Store};
 use crate::engine::Engine;
 
 /// How often an idle worker looks for jobs whose back-off has run out.
@@ -51,7 +51,7 @@ impl fmt::Debug for JobObserver {
 }
 
 pub struct Pool {
-    pub queue: Arc<Mutex<Queue>>,
+    pub store: Store,
     pub engine: Engine,
     pub metrics: Arc<Metrics>,
     pub policy: RetryPolicy,
@@ -116,7 +116,7 @@ impl Pool {
         tokio::spawn(async move {
             loop {
                 let before = now_ms() - KEEP_DONE.as_millis() as i64;
-                match pool.blocking(move |q, _| q.prune_done(before)).await {
+                match pool.store.prune_done(before).await {
                     Ok(0) => {}
                     Ok(pruned) => tracing::info!(pruned, "old finished jobs forgotten"),
                     Err(error) => tracing::warn!(%error, "cannot prune finished jobs"),
@@ -138,10 +138,7 @@ impl Pool {
             let woken = self.wake.notified();
             tokio::pin!(woken);
             woken.as_mut().enable();
-            match self
-                .blocking(|queue, lease| queue.claim(now_ms(), lease))
-                .await
-            {
+            match self.store.claim(now_ms(), self.lease).await {
                 Ok(Some(job)) => {
                     let mut report = JobReport {
                         delivery_id: job.delivery_id.clone(),
@@ -150,6 +147,11 @@ impl Pool {
                         result: "",
                     };
                     report.result = Arc::clone(&self).run_guarded(job).await;
+                    if matches!(report.result, "done" | "dead" | "permanent") {
+                        // Its repository's next job may be runnable now; this worker looks
+                        // again at once, and the idle ones too (it may take another's job).
+                        self.wake.notify_waiters();
+                    }
                     if let Some(observer) = &self.observer {
                         (observer.0)(&report);
                     }
@@ -169,22 +171,6 @@ impl Pool {
         }
     }
 
-    /// Runs a queue call on the blocking pool. A call that panics comes back as an error, so a
-    /// bug there fails one call instead of taking the worker down.
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Queue, Duration) -> Result<T, QueueError> + Send + 'static,
-    ) -> Result<T, QueueError> {
-        let queue = Arc::clone(&self.queue);
-        let lease = self.lease;
-        tokio::task::spawn_blocking(move || {
-            let mut queue = queue.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut queue, lease)
-        })
-        .await
-        .unwrap_or_else(|joined| Err(QueueError::Panicked(joined.to_string())))
-    }
-
     /// Runs the job in a task of its own, so that a bug that panics fails this job (to be
     /// retried, then dead) instead of silently ending the worker with the job still claimed.
     /// Returns the job's result as counted in the metrics.
@@ -200,7 +186,8 @@ impl Pool {
                 let policy = self.policy;
                 let jitter = jitter(kept.seq, kept.attempts);
                 match self
-                    .blocking(move |q, _| q.fail(&kept, &message, now_ms(), &policy, jitter))
+                    .store
+                    .fail(&kept, &message, now_ms(), &policy, jitter)
                     .await
                 {
                     Ok(AfterFailure::Stale) => tracing::warn!(
@@ -241,7 +228,7 @@ impl Pool {
         let jitter = jitter(job.seq, job.attempts);
         let counted = match disposition(&result, token_refreshed, policy.secondary_limit_wait) {
             Disposition::Done => {
-                let recorded = self.blocking(move |q, _| q.complete(&job)).await;
+                let recorded = self.store.complete(&job).await;
                 let counted = settle(recorded, "done");
                 if counted == "done" {
                     let outcome = result
@@ -256,9 +243,7 @@ impl Pool {
             Disposition::WaitFor { wait, error } => {
                 let at = now_ms() + wait.as_millis() as i64;
                 let shown = error.clone();
-                let recorded = self
-                    .blocking(move |q, _| q.retry_at(&job, &error, at))
-                    .await;
+                let recorded = self.store.retry_at(&job, &error, at).await;
                 let counted = settle(recorded, "rate_limited");
                 if counted == "rate_limited" {
                     tracing::warn!(error = %shown, wait_secs = wait.as_secs(), "rate limited; the job waits");
@@ -268,7 +253,8 @@ impl Pool {
             Disposition::Retry { error } => {
                 let shown = error.clone();
                 let after = self
-                    .blocking(move |q, _| q.fail(&job, &error, now_ms(), &policy, jitter))
+                    .store
+                    .fail(&job, &error, now_ms(), &policy, jitter)
                     .await;
                 match after {
                     Ok(AfterFailure::RetryAt(at)) => {
@@ -286,7 +272,7 @@ impl Pool {
             }
             Disposition::Permanent { error, tell } => {
                 let (event, body, shown) = (job.event.clone(), job.body.clone(), error.clone());
-                let recorded = self.blocking(move |q, _| q.give_up(&job, &error)).await;
+                let recorded = self.store.give_up(&job, &error).await;
                 let counted = settle(recorded, "permanent");
                 if counted == "permanent" {
                     tracing::error!(error = %shown, "the delivery cannot succeed as it is; it is dead");
@@ -348,36 +334,6 @@ fn jitter(seq: i64, attempts: u32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::github::Connector;
-
-    fn pool(dir: &tempfile::TempDir) -> Pool {
-        let queue = Queue::open(&dir.path().join("queue.sqlite")).unwrap();
-        Pool {
-            queue: Arc::new(Mutex::new(queue)),
-            engine: Engine::new(Connector::with_token("http://127.0.0.1:9/", "t").unwrap()),
-            metrics: Arc::new(Metrics::default()),
-            policy: RetryPolicy::default(),
-            lease: Duration::from_secs(60),
-            wake: Arc::new(Notify::new()),
-            observer: None,
-        }
-    }
-
-    #[tokio::test]
-    async fn a_queue_call_that_panics_is_an_error_and_the_queue_still_answers() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = pool(&dir);
-
-        let failed = pool
-            .blocking(|_, _| -> Result<(), QueueError> { panic!("a bug in a queue call") })
-            .await;
-
-        assert!(
-            matches!(&failed, Err(QueueError::Panicked(why)) if why.contains("panicked")),
-            "{failed:?}"
-        );
-        assert_eq!(pool.blocking(|q, _| q.depth()).await.unwrap(), 0);
-    }
 
     #[test]
     fn the_installation_is_read_from_the_payload() {

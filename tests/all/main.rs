@@ -16,6 +16,8 @@ mod many_pages;
 mod mathesar_history;
 mod notes;
 mod odd_answers;
+mod postgres;
+mod queue;
 mod redelivery;
 mod refusals;
 mod release_command;

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
+use releasebot::server::queue::Database;
 use releasebot::server::settings::{HttpLimits, KeySource, Settings};
 use releasebot::server::{self, RunningServer, Tuning};
 use releasebot::simulated_github::{Fault, MergeMethod, RepoSeed};
@@ -54,7 +55,8 @@ pub async fn rig_with(workers: usize, tuning: Tuning) -> Rig {
         app_id: APP_ID,
         private_key: KeySource::Pem(KEY.to_string()),
         webhook_secret: SECRET.to_string(),
-        database: database.path().join("releasebot.sqlite"),
+        database: Database::Sqlite(database.path().join("releasebot.sqlite")),
+        job_lease: tuning.lease,
         listen: "127.0.0.1:0".parse().unwrap(),
         webhook_path: "/webhook".to_string(),
         workers,

@@ -576,7 +576,7 @@ async fn a_bad_key_a_bad_database_and_a_busy_port_are_reported_together_once_eac
         );
     }
     assert_eq!(
-        stderr.matches("unable to open database file").count(),
+        stderr.matches("cannot be opened").count(),
         1,
         "the database error once: {stderr}"
     );

@@ -1,0 +1,522 @@
+//! The PostgreSQL backend: one database shared by any number of `serve` replicas.
+//!
+//! - Dedup by delivery id is the table's unique index: two replicas given the same delivery
+//!   store it once.
+//! - Per-repository order across replicas: every transaction that adds a repository's jobs or
+//!   moves its head takes that repository's advisory lock first, so sequence numbers are handed
+//!   out in commit order within a repository and the head is never moved past a job being
+//!   added.
+//! - Claims take the oldest runnable head `FOR UPDATE SKIP LOCKED`: replicas claiming at once
+//!   take different jobs and never wait on each other.
+//! - Workers wake on `NOTIFY releasebot_jobs`, sent in the transaction that gives a repository
+//!   a runnable head (delivered on commit, to every replica).
+//! - Each claim records the replica that holds it, so a replica shutting down frees its own
+//!   jobs and no one else's; a replica that dies leaves them to their lease.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use futures_util::StreamExt as _;
+use tokio::sync::Notify;
+use tokio_postgres::{AsyncMessage, NoTls};
+
+use super::{fenced, unpack, Counts, Enqueued, Fenced, Job, NewDelivery, QueueError, Stored};
+
+/// The channel workers listen on.
+pub const CHANNEL: &str = "releasebot_jobs";
+
+/// Versioned steps, run in order, once, under a lock that keeps replicas starting together from
+/// running them twice.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE releasebot_deliveries (
+    seq           BIGSERIAL PRIMARY KEY,
+    delivery_id   TEXT NOT NULL UNIQUE,
+    event         TEXT NOT NULL,
+    repo          TEXT NOT NULL,
+    body          BYTEA NOT NULL,
+    encoding      TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'queued',
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    not_before    BIGINT NOT NULL DEFAULT 0,
+    claimed_until BIGINT NOT NULL DEFAULT 0,
+    claimed_by    TEXT,
+    last_error    TEXT,
+    received_at   BIGINT NOT NULL,
+    claim_token   BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX releasebot_deliveries_unfinished ON releasebot_deliveries (repo, seq)
+    WHERE state IN ('queued', 'claimed');
+CREATE INDEX releasebot_deliveries_state ON releasebot_deliveries (state, received_at);
+CREATE TABLE releasebot_heads (repo TEXT PRIMARY KEY, seq BIGINT NOT NULL);
+CREATE TABLE releasebot_health (replica TEXT PRIMARY KEY, at BIGINT NOT NULL);
+"];
+
+/// Any fixed number: the advisory lock migrations run under.
+const MIGRATION_LOCK: i64 = 0x0072_656c_6561_7365;
+
+/// `postgres://user:password@host/db` as `postgres://user@host/db`, for logs and errors.
+pub fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(None);
+            }
+            parsed.to_string()
+        }
+        Err(_) => "a PostgreSQL URL that cannot be read".to_string(),
+    }
+}
+
+#[derive(Clone)]
+pub struct PgQueue {
+    pool: Pool,
+    config: tokio_postgres::Config,
+    /// This process, as recorded on the claims it holds.
+    replica: Arc<str>,
+    shown: Arc<str>,
+}
+
+impl PgQueue {
+    /// Connects (checking the server answers) and brings the schema up to date.
+    pub async fn open(url: &str, connections: usize) -> Result<PgQueue, QueueError> {
+        let shown: Arc<str> = without_password(url).into();
+        let cannot = |cause: String| QueueError::Connect {
+            at: shown.to_string(),
+            cause,
+        };
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|error: tokio_postgres::Error| cannot(error.to_string()))?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(connections.max(2))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(10)))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(|error| cannot(error.to_string()))?;
+        let queue = PgQueue {
+            pool,
+            config,
+            replica: replica_id().into(),
+            shown: Arc::clone(&shown),
+        };
+        queue
+            .migrate()
+            .await
+            .map_err(|error| cannot(error.to_string()))?;
+        Ok(queue)
+    }
+
+    /// Who this process is on the claims it holds.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
+    async fn migrate(&self) -> Result<(), QueueError> {
+        let mut client = self.pool.get().await?;
+        let transaction = client.transaction().await?;
+        transaction
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        transaction
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS releasebot_migrations (version INTEGER PRIMARY KEY)",
+            )
+            .await?;
+        let done: i64 = transaction
+            .query_one("SELECT COUNT(*) FROM releasebot_migrations", &[])
+            .await?
+            .get(0);
+        for (version, step) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+            transaction.batch_execute(step).await?;
+            transaction
+                .execute(
+                    "INSERT INTO releasebot_migrations (version) VALUES ($1)",
+                    &[&(version as i32 + 1)],
+                )
+                .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// A small write committed like a delivery: fails when the database cannot take writes.
+    pub async fn probe(&self, now_ms: i64) -> Result<(), QueueError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO releasebot_health (replica, at) VALUES ($1, $2)
+                 ON CONFLICT (replica) DO UPDATE SET at = EXCLUDED.at",
+                &[&&*self.replica, &now_ms],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a batch in one transaction (one commit, one WAL flush for the lot).
+    pub async fn enqueue_batch(&self, batch: &[NewDelivery]) -> Result<Stored, QueueError> {
+        let mut client = self.pool.get().await?;
+        let transaction = client.transaction().await?;
+        // Every repository of the batch, locked in one order so two batches cannot deadlock.
+        let mut repos: Vec<&str> = batch.iter().map(|d| d.repo.as_str()).collect();
+        repos.sort_unstable();
+        repos.dedup();
+        transaction
+            .execute(
+                "SELECT pg_advisory_xact_lock(key) FROM (
+                     SELECT DISTINCT hashtextextended(repo, 0) AS key
+                     FROM unnest($1::text[]) AS repo ORDER BY key) AS keys",
+                &[&repos],
+            )
+            .await?;
+        let insert = transaction
+            .prepare_cached(
+                "INSERT INTO releasebot_deliveries (delivery_id, event, repo, body, encoding, received_at, last_error)
+                 VALUES ($1, $2, $3, $4, 'lz4', $5, $6)
+                 ON CONFLICT (delivery_id) DO NOTHING RETURNING seq",
+            )
+            .await?;
+        let take_dead = transaction
+            .prepare_cached(
+                "DELETE FROM releasebot_deliveries WHERE delivery_id = $1 AND state = 'dead' RETURNING last_error",
+            )
+            .await?;
+        let head = transaction
+            .prepare_cached(
+                "INSERT INTO releasebot_heads (repo, seq) VALUES ($1, $2) ON CONFLICT (repo) DO NOTHING",
+            )
+            .await?;
+        let mut results = Vec::with_capacity(batch.len());
+        let mut new_work = false;
+        for delivery in batch {
+            let (result, seq) = match insert_row(&transaction, &insert, delivery, None).await? {
+                Some(row) => (Enqueued::New, Some(row.get::<_, i64>(0))),
+                None => match transaction
+                    .query_opt(&take_dead, &[&delivery.delivery_id])
+                    .await?
+                {
+                    Some(dead) => {
+                        let last_error: Option<String> = dead.get(0);
+                        let row = insert_row(&transaction, &insert, delivery, last_error).await?;
+                        (Enqueued::Revived, row.map(|r| r.get::<_, i64>(0)))
+                    }
+                    None => (Enqueued::Duplicate, None),
+                },
+            };
+            if let Some(seq) = seq {
+                new_work |= transaction.execute(&head, &[&delivery.repo, &seq]).await? == 1;
+            }
+            results.push(result);
+        }
+        if new_work {
+            transaction
+                .execute("SELECT pg_notify($1, '')", &[&CHANNEL])
+                .await?;
+        }
+        transaction.commit().await?;
+        Ok(Stored { results, new_work })
+    }
+
+    /// The oldest runnable head, locked with `SKIP LOCKED` so replicas never wait on each
+    /// other's claims, and claimed in the same statement.
+    pub async fn claim(&self, now_ms: i64, lease: Duration) -> Result<Option<Job>, QueueError> {
+        let until = now_ms + lease.as_millis() as i64;
+        let client = self.pool.get().await?;
+        let statement = client
+            .prepare_cached(
+                "UPDATE releasebot_deliveries SET state = 'claimed', claimed_until = $2,
+                     attempts = attempts + 1, claim_token = claim_token + 1, claimed_by = $3
+                 WHERE seq = (
+                     SELECT d.seq FROM releasebot_heads h
+                     JOIN releasebot_deliveries d ON d.seq = h.seq
+                     WHERE (d.state = 'queued' OR (d.state = 'claimed' AND d.claimed_until <= $1))
+                       AND d.not_before <= $1
+                     ORDER BY h.seq LIMIT 1
+                     FOR UPDATE OF d SKIP LOCKED)
+                 RETURNING seq, delivery_id, event, repo, body, attempts, received_at, encoding, claim_token",
+            )
+            .await?;
+        let Some(row) = client
+            .query_opt(&statement, &[&now_ms, &until, &&*self.replica])
+            .await?
+        else {
+            return Ok(None);
+        };
+        let encoding: String = row.get(7);
+        let body = unpack(&encoding, row.get(4)).map_err(QueueError::Postgres)?;
+        Ok(Some(Job {
+            seq: row.get(0),
+            delivery_id: row.get(1),
+            event: row.get(2),
+            repo: row.get(3),
+            body,
+            attempts: row.get::<_, i32>(5) as u32,
+            received_ms: row.get(6),
+            claim_token: row.get(8),
+        }))
+    }
+
+    /// Records `done` or `dead` for the holder of the latest claim and moves the repository's
+    /// head on, under the repository's lock.
+    pub async fn finish(
+        &self,
+        job: &Job,
+        state: &'static str,
+        error: Option<&str>,
+    ) -> Result<Fenced, QueueError> {
+        let mut client = self.pool.get().await?;
+        let transaction = client.transaction().await?;
+        transaction
+            .execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&job.repo],
+            )
+            .await?;
+        let changed = transaction
+            .execute(
+                "UPDATE releasebot_deliveries SET state = $3, last_error = $4, claimed_by = NULL
+                 WHERE seq = $1 AND state = 'claimed' AND claim_token = $2",
+                &[&job.seq, &job.claim_token, &state, &error],
+            )
+            .await?;
+        if changed == 1 {
+            let next: Option<i64> = transaction
+                .query_one(
+                    "SELECT MIN(seq) FROM releasebot_deliveries WHERE repo = $1 AND state IN ('queued', 'claimed')",
+                    &[&job.repo],
+                )
+                .await?
+                .get(0);
+            match next {
+                Some(seq) => {
+                    transaction
+                        .execute(
+                            "INSERT INTO releasebot_heads (repo, seq) VALUES ($1, $2)
+                             ON CONFLICT (repo) DO UPDATE SET seq = EXCLUDED.seq",
+                            &[&job.repo, &seq],
+                        )
+                        .await?;
+                    transaction
+                        .execute("SELECT pg_notify($1, '')", &[&CHANNEL])
+                        .await?;
+                }
+                None => {
+                    transaction
+                        .execute("DELETE FROM releasebot_heads WHERE repo = $1", &[&job.repo])
+                        .await?;
+                }
+            }
+        }
+        transaction.commit().await?;
+        Ok(fenced(changed))
+    }
+
+    pub async fn requeue(
+        &self,
+        job: &Job,
+        error: &str,
+        at_ms: i64,
+        give_back: u32,
+    ) -> Result<Fenced, QueueError> {
+        let client = self.pool.get().await?;
+        let changed = client
+            .execute(
+                "UPDATE releasebot_deliveries SET state = 'queued', not_before = $3, claimed_until = 0,
+                     claimed_by = NULL, last_error = $4, attempts = GREATEST(attempts - $5, 0)
+                 WHERE seq = $1 AND state = 'claimed' AND claim_token = $2",
+                &[&job.seq, &job.claim_token, &at_ms, &error, &(give_back as i32)],
+            )
+            .await?;
+        Ok(fenced(changed))
+    }
+
+    /// Frees the jobs this replica holds (at shutdown); the others' stay theirs.
+    pub async fn release_own_claims(&self) -> Result<u64, QueueError> {
+        let client = self.pool.get().await?;
+        let released = client
+            .execute(
+                "UPDATE releasebot_deliveries SET state = 'queued', claimed_until = 0, claimed_by = NULL
+                 WHERE state = 'claimed' AND claimed_by = $1",
+                &[&&*self.replica],
+            )
+            .await?;
+        if released > 0 {
+            client
+                .execute("SELECT pg_notify($1, '')", &[&CHANNEL])
+                .await?;
+        }
+        Ok(released)
+    }
+
+    pub async fn next_due(&self) -> Result<Option<i64>, QueueError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .query_one(
+                "SELECT MIN(d.not_before) FROM releasebot_heads h
+                 JOIN releasebot_deliveries d ON d.seq = h.seq WHERE d.state = 'queued'",
+                &[],
+            )
+            .await?
+            .get(0))
+    }
+
+    pub async fn counts(&self) -> Result<Counts, QueueError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT state, COUNT(*) FROM releasebot_deliveries GROUP BY state",
+                &[],
+            )
+            .await?;
+        let mut counts = Counts::default();
+        for row in rows {
+            let n = row.get::<_, i64>(1) as u64;
+            match row.get::<_, &str>(0) {
+                "queued" => counts.queued = n,
+                "claimed" => counts.claimed = n,
+                "done" => counts.done = n,
+                _ => counts.dead = n,
+            }
+        }
+        Ok(counts)
+    }
+
+    pub async fn prune_done(&self, before_ms: i64) -> Result<u64, QueueError> {
+        let client = self.pool.get().await?;
+        Ok(client
+            .execute(
+                "DELETE FROM releasebot_deliveries WHERE state = 'done' AND received_at < $1",
+                &[&before_ms],
+            )
+            .await?)
+    }
+
+    pub async fn dead(&self) -> Result<Vec<(String, String)>, QueueError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT delivery_id, COALESCE(last_error, '') FROM releasebot_deliveries
+                 WHERE state = 'dead' ORDER BY seq",
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    }
+
+    /// Wakes `wake`'s waiters whenever any replica gives a repository a runnable job, until
+    /// the task is aborted. A lost connection is opened again (workers poll meanwhile).
+    pub fn listen(&self, wake: Arc<Notify>) -> tokio::task::JoinHandle<()> {
+        let config = self.config.clone();
+        let shown = Arc::clone(&self.shown);
+        tokio::spawn(async move {
+            let mut pause = Duration::from_millis(200);
+            loop {
+                match listen_once(&config, &wake).await {
+                    Ok(()) => {
+                        tracing::warn!(database = %shown, "the PostgreSQL notification connection closed; opening it again")
+                    }
+                    Err(error) => {
+                        tracing::warn!(database = %shown, %error, "cannot listen for new jobs on PostgreSQL; workers poll meanwhile")
+                    }
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(10));
+            }
+        })
+    }
+}
+
+async fn insert_row(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    insert: &tokio_postgres::Statement,
+    delivery: &NewDelivery,
+    last_error: Option<String>,
+) -> Result<Option<tokio_postgres::Row>, tokio_postgres::Error> {
+    transaction
+        .query_opt(
+            insert,
+            &[
+                &delivery.delivery_id,
+                &delivery.event,
+                &delivery.repo,
+                &delivery.packed,
+                &delivery.received_ms,
+                &last_error,
+            ],
+        )
+        .await
+}
+
+async fn listen_once(
+    config: &tokio_postgres::Config,
+    wake: &Arc<Notify>,
+) -> Result<(), QueueError> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let notified = Arc::clone(wake);
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(_)) => notified.notify_waiters(),
+                Ok(_) => {}
+                Err(error) => return Err(QueueError::from(error)),
+            }
+        }
+        Ok(())
+    });
+    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    // Anything that arrived while the connection was down is looked for now.
+    wake.notify_waiters();
+    let ended = driver
+        .await
+        .map_err(|error| QueueError::Panicked(error.to_string()))?;
+    drop(client);
+    ended
+}
+
+/// Unique enough to tell replicas apart on their claims: the host, the process and a random
+/// part (a restarted container may reuse a pid).
+fn replica_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|| "host".to_string());
+    format!("{host}-{}-{random:016x}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_is_never_shown() {
+        assert_eq!(
+            without_password("postgres://bot:s3cret@db:5432/releasebot"),
+            "postgres://bot@db:5432/releasebot"
+        );
+        assert_eq!(
+            without_password("postgres://db/releasebot"),
+            "postgres://db/releasebot"
+        );
+        assert!(!without_password("postgres://bot:s3%20cret@[::1/x").contains("s3"));
+    }
+
+    #[test]
+    fn replicas_get_different_ids() {
+        assert_ne!(replica_id(), replica_id());
+    }
+}
