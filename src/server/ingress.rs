@@ -1,6 +1,7 @@
-//! The HTTP side: `POST <webhook path>`, `GET /healthz`, `GET /metrics`. A verified delivery is
-//! committed to the queue before it is answered; the release work happens later, in a worker,
-//! so the answer comes in milliseconds whatever that work costs.
+//! The HTTP side: `POST <webhook path>`, `GET /healthz`, `GET /metrics` (on a listener of its
+//! own when `RELEASEBOT_METRICS_LISTEN` is set). A verified delivery is committed to the queue
+//! before it is answered; the release work happens later, in a worker, so the answer comes in
+//! milliseconds whatever that work costs.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -54,15 +55,28 @@ pub struct Ingress {
     pub started: std::time::Instant,
 }
 
-pub fn router(ingress: Ingress, webhook_path: &str) -> Router {
+/// The probes, on every listener.
+fn probes() -> Router<Ingress> {
     Router::new()
-        .route(webhook_path, post(webhook))
         .route("/healthz", get(healthz))
         .route("/readyz", get(healthz))
         .route("/livez", get(livez))
-        .route("/metrics", get(metrics))
+}
+
+/// The webhook listener; `/metrics` too unless `RELEASEBOT_METRICS_LISTEN` gives it its own.
+pub fn router(ingress: Ingress, webhook_path: &str, with_metrics: bool) -> Router {
+    let mut routes = probes().route(webhook_path, post(webhook));
+    if with_metrics {
+        routes = routes.route("/metrics", get(metrics));
+    }
+    routes
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(ingress)
+}
+
+/// The listener of `RELEASEBOT_METRICS_LISTEN`: `/metrics` and the probes, no webhook.
+pub fn metrics_router(ingress: Ingress) -> Router {
+    probes().route("/metrics", get(metrics)).with_state(ingress)
 }
 
 /// The same server with the webhook answering 202 at once, verifying and storing nothing: the

@@ -56,6 +56,7 @@ pub async fn rig_with(workers: usize, tuning: Tuning) -> Rig {
         webhook_secret: SECRET.to_string(),
         database: database.path().join("releasebot.sqlite"),
         listen: "127.0.0.1:0".parse().unwrap(),
+        metrics_listen: None,
         webhook_path: "/webhook".to_string(),
         workers,
         api_url: s.sim.url().trim_end_matches('/').to_string(),
