@@ -4,11 +4,12 @@
 
 # ---- build: the official Rust image on Alpine links statically against musl by default.
 FROM rust:1.95-alpine AS build
-# musl-dev: the C runtime that ring and the bundled SQLite link against. The image's Alpine
-# branch keeps only the newest build of a package, so a pinned version would stop building at
-# its next security update; the branch itself is fixed by the image tag.
+# musl-dev: the C runtime that ring and the bundled SQLite link statically; ca-certificates:
+# the bundle the final stage takes. An Alpine branch keeps only the newest build of a package,
+# so a pinned version would stop building at its next security update; the branch itself is
+# fixed by the image tag.
 # hadolint ignore=DL3018
-RUN apk add --no-cache musl-dev
+RUN apk add --no-cache musl-dev ca-certificates
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

@@ -63,20 +63,26 @@ fn probes() -> Router<Ingress> {
         .route("/livez", get(livez))
 }
 
-/// The webhook listener; `/metrics` too unless `RELEASEBOT_METRICS_LISTEN` gives it its own.
-pub fn router(ingress: Ingress, webhook_path: &str, with_metrics: bool) -> Router {
+/// The webhook listener's routes: the webhook, the probes and `/metrics`, unless
+/// `metrics_apart` (`RELEASEBOT_METRICS_LISTEN` is set): then `/metrics` is a 404 there, and
+/// served by the second router, with the probes and no webhook.
+pub fn router(
+    ingress: Ingress,
+    webhook_path: &str,
+    metrics_apart: bool,
+) -> (Router, Option<Router>) {
     let mut routes = probes().route(webhook_path, post(webhook));
-    if with_metrics {
+    let apart = if metrics_apart {
+        let apart = probes().route("/metrics", get(metrics));
+        Some(apart.with_state(ingress.clone()))
+    } else {
         routes = routes.route("/metrics", get(metrics));
-    }
-    routes
+        None
+    };
+    let routes = routes
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(ingress)
-}
-
-/// The listener of `RELEASEBOT_METRICS_LISTEN`: `/metrics` and the probes, no webhook.
-pub fn metrics_router(ingress: Ingress) -> Router {
-    probes().route("/metrics", get(metrics)).with_state(ingress)
+        .with_state(ingress);
+    (routes, apart)
 }
 
 /// The same server with the webhook answering 202 at once, verifying and storing nothing: the

@@ -180,29 +180,31 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
     workers.push(pool.spawn_janitor(stopped.clone()));
 
     let limits = http::fit_to_open_files(settings.http, http::open_file_limit());
-    let ingress = ingress::Ingress {
-        secret: Arc::new(settings.webhook_secret.as_bytes().to_vec()),
-        intake,
-        metrics: Arc::clone(&metrics),
-        queue: Arc::clone(&queue),
-        budget: budget::BodyBudget::new(limits.body_budget),
-        body_timeout: limits.body_timeout,
-        stopping: stopped.clone(),
-        auth: Some(auth),
-        refusals: Arc::new(log_limit::LogLimit::new(Duration::from_secs(10))),
-        health_log: Arc::new(log_limit::LogLimit::new(Duration::from_secs(10))),
-        started: std::time::Instant::now(),
-    };
+    let (app, metrics_app) = ingress::router(
+        ingress::Ingress {
+            secret: Arc::new(settings.webhook_secret.as_bytes().to_vec()),
+            intake,
+            metrics: Arc::clone(&metrics),
+            queue: Arc::clone(&queue),
+            budget: budget::BodyBudget::new(limits.body_budget),
+            body_timeout: limits.body_timeout,
+            stopping: stopped.clone(),
+            auth: Some(auth),
+            refusals: Arc::new(log_limit::LogLimit::new(Duration::from_secs(10))),
+            health_log: Arc::new(log_limit::LogLimit::new(Duration::from_secs(10))),
+            started: std::time::Instant::now(),
+        },
+        &settings.webhook_path,
+        metrics_listener.is_some(),
+    );
     // Scrapers and probes only: a few connections, not counted with the webhook's.
-    let metrics_http = metrics_listener.map(|listener| {
+    let metrics_http = metrics_listener.zip(metrics_app).map(|(listener, app)| {
         let limits = settings::HttpLimits {
             max_connections: limits.max_connections.min(METRICS_CONNECTIONS),
             ..limits
         };
-        let app = ingress::metrics_router(ingress.clone());
         http::spawn(listener, app, limits, Arc::default(), stopped.clone())
     });
-    let app = ingress::router(ingress, &settings.webhook_path, metrics_http.is_none());
     let http = http::spawn(listener, app, limits, Arc::clone(&metrics), stopped);
     tracing::info!(%addr, metrics_addr = ?metrics_addr, path = %settings.webhook_path, workers = settings.workers, max_connections = limits.max_connections, "releasebot serve started");
     Ok(RunningServer {
