@@ -160,3 +160,14 @@ fn the_image_runs_serve_as_an_unprivileged_user_and_checks_its_health_with_the_b
     // An image default in the environment would override the same key in the settings file.
     assert!(!last_stage.contains("ENV RELEASEBOT_"), "{last_stage}");
 }
+
+#[test]
+fn the_readme_lists_every_setting_serve_reads() {
+    let readme = read("README.md");
+    for (key, _) in settings::KEYS {
+        assert!(
+            readme.contains(&format!("| `{key}`")) || readme.contains(&format!("/ `{key}`")),
+            "README.md's settings table has no row for {key}"
+        );
+    }
+}
