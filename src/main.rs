@@ -27,6 +27,8 @@ enum Command {
     Demo(cli::demo::Args),
     /// Run the GitHub App server: signed webhooks in, a durable queue, App authentication.
     Serve(cli::serve::Args),
+    /// Ask the server on this machine for `/healthz`: exit 0 when healthy, else 1 with the reason.
+    Healthcheck(cli::healthcheck::Args),
     /// Print the GitHub App manifest (permissions and events) for creating the App.
     Manifest(cli::manifest::Args),
 }
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => run_async(cli::demo::run(args)),
         Command::Manifest(args) => cli::manifest::run(args),
         Command::Serve(args) => run_async_with_code(cli::serve::run(args)),
+        Command::Healthcheck(args) => run_async_with_code(cli::healthcheck::run(args)),
     }
 }
 

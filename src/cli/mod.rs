@@ -4,6 +4,7 @@ pub mod action;
 pub mod bump;
 pub mod check_config;
 pub mod demo;
+pub mod healthcheck;
 mod local_checkout;
 pub mod log_format;
 pub mod manifest;

@@ -73,11 +73,18 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    // Tests and scripts wait for this line to know the port.
-    println!(
-        "releasebot serve: listening on http://{}{}",
+    // Tests and scripts wait for this line to know the port; the metrics line, when there is
+    // one, comes in the same write, so a reader that stops after the first line loses nothing.
+    let mut said = format!(
+        "releasebot serve: listening on http://{}{}\n",
         running.addr, settings.webhook_path
     );
+    if let Some(metrics_addr) = running.metrics_addr {
+        said.push_str(&format!(
+            "releasebot serve: metrics on http://{metrics_addr}/metrics\n"
+        ));
+    }
+    print!("{said}");
     stop_asked.await;
     tracing::info!("shutting down: no new connections; requests received and running jobs finish");
     running.shutdown().await?;

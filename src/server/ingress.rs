@@ -1,6 +1,7 @@
-//! The HTTP side: `POST <webhook path>`, `GET /healthz`, `GET /metrics`. A verified delivery is
-//! committed to the queue before it is answered; the release work happens later, in a worker,
-//! so the answer comes in milliseconds whatever that work costs.
+//! The HTTP side: `POST <webhook path>`, `GET /healthz`, `GET /metrics` (on a listener of its
+//! own when `RELEASEBOT_METRICS_LISTEN` is set). A verified delivery is committed to the queue
+//! before it is answered; the release work happens later, in a worker, so the answer comes in
+//! milliseconds whatever that work costs.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,15 +55,34 @@ pub struct Ingress {
     pub started: std::time::Instant,
 }
 
-pub fn router(ingress: Ingress, webhook_path: &str) -> Router {
+/// The probes, on every listener.
+fn probes() -> Router<Ingress> {
     Router::new()
-        .route(webhook_path, post(webhook))
         .route("/healthz", get(healthz))
         .route("/readyz", get(healthz))
         .route("/livez", get(livez))
-        .route("/metrics", get(metrics))
+}
+
+/// The webhook listener's routes: the webhook, the probes and `/metrics`, unless
+/// `metrics_apart` (`RELEASEBOT_METRICS_LISTEN` is set): then `/metrics` is a 404 there, and
+/// served by the second router, with the probes and no webhook.
+pub fn router(
+    ingress: Ingress,
+    webhook_path: &str,
+    metrics_apart: bool,
+) -> (Router, Option<Router>) {
+    let mut routes = probes().route(webhook_path, post(webhook));
+    let apart = if metrics_apart {
+        let apart = probes().route("/metrics", get(metrics));
+        Some(apart.with_state(ingress.clone()))
+    } else {
+        routes = routes.route("/metrics", get(metrics));
+        None
+    };
+    let routes = routes
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .with_state(ingress)
+        .with_state(ingress);
+    (routes, apart)
 }
 
 /// The same server with the webhook answering 202 at once, verifying and storing nothing: the

@@ -36,6 +36,9 @@ use queue::{Database, RetryPolicy, SqliteLock, Store};
 pub use settings::Settings;
 pub use workers::{JobObserver, JobReport};
 
+/// Connections the metrics listener takes at once (scrapers and health probes).
+const METRICS_CONNECTIONS: usize = 16;
+
 /// What tests and the benchmark may change; `serve` uses the defaults.
 #[derive(Debug, Clone)]
 pub struct Tuning {
@@ -60,9 +63,12 @@ impl Default for Tuning {
 
 pub struct RunningServer {
     pub addr: SocketAddr,
+    /// The listener of `RELEASEBOT_METRICS_LISTEN`, when set.
+    pub metrics_addr: Option<SocketAddr>,
     pub metrics: Arc<Metrics>,
     stop: watch::Sender<bool>,
     http: JoinHandle<()>,
+    metrics_http: Option<JoinHandle<()>>,
     workers: Vec<JoinHandle<()>>,
     store: Store,
     grace: Duration,
@@ -119,8 +125,21 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
         })
         .ok();
 
-    let (Some(credentials), Some((store, lock, released)), Some(listener)) =
-        (credentials, opened, listener)
+    let metrics_listener = match settings.metrics_listen {
+        None => Some(None),
+        Some(metrics_listen) => tokio::net::TcpListener::bind(metrics_listen)
+            .await
+            .map(Some)
+            .map_err(|error| {
+                problems.push(format!(
+                    "RELEASEBOT_METRICS_LISTEN: cannot listen on {metrics_listen}: {error}"
+                ))
+            })
+            .ok(),
+    };
+
+    let (Some(credentials), Some((store, lock, released)), Some(listener), Some(metrics_listener)) =
+        (credentials, opened, listener, metrics_listener)
     else {
         return Err(StartError(problems));
     };
@@ -137,6 +156,11 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
     let addr = listener
         .local_addr()
         .map_err(|error| StartError(vec![format!("RELEASEBOT_LISTEN: {error}")]))?;
+    let metrics_addr = metrics_listener
+        .as_ref()
+        .map(tokio::net::TcpListener::local_addr)
+        .transpose()
+        .map_err(|error| StartError(vec![format!("RELEASEBOT_METRICS_LISTEN: {error}")]))?;
     if released > 0 {
         tracing::warn!(
             jobs = released,
@@ -164,7 +188,7 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
     workers.push(pool.spawn_janitor(stopped.clone()));
 
     let limits = http::fit_to_open_files(settings.http, http::open_file_limit());
-    let app = ingress::router(
+    let (app, metrics_app) = ingress::router(
         ingress::Ingress {
             secret: Arc::new(settings.webhook_secret.as_bytes().to_vec()),
             intake,
@@ -179,14 +203,25 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
             started: std::time::Instant::now(),
         },
         &settings.webhook_path,
+        metrics_listener.is_some(),
     );
+    // Scrapers and probes only: a few connections, not counted with the webhook's.
+    let metrics_http = metrics_listener.zip(metrics_app).map(|(listener, app)| {
+        let limits = settings::HttpLimits {
+            max_connections: limits.max_connections.min(METRICS_CONNECTIONS),
+            ..limits
+        };
+        http::spawn(listener, app, limits, Arc::default(), stopped.clone())
+    });
     let http = http::spawn(listener, app, limits, Arc::clone(&metrics), stopped);
-    tracing::info!(%addr, path = %settings.webhook_path, workers = settings.workers, database = %settings.database, max_connections = limits.max_connections, "releasebot serve started");
+    tracing::info!(%addr, metrics_addr = ?metrics_addr, path = %settings.webhook_path, workers = settings.workers, database = %settings.database, max_connections = limits.max_connections, "releasebot serve started");
     Ok(RunningServer {
         addr,
+        metrics_addr,
         metrics,
         stop,
         http,
+        metrics_http,
         workers,
         store,
         grace: tuning.grace,
@@ -224,6 +259,9 @@ impl RunningServer {
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
         let _ = self.http.await;
+        if let Some(metrics_http) = self.metrics_http {
+            let _ = metrics_http.await;
+        }
         let aborts: Vec<_> = self.workers.iter().map(|w| w.abort_handle()).collect();
         let finished =
             tokio::time::timeout(self.grace, futures_util::future::join_all(self.workers)).await;

@@ -45,6 +45,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "address to listen on (default 0.0.0.0:3000)",
     ),
     (
+        "RELEASEBOT_METRICS_LISTEN",
+        "a private address such as 127.0.0.1:9090 for /metrics and the probes; RELEASEBOT_LISTEN then answers /metrics 404 (default unset: /metrics on RELEASEBOT_LISTEN)",
+    ),
+    (
         "RELEASEBOT_WEBHOOK_PATH",
         "path GitHub posts deliveries to (default /webhook)",
     ),
@@ -136,6 +140,8 @@ pub struct Settings {
     /// How long a claimed job is its worker's before another may take it over.
     pub job_lease: Duration,
     pub listen: SocketAddr,
+    /// Where `/metrics` is served when not on `listen` (then `listen` answers it 404).
+    pub metrics_listen: Option<SocketAddr>,
     pub webhook_path: String,
     pub workers: usize,
     pub api_url: String,
@@ -148,6 +154,7 @@ impl std::fmt::Debug for Settings {
             .field("app_id", &self.app_id)
             .field("database", &self.database)
             .field("listen", &self.listen)
+            .field("metrics_listen", &self.metrics_listen)
             .field("webhook_path", &self.webhook_path)
             .field("workers", &self.workers)
             .field("api_url", &self.api_url)
@@ -253,6 +260,23 @@ impl Settings {
                 "RELEASEBOT_LISTEN must be an address and port such as 0.0.0.0:3000, not `{listen_text}`"
             ));
         }
+        let metrics_listen = get("RELEASEBOT_METRICS_LISTEN").and_then(|text| {
+            match text.parse::<SocketAddr>() {
+                Ok(addr) if Some(addr) == listen && addr.port() != 0 => {
+                    problems.push(format!(
+                        "RELEASEBOT_METRICS_LISTEN must be another address than RELEASEBOT_LISTEN, not `{text}` too"
+                    ));
+                    None
+                }
+                Ok(addr) => Some(addr),
+                Err(_) => {
+                    problems.push(format!(
+                        "RELEASEBOT_METRICS_LISTEN must be an address and port such as 127.0.0.1:9090, not `{text}`"
+                    ));
+                    None
+                }
+            }
+        });
         let webhook_path = get("RELEASEBOT_WEBHOOK_PATH")
             .unwrap_or(DEFAULT_WEBHOOK_PATH)
             .to_string();
@@ -312,6 +336,7 @@ impl Settings {
                     database,
                     job_lease,
                     listen,
+                    metrics_listen,
                     webhook_path,
                     workers,
                     api_url,
@@ -510,6 +535,39 @@ mod tests {
         assert_eq!(settings.http.idle_timeout, Duration::from_millis(500));
         assert_eq!(settings.http.header_timeout, Duration::from_secs(10));
         assert_eq!(settings.http.body_budget, 100 * 1024 * 1024);
+    }
+
+    #[test]
+    fn metrics_may_have_an_address_of_their_own_but_not_the_webhook_s() {
+        assert_eq!(
+            Settings::resolve(&minimal(), &HashMap::new())
+                .unwrap()
+                .metrics_listen,
+            None
+        );
+        let mut values = minimal();
+        values.insert("RELEASEBOT_METRICS_LISTEN".into(), "127.0.0.1:9090".into());
+        let settings = Settings::resolve(&values, &HashMap::new()).unwrap();
+        assert_eq!(
+            settings.metrics_listen,
+            Some("127.0.0.1:9090".parse().unwrap())
+        );
+
+        values.insert("RELEASEBOT_METRICS_LISTEN".into(), "9090".into());
+        values.insert("RELEASEBOT_LISTEN".into(), "nowhere".into());
+        let problems = Settings::resolve(&values, &HashMap::new()).unwrap_err();
+        assert_eq!(problems.len(), 2, "both reported at once: {problems:?}");
+        assert!(problems[1].starts_with(
+            "RELEASEBOT_METRICS_LISTEN must be an address and port such as 127.0.0.1:9090, not `9090`"
+        ));
+
+        values.insert("RELEASEBOT_LISTEN".into(), "0.0.0.0:3000".into());
+        values.insert("RELEASEBOT_METRICS_LISTEN".into(), "0.0.0.0:3000".into());
+        let problems = Settings::resolve(&values, &HashMap::new()).unwrap_err();
+        assert_eq!(
+            problems,
+            vec!["RELEASEBOT_METRICS_LISTEN must be another address than RELEASEBOT_LISTEN, not `0.0.0.0:3000` too".to_string()]
+        );
     }
 
     #[test]

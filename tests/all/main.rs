@@ -22,6 +22,7 @@ mod redelivery;
 mod refusals;
 mod release_command;
 mod server;
+mod server_deploy;
 mod server_hostile;
 mod server_process;
 mod server_queue;

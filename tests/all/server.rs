@@ -58,6 +58,7 @@ pub async fn rig_with(workers: usize, tuning: Tuning) -> Rig {
         database: Database::Sqlite(database.path().join("releasebot.sqlite")),
         job_lease: tuning.lease,
         listen: "127.0.0.1:0".parse().unwrap(),
+        metrics_listen: None,
         webhook_path: "/webhook".to_string(),
         workers,
         api_url: s.sim.url().trim_end_matches('/').to_string(),

@@ -1,6 +1,6 @@
 //! `releasebot serve` as the process users run: killed with SIGKILL in the middle of a job and
-//! started again on the same database, stopped with SIGTERM, and refusing to start on bad
-//! settings.
+//! started again on the same database, stopped with SIGTERM, refusing to start on bad
+//! settings, serving `/metrics` on a port of its own, and asked by `releasebot healthcheck`.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -10,7 +10,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::harness::*;
-use crate::server::{APP_ID, KEY, PUBLIC, SECRET};
+use crate::server::{metric, sign, APP_ID, KEY, PUBLIC, SECRET};
 
 pub fn serve(sim_url: &str, database: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_releasebot"));
@@ -33,19 +33,34 @@ pub fn serve(sim_url: &str, database: &std::path::Path) -> Command {
 
 /// Starts the server and reads the webhook URL it prints once it listens.
 pub async fn start(command: &mut Command) -> (Child, String) {
+    let (child, mut said) = start_saying(command, 1).await;
+    (child, said.remove(0))
+}
+
+/// Starts the server and reads the URLs of its first `lines` lines (`… on <url>`).
+async fn start_saying(command: &mut Command, lines: usize) -> (Child, Vec<String>) {
     let mut child = command.spawn().expect("releasebot serve starts");
     let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .expect("the server says where it listens")
-        .unwrap()
-        .unwrap_or_default();
-    let url = line
-        .strip_prefix("releasebot serve: listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-        .to_string();
-    (child, url)
+    let mut reader = BufReader::new(stdout).lines();
+    let mut urls = Vec::new();
+    for expected in [
+        "releasebot serve: listening on ",
+        "releasebot serve: metrics on ",
+    ]
+    .into_iter()
+    .take(lines)
+    {
+        let line = tokio::time::timeout(Duration::from_secs(30), reader.next_line())
+            .await
+            .expect("the server says where it listens")
+            .unwrap()
+            .unwrap_or_default();
+        let url = line
+            .strip_prefix(expected)
+            .unwrap_or_else(|| panic!("expected {expected:?}…, got: {line}"));
+        urls.push(url.to_string());
+    }
+    (child, urls)
 }
 
 #[tokio::test]
@@ -177,6 +192,174 @@ async fn a_bad_key_or_an_unusable_database_is_a_clear_start_up_error() {
     assert!(
         stderr.contains(
             "RELEASEBOT_DATABASE: the queue database /nonexistent/dir/q.sqlite cannot be opened"
+        ),
+        "{stderr}"
+    );
+}
+
+// ----- /metrics on a port of its own -----
+
+#[tokio::test]
+async fn with_a_metrics_address_only_that_port_serves_metrics_and_it_counts_the_webhook_s_deliveries(
+) {
+    let s = Scenario::mathesar().await;
+    let database = tempfile::tempdir().unwrap();
+    let mut command = serve(&s.sim.url(), &database.path().join("q.sqlite"));
+    command.env("RELEASEBOT_METRICS_LISTEN", "127.0.0.1:0");
+    let (child, said) = start_saying(&mut command, 2).await;
+    let (webhook, metrics) = (&said[0], &said[1]);
+    assert_ne!(
+        webhook.replace("/webhook", ""),
+        metrics.replace("/metrics", ""),
+        "two ports"
+    );
+    let http = reqwest::Client::new();
+    let status = |url: String| {
+        let http = http.clone();
+        async move { http.get(url).send().await.unwrap().status().as_u16() }
+    };
+
+    assert_eq!(status(webhook.replace("/webhook", "/metrics")).await, 404);
+    let ping = br#"{"zen":"Keep it logically awesome.","hook_id":1}"#;
+    let answer = http
+        .post(webhook)
+        .header("content-type", "application/json")
+        .header("x-github-event", "ping")
+        .header("x-github-delivery", "ping-1")
+        .header("x-hub-signature-256", sign(SECRET, ping))
+        .body(ping.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+
+    let text = http
+        .get(metrics)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        metric(
+            &text,
+            "releasebot_deliveries_total{event=\"ping\",outcome=\"pong\"}"
+        ),
+        1,
+        "{text}"
+    );
+    // Orchestrators may probe either port; the metrics port takes no deliveries.
+    for probe in ["/healthz", "/readyz", "/livez"] {
+        assert_eq!(status(metrics.replace("/metrics", probe)).await, 200);
+        assert_eq!(status(webhook.replace("/webhook", probe)).await, 200);
+    }
+    let misdirected = http
+        .post(metrics.replace("/metrics", "/webhook"))
+        .header("x-github-event", "ping")
+        .body(ping.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(misdirected.status().as_u16(), 404);
+    drop(child);
+}
+
+#[tokio::test]
+async fn a_metrics_address_already_in_use_is_a_start_up_error_reported_with_the_others() {
+    let database = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+
+    let mut command = serve("http://127.0.0.1:9/", &database.path().join("q.sqlite"));
+    command
+        .env("RELEASEBOT_METRICS_LISTEN", addr.to_string())
+        .env("RELEASEBOT_PRIVATE_KEY", "-----BEGIN NOTHING-----");
+    let (code, stderr) = refused(&mut command).await;
+    assert_eq!(code, 1, "{stderr}");
+    for expected in [
+        "releasebot serve cannot start:".to_string(),
+        "RELEASEBOT_PRIVATE_KEY: the App's private key is not an RSA key".to_string(),
+        format!("RELEASEBOT_METRICS_LISTEN: cannot listen on {addr}: "),
+    ] {
+        assert!(stderr.contains(&expected), "{expected} in {stderr}");
+    }
+
+    let mut malformed = serve("http://127.0.0.1:9/", &database.path().join("q.sqlite"));
+    malformed.env("RELEASEBOT_METRICS_LISTEN", "9090");
+    let (code, stderr) = refused(&mut malformed).await;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("RELEASEBOT_METRICS_LISTEN must be an address and port such as 127.0.0.1:9090, not `9090`"),
+        "{stderr}"
+    );
+    drop(taken);
+}
+
+// ----- `releasebot healthcheck`, the container's HEALTHCHECK -----
+
+async fn healthcheck(listen: &str) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_releasebot"))
+        .arg("healthcheck")
+        .env_clear()
+        .env("RELEASEBOT_LISTEN", listen)
+        .output()
+        .await
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_healthcheck_passes_on_a_healthy_server_and_fails_with_the_reason_otherwise() {
+    let s = Scenario::mathesar().await;
+    let database = tempfile::tempdir().unwrap();
+    let db = database.path().join("q.sqlite");
+    let (mut child, url) = start(&mut serve(&s.sim.url(), &db)).await;
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhook")
+        .to_string();
+    let port = addr.rsplit(':').next().unwrap().to_string();
+
+    // As in the image: the server listens on every address, the check asks the loopback one.
+    let (code, stdout, stderr) = healthcheck(&format!("0.0.0.0:{port}")).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        format!("releasebot healthcheck: http://127.0.0.1:{port}/healthz: ok")
+    );
+
+    // The database deleted under the running server: alive, but no delivery could be stored.
+    std::fs::remove_file(&db).unwrap();
+    let (code, _, stderr) = healthcheck(&addr).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "releasebot healthcheck: http://{addr}/healthz answered 503 Service Unavailable: deliveries cannot be stored"
+        )),
+        "{stderr}"
+    );
+
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let (code, _, stderr) = healthcheck(&addr).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "releasebot healthcheck: cannot reach http://{addr}/healthz: "
+        )),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = healthcheck("localhost").await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "RELEASEBOT_LISTEN must be an address and port such as 0.0.0.0:3000, not `localhost`"
         ),
         "{stderr}"
     );
