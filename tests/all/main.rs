@@ -21,6 +21,7 @@ mod queue;
 mod redelivery;
 mod refusals;
 mod release_command;
+mod replicas;
 mod server;
 mod server_deploy;
 mod server_hostile;
