@@ -12,100 +12,29 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
-PAYLOAD=bench/issue_comment.json
-SECRET=bench-webhook-secret
+source bench/common.sh
 
-command -v wrk >/dev/null || { echo "bench/ingress.sh needs wrk (apt-get install wrk)" >&2; exit 2; }
-cargo build --release --locked --quiet
-BIN=$PWD/target/release/releasebot
-
-WORK=$(mktemp -d)
-SERVER_PID=
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-SIGNATURE=$(python3 -c 'import hmac,hashlib,sys; print("sha256="+hmac.new(sys.argv[1].encode(), open(sys.argv[2],"rb").read(), hashlib.sha256).hexdigest())' "$SECRET" "$PAYLOAD")
-
-# Every request gets its own delivery id (GitHub signs only the body), so each one is a new
-# row in the queue, never a duplicate.
-cat >"$WORK/deliveries.lua" <<LUA
-local f = io.open("$PAYLOAD", "rb")
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["User-Agent"] = "GitHub-Hookshot/bench"
-wrk.headers["X-GitHub-Event"] = "issue_comment"
-wrk.headers["X-Hub-Signature-256"] = "$SIGNATURE"
-local threads = {}
-function setup(thread)
-  thread:set("id", #threads + 1)
-  table.insert(threads, thread)
-end
-local counter = 0
-function request()
-  counter = counter + 1
-  wrk.headers["X-GitHub-Delivery"] = string.format("bench-%d-%d", id, counter)
-  return wrk.format()
-end
-function done(summary, latency, requests)
-  local seconds = summary.duration / 1e6
-  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %.0f %d %d %d %d\n", summary.requests / seconds,
-    latency:percentile(50), latency:percentile(99), summary.requests, bad))
-end
-LUA
-
-# Starts the server in the background and waits for its "listening on" line.
-start() {
-  : >"$WORK/server.out"
-  "$@" >"$WORK/server.out" 2>"$WORK/server.err" &
-  SERVER_PID=$!
-  for _ in $(seq 1 100); do
-    grep -q "listening on" "$WORK/server.out" && return 0
-    sleep 0.1
-  done
-  echo "the server did not start:" >&2
-  cat "$WORK/server.err" >&2
-  exit 1
-}
-
-stop() {
-  kill -TERM "$SERVER_PID"
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
-}
-
-peak_rss_kb() {
-  awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status"
-}
-
-# run NAME: load the server that listens on 127.0.0.1:38080, print its figures.
+# run NAME: load the server NAME that listens on 127.0.0.1:38080, print its figures.
 run() {
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/deliveries.lua" \
-    http://127.0.0.1:38080/webhook >"$WORK/$1.wrk"
   local result
-  result=$(grep '^RESULT' "$WORK/$1.wrk")
-  echo "$result $(peak_rss_kb)"
+  result=$(load "$1" http://127.0.0.1:38080/webhook "$CONNECTIONS" "$THREADS" "$DURATION")
+  echo "$result $(peak_rss_kb "$1")"
 }
 
 export RELEASEBOT_LISTEN=127.0.0.1:38080
 
 echo "floor: the same server answering 202 without verifying or storing ($DURATION, $CONNECTIONS connections)"
-start "$BIN" serve --bench-floor
+start floor "$BIN" serve --bench-floor
 FLOOR=$(run floor)
-stop
+stop floor
 
 echo "releasebot serve: verify, parse, commit to SQLite (WAL, synchronous=FULL), answer 202"
 # No workers, so the figures are the webhook's own: jobs stay queued in the scratch database.
-start env RELEASEBOT_APP_ID=1 RELEASEBOT_PRIVATE_KEY_PATH=tests/fixtures/throwaway-app-key.pem \
+start real env RELEASEBOT_APP_ID=1 RELEASEBOT_PRIVATE_KEY_PATH=tests/fixtures/throwaway-app-key.pem \
   RELEASEBOT_WEBHOOK_SECRET="$SECRET" RELEASEBOT_DATABASE="$WORK/queue.sqlite" \
   RELEASEBOT_WORKERS=0 GITHUB_API_URL=http://127.0.0.1:9 "$BIN" serve
 REAL=$(run real)
-stop
+stop real
 
 QUEUED=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from deliveries").fetchone()[0])' "$WORK/queue.sqlite")
 
