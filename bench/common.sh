@@ -20,8 +20,10 @@ trap cleanup EXIT
 SIGNATURE=$(python3 -c 'import hmac,hashlib,sys; print("sha256="+hmac.new(sys.argv[1].encode(), open(sys.argv[2],"rb").read(), hashlib.sha256).hexdigest())' "$SECRET" "$PAYLOAD")
 
 # Every request gets its own delivery id (GitHub signs only the body), so each one is a new
-# row in the queue, never a duplicate; each wrk process is given its own prefix.
+# row in the queue, never a duplicate: each wrk run is given a prefix of its own.
 write_lua() {
+  local run
+  run="$1-$(date +%s%N)"
   cat >"$WORK/deliveries-$1.lua" <<LUA
 local f = io.open("$PAYLOAD", "rb")
 wrk.method = "POST"
@@ -39,7 +41,7 @@ end
 local counter = 0
 function request()
   counter = counter + 1
-  wrk.headers["X-GitHub-Delivery"] = string.format("bench-$1-%d-%d", id, counter)
+  wrk.headers["X-GitHub-Delivery"] = string.format("bench-$run-%d-%d", id, counter)
   return wrk.format()
 end
 function done(summary, latency, requests)

@@ -161,14 +161,14 @@ impl PgQueue {
         Ok(())
     }
 
-    /// Stores a batch in one transaction (one commit, one WAL flush for the lot).
+    /// Stores a batch in one transaction and a handful of statements, whatever its size: one
+    /// round trip inserts every delivery (the unique index drops redeliveries), and only
+    /// redeliveries look further, for a dead job to queue again.
     pub async fn enqueue_batch(&self, batch: &[NewDelivery]) -> Result<Stored, QueueError> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
         // Every repository of the batch, locked in one order so two batches cannot deadlock.
-        let mut repos: Vec<&str> = batch.iter().map(|d| d.repo.as_str()).collect();
-        repos.sort_unstable();
-        repos.dedup();
+        let repos: Vec<&str> = batch.iter().map(|d| d.repo.as_str()).collect();
         transaction
             .execute(
                 "SELECT pg_advisory_xact_lock(key) FROM (
@@ -177,52 +177,72 @@ impl PgQueue {
                 &[&repos],
             )
             .await?;
-        let insert = transaction
-            .prepare_cached(
-                "INSERT INTO releasebot_deliveries (delivery_id, event, repo, body, encoding, received_at, last_error)
-                 VALUES ($1, $2, $3, $4, 'lz4', $5, $6)
-                 ON CONFLICT (delivery_id) DO NOTHING RETURNING seq",
-            )
-            .await?;
-        let take_dead = transaction
-            .prepare_cached(
-                "DELETE FROM releasebot_deliveries WHERE delivery_id = $1 AND state = 'dead' RETURNING last_error",
-            )
-            .await?;
-        let head = transaction
-            .prepare_cached(
-                "INSERT INTO releasebot_heads (repo, seq) VALUES ($1, $2) ON CONFLICT (repo) DO NOTHING",
-            )
-            .await?;
-        let mut results = Vec::with_capacity(batch.len());
-        let mut new_work = false;
-        for delivery in batch {
-            let (result, seq) = match insert_row(&transaction, &insert, delivery, None).await? {
-                Some(row) => (Enqueued::New, Some(row.get::<_, i64>(0))),
-                None => match transaction
-                    .query_opt(&take_dead, &[&delivery.delivery_id])
-                    .await?
-                {
-                    Some(dead) => {
-                        let last_error: Option<String> = dead.get(0);
-                        let row = insert_row(&transaction, &insert, delivery, last_error).await?;
-                        (Enqueued::Revived, row.map(|r| r.get::<_, i64>(0)))
-                    }
-                    None => (Enqueued::Duplicate, None),
-                },
-            };
-            if let Some(seq) = seq {
-                new_work |= transaction.execute(&head, &[&delivery.repo, &seq]).await? == 1;
+        let inserted = insert_all(&transaction, batch, &vec![None; batch.len()]).await?;
+        let mut results: Vec<Option<Enqueued>> = vec![None; batch.len()];
+        let mut seen = std::collections::HashSet::new();
+        for (index, delivery) in batch.iter().enumerate() {
+            if inserted.contains(&delivery.delivery_id) && seen.insert(&delivery.delivery_id) {
+                results[index] = Some(Enqueued::New);
             }
-            results.push(result);
         }
+        // Redeliveries: a dead job's row gives way to the new delivery, behind the others.
+        let again: Vec<&str> = batch
+            .iter()
+            .filter(|d| !seen.contains(&d.delivery_id))
+            .map(|d| d.delivery_id.as_str())
+            .collect();
+        if !again.is_empty() {
+            let dead = transaction
+                .query(
+                    "DELETE FROM releasebot_deliveries WHERE delivery_id = ANY($1) AND state = 'dead'
+                     RETURNING delivery_id, last_error",
+                    &[&again],
+                )
+                .await?;
+            let dead: std::collections::HashMap<String, Option<String>> =
+                dead.iter().map(|row| (row.get(0), row.get(1))).collect();
+            let mut revived = Vec::new();
+            let mut errors = Vec::new();
+            for (index, delivery) in batch.iter().enumerate() {
+                if results[index].is_some() {
+                    continue;
+                }
+                match dead.get(&delivery.delivery_id) {
+                    Some(last_error) if seen.insert(&delivery.delivery_id) => {
+                        revived.push(delivery.clone());
+                        // Its last error stays until the job succeeds, for whoever looks.
+                        errors.push(last_error.clone());
+                        results[index] = Some(Enqueued::Revived);
+                    }
+                    _ => results[index] = Some(Enqueued::Duplicate),
+                }
+            }
+            insert_all(&transaction, &revived, &errors).await?;
+        }
+        // A repository without unfinished jobs gets its earliest new one as its head.
+        let new_heads = transaction
+            .query(
+                "INSERT INTO releasebot_heads (repo, seq)
+                 SELECT repo, MIN(seq) FROM releasebot_deliveries
+                 WHERE repo = ANY($1) AND state IN ('queued', 'claimed') GROUP BY repo
+                 ON CONFLICT (repo) DO NOTHING RETURNING repo",
+                &[&repos],
+            )
+            .await?;
+        let new_work = !new_heads.is_empty();
         if new_work {
             transaction
                 .execute("SELECT pg_notify($1, '')", &[&CHANNEL])
                 .await?;
         }
         transaction.commit().await?;
-        Ok(Stored { results, new_work })
+        Ok(Stored {
+            results: results
+                .into_iter()
+                .map(|r| r.unwrap_or(Enqueued::Duplicate))
+                .collect(),
+            new_work,
+        })
     }
 
     /// The oldest runnable head, locked with `SKIP LOCKED` so replicas never wait on each
@@ -434,25 +454,33 @@ impl PgQueue {
     }
 }
 
-async fn insert_row(
+/// Inserts the deliveries in their order (so a repository's jobs are numbered as they came),
+/// skipping ids already stored; returns the ids inserted.
+async fn insert_all(
     transaction: &deadpool_postgres::Transaction<'_>,
-    insert: &tokio_postgres::Statement,
-    delivery: &NewDelivery,
-    last_error: Option<String>,
-) -> Result<Option<tokio_postgres::Row>, tokio_postgres::Error> {
-    transaction
-        .query_opt(
-            insert,
-            &[
-                &delivery.delivery_id,
-                &delivery.event,
-                &delivery.repo,
-                &delivery.packed,
-                &delivery.received_ms,
-                &last_error,
-            ],
+    batch: &[NewDelivery],
+    last_errors: &[Option<String>],
+) -> Result<std::collections::HashSet<String>, tokio_postgres::Error> {
+    if batch.is_empty() {
+        return Ok(Default::default());
+    }
+    let ids: Vec<&str> = batch.iter().map(|d| d.delivery_id.as_str()).collect();
+    let events: Vec<&str> = batch.iter().map(|d| d.event.as_str()).collect();
+    let repos: Vec<&str> = batch.iter().map(|d| d.repo.as_str()).collect();
+    let bodies: Vec<&[u8]> = batch.iter().map(|d| d.packed.as_slice()).collect();
+    let received: Vec<i64> = batch.iter().map(|d| d.received_ms).collect();
+    let rows = transaction
+        .query(
+            "INSERT INTO releasebot_deliveries (delivery_id, event, repo, body, encoding, received_at, last_error)
+             SELECT id, event, repo, body, 'lz4', received, last_error
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bigint[], $6::text[])
+                  WITH ORDINALITY AS d(id, event, repo, body, received, last_error, n)
+             ORDER BY n
+             ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id",
+            &[&ids, &events, &repos, &bodies, &received, &last_errors],
         )
-        .await
+        .await?;
+    Ok(rows.iter().map(|row| row.get(0)).collect())
 }
 
 async fn listen_once(
