@@ -5,7 +5,8 @@
 # PostgreSQL with one and with two replicas (two wrk processes, one per replica, half the
 # connections each), the same load is measured with RELEASEBOT_WORKERS=0 and with 8 workers.
 #
-# Usage: bash bench/backlog.sh     (DURATION=10s CONNECTIONS=64 BACKLOG=50000 to change)
+# Usage: bash bench/backlog.sh     (DURATION=10s CONNECTIONS=64 BACKLOG=50000 to change,
+#                                   CASES="sqlite postgres-1 postgres-2" to choose)
 # Needs: wrk, python3, and PostgreSQL's server binaries (Debian: apt-get install postgresql).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +32,7 @@ PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
   -c unix_socket_directories= -c max_connections=200 >"$WORK/postgres.log" 2>&1 &
 PGPID=$!
 cleanup_more() {
-  kill -INT "$PGPID" 2>/dev/null || true
+  "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
   wait "$PGPID" 2>/dev/null || true
   rm -rf "$PGDIR"
 }
@@ -106,11 +107,19 @@ case_run() {
   results+=("$name|$before|$after|$off|$on|$wal")
 }
 
-case_run "SQLite" "$WORK/queue.sqlite" 1
-psql_do -d postgres -c "create database one"
-case_run "PostgreSQL, 1 replica" "postgres://releasebot@127.0.0.1:$PGPORT/one" 1
-psql_do -d postgres -c "create database two"
-case_run "PostgreSQL, 2 replicas" "postgres://releasebot@127.0.0.1:$PGPORT/two" 2
+CASES=${CASES:-sqlite postgres-1 postgres-2}
+for case in $CASES; do
+  case $case in
+    sqlite) case_run "SQLite" "$WORK/queue.sqlite" 1 ;;
+    postgres-1)
+      psql_do -d postgres -c "create database one"
+      case_run "PostgreSQL, 1 replica" "postgres://releasebot@127.0.0.1:$PGPORT/one" 1 ;;
+    postgres-2)
+      psql_do -d postgres -c "create database two"
+      case_run "PostgreSQL, 2 replicas" "postgres://releasebot@127.0.0.1:$PGPORT/two" 2 ;;
+    *) echo "unknown case $case (sqlite, postgres-1, postgres-2)" >&2; exit 2 ;;
+  esac
+done
 
 python3 - "${results[@]}" <<'PY'
 import sys

@@ -7,7 +7,8 @@
 //!   out in commit order within a repository and the head is never moved past a job being
 //!   added.
 //! - Claims take the oldest runnable head `FOR UPDATE SKIP LOCKED`: replicas claiming at once
-//!   take different jobs and never wait on each other.
+//!   take different jobs and never wait on each other. The heads are read first, as an array
+//!   the jobs' primary key is probed with, so no plan can scan the backlog behind them.
 //! - Workers wake on `NOTIFY releasebot_jobs`, sent in the transaction that gives a repository
 //!   a runnable head (delivered on commit, to every replica).
 //! - Each claim records the replica that holds it, so a replica shutting down frees its own
@@ -161,23 +162,27 @@ impl PgQueue {
         Ok(())
     }
 
-    /// Stores a batch in one transaction and a handful of statements, whatever its size: one
-    /// round trip inserts every delivery (the unique index drops redeliveries), and only
-    /// redeliveries look further, for a dead job to queue again.
+    /// Stores a batch in one transaction: the repositories' locks, every insert (the unique
+    /// index drops redeliveries) and the new heads go out together, one round trip, and PostgreSQL
+    /// runs them in order. Only redeliveries look further, for a dead job to queue again.
     pub async fn enqueue_batch(&self, batch: &[NewDelivery]) -> Result<Stored, QueueError> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
-        // Every repository of the batch, locked in one order so two batches cannot deadlock.
         let repos: Vec<&str> = batch.iter().map(|d| d.repo.as_str()).collect();
-        transaction
-            .execute(
-                "SELECT pg_advisory_xact_lock(key) FROM (
-                     SELECT DISTINCT hashtextextended(repo, 0) AS key
-                     FROM unnest($1::text[]) AS repo ORDER BY key) AS keys",
-                &[&repos],
-            )
-            .await?;
-        let inserted = insert_all(&transaction, batch, &vec![None; batch.len()]).await?;
+        let lock = transaction.prepare_cached(LOCK_REPOSITORIES).await?;
+        let insert = transaction.prepare_cached(INSERT_DELIVERIES).await?;
+        let heads = transaction.prepare_cached(NEW_HEADS).await?;
+        let none: Vec<Option<String>> = vec![None; batch.len()];
+        let columns = Columns::of(batch, &none);
+        let (lock_params, insert_params) = ([&repos as _], columns.params());
+        let heads_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&repos, &CHANNEL];
+        let (_, inserted, mut new_heads) = futures_util::try_join!(
+            transaction.execute(&lock, &lock_params),
+            transaction.query(&insert, &insert_params),
+            transaction.query_one(&heads, &heads_params),
+        )?;
+        let inserted: std::collections::HashSet<String> =
+            inserted.iter().map(|row| row.get(0)).collect();
         let mut results: Vec<Option<Enqueued>> = vec![None; batch.len()];
         let mut seen = std::collections::HashSet::new();
         for (index, delivery) in batch.iter().enumerate() {
@@ -217,23 +222,14 @@ impl PgQueue {
                     _ => results[index] = Some(Enqueued::Duplicate),
                 }
             }
-            insert_all(&transaction, &revived, &errors).await?;
-        }
-        // A repository without unfinished jobs gets its earliest new one as its head.
-        let new_heads = transaction
-            .query(
-                "INSERT INTO releasebot_heads (repo, seq)
-                 SELECT repo, MIN(seq) FROM releasebot_deliveries
-                 WHERE repo = ANY($1) AND state IN ('queued', 'claimed') GROUP BY repo
-                 ON CONFLICT (repo) DO NOTHING RETURNING repo",
-                &[&repos],
-            )
-            .await?;
-        let new_work = !new_heads.is_empty();
-        if new_work {
-            transaction
-                .execute("SELECT pg_notify($1, '')", &[&CHANNEL])
-                .await?;
+            if !revived.is_empty() {
+                let columns = Columns::of(&revived, &errors);
+                transaction.query(&insert, &columns.params()).await?;
+                let more = transaction.query_one(&heads, &heads_params).await?;
+                if more.get::<_, i64>(0) > 0 {
+                    new_heads = more;
+                }
+            }
         }
         transaction.commit().await?;
         Ok(Stored {
@@ -241,7 +237,7 @@ impl PgQueue {
                 .into_iter()
                 .map(|r| r.unwrap_or(Enqueued::Duplicate))
                 .collect(),
-            new_work,
+            new_work: new_heads.get::<_, i64>(0) > 0,
         })
     }
 
@@ -255,12 +251,12 @@ impl PgQueue {
                 "UPDATE releasebot_deliveries SET state = 'claimed', claimed_until = $2,
                      attempts = attempts + 1, claim_token = claim_token + 1, claimed_by = $3
                  WHERE seq = (
-                     SELECT d.seq FROM releasebot_heads h
-                     JOIN releasebot_deliveries d ON d.seq = h.seq
-                     WHERE (d.state = 'queued' OR (d.state = 'claimed' AND d.claimed_until <= $1))
-                       AND d.not_before <= $1
-                     ORDER BY h.seq LIMIT 1
-                     FOR UPDATE OF d SKIP LOCKED)
+                     SELECT seq FROM releasebot_deliveries
+                     WHERE seq = ANY(ARRAY(SELECT seq FROM releasebot_heads))
+                       AND (state = 'queued' OR (state = 'claimed' AND claimed_until <= $1))
+                       AND not_before <= $1
+                     ORDER BY seq LIMIT 1
+                     FOR UPDATE SKIP LOCKED)
                  RETURNING seq, delivery_id, event, repo, body, attempts, received_at, encoding, claim_token",
             )
             .await?;
@@ -380,8 +376,8 @@ impl PgQueue {
         let client = self.pool.get().await?;
         Ok(client
             .query_one(
-                "SELECT MIN(d.not_before) FROM releasebot_heads h
-                 JOIN releasebot_deliveries d ON d.seq = h.seq WHERE d.state = 'queued'",
+                "SELECT MIN(not_before) FROM releasebot_deliveries
+                 WHERE seq = ANY(ARRAY(SELECT seq FROM releasebot_heads)) AND state = 'queued'",
                 &[],
             )
             .await?
@@ -454,33 +450,67 @@ impl PgQueue {
     }
 }
 
-/// Inserts the deliveries in their order (so a repository's jobs are numbered as they came),
-/// skipping ids already stored; returns the ids inserted.
-async fn insert_all(
-    transaction: &deadpool_postgres::Transaction<'_>,
-    batch: &[NewDelivery],
-    last_errors: &[Option<String>],
-) -> Result<std::collections::HashSet<String>, tokio_postgres::Error> {
-    if batch.is_empty() {
-        return Ok(Default::default());
+/// Every repository of the batch locked, in one order so two batches cannot deadlock.
+const LOCK_REPOSITORIES: &str = "SELECT pg_advisory_xact_lock(key) FROM (
+    SELECT DISTINCT hashtextextended(repo, 0) AS key
+    FROM unnest($1::text[]) AS repo ORDER BY key) AS keys";
+
+/// The deliveries in their order (so a repository's jobs are numbered as they came), skipping
+/// ids already stored; returns the ids inserted.
+const INSERT_DELIVERIES: &str = "INSERT INTO releasebot_deliveries
+    (delivery_id, event, repo, body, encoding, received_at, last_error)
+    SELECT id, event, repo, body, 'lz4', received, last_error
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bigint[], $6::text[])
+         WITH ORDINALITY AS d(id, event, repo, body, received, last_error, n)
+    ORDER BY n
+    ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id";
+
+/// A repository without unfinished jobs gets its earliest new one as its head: one index probe
+/// per repository without a head (`MIN` over the partial index is its first entry, never a scan
+/// of the backlog). Tells the workers of every replica when there is one; returns how many.
+const NEW_HEADS: &str = "WITH new AS (
+    INSERT INTO releasebot_heads (repo, seq)
+    SELECT repo, seq FROM (
+        SELECT repo, (SELECT MIN(seq) FROM releasebot_deliveries d
+                      WHERE d.repo = repos.repo AND d.state IN ('queued', 'claimed')) AS seq
+        FROM (SELECT DISTINCT unnest($1::text[]) AS repo) AS repos
+        WHERE NOT EXISTS (SELECT 1 FROM releasebot_heads h WHERE h.repo = repos.repo)
+    ) AS first WHERE seq IS NOT NULL
+    ON CONFLICT (repo) DO NOTHING RETURNING repo)
+    SELECT COUNT(*), CASE WHEN COUNT(*) > 0 THEN pg_notify($2, '') END FROM new";
+
+/// A batch as the columns `INSERT_DELIVERIES` takes.
+struct Columns<'a> {
+    ids: Vec<&'a str>,
+    events: Vec<&'a str>,
+    repos: Vec<&'a str>,
+    bodies: Vec<&'a [u8]>,
+    received: Vec<i64>,
+    last_errors: &'a [Option<String>],
+}
+
+impl<'a> Columns<'a> {
+    fn of(batch: &'a [NewDelivery], last_errors: &'a [Option<String>]) -> Columns<'a> {
+        Columns {
+            ids: batch.iter().map(|d| d.delivery_id.as_str()).collect(),
+            events: batch.iter().map(|d| d.event.as_str()).collect(),
+            repos: batch.iter().map(|d| d.repo.as_str()).collect(),
+            bodies: batch.iter().map(|d| d.packed.as_slice()).collect(),
+            received: batch.iter().map(|d| d.received_ms).collect(),
+            last_errors,
+        }
     }
-    let ids: Vec<&str> = batch.iter().map(|d| d.delivery_id.as_str()).collect();
-    let events: Vec<&str> = batch.iter().map(|d| d.event.as_str()).collect();
-    let repos: Vec<&str> = batch.iter().map(|d| d.repo.as_str()).collect();
-    let bodies: Vec<&[u8]> = batch.iter().map(|d| d.packed.as_slice()).collect();
-    let received: Vec<i64> = batch.iter().map(|d| d.received_ms).collect();
-    let rows = transaction
-        .query(
-            "INSERT INTO releasebot_deliveries (delivery_id, event, repo, body, encoding, received_at, last_error)
-             SELECT id, event, repo, body, 'lz4', received, last_error
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::bigint[], $6::text[])
-                  WITH ORDINALITY AS d(id, event, repo, body, received, last_error, n)
-             ORDER BY n
-             ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id",
-            &[&ids, &events, &repos, &bodies, &received, &last_errors],
-        )
-        .await?;
-    Ok(rows.iter().map(|row| row.get(0)).collect())
+
+    fn params(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 6] {
+        [
+            &self.ids,
+            &self.events,
+            &self.repos,
+            &self.bodies,
+            &self.received,
+            &self.last_errors,
+        ]
+    }
 }
 
 async fn listen_once(
