@@ -311,7 +311,7 @@ pub async fn installation_token(
     } else {
         3600
     };
-    let expires = chrono::Utc::now().timestamp() + lifetime;
+    let expires = world.now() + lifetime;
     world.tokens.insert(token.clone(), bot);
     world.token_expiry.insert(token.clone(), expires);
     json(
