@@ -318,7 +318,7 @@ pub async fn conversion(
 }
 
 /// The App as GitHub describes one (`integration`).
-fn integration(world: &World, app: &RegisteredApp) -> Value {
+pub fn integration(world: &World, app: &RegisteredApp) -> Value {
     let base = &world.base_url;
     json!({
         "id": app.id,

@@ -79,8 +79,8 @@ fn no_redirects() -> reqwest::Client {
 /// What the person's browser does: opens the setup page, presses its button (the manifest goes
 /// to GitHub with the page's state), confirms the App on GitHub under `name`. Returns where
 /// GitHub sends the browser back: setup's callback with the code and the state.
-pub async fn confirm_on_github(setup_url: &str, name: &str) -> String {
-    let page = reqwest::get(setup_url).await.unwrap().text().await.unwrap();
+pub async fn confirm_on_github(page_url: &str, name: &str) -> String {
+    let page = reqwest::get(page_url).await.unwrap().text().await.unwrap();
     let form = regex::Regex::new(
         r#"<form id="manifest-form" method="post" action="([^"]+)"><input type="hidden" name="manifest" value="([^"]*)">"#,
     )
@@ -328,4 +328,53 @@ async fn setup_will_not_start_over_existing_settings_unless_told() {
         std::fs::read_to_string(&config_file).unwrap(),
         "RELEASEBOT_APP_ID=1\n"
     );
+}
+
+#[tokio::test]
+async fn the_page_says_what_the_app_may_do_and_sends_it_to_the_chosen_organisation() {
+    let s = Scenario::mathesar().await;
+    s.sim.sign_in(MAINTAINER);
+    let dir = tempfile::tempdir().unwrap();
+    let setup = start_setup(&s.sim, dir.path(), "https://releasebot.example.org/webhook").await;
+
+    let (status, page) = open(&setup.url).await;
+    assert_eq!(status, 200);
+    for (permission, access, why) in releasebot::cli::manifest::PERMISSIONS {
+        assert!(
+            page.contains(&format!("<code>{permission}</code></td><td>{access}</td>")),
+            "{permission} in {page}"
+        );
+        assert!(page.contains(why), "why {permission}: {page}");
+    }
+    assert!(page.contains("<strong>your own account</strong>"), "{page}");
+
+    // The person picks the organisation on the page.
+    let callback = confirm_on_github(
+        &format!("{}?org=centerofci", setup.url),
+        "Mathesar Releases",
+    )
+    .await;
+    let (status, page) = open(&callback).await;
+    assert_eq!(status, 200, "{page}");
+    let app = s.sim.registered_apps().pop().unwrap();
+    assert_eq!(app.owner, "centerofci", "registered under the organisation");
+    assert_eq!(
+        app.webhook_url.as_deref(),
+        Some("https://releasebot.example.org/webhook")
+    );
+}
+
+#[tokio::test]
+async fn without_a_webhook_url_the_page_asks_for_it_instead_of_sending_anything() {
+    let s = Scenario::mathesar().await;
+    let dir = tempfile::tempdir().unwrap();
+    let setup = start_setup(&s.sim, dir.path(), "").await;
+
+    let (status, page) = open(&setup.url).await;
+
+    assert_eq!(status, 200);
+    assert!(page.contains("Give the webhook URL"), "{page}");
+    assert!(!page.contains("id=\"create\""), "no button: {page}");
+    let (_, page) = open(&format!("{}?webhook_url=ftp://x", setup.url)).await;
+    assert!(page.contains("is not an http(s) URL"), "{page}");
 }

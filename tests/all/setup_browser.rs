@@ -17,8 +17,15 @@ use tokio::process::{Child, Command};
 use crate::harness::*;
 use crate::setup::start_setup;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's paths; `RELEASEBOT_TEST_CHROMIUM` and `RELEASEBOT_TEST_CHROMEDRIVER` name others (a
+/// CI image with its own Chrome and driver).
+fn chromium() -> String {
+    std::env::var("RELEASEBOT_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+fn chromedriver() -> String {
+    std::env::var("RELEASEBOT_TEST_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
+}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -30,15 +37,18 @@ fn free_port() -> u16 {
 
 /// chromedriver on a free port, once it answers.
 async fn start_chromedriver() -> (Child, String) {
-    for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
+    for (path, package) in [
+        (chromium(), "chromium"),
+        (chromedriver(), "chromium-driver"),
+    ] {
         assert!(
-            std::path::Path::new(path).exists(),
+            std::path::Path::new(&path).exists(),
             "{path} is missing: this test drives a real browser; install Debian's `{package}` \
              package (apt-get install chromium chromium-driver; .ci/run does)"
         );
     }
     let port = free_port();
-    let child = Command::new(CHROMEDRIVER)
+    let child = Command::new(chromedriver())
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -62,7 +72,7 @@ async fn browser(webdriver: &str, profile: &std::path::Path) -> fantoccini::Clie
     capabilities.insert(
         "goog:chromeOptions".into(),
         json!({
-            "binary": CHROMIUM,
+            "binary": chromium(),
             "args": [
                 "--headless",
                 "--no-sandbox",
