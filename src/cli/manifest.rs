@@ -34,7 +34,7 @@ pub const PERMISSIONS: &[(&str, &str, &str)] = &[
     (
         "issues",
         "write",
-        "answer commands, keep the status comment, react 👀, assign the release owner and label the issue",
+        "answer commands, keep the status comment, react to commands, assign the release owner and label the issue",
     ),
     (
         "actions",
@@ -135,5 +135,33 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .into()
         );
+    }
+
+    /// The App and the Action do the same work, so they ask for the same: the workflow
+    /// template's job grants exactly the App's permissions (metadata is implied there).
+    #[test]
+    fn the_app_asks_for_what_the_action_workflow_grants() {
+        let template: serde_yaml::Value =
+            serde_yaml::from_str(include_str!("../../examples/workflows/releasebot.yml")).unwrap();
+        let jobs = template["jobs"].as_mapping().unwrap();
+        assert_eq!(jobs.len(), 1);
+        let granted: std::collections::BTreeMap<String, String> = jobs.values().next().unwrap()
+            ["permissions"]
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().unwrap().replace('-', "_"),
+                    v.as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let asked: std::collections::BTreeMap<String, String> = PERMISSIONS
+            .iter()
+            .filter(|(permission, _, _)| *permission != "metadata")
+            .map(|(permission, access, _)| (permission.to_string(), access.to_string()))
+            .collect();
+        assert_eq!(asked, granted);
     }
 }

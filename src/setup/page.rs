@@ -13,6 +13,20 @@ pub fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// Escaped text, with `code` spans as <code>.
+fn prose(text: &str) -> String {
+    let escaped = escape(text);
+    let mut html = String::new();
+    for (index, part) in escaped.split('`').enumerate() {
+        if index % 2 == 1 {
+            html.push_str(&format!("<code>{part}</code>"));
+        } else {
+            html.push_str(part);
+        }
+    }
+    html
+}
+
 fn layout(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -59,7 +73,7 @@ pub fn start(page: &Start) -> String {
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             escape(permission),
             escape(access),
-            escape(why)
+            prose(why)
         ));
     }
     let mut events = String::new();
@@ -67,7 +81,7 @@ pub fn start(page: &Start) -> String {
         events.push_str(&format!(
             "<tr><td><code>{}</code></td><td>{}</td></tr>",
             escape(event),
-            escape(why)
+            prose(why)
         ));
     }
     let existing = if page.overwrite {
@@ -88,7 +102,7 @@ pub fn start(page: &Start) -> String {
         ),
         (_, problem) => format!(
             "<p class=\"problem\" id=\"problem\">{}</p>",
-            escape(problem.as_deref().unwrap_or(
+            prose(problem.as_deref().unwrap_or(
                 "Give the webhook URL: the address where GitHub will reach `releasebot serve`, ending in /webhook."
             ))
         ),
@@ -148,8 +162,8 @@ pub fn problem(title: &str, what_happened: &str, what_to_do: &str) -> String {
     let body = format!(
         "<p class=\"problem\" id=\"problem\">{}</p><p id=\"next\">{}</p>\
          <p><a id=\"again\" href=\"/\">Start again</a></p>",
-        escape(what_happened),
-        escape(what_to_do)
+        prose(what_happened),
+        prose(what_to_do)
     );
     layout(title, &body)
 }

@@ -339,12 +339,20 @@ async fn the_page_says_what_the_app_may_do_and_sends_it_to_the_chosen_organisati
 
     let (status, page) = open(&setup.url).await;
     assert_eq!(status, 200);
+    let text = regex::Regex::new("<[^>]+>").unwrap().replace_all(&page, "");
     for (permission, access, why) in releasebot::cli::manifest::PERMISSIONS {
         assert!(
             page.contains(&format!("<code>{permission}</code></td><td>{access}</td>")),
             "{permission} in {page}"
         );
-        assert!(page.contains(why), "why {permission}: {page}");
+        assert!(
+            text.contains(&why.replace('`', "")),
+            "why {permission}: {text}"
+        );
+    }
+    for (event, why) in releasebot::cli::manifest::EVENTS {
+        assert!(page.contains(&format!("<code>{event}</code>")), "{event}");
+        assert!(text.contains(&why.replace('`', "")), "why {event}: {text}");
     }
     assert!(page.contains("<strong>your own account</strong>"), "{page}");
 

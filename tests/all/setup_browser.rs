@@ -113,10 +113,11 @@ async fn an_operator_creates_the_app_in_a_browser_and_serve_then_runs_as_it() {
         let create = client.find(Locator::Id("create")).await?;
         create.click().await?;
         // GitHub shows the App; the name "releasebot" would be taken, so the operator names it.
-        let name = client.wait().for_element(Locator::Id("name")).await?;
+        let confirm = client.wait().for_element(Locator::Id("confirm")).await?;
+        let name = client.find(Locator::Id("name")).await?;
         name.clear().await?;
         name.send_keys("Mathesar Releases").await?;
-        client.find(Locator::Id("confirm")).await?.click().await?;
+        confirm.click().await?;
         let done = client.wait().for_element(Locator::Id("done")).await?;
         let text = done.text().await?;
         let install = client
