@@ -54,8 +54,8 @@ pub struct Finished {
 
 struct Setup {
     options: Options,
-    /// `http://ADDR/callback`, the manifest's `redirect_url`.
-    redirect_url: String,
+    /// The address the server is bound to.
+    addr: SocketAddr,
     states: Mutex<states::States>,
     client: reqwest::Client,
     finished: Mutex<Option<tokio::sync::oneshot::Sender<Finished>>>,
@@ -91,7 +91,7 @@ pub async fn start(options: Options, listen: SocketAddr) -> std::io::Result<Runn
     let (finished_tx, finished) = tokio::sync::oneshot::channel();
     let setup = Arc::new(Setup {
         options,
-        redirect_url: format!("http://{addr}/callback"),
+        addr,
         states: Mutex::new(states::States::default()),
         client: reqwest::Client::new(),
         finished: Mutex::new(Some(finished_tx)),
@@ -148,7 +148,38 @@ fn webhook_problem(url: Option<&str>) -> Option<String> {
     }
 }
 
-async fn start_page(State(setup): State<Shared>, Query(choices): Query<Choices>) -> Response {
+/// The host the browser reached this page by, when it is this machine: a loopback name (any
+/// port, so an SSH tunnel works) or the address the server is bound to. Anything else (a DNS
+/// name pointing here, as in a DNS-rebinding attack) is refused: GitHub's redirect, with the
+/// code that unlocks the App's key, goes only to this machine.
+pub fn own_host(host: Option<&str>, bound: SocketAddr) -> Option<String> {
+    let host = host?.trim();
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let loopback = matches!(name, "localhost" | "127.0.0.1" | "[::1]");
+    (loopback || host == bound.to_string()).then(|| host.to_string())
+}
+
+fn not_this_machine(addr: SocketAddr) -> Response {
+    problem(
+        StatusCode::MISDIRECTED_REQUEST,
+        "Open this page on this machine",
+        "The page was reached by a name that is not this machine's loopback address; setup answers only there, so that GitHub's answer (which unlocks the App's private key) comes back here.",
+        &format!("Open http://127.0.0.1:{}/ (or forward that port, e.g. `ssh -L {}:127.0.0.1:{} HOST`).", addr.port(), addr.port(), addr.port()),
+    )
+}
+
+async fn start_page(
+    State(setup): State<Shared>,
+    headers: axum::http::HeaderMap,
+    Query(choices): Query<Choices>,
+) -> Response {
+    let host = headers.get("host").and_then(|v| v.to_str().ok());
+    let Some(host) = own_host(host, setup.addr) else {
+        return not_this_machine(setup.addr);
+    };
     let options = &setup.options;
     // A field sent empty means "none" (your own account); a field not sent keeps the default.
     let org = match &choices.org {
@@ -177,7 +208,7 @@ async fn start_page(State(setup): State<Shared>, Query(choices): Query<Choices>)
         webhook_url.as_deref().unwrap_or_default(),
         &options.homepage,
     );
-    manifest["redirect_url"] = serde_json::json!(setup.redirect_url);
+    manifest["redirect_url"] = serde_json::json!(format!("http://{host}/callback"));
     let manifest = manifest.to_string();
     let form_action = problem.is_none().then(|| {
         let state = lock(&setup.states).issue(Instant::now());
@@ -213,7 +244,19 @@ fn problem(status: StatusCode, title: &str, happened: &str, to_do: &str) -> Resp
         .into_response()
 }
 
-async fn callback(State(setup): State<Shared>, Query(redirect): Query<Redirect>) -> Response {
+async fn callback(
+    State(setup): State<Shared>,
+    headers: axum::http::HeaderMap,
+    Query(redirect): Query<Redirect>,
+) -> Response {
+    if own_host(
+        headers.get("host").and_then(|v| v.to_str().ok()),
+        setup.addr,
+    )
+    .is_none()
+    {
+        return not_this_machine(setup.addr);
+    }
     let state = redirect.state.unwrap_or_default();
     if !lock(&setup.states).take(&state, Instant::now()) {
         return problem(
@@ -269,6 +312,16 @@ fn conversion_failed(setup: &Setup, state: &str, error: ConversionError) -> Resp
             "GitHub answered that it does not know the code it sent you back with: a code works once, within an hour, and this one was used already or has expired. Nothing was written.",
             "Start again. GitHub may have created the App anyway: if it is listed under Settings → Developer settings → GitHub Apps and you will not use it, delete it there.",
         ),
+        ConversionError::Refused { status, message } if status >= 500 => {
+            // GitHub failed, the code was not taken: the same link may be tried again.
+            lock(&setup.states).put_back(state, Instant::now());
+            problem(
+                StatusCode::BAD_GATEWAY,
+                "GitHub could not hand over the App's settings just now",
+                &format!("GitHub answered {status}: {message}. Nothing was written."),
+                "The code stays valid for an hour: reload this page to try again.",
+            )
+        }
         ConversionError::Refused { status, message } => problem(
             StatusCode::BAD_GATEWAY,
             "GitHub refused to hand over the App's settings",
@@ -303,5 +356,33 @@ fn finish(setup: &Setup, app: &NewApp) {
             config_file: setup.options.config_file.clone(),
             key_file: setup.options.key_file.clone(),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_machine_is_answered() {
+        let bound: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        assert_eq!(
+            own_host(Some("127.0.0.1:3000"), bound).as_deref(),
+            Some("127.0.0.1:3000")
+        );
+        assert_eq!(
+            own_host(Some("localhost:8000"), bound).as_deref(),
+            Some("localhost:8000")
+        );
+        assert_eq!(
+            own_host(Some("[::1]:3000"), bound).as_deref(),
+            Some("[::1]:3000")
+        );
+        assert!(own_host(Some("evil.example:3000"), bound).is_none());
+        assert!(own_host(Some("localhost.evil.example"), bound).is_none());
+        assert!(own_host(None, bound).is_none());
+        let everywhere: SocketAddr = "192.168.1.5:3000".parse().unwrap();
+        assert!(own_host(Some("192.168.1.5:3000"), everywhere).is_some());
+        assert!(own_host(Some("192.168.1.6:3000"), everywhere).is_none());
     }
 }

@@ -386,3 +386,36 @@ async fn without_a_webhook_url_the_page_asks_for_it_instead_of_sending_anything(
     let (_, page) = open(&format!("{}?webhook_url=ftp://x", setup.url)).await;
     assert!(page.contains("is not an http(s) URL"), "{page}");
 }
+
+#[tokio::test]
+async fn github_failing_for_a_moment_is_a_page_and_a_reload_then_finishes() {
+    let s = Scenario::mathesar().await;
+    s.sim.sign_in(MAINTAINER);
+    let dir = tempfile::tempdir().unwrap();
+    let setup = start_setup(&s.sim, dir.path(), "https://releasebot.example.org/webhook").await;
+    let callback = confirm_on_github(&setup.url, "Mathesar Releases").await;
+    s.sim.fail_matching(
+        "POST",
+        "/app-manifests/",
+        1,
+        releasebot::simulated_github::Fault::Status(503),
+    );
+
+    let (status, page) = open(&callback).await;
+
+    assert_eq!(status, 502, "{page}");
+    assert!(
+        page.contains("GitHub could not hand over the App&#39;s settings just now"),
+        "{page}"
+    );
+    assert!(
+        page.contains("GitHub answered 503: Service Unavailable"),
+        "{page}"
+    );
+    assert!(page.contains("reload this page to try again"), "{page}");
+    assert!(!setup.config_file.exists() && !setup.key_file.exists());
+
+    let (status, page) = open(&callback).await;
+    assert_eq!(status, 200, "the same link works once GitHub does: {page}");
+    assert!(setup.config_file.exists());
+}
