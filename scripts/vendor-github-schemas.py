@@ -73,6 +73,7 @@ OPERATIONS = [
     ("post", "/repos/{owner}/{repo}/statuses/{sha}"),
     ("get", "/repos/{owner}/{repo}/commits/{ref}/statuses"),
     ("post", "/repos/{owner}/{repo}/releases/generate-notes"),
+    ("post", "/app-manifests/{code}/conversions"),
 ]
 
 # The webhook events (and actions) the simulated GitHub sends, as the webhooks package names them.

@@ -18,6 +18,7 @@ pub mod messages;
 pub mod notes;
 pub mod permission;
 pub mod server;
+pub mod setup;
 pub mod simulated_github;
 pub mod status;
 pub mod version;

@@ -31,6 +31,9 @@ enum Command {
     Healthcheck(cli::healthcheck::Args),
     /// Print the GitHub App manifest (permissions and events) for creating the App.
     Manifest(cli::manifest::Args),
+    /// Create the GitHub App in one step: a local page runs GitHub's manifest flow and writes
+    /// the settings `serve` reads.
+    Setup(cli::setup::Args),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Manifest(args) => cli::manifest::run(args),
         Command::Serve(args) => run_async_with_code(cli::serve::run(args)),
         Command::Healthcheck(args) => run_async_with_code(cli::healthcheck::run(args)),
+        Command::Setup(args) => run_async_with_code(cli::setup::run(args)),
     }
 }
 

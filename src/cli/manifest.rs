@@ -18,24 +18,71 @@ pub struct Args {
     url: String,
 }
 
-/// What the engine touches: contents (branches, commits, tags, releases), pull requests, issues
-/// (comments, labels, assignees, reactions), actions (dispatching the images and smoke
-/// workflows), statuses (the `releasebot/smoke` check, the digests the images workflow reports).
+/// What the engine touches, each with why: the setup page shows these to the person creating
+/// the App, and the manifest asks for exactly these.
+pub const PERMISSIONS: &[(&str, &str, &str)] = &[
+    (
+        "contents",
+        "write",
+        "create the release branch and its one commit, the tag, and the draft release",
+    ),
+    (
+        "pull_requests",
+        "write",
+        "open the release pull request, and close it on `/release cancel`",
+    ),
+    (
+        "issues",
+        "write",
+        "answer commands, keep the status comment, react to commands, assign the release owner and label the issue",
+    ),
+    (
+        "actions",
+        "write",
+        "dispatch the images and smoke workflows and follow their runs",
+    ),
+    (
+        "statuses",
+        "write",
+        "report the smoke test as the `releasebot/smoke` commit status, and read the image digests the images workflow reports",
+    ),
+    (
+        "metadata",
+        "read",
+        "read the repository itself (GitHub gives every App this)",
+    ),
+];
+
+/// The webhook events the engine acts on, each with why.
+pub const EVENTS: &[(&str, &str)] = &[
+    ("issue_comment", "`/release` commands in comments"),
+    (
+        "pull_request",
+        "the release pull request merged, closed, or pushed to (a new smoke run)",
+    ),
+    (
+        "push",
+        "tags people push, and new commits on a release branch",
+    ),
+    ("create", "tags made by people"),
+    ("workflow_run", "the images and smoke workflows finishing"),
+    ("release", "a person publishing the draft release"),
+];
+
+/// The manifest GitHub's "register an App from a manifest" flow takes.
 pub fn manifest(name: &str, webhook_url: &str, url: &str) -> serde_json::Value {
+    let permissions: serde_json::Map<String, serde_json::Value> = PERMISSIONS
+        .iter()
+        .map(|(permission, access, _)| (permission.to_string(), json!(access)))
+        .collect();
+    let events: Vec<&str> = EVENTS.iter().map(|(event, _)| *event).collect();
     json!({
         "name": name,
         "url": url,
         "hook_attributes": { "url": webhook_url, "active": true },
         "public": false,
-        "default_permissions": {
-            "contents": "write",
-            "pull_requests": "write",
-            "issues": "write",
-            "actions": "write",
-            "statuses": "write",
-            "metadata": "read",
-        },
-        "default_events": ["issue_comment", "pull_request", "push", "create", "workflow_run", "release"],
+        "default_permissions": permissions,
+        "default_events": events,
     })
 }
 
@@ -88,5 +135,33 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .into()
         );
+    }
+
+    /// The App and the Action do the same work, so they ask for the same: the workflow
+    /// template's job grants exactly the App's permissions (metadata is implied there).
+    #[test]
+    fn the_app_asks_for_what_the_action_workflow_grants() {
+        let template: serde_yaml::Value =
+            serde_yaml::from_str(include_str!("../../examples/workflows/releasebot.yml")).unwrap();
+        let jobs = template["jobs"].as_mapping().unwrap();
+        assert_eq!(jobs.len(), 1);
+        let granted: std::collections::BTreeMap<String, String> = jobs.values().next().unwrap()
+            ["permissions"]
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().unwrap().replace('-', "_"),
+                    v.as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let asked: std::collections::BTreeMap<String, String> = PERMISSIONS
+            .iter()
+            .filter(|(permission, _, _)| *permission != "metadata")
+            .map(|(permission, access, _)| (permission.to_string(), access.to_string()))
+            .collect();
+        assert_eq!(asked, granted);
     }
 }

@@ -10,4 +10,5 @@ pub mod log_format;
 pub mod manifest;
 pub mod plan;
 pub mod serve;
+pub mod setup;
 pub mod simulate;

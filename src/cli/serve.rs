@@ -53,7 +53,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let settings = match Settings::resolve(&env, &file) {
         Ok(settings) => settings,
         Err(problems) => {
-            eprintln!("releasebot serve cannot start:");
+            if settings::missing_credentials(&env, &file) {
+                eprint!("{}", setup_hint(args.config_file.as_deref()));
+                eprintln!("Or set them yourself; missing now:");
+            } else {
+                eprintln!("releasebot serve cannot start:");
+            }
             for problem in problems {
                 eprintln!("  {problem}");
             }
@@ -89,6 +94,27 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     tracing::info!("shutting down: no new connections; requests received and running jobs finish");
     running.shutdown().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What to do when there is no App yet: `setup` creates it and writes the settings.
+fn setup_hint(config_file: Option<&std::path::Path>) -> String {
+    let file = config_file
+        .map(|path| path.display().to_string())
+        .unwrap_or_else(|| "releasebot.env".to_string());
+    let file_flag = if file == "releasebot.env" {
+        String::new()
+    } else {
+        format!(" --config-file {file}")
+    };
+    format!(
+        "releasebot serve cannot start: it has no GitHub App to run as (an App id, its private \
+         key and its webhook secret).\n\
+         Create the App and connect it in one step:\n\
+         \x20 releasebot setup --webhook-url https://YOUR-HOST/webhook{file_flag}\n\
+         opens a page (http://127.0.0.1:3000/) that registers the App on GitHub and writes its \
+         settings to {file}; then start the server with:\n\
+         \x20 releasebot serve --config-file {file}\n"
+    )
 }
 
 async fn run_floor(env: &HashMap<String, String>) -> anyhow::Result<ExitCode> {

@@ -99,6 +99,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             sim.installation_id(&args.repo).unwrap_or_default()
         );
     }
+    // GitHub's web pages (the App manifest flow of `releasebot setup`) act as the first person.
+    if let Some((login, _)) = people.first() {
+        sim.sign_in(login);
+        println!(
+            "{login} is signed in on the web pages: `releasebot setup --github-url {} --api-url {}` registers Apps here",
+            sim.web_url(),
+            sim.url()
+        );
+    }
     if let (Some(url), Some(secret)) = (&args.webhook_url, &args.webhook_secret) {
         sim.set_webhook_target(url, secret);
         println!("webhooks go to {url}, signed");

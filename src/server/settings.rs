@@ -197,6 +197,19 @@ pub fn parse_file(text: &str) -> Result<HashMap<String, String>, Vec<String>> {
     }
 }
 
+/// Whether what makes the server a GitHub App (its id, key or webhook secret) is missing: then
+/// `releasebot setup` is the way to get them.
+pub fn missing_credentials(env: &HashMap<String, String>, file: &HashMap<String, String>) -> bool {
+    let set = |key: &str| {
+        env.get(key)
+            .or_else(|| file.get(key))
+            .is_some_and(|v| !v.trim().is_empty())
+    };
+    !set("RELEASEBOT_APP_ID")
+        || !set("RELEASEBOT_WEBHOOK_SECRET")
+        || !(set("RELEASEBOT_PRIVATE_KEY_PATH") || set("RELEASEBOT_PRIVATE_KEY"))
+}
+
 impl Settings {
     /// Settings from the environment, falling back to the file's values.
     pub fn resolve(

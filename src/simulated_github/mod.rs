@@ -4,6 +4,7 @@
 //!
 //! The bot reaches it through octocrab with a base URL, exactly as it reaches api.github.com.
 
+pub mod app_manifests;
 pub mod conformance;
 mod control;
 mod gate;
@@ -107,9 +108,13 @@ impl SimulatedGitHub {
             state: state.clone(),
             addr,
         };
-        let api = routes::router(state.clone())
-            .layer(axum::middleware::from_fn_with_state(state, gate::gate));
-        let app = control::router(handle.clone()).merge(api);
+        let api = routes::router(state.clone()).layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            gate::gate,
+        ));
+        let app = control::router(handle.clone())
+            .merge(app_manifests::web_router(state.clone()))
+            .merge(api);
         tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
                 tracing::error!(%error, "simulated GitHub stopped");
@@ -121,6 +126,12 @@ impl SimulatedGitHub {
     /// The API base URL, with a trailing slash.
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// GitHub's web host (`https://github.com` for the real one): the same server, where the
+    /// manifest flow's pages are.
+    pub fn web_url(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -187,6 +198,24 @@ impl SimulatedGitHub {
         self.world()
             .apps
             .insert(app_id, (public_key_pem.to_string(), bot.to_string()));
+    }
+
+    /// The person signed in to GitHub's web pages: the manifest flow registers Apps under
+    /// their account (organisations' pages register them under the organisation).
+    pub fn sign_in(&self, login: &str) {
+        self.world().web_user = Some(login.to_string());
+    }
+
+    /// The Apps registered through the manifest flow, oldest first.
+    pub fn registered_apps(&self) -> Vec<app_manifests::RegisteredApp> {
+        self.world().app_records.values().cloned().collect()
+    }
+
+    /// Time passes on the simulated GitHub for what expires there (manifest codes, installation
+    /// tokens), without waiting. JWTs are still checked against the real clock, the one the
+    /// bot signs them with.
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.world().clock_offset += by.as_secs() as i64;
     }
 
     /// How long installation tokens issued from now on live (GitHub: one hour).

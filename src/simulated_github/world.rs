@@ -240,12 +240,26 @@ pub struct World {
     pub delivery_sender: Option<tokio::sync::mpsc::UnboundedSender<Delivery>>,
     /// What broke GitHub's published descriptions so far (see `conformance`).
     pub violations: Vec<super::conformance::Violation>,
+    /// The person signed in to GitHub's web pages (the manifest flow's personal account).
+    pub web_user: Option<String>,
+    /// Apps registered through the manifest flow, by id.
+    pub app_records: BTreeMap<u64, super::app_manifests::RegisteredApp>,
+    /// Codes handed out on the manifest flow's redirect, not yet converted.
+    pub manifest_codes: HashMap<String, super::app_manifests::ManifestCode>,
+    /// Seconds the simulated GitHub's clock is ahead of the real one (a test making time pass).
+    pub clock_offset: i64,
 }
 
 impl World {
     pub fn new_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Now, in seconds since the epoch, for what expires on GitHub (installation tokens,
+    /// manifest codes): the real time plus however far a test moved the clock on.
+    pub fn now(&self) -> i64 {
+        chrono::Utc::now().timestamp() + self.clock_offset
     }
 
     /// A monotonic clock, one second per tick, starting at the real time: timestamps differ

@@ -27,6 +27,8 @@ mod server_deploy;
 mod server_hostile;
 mod server_process;
 mod server_queue;
+mod setup;
+mod setup_browser;
 mod simulated_github;
 mod smoke;
 mod templates;

@@ -146,12 +146,15 @@ pub async fn refused(command: &mut Command) -> (i32, String) {
 }
 
 #[tokio::test]
-async fn with_nothing_set_the_server_names_every_missing_setting() {
+async fn with_nothing_set_the_server_says_how_to_run_setup_and_names_every_missing_setting() {
     let mut command = Command::new(env!("CARGO_BIN_EXE_releasebot"));
     command.arg("serve").env_clear();
     let (code, stderr) = refused(&mut command).await;
     assert_eq!(code, 2, "{stderr}");
     for expected in [
+        "releasebot serve cannot start: it has no GitHub App to run as",
+        "releasebot setup --webhook-url https://YOUR-HOST/webhook",
+        "releasebot serve --config-file releasebot.env",
         "RELEASEBOT_APP_ID is not set",
         "no private key",
         "RELEASEBOT_WEBHOOK_SECRET is not set",

@@ -152,6 +152,10 @@ pub fn router(state: Shared) -> Router {
             "/repos/{owner}/{repo}/commits/{git_ref}/statuses",
             get(statuses::list),
         )
+        .route(
+            "/app-manifests/{code}/conversions",
+            post(super::app_manifests::conversion),
+        )
         .route("/repos/{owner}/{repo}/actions/runs", get(actions::runs))
         .route("/repos/{owner}/{repo}/actions/runs/{id}", get(actions::run))
         .with_state(state)

@@ -67,6 +67,13 @@ pub async fn authenticated_app(
     else {
         return super::fail(401, "A JSON web token could not be decoded");
     };
+    if let Some(registered) = world.app_records.get(&app) {
+        // Registered from a manifest: GitHub describes the App as it was created.
+        return json(
+            StatusCode::OK,
+            crate::simulated_github::app_manifests::integration(&world, registered),
+        );
+    }
     let Some((_, bot)) = world.apps.get(&app) else {
         return not_found();
     };
@@ -311,7 +318,7 @@ pub async fn installation_token(
     } else {
         3600
     };
-    let expires = chrono::Utc::now().timestamp() + lifetime;
+    let expires = world.now() + lifetime;
     world.tokens.insert(token.clone(), bot);
     world.token_expiry.insert(token.clone(), expires);
     json(
