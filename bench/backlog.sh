@@ -75,8 +75,16 @@ measure() {
       -s "$WORK/deliveries-r$r.lua" "http://127.0.0.1:$((38080 + r))/webhook" >"$WORK/r$r.wrk" &
     pids+=($!)
   done
-  wait "${pids[@]}"
-  for r in $(seq 1 "$replicas"); do stop "r$r"; done
+  local failed=0
+  wait "${pids[@]}" || failed=1
+  for r in $(seq 1 "$replicas"); do
+    if [ "$failed" = 1 ]; then
+      echo "wrk failed against replica r$r; its log:" >&2
+      tail -20 "$WORK/r$r.err" "$WORK/r$r.wrk" >&2 || true
+    fi
+    stop "r$r"
+  done
+  [ "$failed" = 0 ] || exit 1
   cat "$WORK"/r*.wrk | grep '^RESULT' | python3 -c '
 import sys
 rows = [[float(x) for x in line.split()[1:]] for line in sys.stdin]

@@ -448,5 +448,6 @@ async fn a_postgres_server_that_does_not_answer_is_a_clear_error_without_the_pas
         )),
         "{error}"
     );
+    assert!(error.contains("Connection refused"), "says why: {error}");
     assert!(!error.contains("s3cret"), "{error}");
 }

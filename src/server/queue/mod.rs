@@ -51,7 +51,11 @@ impl From<tokio_postgres::Error> for QueueError {
         // `Display` of a server error is only "db error"; its detail says what went wrong.
         let detail = match error.as_db_error() {
             Some(db) => format!("{}: {}", db.code().code(), db.message()),
-            None => error.to_string(),
+            // "error connecting to server" alone does not say why: its source does.
+            None => match std::error::Error::source(&error) {
+                Some(cause) => format!("{error}: {cause}"),
+                None => error.to_string(),
+            },
         };
         QueueError::Postgres(detail)
     }

@@ -109,10 +109,10 @@ impl PgQueue {
             replica: replica_id().into(),
             shown: Arc::clone(&shown),
         };
-        queue
-            .migrate()
-            .await
-            .map_err(|error| cannot(error.to_string()))?;
+        queue.migrate().await.map_err(|error| match error {
+            QueueError::Postgres(detail) => cannot(detail),
+            other => cannot(other.to_string()),
+        })?;
         Ok(queue)
     }
 
