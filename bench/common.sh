@@ -57,7 +57,10 @@ LUA
 start() {
   local name=$1
   shift
-  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  # Emptied here, not by the child's redirection: a previous run's line must not be read as
+  # this one's before the child has started.
+  : >"$WORK/$name.out"
+  "$@" >>"$WORK/$name.out" 2>"$WORK/$name.err" &
   SERVERS[$name]=$!
   for _ in $(seq 1 100); do
     grep -q "listening on" "$WORK/$name.out" && return 0
