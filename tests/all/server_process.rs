@@ -367,3 +367,26 @@ async fn the_healthcheck_passes_on_a_healthy_server_and_fails_with_the_reason_ot
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_second_server_on_the_same_sqlite_file_refuses_to_start_and_points_at_postgres() {
+    let s = Scenario::mathesar().await;
+    let database = tempfile::tempdir().unwrap();
+    let db = database.path().join("releasebot.sqlite");
+    let (_first, _) = start(&mut serve(&s.sim.url(), &db)).await;
+
+    let (code, stderr) = refused(&mut serve(&s.sim.url(), &db)).await;
+
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "RELEASEBOT_DATABASE: the queue database {} is in use by another releasebot serve",
+            db.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("RELEASEBOT_DATABASE=postgres://"),
+        "{stderr}"
+    );
+}
