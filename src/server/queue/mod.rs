@@ -405,14 +405,6 @@ impl Store {
         }
     }
 
-    /// When the earliest waiting job becomes due (ms), if any job waits.
-    pub async fn next_due(&self) -> Result<Option<i64>, QueueError> {
-        match &self.backend {
-            Backend::Sqlite(q) => Self::sqlite(q, |q| q.next_due()).await,
-            Backend::Postgres(q) => q.next_due().await,
-        }
-    }
-
     pub async fn counts(&self) -> Result<Counts, QueueError> {
         match &self.backend {
             Backend::Sqlite(q) => Self::sqlite(q, |q| q.counts()).await,

@@ -372,18 +372,6 @@ impl PgQueue {
         Ok(released)
     }
 
-    pub async fn next_due(&self) -> Result<Option<i64>, QueueError> {
-        let client = self.pool.get().await?;
-        Ok(client
-            .query_one(
-                "SELECT MIN(not_before) FROM releasebot_deliveries
-                 WHERE seq = ANY(ARRAY(SELECT seq FROM releasebot_heads)) AND state = 'queued'",
-                &[],
-            )
-            .await?
-            .get(0))
-    }
-
     pub async fn counts(&self) -> Result<Counts, QueueError> {
         let client = self.pool.get().await?;
         let rows = client

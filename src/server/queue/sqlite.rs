@@ -345,15 +345,6 @@ impl SqliteQueue {
         )? as u64)
     }
 
-    /// When the earliest waiting head becomes due (ms), if any job waits.
-    pub fn next_due(&self) -> Result<Option<i64>, QueueError> {
-        Ok(self.connection.query_row(
-            "SELECT MIN(d.not_before) FROM heads h JOIN deliveries d ON d.seq = h.seq WHERE d.state = 'queued'",
-            [],
-            |row| row.get(0),
-        )?)
-    }
-
     pub fn counts(&self) -> Result<Counts, QueueError> {
         let mut statement = self
             .connection
