@@ -7,11 +7,11 @@ use super::context::Context;
 use super::conversation::StatusComment;
 use super::outcome::{EngineError, Outcome};
 use super::progress::{self, Progress};
-use super::release_path;
+use super::release_path::{self, Known};
 use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking::{self, Tracking};
-use crate::domain::{CommitSha, PullNumber};
+use crate::domain::{CommitSha, IssueNumber, PullNumber};
 use crate::event::PullRequestEvent;
 use crate::github::CreateRef;
 use crate::messages;
@@ -85,7 +85,8 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
             })
         }
         Plan::TagMergeCommit { merge_commit } => {
-            tag_merge_commit(ctx, &version, &merge_commit, status, progress).await
+            let issue = tracking.as_ref().map(|t| t.issue).expect("matched above");
+            tag_merge_commit(ctx, &version, &merge_commit, (issue, status), progress).await
         }
         Plan::TagElsewhere {
             tag_commit,
@@ -100,7 +101,12 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
         // Past its tag already (a redelivery, or the job run again after it failed): the release
         // path records a run found by its intent, or finds nothing left to do.
         Plan::ReleaseTag | Plan::Nothing(_) if stage.is_tagged() => {
-            release_path::run(ctx, &ctx.config.tag.render(&version)).await
+            let known = Known {
+                progress,
+                tracking,
+                files_checked: false,
+            };
+            release_path::run_known(ctx, &ctx.config.tag.render(&version), Some(known)).await
         }
         _ => Ok(Outcome::NothingToResume {
             version: version.to_string(),
@@ -113,7 +119,7 @@ pub async fn tag_merge_commit(
     ctx: &Context<'_>,
     version: &semver::Version,
     merge_commit: &CommitSha,
-    mut status: StatusComment,
+    (issue, mut status): (IssueNumber, StatusComment),
     progress: Progress,
 ) -> Result<Outcome, EngineError> {
     let version = version.clone();
@@ -142,6 +148,9 @@ pub async fn tag_merge_commit(
     }
 
     let mut made_tag = false;
+    // What was read stays true once the tag is ours; a tag someone else made meanwhile is
+    // released from a fresh read.
+    let mut read_again = false;
     if progress.tag_commit.is_none() {
         let message = format!("{}\n", ctx.config.commit_message.render(&version));
         let object = ctx
@@ -161,6 +170,7 @@ pub async fn tag_merge_commit(
                     let what = messages::tag_race_lost(&tag, &existing, &merge_commit);
                     return blocked(ctx, &version, status, &progress, what).await;
                 }
+                read_again = true;
             }
         }
     }
@@ -171,7 +181,15 @@ pub async fn tag_merge_commit(
     if status.marker.blocked.take().is_some() {
         tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
     }
-    let outcome = release_path::run(ctx, &tag).await?;
+    let known = (!read_again).then_some(Known {
+        tracking: Some(Tracking {
+            issue,
+            status: Some(status),
+        }),
+        progress,
+        files_checked: true,
+    });
+    let outcome = release_path::run_known(ctx, &tag, known).await?;
     Ok(match outcome {
         Outcome::Released {
             version,

@@ -55,6 +55,18 @@ pub async fn read(
     version: &Version,
     me: &str,
 ) -> Result<Progress, ApiError> {
+    read_knowing_run(gh, config, version, me, None).await
+}
+
+/// The same, given a run the event itself carries (a `workflow_run` delivery): when it is the
+/// run the draft's marker names, it is taken as delivered instead of being read again.
+pub async fn read_knowing_run(
+    gh: &RepoClient,
+    config: &Config,
+    version: &Version,
+    me: &str,
+    delivered: Option<&WorkflowRun>,
+) -> Result<Progress, ApiError> {
     let branch = config.branch.render(version);
     let tag = config.tag.render(version);
     let branch_head = gh
@@ -85,7 +97,13 @@ pub async fn read(
         None => None,
     };
     let run = match marker {
-        Some(marker) => our_run(gh, config, &tag, &marker, me).await?,
+        Some(marker) => {
+            let recorded = marker.images.as_ref().and_then(|d| d.run);
+            match delivered.filter(|run| recorded.is_some_and(|id| id.0 == run.id)) {
+                Some(run) => Some(run.clone()),
+                None => our_run(gh, config, &tag, &marker, me).await?,
+            }
+        }
         None => None,
     };
     Ok(Progress {

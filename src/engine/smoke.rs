@@ -75,7 +75,10 @@ pub async fn run(
         Err(error) => return Err(error.into()),
     };
     let run = match dispatched {
-        Some(details) => ctx.gh.workflow_run(details.workflow_run_id).await?,
+        Some(details) => match details.queued_run(workflow, &branch, sha, ctx.me) {
+            Some(run) => Some(run),
+            None => ctx.gh.workflow_run(details.workflow_run_id).await?,
+        },
         None => {
             let runs = ctx.gh.dispatched_runs(workflow, &branch).await?;
             guarded_pick(runs, Some(&intent), ctx.me)

@@ -10,8 +10,11 @@ use crate::harness::*;
 /// and not listed at all before anything was dispatched; 81 with the smoke step (its intent,
 /// dispatch, run and commit status; the result is not awaited here); 82 reading the digests the
 /// images workflow reported; 66 once the `create` and `push` of the bot's own tag read nothing
-/// (the merge's job releases the tag it made).
-const API_CALLS_FOR_A_WHOLE_RELEASE: usize = 66;
+/// (the merge's job releases the tag it made); 52 once the merge's job hands the release path
+/// what it read (the release's state, the status comment, the version files it checked at the
+/// commit it tagged) instead of reading them again, the runs a dispatch names are taken from its
+/// answer, and the completed images run from its `workflow_run` delivery.
+const API_CALLS_FOR_A_WHOLE_RELEASE: usize = 52;
 
 const NOTES: &str = "# Mathesar 0.1.3\n\n## Fixes\n- Schemas can be renamed again (thanks @mathesar-foundation/team)\n";
 

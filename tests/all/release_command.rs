@@ -184,10 +184,10 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
             format!("POST {repo}/git/refs -> 201"),
             format!("GET {repo}/pulls -> 200"),
             format!("POST {repo}/pulls -> 201"),
-            // The smoke run: intent recorded, dispatched, its run read, the commit status set.
+            // The smoke run: intent recorded, dispatched (the answer names the run), the
+            // commit status set.
             format!("PATCH {repo}/issues/comments/<id> -> 200"),
             format!("POST {repo}/actions/workflows/release-smoke.yml/dispatches -> 200"),
-            format!("GET {repo}/actions/runs/{run} -> 200"),
             format!("POST {repo}/statuses/<sha> -> 201"),
             format!("PATCH {repo}/issues/comments/<id> -> 200"),
         ]
