@@ -86,11 +86,14 @@ pub async fn disagreements_at(
 pub async fn read_commit(gh: &RepoClient, sha: &str, paths: &[&str]) -> Result<Snapshot, ApiError> {
     let commit = gh.commit(sha).await?;
     let entries = blob_entries(gh, &commit.tree.sha, paths).await?;
-    let mut files = BTreeMap::new();
-    for entry in entries {
-        let text = gh.blob_text(&entry.sha).await?;
-        files.insert(entry.path, (entry.mode, text));
-    }
+    // The files' contents do not depend on one another: read together, in one round trip.
+    let texts =
+        futures_util::future::try_join_all(entries.iter().map(|e| gh.blob_text(&e.sha))).await?;
+    let files: BTreeMap<_, _> = entries
+        .into_iter()
+        .zip(texts)
+        .map(|(entry, text)| (entry.path, (entry.mode, text)))
+        .collect();
     Ok(Snapshot {
         head_sha: commit.sha,
         tree_sha: commit.tree.sha,

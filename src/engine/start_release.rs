@@ -45,13 +45,16 @@ pub async fn run(
         .iter()
         .map(|f| f.path.as_str())
         .collect();
-    let Some(base) = snapshot::read(gh, &base_branch, &paths).await? else {
+    // The base branch's files and the tags, read together.
+    let (base, tags) = tokio::try_join!(
+        snapshot::read(gh, &base_branch, &paths),
+        gh.matching_refs("tags")
+    )?;
+    let Some(base) = base else {
         let text = messages::base_branch_missing(&base_branch);
         return answer(gh, event, Reply::BaseBranchMissing, &text).await;
     };
-    let tags: Vec<String> = gh
-        .matching_refs("tags")
-        .await?
+    let tags: Vec<String> = tags
         .into_iter()
         .filter_map(|r| r.name.strip_prefix("refs/tags/").map(str::to_string))
         .collect();
@@ -122,6 +125,7 @@ pub async fn run(
             progress,
         )
     };
+    let resumable = existing.is_some();
     let status = match existing {
         Some(found) => StatusComment {
             marker: marker.clone(),
@@ -139,7 +143,21 @@ pub async fn run(
     };
 
     let mut done = Progress::default();
-    match open_pull_request(ctx, event, &approved, &base, &base_branch, &mut done).await {
+    // A release with no status comment yet has made nothing on GitHub: the branch and the pull
+    // request are made without looking first, and GitHub's refusal (422) of one that exists
+    // sends the step to look at it. Once a status comment exists (a redelivery, a crash, a new
+    // attempt), each is looked up before it is made.
+    let look_first = resumable;
+    match open_pull_request(
+        ctx,
+        event,
+        &approved,
+        (&base, &base_branch),
+        look_first,
+        &mut done,
+    )
+    .await
+    {
         Ok((pull, unsigned)) => {
             marker.unsigned_commit = unsigned;
             let mut status = StatusComment {
@@ -183,17 +201,17 @@ async fn open_pull_request(
     ctx: &Context<'_>,
     event: &CommentEvent,
     approved: &Approved,
-    base: &Snapshot,
-    base_branch: &str,
+    (base, base_branch): (&Snapshot, &str),
+    look_first: bool,
     done: &mut Progress,
 ) -> Result<(PullRequest, Option<String>), (Step, StepFailure)> {
     let (gh, config) = (ctx.gh, ctx.config);
     let message = config.commit_message.render(&approved.version);
-    let head = ensure_branch(gh, approved, base, &message)
+    let head = ensure_branch(gh, approved, base, &message, look_first)
         .await
         .map_err(|e| (Step::Branch, e))?;
     done.branch_head = Some(head.sha.clone());
-    let pull = ensure_pull(ctx, event, approved, base_branch)
+    let pull = ensure_pull(ctx, event, approved, base_branch, look_first)
         .await
         .map_err(|e| (Step::PullRequest, e))?;
     done.pull = Some(pull.clone());
@@ -233,10 +251,13 @@ async fn ensure_branch(
     approved: &Approved,
     base: &Snapshot,
     message: &str,
+    look_first: bool,
 ) -> Result<Commit, StepFailure> {
     let short_ref = format!("heads/{}", approved.branch);
-    if let Some(existing) = gh.git_ref(&short_ref).await? {
-        return ours_or_conflict(gh, approved, &existing.object.sha, message).await;
+    if look_first {
+        if let Some(existing) = gh.git_ref(&short_ref).await? {
+            return ours_or_conflict(gh, approved, &existing.object.sha, message).await;
+        }
     }
     let files: Vec<(String, String, String)> = approved
         .changes
@@ -298,10 +319,13 @@ async fn ensure_pull(
     event: &CommentEvent,
     approved: &Approved,
     base_branch: &str,
+    look_first: bool,
 ) -> Result<PullRequest, StepFailure> {
     let (gh, config, me) = (ctx.gh, ctx.config, ctx.me);
-    if let Some(found) = find_pull(gh, Some(me), &approved.branch, base_branch).await? {
-        return Ok(found);
+    if look_first {
+        if let Some(found) = find_pull(gh, Some(me), &approved.branch, base_branch).await? {
+            return Ok(found);
+        }
     }
     let version = &approved.version;
     let body = messages::pull_request_body(
