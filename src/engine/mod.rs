@@ -140,9 +140,13 @@ impl Engine {
             }
             return Ok(Outcome::Ignored("no repository".into()));
         };
-        let octocrab = self.connector.for_installation(installation).await?;
-        let gh = RepoClient::new(octocrab, repository.owner(), &repository.name);
-        let me = self.own_login().await?;
+        // Neither waits for the other (both are kept for the process's life once read).
+        let (octocrab, me) = tokio::join!(
+            self.connector.for_installation(installation),
+            self.own_login()
+        );
+        let gh = RepoClient::new(octocrab?, repository.owner(), &repository.name);
+        let me = me?;
         if let Event::CommentCreated(comment) = &event {
             return comment_command::handle(&gh, &me, comment, self).await;
         }

@@ -80,11 +80,6 @@ pub async fn run(
         return answer(gh, event, Reply::DryRunPlan, &text).await;
     }
 
-    let owner = event.comment.user.login.as_str();
-    gh.add_assignees(event.issue.number, &[owner]).await?;
-    gh.add_labels(event.issue.number, &[config.label.as_str()])
-        .await?;
-
     let mut marker = existing
         .as_ref()
         .map(|s| s.marker.clone())
@@ -126,21 +121,6 @@ pub async fn run(
         )
     };
     let resumable = existing.is_some();
-    let status = match existing {
-        Some(found) => StatusComment {
-            marker: marker.clone(),
-            ..found
-        },
-        None => {
-            let body = render(&marker, &Progress::default()).render();
-            let created = gh.create_comment(event.issue.number, &body).await?;
-            StatusComment {
-                id: created.id,
-                html_url: created.html_url,
-                marker: marker.clone(),
-            }
-        }
-    };
 
     let mut done = Progress::default();
     // A release with no status comment yet has made nothing on GitHub: the branch and the pull
@@ -148,7 +128,7 @@ pub async fn run(
     // sends the step to look at it. Once a status comment exists (a redelivery, a crash, a new
     // attempt), each is looked up before it is made.
     let look_first = resumable;
-    match open_pull_request(
+    let opened = open_pull_request(
         ctx,
         event,
         &approved,
@@ -156,13 +136,36 @@ pub async fn run(
         look_first,
         &mut done,
     )
-    .await
-    {
+    .await;
+    // The owner is assigned and the issue labelled once the pull request is open (or a step
+    // failed): nothing on the way to the pull request waits for them.
+    let owner = event.comment.user.login.as_str();
+    gh.add_assignees(event.issue.number, &[owner]).await?;
+    gh.add_labels(event.issue.number, &[config.label.as_str()])
+        .await?;
+    match opened {
         Ok((pull, unsigned)) => {
             marker.unsigned_commit = unsigned;
-            let mut status = StatusComment {
-                marker: marker.clone(),
-                ..status
+            // A new release's status comment is made now, showing the open pull request; a
+            // resumed release's is written over below.
+            let (mut status, written) = match existing {
+                Some(found) => (
+                    StatusComment {
+                        marker: marker.clone(),
+                        ..found
+                    },
+                    false,
+                ),
+                None => {
+                    let body = render(&marker, &done).render();
+                    let created = gh.create_comment(event.issue.number, &body).await?;
+                    let status = StatusComment {
+                        id: created.id,
+                        html_url: created.html_url,
+                        marker: marker.clone(),
+                    };
+                    (status, true)
+                }
             };
             let head = done
                 .branch_head
@@ -176,8 +179,10 @@ pub async fn run(
                         || s.dispatch.as_ref().is_some_and(|d| d.run.is_some()))
             });
             if tested {
-                gh.update_comment(status.id, &render(&status.marker, &done).render())
-                    .await?;
+                if !written {
+                    gh.update_comment(status.id, &render(&status.marker, &done).render())
+                        .await?;
+                }
             } else {
                 super::smoke::run(ctx, &approved.version, &head, &mut status, &done).await?;
             }
@@ -191,7 +196,11 @@ pub async fn run(
         }
         Err((step, error)) => {
             let mut view = render(&marker, &done);
-            report_failure(gh, event, &status, &mut view, step, error).await
+            let status = existing.map(|found| StatusComment {
+                marker: marker.clone(),
+                ..found
+            });
+            report_failure(gh, event, status.as_ref(), &mut view, step, error).await
         }
     }
 }
@@ -387,7 +396,7 @@ async fn find_pull(
 async fn report_failure(
     gh: &RepoClient,
     event: &CommentEvent,
-    status: &StatusComment,
+    status: Option<&StatusComment>,
     view: &mut StatusView,
     step: Step,
     failure: StepFailure,
@@ -415,13 +424,24 @@ async fn report_failure(
             remedy,
         },
     );
-    gh.update_comment(status.id, &view.render()).await?;
+    // A new release's status comment is made here, showing the failure.
+    let status_url = match status {
+        Some(status) => {
+            gh.update_comment(status.id, &view.render()).await?;
+            status.html_url.clone()
+        }
+        None => {
+            gh.create_comment(event.issue.number, &view.render())
+                .await?
+                .html_url
+        }
+    };
     if first_time {
         let notice = messages::failure_notice(
             &view.marker.owner,
             &version,
             &format!("{what}."),
-            &status.html_url,
+            &status_url,
         );
         gh.create_comment(event.issue.number, &notice).await?;
     }

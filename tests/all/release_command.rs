@@ -181,20 +181,21 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
         format!("GET {repo}/contents/.github/releasebot.toml -> 404"),
         format!("GET {repo}/collaborators/kgodey/permission -> 200"),
         format!("GET {repo}/git/ref/heads/master -> 200"),
-        format!("GET {repo}/git/commits/<sha> -> 200"),
+        // The tree of the head commit (GitHub reads a commit id as its tree).
         format!("GET {repo}/git/trees/<sha> -> 200"),
         format!("GET {repo}/git/blobs/<sha> -> 200"),
         format!("GET {repo}/git/blobs/<sha> -> 200"),
         format!("GET {repo}/git/blobs/<sha> -> 200"),
         format!("GET {repo}/git/matching-refs/tags -> 200"),
-        format!("POST {repo}/issues/{issue}/assignees -> 201"),
-        format!("POST {repo}/issues/{issue}/labels -> 200"),
-        format!("POST {repo}/issues/{issue}/comments -> 201"),
         // Made without looking first: nothing was started for this version yet.
         format!("POST {repo}/git/trees -> 201"),
         format!("POST {repo}/git/commits -> 201"),
         format!("POST {repo}/git/refs -> 201"),
         format!("POST {repo}/pulls -> 201"),
+        // Then the owner, the label and the status comment.
+        format!("POST {repo}/issues/{issue}/assignees -> 201"),
+        format!("POST {repo}/issues/{issue}/labels -> 200"),
+        format!("POST {repo}/issues/{issue}/comments -> 201"),
         // The smoke run: intent recorded, dispatched (the answer names the run), the
         // commit status set.
         format!("PATCH {repo}/issues/comments/<id> -> 200"),
