@@ -69,16 +69,17 @@ pub async fn read_knowing_run(
 ) -> Result<Progress, ApiError> {
     let branch = config.branch.render(version);
     let tag = config.tag.render(version);
-    let branch_head = gh
-        .git_ref(&format!("heads/{branch}"))
-        .await?
-        .map(|r| r.object.sha);
-    let pulls: Vec<PullRequest> = gh
-        .pulls_from_branch(&branch)
-        .await?
-        .into_iter()
-        .filter(|p| p.user.login == me)
-        .collect();
+    // None of these depends on another: they go out together, in one round trip (the tag's
+    // object, when annotated, in a second).
+    let branch_ref = format!("heads/{branch}");
+    let (branch_head, pulls, tag_commit, release) = tokio::try_join!(
+        gh.git_ref(&branch_ref),
+        gh.pulls_from_branch(&branch),
+        tag_commit(gh, &tag),
+        find_release(gh, &tag),
+    )?;
+    let branch_head = branch_head.map(|r| r.object.sha);
+    let pulls: Vec<PullRequest> = pulls.into_iter().filter(|p| p.user.login == me).collect();
     let pull = pulls
         .iter()
         .find(|p| p.state == "open" || p.merged_at.is_some())
@@ -90,8 +91,6 @@ pub async fn read_knowing_run(
             .and_then(super::tracking::issue_in_pull_body)
             .map(IssueNumber)
     });
-    let tag_commit = tag_commit(gh, &tag).await?;
-    let release = find_release(gh, &tag).await?;
     let marker = match &release {
         Some(release) => ReleaseMarker::find_in(release.body()).unwrap_or(None),
         None => None,
