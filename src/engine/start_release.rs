@@ -146,31 +146,40 @@ pub async fn run(
     match opened {
         Ok((pull, unsigned)) => {
             marker.unsigned_commit = unsigned;
-            // A new release's status comment is made now, showing the open pull request; a
-            // resumed release's is written over below.
-            let (mut status, written) = match existing {
-                Some(found) => (
-                    StatusComment {
-                        marker: marker.clone(),
-                        ..found
-                    },
-                    false,
-                ),
-                None => {
-                    let body = render(&marker, &done).render();
-                    let created = gh.create_comment(event.issue.number, &body).await?;
-                    let status = StatusComment {
-                        id: created.id,
-                        html_url: created.html_url,
-                        marker: marker.clone(),
-                    };
-                    (status, true)
-                }
-            };
             let head = done
                 .branch_head
                 .clone()
                 .expect("the branch was made or found");
+            // A new release's status comment is made now, showing the open pull request and
+            // holding the intent to smoke-test its head, which is dispatched next; a resumed
+            // release's is written over below.
+            let mut status = match existing {
+                Some(found) => StatusComment {
+                    marker: marker.clone(),
+                    ..found
+                },
+                None => {
+                    let intent = super::smoke::intend(&mut marker, &head);
+                    let body = render(&marker, &done).render();
+                    let created = gh.create_comment(event.issue.number, &body).await?;
+                    let mut status = StatusComment {
+                        id: created.id,
+                        html_url: created.html_url,
+                        marker: marker.clone(),
+                    };
+                    let version = &approved.version;
+                    super::smoke::dispatch_intended(
+                        ctx,
+                        version,
+                        &head,
+                        &mut status,
+                        &done,
+                        intent,
+                    )
+                    .await?;
+                    return Ok(opened_outcome(&approved, &pull, &status));
+                }
+            };
             // Run (or being run) for this head already; an intent whose run was never
             // recorded is looked up (or dispatched) again by the smoke step.
             let tested = status.marker.smoke.as_ref().is_some_and(|s| {
@@ -179,20 +188,12 @@ pub async fn run(
                         || s.dispatch.as_ref().is_some_and(|d| d.run.is_some()))
             });
             if tested {
-                if !written {
-                    gh.update_comment(status.id, &render(&status.marker, &done).render())
-                        .await?;
-                }
+                gh.update_comment(status.id, &render(&status.marker, &done).render())
+                    .await?;
             } else {
                 super::smoke::run(ctx, &approved.version, &head, &mut status, &done).await?;
             }
-            Ok(Outcome::ReleaseOpened {
-                version: approved.version.to_string(),
-                branch: approved.branch,
-                pull_request: pull.number,
-                pull_request_url: pull.html_url,
-                status_comment: status.id,
-            })
+            Ok(opened_outcome(&approved, &pull, &status))
         }
         Err((step, error)) => {
             let mut view = render(&marker, &done);
@@ -202,6 +203,16 @@ pub async fn run(
             });
             report_failure(gh, event, status.as_ref(), &mut view, step, error).await
         }
+    }
+}
+
+fn opened_outcome(approved: &Approved, pull: &PullRequest, status: &StatusComment) -> Outcome {
+    Outcome::ReleaseOpened {
+        version: approved.version.to_string(),
+        branch: approved.branch.clone(),
+        pull_request: pull.number,
+        pull_request_url: pull.html_url.clone(),
+        status_comment: status.id,
     }
 }
 

@@ -192,13 +192,12 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
         format!("POST {repo}/git/commits -> 201"),
         format!("POST {repo}/git/refs -> 201"),
         format!("POST {repo}/pulls -> 201"),
-        // Then the owner, the label and the status comment.
+        // Then the owner and the label.
         format!("POST {repo}/issues/{issue}/assignees -> 201"),
         format!("POST {repo}/issues/{issue}/labels -> 200"),
+        // The status comment, made holding the smoke run's intent; the run dispatched (the
+        // answer names it), the commit status set, the status comment redrawn.
         format!("POST {repo}/issues/{issue}/comments -> 201"),
-        // The smoke run: intent recorded, dispatched (the answer names the run), the
-        // commit status set.
-        format!("PATCH {repo}/issues/comments/<id> -> 200"),
         format!("POST {repo}/actions/workflows/release-smoke.yml/dispatches -> 200"),
         format!("POST {repo}/statuses/<sha> -> 201"),
         format!("PATCH {repo}/issues/comments/<id> -> 200"),
