@@ -25,13 +25,19 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
             pull.head.name
         )));
     };
-    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
-    let tracking = tracking::find(ctx.gh, ctx.me, &version, &progress).await?;
     let same_repository = pull
         .head
         .repo
         .as_ref()
         .is_some_and(|r| r.full_name == event.repository.full_name);
+    // The bot's own pull request, merged, is final as delivered: it is not listed again.
+    let ours_merged = same_repository && pull.user.login == ctx.me && pull.is_merged();
+    let delivered = progress::Delivered {
+        merged_pull: ours_merged.then_some(pull),
+        ..Default::default()
+    };
+    let progress = progress::read_with(ctx.gh, ctx.config, &version, ctx.me, delivered).await?;
+    let tracking = tracking::find(ctx.gh, ctx.me, &version, &progress).await?;
     let Some(Tracking {
         status: Some(status),
         ..

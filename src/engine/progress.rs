@@ -55,17 +55,27 @@ pub async fn read(
     version: &Version,
     me: &str,
 ) -> Result<Progress, ApiError> {
-    read_knowing_run(gh, config, version, me, None).await
+    read_with(gh, config, version, me, Delivered::default()).await
 }
 
-/// The same, given a run the event itself carries (a `workflow_run` delivery): when it is the
-/// run the draft's marker names, it is taken as delivered instead of being read again.
-pub async fn read_knowing_run(
+/// What the event being handled carries, final as delivered, so it is not read again.
+#[derive(Default, Clone, Copy)]
+pub struct Delivered<'a> {
+    /// A completed run (a `workflow_run` delivery): taken as delivered when it is the run the
+    /// draft's marker names.
+    pub run: Option<&'a WorkflowRun>,
+    /// The bot's own release pull request, merged (a `pull_request closed` delivery): the
+    /// release's pull request, its tracking issue named in its body.
+    pub merged_pull: Option<&'a PullRequest>,
+}
+
+/// The same, given what the event carries.
+pub async fn read_with(
     gh: &RepoClient,
     config: &Config,
     version: &Version,
     me: &str,
-    delivered: Option<&WorkflowRun>,
+    delivered: Delivered<'_>,
 ) -> Result<Progress, ApiError> {
     let branch = config.branch.render(version);
     let tag = config.tag.render(version);
@@ -74,7 +84,12 @@ pub async fn read_knowing_run(
     let branch_ref = format!("heads/{branch}");
     let (branch_head, pulls, tag_commit, release) = tokio::try_join!(
         gh.git_ref(&branch_ref),
-        gh.pulls_from_branch(&branch),
+        async {
+            match delivered.merged_pull {
+                Some(pull) => Ok(vec![pull.clone()]),
+                None => gh.pulls_from_branch(&branch).await,
+            }
+        },
         tag_commit(gh, &tag),
         find_release(gh, &tag),
     )?;
@@ -98,7 +113,10 @@ pub async fn read_knowing_run(
     let run = match marker {
         Some(marker) => {
             let recorded = marker.images.as_ref().and_then(|d| d.run);
-            match delivered.filter(|run| recorded.is_some_and(|id| id.0 == run.id)) {
+            match delivered
+                .run
+                .filter(|run| recorded.is_some_and(|id| id.0 == run.id))
+            {
                 Some(run) => Some(run.clone()),
                 None => our_run(gh, config, &tag, &marker, me).await?,
             }

@@ -20,7 +20,7 @@ const APP_ID: u64 = 4242;
 const LATENCY: std::time::Duration = std::time::Duration::from_millis(15);
 
 /// Calls for the whole release, every webhook, the token request and `GET /app` included.
-const WHOLE_RELEASE: usize = 49;
+const WHOLE_RELEASE: usize = 48;
 /// Sequential round trips from the `/release` comment to the pull request's creation, the
 /// token request and `GET /app` included.
 const ROUND_TRIPS_TO_THE_PULL_REQUEST: u32 = 9;
