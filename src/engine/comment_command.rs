@@ -13,13 +13,16 @@ use crate::permission::RequiredPermission;
 
 pub async fn handle(
     gh: &RepoClient,
-    me: &str,
     event: &CommentEvent,
     engine: &super::Engine,
 ) -> Result<Outcome, EngineError> {
     let Some(parsed) = command::parse_comment(&event.comment.body) else {
         return Ok(Outcome::Ignored("the comment has no command".into()));
     };
+    // A bot that cannot name itself acts on nothing, not even the reaction (the login is read
+    // once per process).
+    let me = engine.own_login().await?;
+    let me = me.as_str();
     // Acknowledge at once, so the person sees that the bot heard them; the reads that decide
     // what to answer go out with it (none depends on another), in one round trip.
     let author = &event.comment.user.login;
