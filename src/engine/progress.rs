@@ -198,7 +198,7 @@ pub async fn tag_commit(gh: &RepoClient, tag: &str) -> Result<Option<String>, Ap
 
 /// The release on a tag, drafts included (listing is the only way to see drafts).
 pub async fn find_release(gh: &RepoClient, tag: &str) -> Result<Option<Release>, ApiError> {
-    Ok(gh.releases().await?.into_iter().find(|r| r.tag_name == tag))
+    gh.release_on_tag(tag).await
 }
 
 /// Image references a build pushes.
