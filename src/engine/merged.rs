@@ -34,6 +34,9 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
     let ours_merged = same_repository && pull.user.login == ctx.me && pull.is_merged();
     let delivered = progress::Delivered {
         merged_pull: ours_merged.then_some(pull),
+        // The release path decides `latest` and the notes from every tag: listed once, the
+        // version's own found among them.
+        list_tags: true,
         ..Default::default()
     };
     let progress = progress::read_with(ctx.gh, ctx.config, &version, ctx.me, delivered).await?;

@@ -25,6 +25,9 @@ pub struct Progress {
     pub run: Option<WorkflowRun>,
     /// The tracking issue named in the body of the bot's own release pull request.
     pub tracked_issue: Option<IssueNumber>,
+    /// Every tag's name, when they were all listed to find the version's tag (the merge's job,
+    /// which needs them to decide `latest` and the notes' previous release).
+    pub tag_names: Option<Vec<String>>,
 }
 
 impl Progress {
@@ -67,6 +70,8 @@ pub struct Delivered<'a> {
     /// The bot's own release pull request, merged (a `pull_request closed` delivery): the
     /// release's pull request, its tracking issue named in its body.
     pub merged_pull: Option<&'a PullRequest>,
+    /// The version's tag is found by listing every tag, which the caller needs as well.
+    pub list_tags: bool,
 }
 
 /// The same, given what the event carries.
@@ -82,7 +87,7 @@ pub async fn read_with(
     // None of these depends on another: they go out together, in one round trip (the tag's
     // object, when annotated, in a second).
     let branch_ref = format!("heads/{branch}");
-    let (branch_head, pulls, tag_commit, release) = tokio::try_join!(
+    let (branch_head, pulls, (tag_commit, tag_names), release) = tokio::try_join!(
         gh.git_ref(&branch_ref),
         async {
             match delivered.merged_pull {
@@ -90,7 +95,26 @@ pub async fn read_with(
                 None => gh.pulls_from_branch(&branch).await,
             }
         },
-        tag_commit(gh, &tag),
+        async {
+            if !delivered.list_tags {
+                return Ok((tag_commit(gh, &tag).await?, None));
+            }
+            let refs = gh.matching_refs("tags").await?;
+            let full = format!("refs/tags/{tag}");
+            let names = refs
+                .iter()
+                .filter_map(|r| r.name.strip_prefix("refs/tags/").map(str::to_string))
+                .collect();
+            let commit = match refs.into_iter().find(|r| r.name == full) {
+                None => None,
+                Some(found) if found.object.kind != "tag" => Some(found.object.sha),
+                Some(found) => gh
+                    .tag_object(&found.object.sha)
+                    .await?
+                    .map(|t| t.object.sha),
+            };
+            Ok((commit, Some(names)))
+        },
         find_release(gh, &tag),
     )?;
     let branch_head = branch_head.map(|r| r.object.sha);
@@ -130,6 +154,7 @@ pub async fn read_with(
         release,
         run,
         tracked_issue,
+        tag_names,
     })
 }
 

@@ -102,7 +102,15 @@ pub async fn run_known(
         }
     }
 
-    let tags = version_tags(ctx).await?;
+    // Tags listed before this one was made hold every other version, which is all `latest`
+    // and the previous release depend on.
+    let tags = match &progress.tag_names {
+        Some(names) => names
+            .iter()
+            .filter_map(|name| ctx.config.tag.version_from(name))
+            .collect(),
+        None => version_tags(ctx).await?,
+    };
     let highest = moves_latest(&version, &tags);
     let link = tracking
         .as_ref()
