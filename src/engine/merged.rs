@@ -157,6 +157,7 @@ pub async fn tag_merge_commit(
     }
 
     let mut made_tag = false;
+    let mut made_object = None;
     // What was read stays true once the tag is ours; a tag someone else made meanwhile is
     // released from a fresh read.
     let mut read_again = false;
@@ -171,7 +172,10 @@ pub async fn tag_merge_commit(
             .create_ref(&format!("refs/tags/{tag}"), &object)
             .await?
         {
-            CreateRef::Created => made_tag = true,
+            CreateRef::Created => {
+                made_tag = true;
+                made_object = Some(object);
+            }
             // Made by a concurrent run (or a person) between our look and our act: check it.
             CreateRef::AlreadyExists => {
                 let now = progress::tag_commit(ctx.gh, &tag).await?;
@@ -185,6 +189,7 @@ pub async fn tag_merge_commit(
     }
     let progress = Progress {
         tag_commit: Some(merge_commit),
+        tag_object: made_object.or(progress.tag_object),
         ..progress
     };
     if status.marker.blocked.take().is_some() {

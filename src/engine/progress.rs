@@ -19,6 +19,8 @@ pub struct Progress {
     pub pull: Option<PullRequest>,
     /// The commit the version tag points at (through an annotated tag object).
     pub tag_commit: Option<String>,
+    /// The annotated tag object the version tag points at, when it is annotated.
+    pub tag_object: Option<String>,
     /// The release on the tag, draft or published.
     pub release: Option<Release>,
     /// The newest images run dispatched on the tag.
@@ -87,7 +89,7 @@ pub async fn read_with(
     // None of these depends on another: they go out together, in one round trip (the tag's
     // object, when annotated, in a second).
     let branch_ref = format!("heads/{branch}");
-    let (branch_head, pulls, (tag_commit, tag_names), release) = tokio::try_join!(
+    let (branch_head, pulls, (tag_ref, tag_names), release) = tokio::try_join!(
         gh.git_ref(&branch_ref),
         async {
             match delivered.merged_pull {
@@ -97,7 +99,7 @@ pub async fn read_with(
         },
         async {
             if !delivered.list_tags {
-                return Ok((tag_commit(gh, &tag).await?, None));
+                return Ok((gh.git_ref(&format!("tags/{tag}")).await?, None));
             }
             let refs = gh.matching_refs("tags").await?;
             let full = format!("refs/tags/{tag}");
@@ -105,15 +107,7 @@ pub async fn read_with(
                 .iter()
                 .filter_map(|r| r.name.strip_prefix("refs/tags/").map(str::to_string))
                 .collect();
-            let commit = match refs.into_iter().find(|r| r.name == full) {
-                None => None,
-                Some(found) if found.object.kind != "tag" => Some(found.object.sha),
-                Some(found) => gh
-                    .tag_object(&found.object.sha)
-                    .await?
-                    .map(|t| t.object.sha),
-            };
-            Ok((commit, Some(names)))
+            Ok((refs.into_iter().find(|r| r.name == full), Some(names)))
         },
         find_release(gh, &tag),
     )?;
@@ -134,6 +128,27 @@ pub async fn read_with(
         Some(release) => ReleaseMarker::find_in(release.body()).unwrap_or(None),
         None => None,
     };
+    // An annotated tag is peeled by reading its object, unless the draft remembers this very
+    // object and the commit it names.
+    let (tag_commit, tag_object) = match tag_ref {
+        None => (None, None),
+        Some(found) if found.object.kind != "tag" => (Some(found.object.sha), None),
+        Some(found) => {
+            let remembered = marker
+                .as_ref()
+                .and_then(|m| m.tag.as_ref())
+                .filter(|t| t.object == found.object.sha)
+                .map(|t| t.commit.clone());
+            let commit = match remembered {
+                Some(commit) => Some(commit),
+                None => gh
+                    .tag_object(&found.object.sha)
+                    .await?
+                    .map(|t| t.object.sha),
+            };
+            (commit, Some(found.object.sha))
+        }
+    };
     let run = match marker {
         Some(marker) => {
             let recorded = marker.images.as_ref().and_then(|d| d.run);
@@ -151,6 +166,7 @@ pub async fn read_with(
         branch_head,
         pull,
         tag_commit,
+        tag_object,
         release,
         run,
         tracked_issue,

@@ -10,7 +10,7 @@ use semver::Version;
 use super::context::Context;
 use super::outcome::{EngineError, Outcome};
 use super::progress::{self, guarded_pick, image_refs, Progress};
-use super::release_marker::{Dispatch, ReleaseMarker};
+use super::release_marker::{Dispatch, ReleaseMarker, TagPeel};
 use super::release_notes::{self, Gathered};
 use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
@@ -121,6 +121,12 @@ pub async fn run_known(
     let tracking = remember_notes(tracking, &gathered);
     let notes = gathered.text;
     let mut marker = marker.unwrap_or_else(|| ReleaseMarker::new(&version.to_string()));
+    if let Some(object) = &progress.tag_object {
+        marker.tag = Some(TagPeel {
+            object: object.clone(),
+            commit: commit.clone(),
+        });
+    }
     if !marker.images_dispatched() {
         marker.latest = ctx.config.images.latest == LatestPolicy::OnTag && highest;
         // The intent goes into the draft before the dispatch is sent.
