@@ -13,32 +13,37 @@ use crate::permission::RequiredPermission;
 
 pub async fn handle(
     gh: &RepoClient,
-    me: &str,
     event: &CommentEvent,
     engine: &super::Engine,
 ) -> Result<Outcome, EngineError> {
     let Some(parsed) = command::parse_comment(&event.comment.body) else {
         return Ok(Outcome::Ignored("the comment has no command".into()));
     };
-    // Acknowledge first, so the person sees at once that the bot heard them.
-    gh.react_to_comment(event.comment.id, "eyes").await?;
+    // A bot that cannot name itself acts on nothing, not even the reaction (the login is read
+    // once per process).
+    let me = engine.own_login().await?;
+    let me = me.as_str();
+    // Acknowledge at once, so the person sees that the bot heard them; the reads that decide
+    // what to answer go out with it (none depends on another), in one round trip.
+    let author = &event.comment.user.login;
+    let (_, comments, config_text, role) = tokio::try_join!(
+        gh.react_to_comment(event.comment.id, "eyes"),
+        gh.issue_comments(event.issue.number),
+        gh.file_text(engine.config_path(), &event.repository.default_branch),
+        gh.role_of(author),
+    )?;
 
-    let conversation = Conversation::new(gh.issue_comments(event.issue.number).await?, me);
+    let conversation = Conversation::new(comments, me);
     if conversation.answered(event.comment.id) {
         return Ok(Outcome::AlreadyAnswered);
     }
 
-    let config_text = gh
-        .file_text(engine.config_path(), &event.repository.default_branch)
-        .await?;
     let config = Config::load(config_text.as_deref());
     // A broken configuration still has to keep strangers out: fall back to the default rule.
     let required = config
         .as_ref()
         .map(|c| c.permission)
         .unwrap_or(RequiredPermission::Maintain);
-    let author = &event.comment.user.login;
-    let role = gh.role_of(author).await?;
     if !required.allows(role) {
         let text = messages::not_permitted(author, role, required);
         return answer(gh, event, Reply::NotPermitted, &text).await;

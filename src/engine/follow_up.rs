@@ -109,11 +109,20 @@ pub async fn retry(
             start_release::run(ctx, event, conversation, &version.to_string(), false, None).await
         }
         Plan::TagMergeCommit { merge_commit } => {
-            merged::tag_merge_commit(ctx, &version, &merge_commit, status, progress).await
+            let issue = crate::domain::IssueNumber(event.issue.number);
+            merged::tag_merge_commit(ctx, &version, &merge_commit, (issue, status), progress).await
         }
         Plan::ReleaseTag => {
             tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
-            release_path::run(ctx, &ctx.config.tag.render(&version)).await
+            let known = release_path::Known {
+                tracking: Some(tracking::Tracking {
+                    issue: crate::domain::IssueNumber(event.issue.number),
+                    status: Some(status),
+                }),
+                progress,
+                files_checked: false,
+            };
+            release_path::run_known(ctx, &ctx.config.tag.render(&version), Some(known)).await
         }
         Plan::Redispatch { failed } => redispatch(ctx, &version, &status, progress, failed).await,
         Plan::RunSmoke => {
@@ -146,6 +155,10 @@ async fn redispatch(
         .release
         .clone()
         .expect("a failed images run belongs to a drafted release");
+    let commit = progress
+        .tag_commit
+        .clone()
+        .expect("a failed images run belongs to a tagged release");
     let mut marker = progress
         .release_marker()
         .map_err(Unreadable::from)?
@@ -162,7 +175,7 @@ async fn redispatch(
         .update_release_body(release.id, &marker.put_in(release.body()))
         .await?;
     let (run, release) =
-        release_path::dispatch_images(ctx, version, &tag, marker, &release).await?;
+        release_path::dispatch_images(ctx, version, (&tag, &commit), marker, &release).await?;
     let progress = Progress {
         release: Some(release),
         run: run.clone(),

@@ -31,7 +31,17 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
             run.id
         )));
     };
-    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    let progress = progress::read_with(
+        ctx.gh,
+        ctx.config,
+        &version,
+        ctx.me,
+        progress::Delivered {
+            run: Some(run),
+            ..Default::default()
+        },
+    )
+    .await?;
     let stage = Stage::derive(&progress, None)?;
     if let Plan::Nothing(why) = plan(&stage, Trigger::RunCompleted { run: RunId(run.id) }) {
         return Ok(Outcome::Ignored(format!("run {}: {why}", run.id)));

@@ -7,11 +7,11 @@ use super::context::Context;
 use super::conversation::StatusComment;
 use super::outcome::{EngineError, Outcome};
 use super::progress::{self, Progress};
-use super::release_path;
+use super::release_path::{self, Known};
 use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking::{self, Tracking};
-use crate::domain::{CommitSha, PullNumber};
+use crate::domain::{CommitSha, IssueNumber, PullNumber};
 use crate::event::PullRequestEvent;
 use crate::github::CreateRef;
 use crate::messages;
@@ -25,13 +25,22 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
             pull.head.name
         )));
     };
-    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
-    let tracking = tracking::find(ctx.gh, ctx.me, &version, &progress).await?;
     let same_repository = pull
         .head
         .repo
         .as_ref()
         .is_some_and(|r| r.full_name == event.repository.full_name);
+    // The bot's own pull request, merged, is final as delivered: it is not listed again.
+    let ours_merged = same_repository && pull.user.login == ctx.me && pull.is_merged();
+    let delivered = progress::Delivered {
+        merged_pull: ours_merged.then_some(pull),
+        // The release path decides `latest` and the notes from every tag: listed once, the
+        // version's own found among them.
+        list_tags: true,
+        ..Default::default()
+    };
+    let progress = progress::read_with(ctx.gh, ctx.config, &version, ctx.me, delivered).await?;
+    let tracking = tracking::find(ctx.gh, ctx.me, &version, &progress).await?;
     let Some(Tracking {
         status: Some(status),
         ..
@@ -85,7 +94,8 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
             })
         }
         Plan::TagMergeCommit { merge_commit } => {
-            tag_merge_commit(ctx, &version, &merge_commit, status, progress).await
+            let issue = tracking.as_ref().map(|t| t.issue).expect("matched above");
+            tag_merge_commit(ctx, &version, &merge_commit, (issue, status), progress).await
         }
         Plan::TagElsewhere {
             tag_commit,
@@ -100,7 +110,12 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
         // Past its tag already (a redelivery, or the job run again after it failed): the release
         // path records a run found by its intent, or finds nothing left to do.
         Plan::ReleaseTag | Plan::Nothing(_) if stage.is_tagged() => {
-            release_path::run(ctx, &ctx.config.tag.render(&version)).await
+            let known = Known {
+                progress,
+                tracking,
+                files_checked: false,
+            };
+            release_path::run_known(ctx, &ctx.config.tag.render(&version), Some(known)).await
         }
         _ => Ok(Outcome::NothingToResume {
             version: version.to_string(),
@@ -113,7 +128,7 @@ pub async fn tag_merge_commit(
     ctx: &Context<'_>,
     version: &semver::Version,
     merge_commit: &CommitSha,
-    mut status: StatusComment,
+    (issue, mut status): (IssueNumber, StatusComment),
     progress: Progress,
 ) -> Result<Outcome, EngineError> {
     let version = version.clone();
@@ -142,6 +157,10 @@ pub async fn tag_merge_commit(
     }
 
     let mut made_tag = false;
+    let mut made_object = None;
+    // What was read stays true once the tag is ours; a tag someone else made meanwhile is
+    // released from a fresh read.
+    let mut read_again = false;
     if progress.tag_commit.is_none() {
         let message = format!("{}\n", ctx.config.commit_message.render(&version));
         let object = ctx
@@ -153,7 +172,10 @@ pub async fn tag_merge_commit(
             .create_ref(&format!("refs/tags/{tag}"), &object)
             .await?
         {
-            CreateRef::Created => made_tag = true,
+            CreateRef::Created => {
+                made_tag = true;
+                made_object = Some(object);
+            }
             // Made by a concurrent run (or a person) between our look and our act: check it.
             CreateRef::AlreadyExists => {
                 let now = progress::tag_commit(ctx.gh, &tag).await?;
@@ -161,17 +183,27 @@ pub async fn tag_merge_commit(
                     let what = messages::tag_race_lost(&tag, &existing, &merge_commit);
                     return blocked(ctx, &version, status, &progress, what).await;
                 }
+                read_again = true;
             }
         }
     }
     let progress = Progress {
         tag_commit: Some(merge_commit),
+        tag_object: made_object.or(progress.tag_object),
         ..progress
     };
     if status.marker.blocked.take().is_some() {
         tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
     }
-    let outcome = release_path::run(ctx, &tag).await?;
+    let known = (!read_again).then_some(Known {
+        tracking: Some(Tracking {
+            issue,
+            status: Some(status),
+        }),
+        progress,
+        files_checked: true,
+    });
+    let outcome = release_path::run_known(ctx, &tag, known).await?;
     Ok(match outcome {
         Outcome::Released {
             version,

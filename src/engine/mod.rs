@@ -73,8 +73,10 @@ impl Engine {
             .cloned()
             .map_err(|error| match error.status() {
                 // The token has no user to name (403), or the App cannot be found: waiting
-                // will not tell either.
-                Some(403 | 404) => EngineError::Identity(error.to_string()),
+                // will not tell either. A rate limit's 403 is waited out like any other.
+                Some(403 | 404) if !error.is_rate_limited() => {
+                    EngineError::Identity(error.to_string())
+                }
                 _ => EngineError::Api(error),
             })
     }
@@ -144,7 +146,7 @@ impl Engine {
         let gh = RepoClient::new(octocrab, repository.owner(), &repository.name);
         let me = self.own_login().await?;
         if let Event::CommentCreated(comment) = &event {
-            return comment_command::handle(&gh, &me, comment, self).await;
+            return comment_command::handle(&gh, comment, self).await;
         }
         if self.rehearsal {
             return Ok(Outcome::Ignored(

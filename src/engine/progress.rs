@@ -19,12 +19,17 @@ pub struct Progress {
     pub pull: Option<PullRequest>,
     /// The commit the version tag points at (through an annotated tag object).
     pub tag_commit: Option<String>,
+    /// The annotated tag object the version tag points at, when it is annotated.
+    pub tag_object: Option<String>,
     /// The release on the tag, draft or published.
     pub release: Option<Release>,
     /// The newest images run dispatched on the tag.
     pub run: Option<WorkflowRun>,
     /// The tracking issue named in the body of the bot's own release pull request.
     pub tracked_issue: Option<IssueNumber>,
+    /// Every tag's name, when they were all listed to find the version's tag (the merge's job,
+    /// which needs them to decide `latest` and the notes' previous release).
+    pub tag_names: Option<Vec<String>>,
 }
 
 impl Progress {
@@ -55,18 +60,59 @@ pub async fn read(
     version: &Version,
     me: &str,
 ) -> Result<Progress, ApiError> {
+    read_with(gh, config, version, me, Delivered::default()).await
+}
+
+/// What the event being handled carries, final as delivered, so it is not read again.
+#[derive(Default, Clone, Copy)]
+pub struct Delivered<'a> {
+    /// A completed run (a `workflow_run` delivery): taken as delivered when it is the run the
+    /// draft's marker names.
+    pub run: Option<&'a WorkflowRun>,
+    /// The bot's own release pull request, merged (a `pull_request closed` delivery): the
+    /// release's pull request, its tracking issue named in its body.
+    pub merged_pull: Option<&'a PullRequest>,
+    /// The version's tag is found by listing every tag, which the caller needs as well.
+    pub list_tags: bool,
+}
+
+/// The same, given what the event carries.
+pub async fn read_with(
+    gh: &RepoClient,
+    config: &Config,
+    version: &Version,
+    me: &str,
+    delivered: Delivered<'_>,
+) -> Result<Progress, ApiError> {
     let branch = config.branch.render(version);
     let tag = config.tag.render(version);
-    let branch_head = gh
-        .git_ref(&format!("heads/{branch}"))
-        .await?
-        .map(|r| r.object.sha);
-    let pulls: Vec<PullRequest> = gh
-        .pulls_from_branch(&branch)
-        .await?
-        .into_iter()
-        .filter(|p| p.user.login == me)
-        .collect();
+    // None of these depends on another: they go out together, in one round trip (the tag's
+    // object, when annotated, in a second).
+    let branch_ref = format!("heads/{branch}");
+    let (branch_head, pulls, (tag_ref, tag_names), release) = tokio::try_join!(
+        gh.git_ref(&branch_ref),
+        async {
+            match delivered.merged_pull {
+                Some(pull) => Ok(vec![pull.clone()]),
+                None => gh.pulls_from_branch(&branch).await,
+            }
+        },
+        async {
+            if !delivered.list_tags {
+                return Ok((gh.git_ref(&format!("tags/{tag}")).await?, None));
+            }
+            let refs = gh.matching_refs("tags").await?;
+            let full = format!("refs/tags/{tag}");
+            let names = refs
+                .iter()
+                .filter_map(|r| r.name.strip_prefix("refs/tags/").map(str::to_string))
+                .collect();
+            Ok((refs.into_iter().find(|r| r.name == full), Some(names)))
+        },
+        find_release(gh, &tag),
+    )?;
+    let branch_head = branch_head.map(|r| r.object.sha);
+    let pulls: Vec<PullRequest> = pulls.into_iter().filter(|p| p.user.login == me).collect();
     let pull = pulls
         .iter()
         .find(|p| p.state == "open" || p.merged_at.is_some())
@@ -78,23 +124,53 @@ pub async fn read(
             .and_then(super::tracking::issue_in_pull_body)
             .map(IssueNumber)
     });
-    let tag_commit = tag_commit(gh, &tag).await?;
-    let release = find_release(gh, &tag).await?;
     let marker = match &release {
         Some(release) => ReleaseMarker::find_in(release.body()).unwrap_or(None),
         None => None,
     };
+    // An annotated tag is peeled by reading its object, unless the draft remembers this very
+    // object and the commit it names.
+    let (tag_commit, tag_object) = match tag_ref {
+        None => (None, None),
+        Some(found) if found.object.kind != "tag" => (Some(found.object.sha), None),
+        Some(found) => {
+            let remembered = marker
+                .as_ref()
+                .and_then(|m| m.tag.as_ref())
+                .filter(|t| t.object == found.object.sha)
+                .map(|t| t.commit.clone());
+            let commit = match remembered {
+                Some(commit) => Some(commit),
+                None => gh
+                    .tag_object(&found.object.sha)
+                    .await?
+                    .map(|t| t.object.sha),
+            };
+            (commit, Some(found.object.sha))
+        }
+    };
     let run = match marker {
-        Some(marker) => our_run(gh, config, &tag, &marker, me).await?,
+        Some(marker) => {
+            let recorded = marker.images.as_ref().and_then(|d| d.run);
+            match delivered
+                .run
+                .filter(|run| recorded.is_some_and(|id| id.0 == run.id))
+            {
+                Some(run) => Some(run.clone()),
+                None => our_run(gh, config, &tag, &marker, me).await?,
+            }
+        }
         None => None,
     };
     Ok(Progress {
         branch_head,
         pull,
         tag_commit,
+        tag_object,
         release,
         run,
         tracked_issue,
+        tag_names,
     })
 }
 
@@ -163,7 +239,7 @@ pub async fn tag_commit(gh: &RepoClient, tag: &str) -> Result<Option<String>, Ap
 
 /// The release on a tag, drafts included (listing is the only way to see drafts).
 pub async fn find_release(gh: &RepoClient, tag: &str) -> Result<Option<Release>, ApiError> {
-    Ok(gh.releases().await?.into_iter().find(|r| r.tag_name == tag))
+    gh.release_on_tag(tag).await
 }
 
 /// Image references a build pushes.

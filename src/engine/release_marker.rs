@@ -30,6 +30,18 @@ pub struct ReleaseMarker {
     /// The dispatch that moves `latest` after publishing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion: Option<Dispatch>,
+    /// The annotated tag object the release is on, and the commit it names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<TagPeel>,
+}
+
+/// An annotated tag object's id and the commit it names. An object's id is a hash of its
+/// content, so a later job that finds the same object on the tag knows the commit without
+/// reading the object; a tag moved to another object is read afresh.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagPeel {
+    pub object: String,
+    pub commit: String,
 }
 
 /// One dispatch of a workflow: intended at a time, then known by its run.

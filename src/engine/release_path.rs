@@ -10,7 +10,7 @@ use semver::Version;
 use super::context::Context;
 use super::outcome::{EngineError, Outcome};
 use super::progress::{self, guarded_pick, image_refs, Progress};
-use super::release_marker::{Dispatch, ReleaseMarker};
+use super::release_marker::{Dispatch, ReleaseMarker, TagPeel};
 use super::release_notes::{self, Gathered};
 use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
@@ -28,16 +28,45 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// What the caller read of the release already (in the same job, just before), so the release
+/// path does not read it again.
+pub struct Known {
+    /// The release's state, the tag included.
+    pub progress: Progress,
+    pub tracking: Option<Tracking>,
+    /// The version files at the tag's commit were checked just now (the merge job checks the
+    /// merge commit before it tags it).
+    pub files_checked: bool,
+}
+
 /// Handles a tag that appeared (or should be released again after a fix).
 pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
+    run_known(ctx, tag, None).await
+}
+
+/// The same, from what the caller already read (`None`: read it all).
+pub async fn run_known(
+    ctx: &Context<'_>,
+    tag: &str,
+    known: Option<Known>,
+) -> Result<Outcome, EngineError> {
     let Some(version) = ctx.config.tag.version_from(tag) else {
         return not_a_version_tag(ctx, tag).await;
     };
-    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    let (progress, tracking, files_checked) = match known {
+        Some(known) => (known.progress, known.tracking, known.files_checked),
+        None => {
+            let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+            if progress.tag_commit.is_none() {
+                return Ok(Outcome::Ignored(format!("tag `{tag}` no longer exists")));
+            }
+            let tracking = tracking::find(ctx.gh, ctx.me, &version, &progress).await?;
+            (progress, tracking, false)
+        }
+    };
     if progress.tag_commit.is_none() {
         return Ok(Outcome::Ignored(format!("tag `{tag}` no longer exists")));
     }
-    let tracking = tracking::find(ctx.gh, ctx.me, &version, &progress).await?;
     // Once tagged, the release goes on whatever the status comment says about cancelling.
     let stage = Stage::derive(&progress, None)?;
     let marker = progress.release_marker().map_err(Unreadable::from)?;
@@ -56,7 +85,7 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
     let commit = progress.tag_commit.clone().expect("looked at above");
 
     // A real project once shipped tag 0.10.0 whose __version__ still said 0.9.0.
-    if matches!(stage, Stage::Tagged { .. }) {
+    if matches!(stage, Stage::Tagged { .. }) && !files_checked {
         let disagreements =
             snapshot::disagreements_at(ctx.gh, ctx.config, &commit, &version).await?;
         if !disagreements.is_empty() {
@@ -73,7 +102,15 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
         }
     }
 
-    let tags = version_tags(ctx).await?;
+    // Tags listed before this one was made hold every other version, which is all `latest`
+    // and the previous release depend on.
+    let tags = match &progress.tag_names {
+        Some(names) => names
+            .iter()
+            .filter_map(|name| ctx.config.tag.version_from(name))
+            .collect(),
+        None => version_tags(ctx).await?,
+    };
     let highest = moves_latest(&version, &tags);
     let link = tracking
         .as_ref()
@@ -84,6 +121,12 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
     let tracking = remember_notes(tracking, &gathered);
     let notes = gathered.text;
     let mut marker = marker.unwrap_or_else(|| ReleaseMarker::new(&version.to_string()));
+    if let Some(object) = &progress.tag_object {
+        marker.tag = Some(TagPeel {
+            object: object.clone(),
+            commit: commit.clone(),
+        });
+    }
     if !marker.images_dispatched() {
         marker.latest = ctx.config.images.latest == LatestPolicy::OnTag && highest;
         // The intent goes into the draft before the dispatch is sent.
@@ -125,24 +168,25 @@ pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
     };
 
     let latest = marker.latest;
-    let (run, release) = match dispatch_images(ctx, &version, tag, marker, &release).await {
-        Ok(done) => done,
-        // A missing workflow or one without these inputs is the repository's to fix.
-        Err(error) if error.is_not_found() || error.is_unprocessable() => {
-            let workflow = &ctx.config.images.workflow;
-            let text = messages::images_workflow_unusable(workflow, tag, &error.to_string());
-            return stop(
-                ctx,
-                tracking.as_ref(),
-                &progress,
-                (&version, tag),
-                Step::Images,
-                &text,
-            )
-            .await;
-        }
-        Err(error) => return Err(error.into()),
-    };
+    let (run, release) =
+        match dispatch_images(ctx, &version, (tag, &commit), marker, &release).await {
+            Ok(done) => done,
+            // A missing workflow or one without these inputs is the repository's to fix.
+            Err(error) if error.is_not_found() || error.is_unprocessable() => {
+                let workflow = &ctx.config.images.workflow;
+                let text = messages::images_workflow_unusable(workflow, tag, &error.to_string());
+                return stop(
+                    ctx,
+                    tracking.as_ref(),
+                    &progress,
+                    (&version, tag),
+                    Step::Images,
+                    &text,
+                )
+                .await;
+            }
+            Err(error) => return Err(error.into()),
+        };
 
     let progress = Progress {
         release: Some(release),
@@ -182,7 +226,7 @@ async fn released(
 pub async fn dispatch_images(
     ctx: &Context<'_>,
     version: &Version,
-    tag: &str,
+    (tag, commit): (&str, &str),
     mut marker: ReleaseMarker,
     release: &Release,
 ) -> Result<(Option<WorkflowRun>, Release), ApiError> {
@@ -191,7 +235,10 @@ pub async fn dispatch_images(
     let workflow = &ctx.config.images.workflow;
     let details = ctx.gh.dispatch_workflow(workflow, tag, &inputs).await?;
     let run = match details {
-        Some(details) => ctx.gh.workflow_run(details.workflow_run_id).await?,
+        Some(details) => match details.queued_run(workflow, tag, commit, ctx.me) {
+            Some(run) => Some(run),
+            None => ctx.gh.workflow_run(details.workflow_run_id).await?,
+        },
         // A server without run details: the newest run the bot started since the intent.
         None => {
             let runs = ctx.gh.dispatched_runs(workflow, tag).await?;

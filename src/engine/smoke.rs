@@ -34,28 +34,44 @@ pub async fn run(
     progress: &Progress,
 ) -> Result<(), EngineError> {
     let branch = ctx.config.branch.render(version);
-    let workflow = &ctx.config.smoke.workflow;
     if let Some(found) = intended_run(ctx, &branch, sha, status).await? {
         // A run of ours for this head, dispatched before a crash kept its id: adopt it.
         return record_run(ctx, sha, found, status, progress).await;
     }
-    let previous = status
-        .marker
-        .smoke
-        .as_ref()
-        .and_then(|s| s.dispatch.clone());
+    let intent = intend(&mut status.marker, sha);
+    // The intent is in the status comment before the dispatch is sent.
+    tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, progress).await?;
+    dispatch_intended(ctx, version, sha, status, progress, intent).await
+}
+
+/// Records in the marker the intent to smoke-test `sha` (replacing any earlier run's record).
+pub fn intend(marker: &mut crate::status::StatusMarker, sha: &str) -> Dispatch {
+    let previous = marker.smoke.as_ref().and_then(|s| s.dispatch.clone());
     let intent = match previous {
         Some(earlier) => earlier.again(now()),
         None => Dispatch::intended(now()),
     };
-    status.marker.smoke = Some(SmokeRecord {
+    marker.smoke = Some(SmokeRecord {
         sha: sha.to_string(),
         dispatch: Some(intent.clone()),
         run_url: None,
         state: SmokeState::Running,
     });
-    // The intent is in the status comment before the dispatch is sent.
-    tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, progress).await?;
+    intent
+}
+
+/// Dispatches the smoke run whose intent (`intend`) the status comment on GitHub already
+/// holds, and records the run.
+pub async fn dispatch_intended(
+    ctx: &Context<'_>,
+    version: &semver::Version,
+    sha: &str,
+    status: &mut StatusComment,
+    progress: &Progress,
+    intent: Dispatch,
+) -> Result<(), EngineError> {
+    let branch = ctx.config.branch.render(version);
+    let workflow = &ctx.config.smoke.workflow;
     let inputs = serde_json::json!({ "version": version.to_string(), "sha": sha });
     let dispatched = match ctx.gh.dispatch_workflow(workflow, &branch, &inputs).await {
         Ok(details) => details,
@@ -75,7 +91,10 @@ pub async fn run(
         Err(error) => return Err(error.into()),
     };
     let run = match dispatched {
-        Some(details) => ctx.gh.workflow_run(details.workflow_run_id).await?,
+        Some(details) => match details.queued_run(workflow, &branch, sha, ctx.me) {
+            Some(run) => Some(run),
+            None => ctx.gh.workflow_run(details.workflow_run_id).await?,
+        },
         None => {
             let runs = ctx.gh.dispatched_runs(workflow, &branch).await?;
             guarded_pick(runs, Some(&intent), ctx.me)

@@ -84,42 +84,47 @@ pub async fn disagreements_at(
 
 /// Reads `paths` at a commit.
 pub async fn read_commit(gh: &RepoClient, sha: &str, paths: &[&str]) -> Result<Snapshot, ApiError> {
-    let commit = gh.commit(sha).await?;
-    let entries = blob_entries(gh, &commit.tree.sha, paths).await?;
-    let mut files = BTreeMap::new();
-    for entry in entries {
-        let text = gh.blob_text(&entry.sha).await?;
-        files.insert(entry.path, (entry.mode, text));
-    }
+    let (tree_sha, entries) = blob_entries(gh, sha, paths).await?;
+    // The files' contents do not depend on one another: read together, in one round trip.
+    let texts =
+        futures_util::future::try_join_all(entries.iter().map(|e| gh.blob_text(&e.sha))).await?;
+    let files: BTreeMap<_, _> = entries
+        .into_iter()
+        .zip(texts)
+        .map(|(entry, text)| (entry.path, (entry.mode, text)))
+        .collect();
     Ok(Snapshot {
-        head_sha: commit.sha,
-        tree_sha: commit.tree.sha,
+        head_sha: sha.to_string(),
+        tree_sha,
         files,
     })
 }
 
-/// The tree entries of the wanted files. One recursive listing is enough for most repositories;
-/// when GitHub truncates it (very large trees), walk down each path instead.
+/// The commit's tree id and the tree entries of the wanted files. GitHub reads a commit id as
+/// its tree, so the commit itself is not read. One recursive listing is enough for most
+/// repositories; when GitHub truncates it (very large trees), walk down each path instead.
 async fn blob_entries(
     gh: &RepoClient,
-    root: &str,
+    commit: &str,
     paths: &[&str],
-) -> Result<Vec<TreeEntry>, ApiError> {
-    let tree = gh.tree_recursive(root).await?;
+) -> Result<(String, Vec<TreeEntry>), ApiError> {
+    let tree = gh.tree_recursive(commit).await?;
+    let root = tree.sha;
     if !tree.truncated {
-        return Ok(tree
+        let entries = tree
             .tree
             .into_iter()
             .filter(|e| e.kind == "blob" && paths.contains(&e.path.as_str()))
-            .collect());
+            .collect();
+        return Ok((root, entries));
     }
     let mut found = Vec::new();
     for path in paths {
-        if let Some(entry) = walk_to(gh, root, path).await? {
+        if let Some(entry) = walk_to(gh, &root, path).await? {
             found.push(entry);
         }
     }
-    Ok(found)
+    Ok((root, found))
 }
 
 async fn walk_to(gh: &RepoClient, root: &str, path: &str) -> Result<Option<TreeEntry>, ApiError> {

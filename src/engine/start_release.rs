@@ -45,13 +45,16 @@ pub async fn run(
         .iter()
         .map(|f| f.path.as_str())
         .collect();
-    let Some(base) = snapshot::read(gh, &base_branch, &paths).await? else {
+    // The base branch's files and the tags, read together.
+    let (base, tags) = tokio::try_join!(
+        snapshot::read(gh, &base_branch, &paths),
+        gh.matching_refs("tags")
+    )?;
+    let Some(base) = base else {
         let text = messages::base_branch_missing(&base_branch);
         return answer(gh, event, Reply::BaseBranchMissing, &text).await;
     };
-    let tags: Vec<String> = gh
-        .matching_refs("tags")
-        .await?
+    let tags: Vec<String> = tags
         .into_iter()
         .filter_map(|r| r.name.strip_prefix("refs/tags/").map(str::to_string))
         .collect();
@@ -76,11 +79,6 @@ pub async fn run(
         let text = messages::dry_run_plan(config, &approved, &base_branch);
         return answer(gh, event, Reply::DryRunPlan, &text).await;
     }
-
-    let owner = event.comment.user.login.as_str();
-    gh.add_assignees(event.issue.number, &[owner]).await?;
-    gh.add_labels(event.issue.number, &[config.label.as_str()])
-        .await?;
 
     let mut marker = existing
         .as_ref()
@@ -122,34 +120,66 @@ pub async fn run(
             progress,
         )
     };
-    let status = match existing {
-        Some(found) => StatusComment {
-            marker: marker.clone(),
-            ..found
-        },
-        None => {
-            let body = render(&marker, &Progress::default()).render();
-            let created = gh.create_comment(event.issue.number, &body).await?;
-            StatusComment {
-                id: created.id,
-                html_url: created.html_url,
-                marker: marker.clone(),
-            }
-        }
-    };
+    let resumable = existing.is_some();
 
     let mut done = Progress::default();
-    match open_pull_request(ctx, event, &approved, &base, &base_branch, &mut done).await {
+    // A release with no status comment yet has made nothing on GitHub: the branch and the pull
+    // request are made without looking first, and GitHub's refusal (422) of one that exists
+    // sends the step to look at it. Once a status comment exists (a redelivery, a crash, a new
+    // attempt), each is looked up before it is made.
+    let look_first = resumable;
+    let opened = open_pull_request(
+        ctx,
+        event,
+        &approved,
+        (&base, &base_branch),
+        look_first,
+        &mut done,
+    )
+    .await;
+    // The owner is assigned and the issue labelled once the pull request is open (or a step
+    // failed): nothing on the way to the pull request waits for them.
+    let owner = event.comment.user.login.as_str();
+    gh.add_assignees(event.issue.number, &[owner]).await?;
+    gh.add_labels(event.issue.number, &[config.label.as_str()])
+        .await?;
+    match opened {
         Ok((pull, unsigned)) => {
             marker.unsigned_commit = unsigned;
-            let mut status = StatusComment {
-                marker: marker.clone(),
-                ..status
-            };
             let head = done
                 .branch_head
                 .clone()
                 .expect("the branch was made or found");
+            // A new release's status comment is made now, showing the open pull request and
+            // holding the intent to smoke-test its head, which is dispatched next; a resumed
+            // release's is written over below.
+            let mut status = match existing {
+                Some(found) => StatusComment {
+                    marker: marker.clone(),
+                    ..found
+                },
+                None => {
+                    let intent = super::smoke::intend(&mut marker, &head);
+                    let body = render(&marker, &done).render();
+                    let created = gh.create_comment(event.issue.number, &body).await?;
+                    let mut status = StatusComment {
+                        id: created.id,
+                        html_url: created.html_url,
+                        marker: marker.clone(),
+                    };
+                    let version = &approved.version;
+                    super::smoke::dispatch_intended(
+                        ctx,
+                        version,
+                        &head,
+                        &mut status,
+                        &done,
+                        intent,
+                    )
+                    .await?;
+                    return Ok(opened_outcome(&approved, &pull, &status));
+                }
+            };
             // Run (or being run) for this head already; an intent whose run was never
             // recorded is looked up (or dispatched) again by the smoke step.
             let tested = status.marker.smoke.as_ref().is_some_and(|s| {
@@ -163,18 +193,26 @@ pub async fn run(
             } else {
                 super::smoke::run(ctx, &approved.version, &head, &mut status, &done).await?;
             }
-            Ok(Outcome::ReleaseOpened {
-                version: approved.version.to_string(),
-                branch: approved.branch,
-                pull_request: pull.number,
-                pull_request_url: pull.html_url,
-                status_comment: status.id,
-            })
+            Ok(opened_outcome(&approved, &pull, &status))
         }
         Err((step, error)) => {
             let mut view = render(&marker, &done);
-            report_failure(gh, event, &status, &mut view, step, error).await
+            let status = existing.map(|found| StatusComment {
+                marker: marker.clone(),
+                ..found
+            });
+            report_failure(gh, event, status.as_ref(), &mut view, step, error).await
         }
+    }
+}
+
+fn opened_outcome(approved: &Approved, pull: &PullRequest, status: &StatusComment) -> Outcome {
+    Outcome::ReleaseOpened {
+        version: approved.version.to_string(),
+        branch: approved.branch.clone(),
+        pull_request: pull.number,
+        pull_request_url: pull.html_url.clone(),
+        status_comment: status.id,
     }
 }
 
@@ -183,17 +221,17 @@ async fn open_pull_request(
     ctx: &Context<'_>,
     event: &CommentEvent,
     approved: &Approved,
-    base: &Snapshot,
-    base_branch: &str,
+    (base, base_branch): (&Snapshot, &str),
+    look_first: bool,
     done: &mut Progress,
 ) -> Result<(PullRequest, Option<String>), (Step, StepFailure)> {
     let (gh, config) = (ctx.gh, ctx.config);
     let message = config.commit_message.render(&approved.version);
-    let head = ensure_branch(gh, approved, base, &message)
+    let head = ensure_branch(gh, approved, base, &message, look_first)
         .await
         .map_err(|e| (Step::Branch, e))?;
     done.branch_head = Some(head.sha.clone());
-    let pull = ensure_pull(ctx, event, approved, base_branch)
+    let pull = ensure_pull(ctx, event, approved, base_branch, look_first)
         .await
         .map_err(|e| (Step::PullRequest, e))?;
     done.pull = Some(pull.clone());
@@ -233,10 +271,13 @@ async fn ensure_branch(
     approved: &Approved,
     base: &Snapshot,
     message: &str,
+    look_first: bool,
 ) -> Result<Commit, StepFailure> {
     let short_ref = format!("heads/{}", approved.branch);
-    if let Some(existing) = gh.git_ref(&short_ref).await? {
-        return ours_or_conflict(gh, approved, &existing.object.sha, message).await;
+    if look_first {
+        if let Some(existing) = gh.git_ref(&short_ref).await? {
+            return ours_or_conflict(gh, approved, &existing.object.sha, message).await;
+        }
     }
     let files: Vec<(String, String, String)> = approved
         .changes
@@ -298,10 +339,13 @@ async fn ensure_pull(
     event: &CommentEvent,
     approved: &Approved,
     base_branch: &str,
+    look_first: bool,
 ) -> Result<PullRequest, StepFailure> {
     let (gh, config, me) = (ctx.gh, ctx.config, ctx.me);
-    if let Some(found) = find_pull(gh, Some(me), &approved.branch, base_branch).await? {
-        return Ok(found);
+    if look_first {
+        if let Some(found) = find_pull(gh, Some(me), &approved.branch, base_branch).await? {
+            return Ok(found);
+        }
     }
     let version = &approved.version;
     let body = messages::pull_request_body(
@@ -363,7 +407,7 @@ async fn find_pull(
 async fn report_failure(
     gh: &RepoClient,
     event: &CommentEvent,
-    status: &StatusComment,
+    status: Option<&StatusComment>,
     view: &mut StatusView,
     step: Step,
     failure: StepFailure,
@@ -391,13 +435,24 @@ async fn report_failure(
             remedy,
         },
     );
-    gh.update_comment(status.id, &view.render()).await?;
+    // A new release's status comment is made here, showing the failure.
+    let status_url = match status {
+        Some(status) => {
+            gh.update_comment(status.id, &view.render()).await?;
+            status.html_url.clone()
+        }
+        None => {
+            gh.create_comment(event.issue.number, &view.render())
+                .await?
+                .html_url
+        }
+    };
     if first_time {
         let notice = messages::failure_notice(
             &view.marker.owner,
             &version,
             &format!("{what}."),
-            &status.html_url,
+            &status_url,
         );
         gh.create_comment(event.issue.number, &notice).await?;
     }

@@ -8,7 +8,9 @@ use super::progress::{self, Progress};
 use crate::config::Config;
 use crate::domain::IssueNumber;
 use crate::event::Repository;
+use crate::github::models::IssueComment;
 use crate::github::{ApiError, RepoClient};
+use crate::status::StatusMarker;
 
 pub struct Tracking {
     pub issue: IssueNumber,
@@ -31,10 +33,16 @@ pub async fn find(
     let Some(issue) = progress.tracked_issue else {
         return Ok(None);
     };
-    let conversation = Conversation::new(gh.issue_comments(issue.0).await?, me);
+    // The status comment is among the issue's first: pages are read only until it is found.
+    let version = version.to_string();
+    let is_status = |c: &IssueComment| {
+        c.user.login == me && StatusMarker::find_in(c.body()).is_some_and(|m| m.version == version)
+    };
+    let found = gh.find_issue_comment(issue.0, is_status).await?;
+    let conversation = Conversation::new(found.into_iter().collect(), me);
     Ok(Some(Tracking {
         issue,
-        status: conversation.status_comment(&version.to_string()),
+        status: conversation.status_comment(&version),
     }))
 }
 

@@ -109,11 +109,37 @@ impl RepoClient {
 
     /// Every page of a list, 100 at a time.
     async fn get_all<T: DeserializeOwned>(&self, route: String) -> Result<Vec<T>, ApiError> {
+        self.get_pages(route, |_: &T| false).await
+    }
+
+    /// The first item of a list that `wanted` picks, reading pages (100 at a time) only until
+    /// one holds it; `None` after the last page.
+    async fn find_paged<T: DeserializeOwned>(
+        &self,
+        route: String,
+        wanted: impl Fn(&T) -> bool,
+    ) -> Result<Option<T>, ApiError> {
+        Ok(self
+            .get_pages(route, &wanted)
+            .await?
+            .into_iter()
+            .find(|item| wanted(item)))
+    }
+
+    /// Pages of a list, 100 at a time, until the last one or one holding an item `stop` picks.
+    async fn get_pages<T: DeserializeOwned>(
+        &self,
+        route: String,
+        stop: impl Fn(&T) -> bool,
+    ) -> Result<Vec<T>, ApiError> {
         let separator = if route.contains('?') { '&' } else { '?' };
         let first = format!("{route}{separator}per_page=100");
         let mut page: Page<T> = self.get(first).await?;
         let mut items = page.take_items();
         while let Some(next) = page.next.take() {
+            if items.iter().any(&stop) {
+                break;
+            }
             let next_route = next
                 .path_and_query()
                 .map(|p| p.as_str().to_string())
@@ -293,6 +319,16 @@ impl RepoClient {
             .await
     }
 
+    /// The oldest comment of an issue that `wanted` picks, reading pages only until it is found.
+    pub async fn find_issue_comment(
+        &self,
+        issue: u64,
+        wanted: impl Fn(&IssueComment) -> bool,
+    ) -> Result<Option<IssueComment>, ApiError> {
+        self.find_paged(self.route(&format!("issues/{issue}/comments")), wanted)
+            .await
+    }
+
     /// Opens an issue, returning its number.
     pub async fn create_issue(&self, title: &str, body: &str) -> Result<u64, ApiError> {
         #[derive(serde::Deserialize)]
@@ -404,6 +440,13 @@ impl RepoClient {
     /// this is the only way to find one.
     pub async fn releases(&self) -> Result<Vec<Release>, ApiError> {
         self.get_all(self.route("releases")).await
+    }
+
+    /// The release on a tag, drafts included, reading pages of the list only until it is found
+    /// (GitHub lists the newest first).
+    pub async fn release_on_tag(&self, tag: &str) -> Result<Option<Release>, ApiError> {
+        self.find_paged(self.route("releases"), |r: &Release| r.tag_name == tag)
+            .await
     }
 
     pub async fn create_release(&self, release: &NewRelease<'_>) -> Result<Release, ApiError> {

@@ -255,6 +255,35 @@ pub struct DispatchedRun {
     pub html_url: String,
 }
 
+impl DispatchedRun {
+    /// The run GitHub just started, as reading it back would show it (queued, by `actor`, on
+    /// `git_ref` at `head_sha`): the dispatch's answer names it, so it is not read again.
+    /// `None` when the answer carries no address for it (then it is read).
+    pub fn queued_run(
+        &self,
+        workflow_file: &str,
+        git_ref: &str,
+        head_sha: &str,
+        actor: &str,
+    ) -> Option<WorkflowRun> {
+        (!self.html_url.is_empty()).then(|| WorkflowRun {
+            id: self.workflow_run_id,
+            path: format!(".github/workflows/{workflow_file}"),
+            head_branch: Some(git_ref.to_string()),
+            head_sha: head_sha.to_string(),
+            status: "queued".into(),
+            conclusion: None,
+            html_url: self.html_url.clone(),
+            event: "workflow_dispatch".into(),
+            actor: Some(User {
+                login: actor.to_string(),
+                kind: "Bot".into(),
+            }),
+            created_at: None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Created {
     pub sha: String,

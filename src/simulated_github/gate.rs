@@ -32,8 +32,11 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
     let mut hold = false;
     let mut delay = std::time::Duration::ZERO;
     let mut omit = None;
+    let round: u32;
     let early = {
         let mut world = lock(&state);
+        round = world.answered_round + 1;
+        delay += world.latency;
         let token = parts
             .headers
             .get("authorization")
@@ -148,6 +151,7 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
     };
 
     let mut world = lock(&state);
+    world.answered_round = world.answered_round.max(round);
     world.rate_limit_used += 1;
     let used = world.rate_limit_used;
     let reset = world.clock.max(chrono::Utc::now().timestamp()) + 3600;
@@ -172,6 +176,7 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
         query,
         status: response.status().as_u16(),
         body: recorded_body,
+        round,
     });
     response
 }

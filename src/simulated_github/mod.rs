@@ -661,8 +661,18 @@ impl SimulatedGitHub {
         self.world().requests.clone()
     }
 
+    /// Forgets the requests made so far; round trips are counted afresh from here.
     pub fn clear_requests(&self) {
-        self.world().requests.clear();
+        let mut world = self.world();
+        world.requests.clear();
+        world.answered_round = 0;
+    }
+
+    /// Every API answer takes this long from now on, as over a network: requests sent
+    /// together overlap, and `RecordedRequest::round` tells them from requests sent one after
+    /// another.
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.world().latency = latency;
     }
 
     /// The deliveries made since the last call, oldest first.

@@ -169,6 +169,10 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     pub status: u16,
     pub body: Option<Value>,
+    /// Its round trip: one more than the latest round of the requests answered before it
+    /// arrived, so requests sent together (in flight at once) share a round, and a request
+    /// sent after an answer came back starts the next one.
+    pub round: u32,
 }
 
 impl std::fmt::Display for RecordedRequest {
@@ -248,6 +252,11 @@ pub struct World {
     pub manifest_codes: HashMap<String, super::app_manifests::ManifestCode>,
     /// Seconds the simulated GitHub's clock is ahead of the real one (a test making time pass).
     pub clock_offset: i64,
+    /// How long every API answer takes (a network's round trip), so requests sent together
+    /// are in flight together.
+    pub latency: std::time::Duration,
+    /// The highest round of the requests answered so far (see `RecordedRequest::round`).
+    pub answered_round: u32,
 }
 
 impl World {

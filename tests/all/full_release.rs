@@ -10,8 +10,19 @@ use crate::harness::*;
 /// and not listed at all before anything was dispatched; 81 with the smoke step (its intent,
 /// dispatch, run and commit status; the result is not awaited here); 82 reading the digests the
 /// images workflow reported; 66 once the `create` and `push` of the bot's own tag read nothing
-/// (the merge's job releases the tag it made).
-const API_CALLS_FOR_A_WHOLE_RELEASE: usize = 66;
+/// (the merge's job releases the tag it made); 52 once the merge's job hands the release path
+/// what it read (the release's state, the status comment, the version files it checked at the
+/// commit it tagged) instead of reading them again, the runs a dispatch names are taken from its
+/// answer, and the completed images run from its `workflow_run` delivery; 50 once a release with
+/// no status comment yet makes its branch and pull request without looking first (GitHub's 422
+/// sends it to look); 48 reading a commit's files through its tree (GitHub reads a commit id as
+/// its tree) without reading the commit; 47 when a new status comment is made holding the smoke
+/// run's intent instead of being written again to record it; 46 taking the bot's merged pull
+/// request from its `pull_request` delivery instead of listing the branch's pull requests; 45
+/// when the merge's job finds the version's tag in the list of tags it needs anyway; 44 when the
+/// draft remembers its annotated tag object and the commit it names, so the images result does
+/// not read the object again (a tag moved to another object is read afresh).
+const API_CALLS_FOR_A_WHOLE_RELEASE: usize = 44;
 
 const NOTES: &str = "# Mathesar 0.1.3\n\n## Fixes\n- Schemas can be renamed again (thanks @mathesar-foundation/team)\n";
 
@@ -799,4 +810,35 @@ async fn the_digests_the_images_workflow_reports_are_listed_in_the_draft() {
         "{body}"
     );
     assert!(!body.contains("someone/else"), "{body}");
+}
+
+/// The draft remembers its annotated tag object and the commit it names, so later jobs do not
+/// read the object again; a tag moved to another object is read afresh.
+#[tokio::test]
+async fn a_tag_moved_to_another_object_after_the_draft_is_read_afresh() {
+    let s = Scenario::mathesar().await;
+    let old_master = s.sim.refs(REPO)["refs/heads/master"].clone();
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.merge_release_pull(MergeMethod::Merge).await;
+    assert!(s.sim.releases(REPO)[0]
+        .body
+        .contains("\"tag\":{\"object\":"));
+    s.sim.clear_requests();
+
+    // Someone moves the tag to another annotated object, on another commit.
+    s.sim.push_tag(REPO, "0.1.3", &old_master, MAINTAINER, true);
+    s.sim.take_deliveries();
+    only(s.comment(MAINTAINER, "/release status").await);
+
+    assert!(
+        s.status_comment()
+            .contains(&format!("/commit/{old_master})")),
+        "{}",
+        s.status_comment()
+    );
+    assert!(
+        s.api_calls().iter().any(|c| c.contains("/git/tags/")),
+        "the new object was read: {:?}",
+        s.api_calls()
+    );
 }
