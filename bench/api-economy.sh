@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 16: the GitHub API calls one whole release makes (comment → draft release with the
+# The GitHub API calls one whole release makes (comment → draft release with the
 # images result, every webhook included, the App's token request counted), per delivery, with
 # each call's round trip, and the round trips from the `/release` comment to the open pull
 # request. Runs against the simulated GitHub; nothing reaches the network.
