@@ -436,9 +436,9 @@ impl Store {
         }
     }
 
-    /// Runs `call` on the SQLite connection (tests of what only SQLite has); `None` for
-    /// PostgreSQL.
-    pub async fn with_sqlite<T: Send + 'static>(
+    /// Runs `call` on the SQLite connection; `None` for PostgreSQL.
+    #[cfg(test)]
+    async fn with_sqlite<T: Send + 'static>(
         &self,
         call: impl FnOnce(&mut sqlite::SqliteQueue) -> Result<T, QueueError> + Send + 'static,
     ) -> Option<Result<T, QueueError>> {
