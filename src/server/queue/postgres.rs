@@ -51,6 +51,11 @@ CREATE INDEX releasebot_deliveries_unfinished ON releasebot_deliveries (repo, se
 CREATE INDEX releasebot_deliveries_state ON releasebot_deliveries (state, received_at);
 CREATE TABLE releasebot_heads (repo TEXT PRIMARY KEY, seq BIGINT NOT NULL);
 CREATE TABLE releasebot_health (replica TEXT PRIMARY KEY, at BIGINT NOT NULL);
+", "
+-- Bodies come LZ4-compressed and a delivery's row fits a page: kept in the row, not moved to
+-- the TOAST table and compressed a second time.
+ALTER TABLE releasebot_deliveries SET (toast_tuple_target = 8160);
+ALTER TABLE releasebot_deliveries ALTER COLUMN body SET STORAGE EXTERNAL;
 "];
 
 /// Any fixed number: the advisory lock migrations run under.
