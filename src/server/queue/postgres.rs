@@ -29,7 +29,8 @@ pub const CHANNEL: &str = "releasebot_jobs";
 
 /// Versioned steps, run in order, once, under a lock that keeps replicas starting together from
 /// running them twice.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE releasebot_deliveries (
     seq           BIGSERIAL PRIMARY KEY,
     delivery_id   TEXT NOT NULL UNIQUE,
@@ -51,12 +52,14 @@ CREATE INDEX releasebot_deliveries_unfinished ON releasebot_deliveries (repo, se
 CREATE INDEX releasebot_deliveries_state ON releasebot_deliveries (state, received_at);
 CREATE TABLE releasebot_heads (repo TEXT PRIMARY KEY, seq BIGINT NOT NULL);
 CREATE TABLE releasebot_health (replica TEXT PRIMARY KEY, at BIGINT NOT NULL);
-", "
+",
+    "
 -- Bodies come LZ4-compressed and a delivery's row fits a page: kept in the row, not moved to
 -- the TOAST table and compressed a second time.
 ALTER TABLE releasebot_deliveries SET (toast_tuple_target = 8160);
 ALTER TABLE releasebot_deliveries ALTER COLUMN body SET STORAGE EXTERNAL;
-"];
+",
+];
 
 /// Any fixed number: the advisory lock migrations run under.
 const MIGRATION_LOCK: i64 = 0x0072_656c_6561_7365;
