@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::queue::postgres::PgQueue;
 use super::queue::sqlite::{SqliteQueue, WAL_RESTART_AT};
-use super::queue::{Enqueued, FileIdentity, NewDelivery, QueueError, Stored};
+use super::queue::{Enqueued, FileIdentity, NewDelivery, QueueError, Store, Stored, Writes};
 
 /// Deliveries committed together at most; bounds the time the first of them waits.
 const MAX_BATCH: usize = 256;
@@ -137,6 +137,14 @@ fn thread_error(path: &str, error: std::io::Error) -> QueueError {
 }
 
 impl Intake {
+    /// The writer for the store's backend.
+    pub fn start(store: &Store, wake: Arc<Notify>) -> Result<Intake, QueueError> {
+        match store.writes() {
+            Writes::Sqlite(path) => Self::start_sqlite(path, wake),
+            Writes::Postgres(queue) => Self::start_postgres(queue.clone(), wake),
+        }
+    }
+
     /// Opens its own connection to the SQLite queue at `path`; `wake` is told after every
     /// commit that gives a repository runnable work, so idle workers look at once.
     pub fn start_sqlite(path: &Path, wake: Arc<Notify>) -> Result<Intake, QueueError> {

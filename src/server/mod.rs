@@ -144,15 +144,9 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
         return Err(StartError(problems));
     };
     let wake = Arc::new(Notify::new());
-    let intake = match (&settings.database, store.postgres()) {
-        (_, Some(postgres)) => intake::Intake::start_postgres(postgres.clone(), Arc::clone(&wake)),
-        (Database::Sqlite(path), None) => intake::Intake::start_sqlite(path, Arc::clone(&wake)),
-        (Database::Postgres(_), None) => unreachable!("a PostgreSQL URL opens a PostgreSQL store"),
-    }
-    .map_err(|error| StartError(vec![format!("RELEASEBOT_DATABASE: {error}")]))?;
-    let listener_task = store
-        .postgres()
-        .map(|postgres| postgres.listen(Arc::clone(&wake)));
+    let intake = intake::Intake::start(&store, Arc::clone(&wake))
+        .map_err(|error| StartError(vec![format!("RELEASEBOT_DATABASE: {error}")]))?;
+    let listener_task = store.listen(Arc::clone(&wake));
     let addr = listener
         .local_addr()
         .map_err(|error| StartError(vec![format!("RELEASEBOT_LISTEN: {error}")]))?;

@@ -12,7 +12,7 @@ use tokio::process::{Child, Command};
 
 use crate::harness::*;
 use crate::server::{sign, APP_ID, PUBLIC, SECRET};
-use crate::server_process::{serve, start};
+use crate::server_process::{serve, start, the_interrupted_job_opens_the_pull_request_once};
 
 fn replica(sim_url: &str, database: &str) -> Command {
     let mut command = serve(sim_url, Path::new("unused"));
@@ -195,24 +195,8 @@ async fn a_replica_killed_mid_job_leaves_it_to_the_other_after_the_lease() {
     let branch_head = s.sim.refs(REPO)["refs/heads/release/0.1.3"].clone();
     assert!(s.sim.pulls(REPO).is_empty(), "half done");
 
-    eventually("the second replica to open the pull request", || {
-        s.sim.pulls(REPO).len() == 1
-    })
-    .await;
-    let pull = s.sim.pulls(REPO)[0].number;
-    eventually("the status comment to show the pull request", || {
-        s.bot_comments()
-            .first()
-            .is_some_and(|c| c.contains(&format!("#{pull}")))
-    })
-    .await;
-    assert_eq!(s.branches(), vec!["master", "release/0.1.3"]);
-    assert_eq!(
-        s.sim.refs(REPO)["refs/heads/release/0.1.3"],
-        branch_head,
-        "no second bump commit"
-    );
-    assert_eq!(s.bot_comments().len(), 1, "one status comment");
+    // The second replica takes the job over once the first one's lease has run out.
+    the_interrupted_job_opens_the_pull_request_once(&s, &branch_head).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,5 +253,84 @@ async fn a_rolling_restart_under_load_loses_nothing_and_runs_nothing_twice() {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_each_ran_once_in_order(&reactions(&s), &sent);
+}
+
+/// Sends one delivery to one replica: its status, `Retry-After` and body.
+async fn deliver_to(url: &str, (id, body, _): &(String, Vec<u8>, u64)) -> (u16, String, String) {
+    let answer = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-github-event", "issue_comment")
+        .header("x-github-delivery", id)
+        .header("x-hub-signature-256", sign(SECRET, body))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    let retry_after = answer
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, retry_after, answer.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_postgresql_refuses_connections_deliveries_get_503_and_healthz_says_why_then_it_recovers(
+) {
+    let s = Scenario::mathesar().await;
+    s.sim.register_app(APP_ID, PUBLIC, BOT);
+    let database = crate::postgres::fresh_database().await;
+    let (server, name) = database.rsplit_once('/').unwrap();
+    let (admin, connection) =
+        tokio_postgres::connect(&format!("{server}/postgres"), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let sent = help_comments(&s, 2).await;
+    let (_replica, url) = start(&mut replica(&s.sim.url(), &database)).await;
+    assert_eq!(deliver_to(&url, &sent[0]).await.0, 202);
+
+    // The database goes away under the server (a failover, a restart for maintenance).
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+        ))
+        .await
+        .unwrap();
+
+    let (status, retry_after, reason) = deliver_to(&url, &sent[1]).await;
+    assert_eq!((status, retry_after.as_str()), (503, "60"), "{reason}");
+    assert!(
+        reason.starts_with("the queue could not store the delivery: "),
+        "{reason}"
+    );
+    let health = reqwest::get(url.replace("/webhook", "/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 503);
+    let why = health.text().await.unwrap();
+    assert!(why.contains("deliveries cannot be stored"), "{why}");
+
+    admin
+        .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .await
+        .unwrap();
+    // GitHub's "Redeliver" once the server is healthy again: stored, and both jobs run.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while deliver_to(&url, &sent[1]).await.0 != 202 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server never recovered"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    within(Duration::from_secs(60), "both deliveries' jobs", || {
+        reactions(&s).len() >= 2
+    })
+    .await;
     assert_each_ran_once_in_order(&reactions(&s), &sent);
 }

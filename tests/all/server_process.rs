@@ -90,6 +90,14 @@ async fn a_server_killed_mid_release_finishes_it_after_a_restart_with_nothing_do
 
     let (second, url) = start(&mut serve(&sim_url, &db)).await;
     s.sim.set_webhook_target(&url, SECRET);
+    the_interrupted_job_opens_the_pull_request_once(&s, &branch_head).await;
+    drop(second);
+}
+
+/// After a process died holding the request that opens the pull request: another run of the
+/// job opens it, once, from the bump commit already made, and shows it on the one status
+/// comment.
+pub async fn the_interrupted_job_opens_the_pull_request_once(s: &Scenario, branch_head: &str) {
     eventually("the pull request", || s.sim.pulls(REPO).len() == 1).await;
     let pull = s.sim.pulls(REPO)[0].number;
     eventually("the status comment to show the pull request", || {
@@ -98,7 +106,6 @@ async fn a_server_killed_mid_release_finishes_it_after_a_restart_with_nothing_do
             .is_some_and(|c| c.contains(&format!("#{pull}")))
     })
     .await;
-
     assert_eq!(s.branches(), vec!["master", "release/0.1.3"]);
     assert_eq!(
         s.sim.refs(REPO)["refs/heads/release/0.1.3"],
@@ -107,7 +114,6 @@ async fn a_server_killed_mid_release_finishes_it_after_a_restart_with_nothing_do
     );
     assert_eq!(s.sim.pulls(REPO).len(), 1);
     assert_eq!(s.bot_comments().len(), 1, "one status comment");
-    drop(second);
 }
 
 #[tokio::test]

@@ -250,8 +250,18 @@ pub struct Store {
 
 #[derive(Clone)]
 enum Backend {
-    Sqlite(Arc<Mutex<sqlite::SqliteQueue>>),
+    Sqlite {
+        queue: Arc<Mutex<sqlite::SqliteQueue>>,
+        /// The webhook's writer opens its own connection to the same file.
+        path: PathBuf,
+    },
     Postgres(Box<postgres::PgQueue>),
+}
+
+/// Where the webhook's writer commits deliveries.
+pub enum Writes<'a> {
+    Sqlite(&'a std::path::Path),
+    Postgres(&'a postgres::PgQueue),
 }
 
 impl Store {
@@ -259,11 +269,15 @@ impl Store {
     pub async fn open(database: &Database, connections: usize) -> Result<Store, QueueError> {
         let backend = match database {
             Database::Sqlite(path) => {
-                let path = path.clone();
-                let queue = tokio::task::spawn_blocking(move || sqlite::SqliteQueue::open(&path))
-                    .await
-                    .map_err(|error| QueueError::Panicked(error.to_string()))??;
-                Backend::Sqlite(Arc::new(Mutex::new(queue)))
+                let opening = path.clone();
+                let queue =
+                    tokio::task::spawn_blocking(move || sqlite::SqliteQueue::open(&opening))
+                        .await
+                        .map_err(|error| QueueError::Panicked(error.to_string()))??;
+                Backend::Sqlite {
+                    queue: Arc::new(Mutex::new(queue)),
+                    path: path.clone(),
+                }
             }
             Database::Postgres(url) => {
                 Backend::Postgres(Box::new(postgres::PgQueue::open(url, connections).await?))
@@ -272,11 +286,20 @@ impl Store {
         Ok(Store { backend })
     }
 
-    /// The PostgreSQL backend, if it is one (the intake writes through it).
-    pub fn postgres(&self) -> Option<&postgres::PgQueue> {
+    /// Where the webhook's writer commits.
+    pub fn writes(&self) -> Writes<'_> {
         match &self.backend {
-            Backend::Postgres(queue) => Some(queue),
-            Backend::Sqlite(_) => None,
+            Backend::Sqlite { path, .. } => Writes::Sqlite(path),
+            Backend::Postgres(queue) => Writes::Postgres(queue),
+        }
+    }
+
+    /// PostgreSQL: wakes `wake`'s waiters whenever any replica gives a repository runnable
+    /// work. SQLite has one process, whose writer wakes the workers itself.
+    pub fn listen(&self, wake: Arc<tokio::sync::Notify>) -> Option<tokio::task::JoinHandle<()>> {
+        match &self.backend {
+            Backend::Sqlite { .. } => None,
+            Backend::Postgres(queue) => Some(queue.listen(wake)),
         }
     }
 
@@ -296,7 +319,9 @@ impl Store {
 
     pub async fn enqueue_batch(&self, batch: Vec<NewDelivery>) -> Result<Stored, QueueError> {
         match &self.backend {
-            Backend::Sqlite(q) => Self::sqlite(q, move |q| q.enqueue_batch(&batch)).await,
+            Backend::Sqlite { queue: q, .. } => {
+                Self::sqlite(q, move |q| q.enqueue_batch(&batch)).await
+            }
             Backend::Postgres(q) => q.enqueue_batch(&batch).await,
         }
     }
@@ -317,7 +342,9 @@ impl Store {
     /// repository's head, due, and not claimed (or its claim expired: a crashed worker).
     pub async fn claim(&self, now_ms: i64, lease: Duration) -> Result<Option<Job>, QueueError> {
         match &self.backend {
-            Backend::Sqlite(q) => Self::sqlite(q, move |q| q.claim(now_ms, lease)).await,
+            Backend::Sqlite { queue: q, .. } => {
+                Self::sqlite(q, move |q| q.claim(now_ms, lease)).await
+            }
             Backend::Postgres(q) => q.claim(now_ms, lease).await,
         }
     }
@@ -370,7 +397,7 @@ impl Store {
     ) -> Result<Fenced, QueueError> {
         let error = error.map(str::to_string);
         match &self.backend {
-            Backend::Sqlite(q) => {
+            Backend::Sqlite { queue: q, .. } => {
                 let job = job.clone();
                 Self::sqlite(q, move |q| q.finish(&job, state, error.as_deref())).await
             }
@@ -387,7 +414,7 @@ impl Store {
     ) -> Result<Fenced, QueueError> {
         let error = error.to_string();
         match &self.backend {
-            Backend::Sqlite(q) => {
+            Backend::Sqlite { queue: q, .. } => {
                 let job = job.clone();
                 Self::sqlite(q, move |q| q.requeue(&job, &error, at_ms, give_back)).await
             }
@@ -400,14 +427,14 @@ impl Store {
     /// left to their lease.
     pub async fn release_claims(&self) -> Result<u64, QueueError> {
         match &self.backend {
-            Backend::Sqlite(q) => Self::sqlite(q, |q| q.release_claims()).await,
+            Backend::Sqlite { queue: q, .. } => Self::sqlite(q, |q| q.release_claims()).await,
             Backend::Postgres(q) => q.release_own_claims().await,
         }
     }
 
     pub async fn counts(&self) -> Result<Counts, QueueError> {
         match &self.backend {
-            Backend::Sqlite(q) => Self::sqlite(q, |q| q.counts()).await,
+            Backend::Sqlite { queue: q, .. } => Self::sqlite(q, |q| q.counts()).await,
             Backend::Postgres(q) => q.counts().await,
         }
     }
@@ -417,7 +444,9 @@ impl Store {
     /// for a person to read.
     pub async fn prune_done(&self, before_ms: i64) -> Result<u64, QueueError> {
         match &self.backend {
-            Backend::Sqlite(q) => Self::sqlite(q, move |q| q.prune_done(before_ms)).await,
+            Backend::Sqlite { queue: q, .. } => {
+                Self::sqlite(q, move |q| q.prune_done(before_ms)).await
+            }
             Backend::Postgres(q) => q.prune_done(before_ms).await,
         }
     }
@@ -431,7 +460,7 @@ impl Store {
     /// Dead jobs as (delivery id, last error).
     pub async fn dead(&self) -> Result<Vec<(String, String)>, QueueError> {
         match &self.backend {
-            Backend::Sqlite(q) => Self::sqlite(q, |q| q.dead()).await,
+            Backend::Sqlite { queue: q, .. } => Self::sqlite(q, |q| q.dead()).await,
             Backend::Postgres(q) => q.dead().await,
         }
     }
@@ -443,7 +472,7 @@ impl Store {
         call: impl FnOnce(&mut sqlite::SqliteQueue) -> Result<T, QueueError> + Send + 'static,
     ) -> Option<Result<T, QueueError>> {
         match &self.backend {
-            Backend::Sqlite(q) => Some(Self::sqlite(q, call).await),
+            Backend::Sqlite { queue: q, .. } => Some(Self::sqlite(q, call).await),
             Backend::Postgres(_) => None,
         }
     }
