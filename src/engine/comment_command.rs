@@ -39,6 +39,9 @@ pub async fn handle(
     }
 
     let config = Config::load(config_text.as_deref());
+    if let Ok(config) = &config {
+        engine.remember_config(&event.repository.full_name, config);
+    }
     // A broken configuration still has to keep strangers out: fall back to the default rule.
     let required = config
         .as_ref()

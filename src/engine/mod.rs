@@ -15,6 +15,7 @@ mod notes_reader;
 mod outcome;
 pub mod progress;
 mod published;
+mod read_plan;
 pub mod release_marker;
 mod release_notes;
 mod release_path;
@@ -30,7 +31,7 @@ pub use snapshot::Snapshot;
 
 use crate::config::Config;
 use crate::event::{self, Event};
-use crate::github::{Connector, RepoClient};
+use crate::github::Connector;
 use crate::notes::NotesPolicy;
 pub use context::Context;
 
@@ -45,6 +46,28 @@ pub struct Engine {
     rehearsal: bool,
     /// The login the bot acts as, read once (an App's `<slug>[bot]`, a token's user) or given.
     login: std::sync::Arc<tokio::sync::OnceCell<String>>,
+    /// Each repository's configuration as last read, to plan the next delivery's reads.
+    configs: std::sync::Arc<std::sync::Mutex<ConfigMemory>>,
+}
+
+/// The configurations last read, by repository; forgotten whole when it grows past its bound
+/// (a forgotten one costs the next delivery a few REST reads, nothing else).
+#[derive(Default)]
+struct ConfigMemory(std::collections::HashMap<String, Config>);
+
+impl ConfigMemory {
+    const MAX: usize = 10_000;
+
+    fn get(&self, repository: &str) -> Config {
+        self.0.get(repository).cloned().unwrap_or_default()
+    }
+
+    fn remember(&mut self, repository: &str, config: &Config) {
+        if self.0.len() >= Self::MAX && !self.0.contains_key(repository) {
+            self.0.clear();
+        }
+        self.0.insert(repository.to_string(), config.clone());
+    }
 }
 
 impl Engine {
@@ -55,6 +78,7 @@ impl Engine {
             config_path: CONFIG_PATH.to_string(),
             rehearsal: false,
             login: std::sync::Arc::new(tokio::sync::OnceCell::new()),
+            configs: Default::default(),
         }
     }
 
@@ -79,6 +103,16 @@ impl Engine {
                 }
                 _ => EngineError::Api(error),
             })
+    }
+
+    fn remembered_config(&self, repository: &str) -> Config {
+        let memory = self.configs.lock().unwrap_or_else(|p| p.into_inner());
+        memory.get(repository)
+    }
+
+    pub(crate) fn remember_config(&self, repository: &str, config: &Config) {
+        let mut memory = self.configs.lock().unwrap_or_else(|p| p.into_inner());
+        memory.remember(repository, config);
     }
 
     /// Reads the repository's configuration from another path than `.github/releasebot.toml`.
@@ -142,8 +176,24 @@ impl Engine {
             }
             return Ok(Outcome::Ignored("no repository".into()));
         };
-        let octocrab = self.connector.for_installation(installation).await?;
-        let gh = RepoClient::new(octocrab, repository.owner(), &repository.name);
+        let gh = self
+            .connector
+            .repo_client(installation, repository.owner(), &repository.name)
+            .await?;
+        // What the job will read, read in one query (the bot's login too, the first time).
+        let expected = self.remembered_config(&repository.full_name);
+        let plan = read_plan::for_event(
+            &event,
+            &expected,
+            &self.config_path,
+            self.login.get().is_none(),
+            self.rehearsal,
+        );
+        gh.prefetch(&plan).await?;
+        if let Some(login) = gh.prefetched_viewer() {
+            // Set once; a login already known stays.
+            let _ = self.login.set(login);
+        }
         let me = self.own_login().await?;
         if let Event::CommentCreated(comment) = &event {
             return comment_command::handle(&gh, comment, self).await;
@@ -168,7 +218,10 @@ impl Engine {
             .file_text(&self.config_path, &repository.default_branch)
             .await?;
         let config = match Config::load(text.as_deref()) {
-            Ok(config) => config,
+            Ok(config) => {
+                self.remember_config(&repository.full_name, &config);
+                config
+            }
             // Only a comment can be answered; other events wait for the file to be fixed.
             Err(problems) => {
                 return Ok(Outcome::Ignored(format!(

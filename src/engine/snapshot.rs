@@ -84,6 +84,16 @@ pub async fn disagreements_at(
 
 /// Reads `paths` at a commit.
 pub async fn read_commit(gh: &RepoClient, sha: &str, paths: &[&str]) -> Result<Snapshot, ApiError> {
+    if let Some((tree_sha, files)) = gh.prefetched_files(sha, paths) {
+        return Ok(Snapshot {
+            head_sha: sha.to_string(),
+            tree_sha,
+            files: files
+                .into_iter()
+                .map(|(entry, text)| (entry.path, (entry.mode, text)))
+                .collect(),
+        });
+    }
     let (tree_sha, entries) = blob_entries(gh, sha, paths).await?;
     // The files' contents do not depend on one another: read together, in one round trip.
     let texts =

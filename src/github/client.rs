@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::models::*;
+use super::prefetch::{changed_by, Prefetched, ReadPlan};
 use super::{api_stats, ApiError};
 use crate::permission::Role;
 
@@ -16,6 +17,10 @@ pub struct RepoClient {
     octocrab: Octocrab,
     owner: String,
     name: String,
+    /// The client for GitHub's GraphQL endpoint, when the connector has one.
+    graphql: Option<Octocrab>,
+    /// What this delivery's query read; REST reads are answered from it.
+    prefetched: std::sync::Arc<std::sync::Mutex<Prefetched>>,
 }
 
 /// What creating a ref found.
@@ -32,7 +37,69 @@ impl RepoClient {
             octocrab,
             owner: owner.to_string(),
             name: name.to_string(),
+            graphql: None,
+            prefetched: Default::default(),
         }
+    }
+
+    /// Reads through GitHub's GraphQL endpoint with this client (see `prefetch`).
+    pub fn with_graphql(mut self, graphql: Octocrab) -> Self {
+        self.graphql = Some(graphql);
+        self
+    }
+
+    /// Reads what `plan` names in one GraphQL query; the REST reads that follow are answered
+    /// from it. Without a GraphQL client, or when GitHub's answer is no answer (a GraphQL
+    /// endpoint that refuses the query, an Enterprise server without it), nothing is read
+    /// ahead and every read goes to REST, as before. An HTTP failure (5xx, rate limit, no
+    /// connection) is the job's failure, as a failed REST read would be.
+    pub async fn prefetch(&self, plan: &ReadPlan) -> Result<(), ApiError> {
+        let Some(graphql) = &self.graphql else {
+            return Ok(());
+        };
+        if plan.is_empty() {
+            return Ok(());
+        }
+        let query = plan.query(&self.owner, &self.name);
+        let answer = match graphql_call(graphql, &query).await {
+            Ok(answer) => answer,
+            Err(error) if error.status().is_some_and(|s| matches!(s, 400 | 404 | 422)) => {
+                tracing::warn!(%error, "GitHub's GraphQL endpoint refused the read; reading over REST");
+                return Ok(());
+            }
+            Err(error) => return Err(error),
+        };
+        if answer.get("data").is_none_or(|d| d.is_null()) {
+            tracing::warn!(errors = %answer["errors"], "GitHub's GraphQL endpoint answered no data; reading over REST");
+            return Ok(());
+        }
+        if let Some(errors) = answer.get("errors") {
+            tracing::info!(%errors, "parts of the GraphQL read are read over REST");
+        }
+        let found = super::prefetch::read(plan, &self.owner, &answer);
+        self.known().absorb(found);
+        Ok(())
+    }
+
+    /// The token's login, when a query read it.
+    pub fn prefetched_viewer(&self) -> Option<String> {
+        self.known().viewer.clone()
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, Prefetched> {
+        // A panic while holding it leaves a cache that is at worst stale: keep using it.
+        self.prefetched
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The tree id and the entries and texts of `paths` at a commit, when the query read them all.
+    pub fn prefetched_files(
+        &self,
+        commit: &str,
+        paths: &[&str],
+    ) -> Option<(String, Vec<(TreeEntry, String)>)> {
+        self.known().commit_files(commit, paths)
     }
 
     pub fn owner(&self) -> &str {
@@ -70,12 +137,15 @@ impl RepoClient {
             Ok(response) => response,
             Err(error) => {
                 api_stats::record(None, false);
+                self.known().forget(changed_by(method, route));
                 return Err(wrap(error));
             }
         };
         let headers = response.headers().clone();
         let checked = octocrab::map_github_error(response).await;
         api_stats::record(Some(&headers), checked.is_ok());
+        // Even a refused write may have been half done: forget what it could have changed.
+        self.known().forget(changed_by(method, route));
         checked.map_err(wrap)
     }
 
@@ -182,6 +252,9 @@ impl RepoClient {
 
     /// A file's text at a ref, or `None` when the file (or the ref) does not exist.
     pub async fn file_text(&self, path: &str, git_ref: &str) -> Result<Option<String>, ApiError> {
+        if let Some(known) = self.known().file(path, git_ref) {
+            return Ok(known);
+        }
         let route = self.route(&format!(
             "contents/{}?ref={}",
             encode_path(path),
@@ -207,12 +280,18 @@ impl RepoClient {
 
     /// The object a ref points at (`heads/master`, `tags/0.1.3`), `None` when it does not exist.
     pub async fn git_ref(&self, short_ref: &str) -> Result<Option<GitRef>, ApiError> {
+        if let Some(known) = self.known().git_ref(short_ref) {
+            return Ok(known);
+        }
         self.get_optional(self.route(&format!("git/ref/{}", encode_path(short_ref))))
             .await
     }
 
     /// All refs whose name starts with the prefix, e.g. `tags` (GitHub does not paginate this).
     pub async fn matching_refs(&self, prefix: &str) -> Result<Vec<GitRef>, ApiError> {
+        if let Some(known) = self.known().matching_refs(prefix) {
+            return Ok(known);
+        }
         self.get(self.route(&format!("git/matching-refs/{}", encode_path(prefix))))
             .await
     }
@@ -254,6 +333,9 @@ impl RepoClient {
 
     /// An annotated tag object, or `None` when the id is not one (a lightweight tag's commit).
     pub async fn tag_object(&self, sha: &str) -> Result<Option<TagObject>, ApiError> {
+        if let Some(known) = self.known().tag_object(sha) {
+            return Ok(Some(known));
+        }
         self.get_optional(self.route(&format!("git/tags/{sha}")))
             .await
     }
@@ -315,6 +397,9 @@ impl RepoClient {
     // ----- issues and comments -----
 
     pub async fn issue_comments(&self, issue: u64) -> Result<Vec<IssueComment>, ApiError> {
+        if let Some(known) = self.known().issue_comments(issue) {
+            return Ok(known);
+        }
         self.get_all(self.route(&format!("issues/{issue}/comments")))
             .await
     }
@@ -325,6 +410,9 @@ impl RepoClient {
         issue: u64,
         wanted: impl Fn(&IssueComment) -> bool,
     ) -> Result<Option<IssueComment>, ApiError> {
+        if let Some(known) = self.known().issue_comments(issue) {
+            return Ok(known.into_iter().find(|c| wanted(c)));
+        }
         self.find_paged(self.route(&format!("issues/{issue}/comments")), wanted)
             .await
     }
@@ -439,12 +527,18 @@ impl RepoClient {
     /// Every release, drafts included: "get a release by tag name" never returns drafts, so
     /// this is the only way to find one.
     pub async fn releases(&self) -> Result<Vec<Release>, ApiError> {
+        if let Some(known) = self.known().releases() {
+            return Ok(known);
+        }
         self.get_all(self.route("releases")).await
     }
 
     /// The release on a tag, drafts included, reading pages of the list only until it is found
     /// (GitHub lists the newest first).
     pub async fn release_on_tag(&self, tag: &str) -> Result<Option<Release>, ApiError> {
+        if let Some(known) = self.known().release_on_tag(tag) {
+            return Ok(known);
+        }
         self.find_paged(self.route("releases"), |r: &Release| r.tag_name == tag)
             .await
     }
@@ -565,6 +659,9 @@ impl RepoClient {
 
     /// Pull requests (open or closed) from `branch` of this repository.
     pub async fn pulls_from_branch(&self, branch: &str) -> Result<Vec<PullRequest>, ApiError> {
+        if let Some(known) = self.known().pulls_from_branch(branch) {
+            return Ok(known);
+        }
         self.get_all(self.route(&format!(
             "pulls?state=all&head={}:{}",
             encode_path(&self.owner),
@@ -611,6 +708,9 @@ impl RepoClient {
         &self,
         git_ref: &str,
     ) -> Result<Vec<(String, String, Option<String>)>, ApiError> {
+        if let Some(known) = self.known().commit_statuses(git_ref) {
+            return Ok(known);
+        }
         #[derive(serde::Deserialize)]
         struct Status {
             context: String,
@@ -648,6 +748,27 @@ impl RepoClient {
         )
         .await
     }
+}
+
+/// One GraphQL request: the answer's JSON (`data` and any `errors`), or the HTTP failure.
+async fn graphql_call(graphql: &Octocrab, query: &str) -> Result<serde_json::Value, ApiError> {
+    const ROUTE: &str = "/graphql";
+    let wrap = |e| ApiError::from_octocrab("POST", ROUTE, e);
+    let body = json!({ "query": query });
+    let response = match graphql._post(ROUTE, Some(&body)).await {
+        Ok(response) => response,
+        Err(error) => {
+            api_stats::record(None, false);
+            return Err(wrap(error));
+        }
+    };
+    let headers = response.headers().clone();
+    let checked = octocrab::map_github_error(response).await;
+    api_stats::record(Some(&headers), checked.is_ok());
+    let response = checked.map_err(wrap)?;
+    <serde_json::Value as octocrab::FromResponse>::from_response(response)
+        .await
+        .map_err(wrap)
 }
 
 fn is_already_exists(error: &ApiError) -> bool {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use octocrab::Octocrab;
 
 use super::app_auth::InstallationTokens;
-use super::ApiError;
+use super::{ApiError, RepoClient};
 
 /// No call may hang a job for ever: a GitHub that stops answering fails the call, and the job
 /// is retried with back-off instead of holding its worker.
@@ -28,8 +28,8 @@ pub(crate) fn builder() -> octocrab::OctocrabBuilder<
 #[derive(Clone)]
 pub enum Connector {
     /// One token for every repository: a personal access token, the Actions `GITHUB_TOKEN`, or the
-    /// simulated GitHub's token.
-    Token(Octocrab),
+    /// simulated GitHub's token. `graphql` is the same token at GitHub's GraphQL endpoint.
+    Token { rest: Octocrab, graphql: Octocrab },
     /// A GitHub App: an installation token per event's installation.
     App {
         base_url: String,
@@ -41,11 +41,15 @@ impl Connector {
     /// A token-authenticated client for `base_url` (e.g. `https://api.github.com/`, a GitHub
     /// Enterprise `https://ghe.example.com/api/v3/`, or the simulated GitHub).
     pub fn with_token(base_url: &str, token: &str) -> Result<Connector, octocrab::Error> {
-        let octocrab = builder()
+        let rest = builder()
             .base_uri(base_url)?
             .personal_token(token.to_string())
             .build()?;
-        Ok(Connector::Token(octocrab))
+        let graphql = builder()
+            .base_uri(graphql_base(base_url))?
+            .personal_token(token.to_string())
+            .build()?;
+        Ok(Connector::Token { rest, graphql })
     }
 
     pub fn app(base_url: &str, tokens: InstallationTokens) -> Connector {
@@ -55,10 +59,36 @@ impl Connector {
         }
     }
 
-    /// The client to act on a repository of the given installation.
+    /// The client for one repository of the given installation, REST and GraphQL.
+    pub async fn repo_client(
+        &self,
+        installation: Option<u64>,
+        owner: &str,
+        name: &str,
+    ) -> Result<RepoClient, ApiError> {
+        let rest = self.for_installation(installation).await?;
+        let graphql = match self {
+            Connector::Token { graphql, .. } => graphql.clone(),
+            Connector::App { base_url, tokens } => {
+                // The token was fetched (and cached) by `for_installation` just now.
+                let installation = installation.unwrap_or_default();
+                let token = tokens.token(installation).await?;
+                let wrap = |e| ApiError::from_octocrab("POST", "/graphql", e);
+                builder()
+                    .base_uri(graphql_base(base_url))
+                    .map_err(wrap)?
+                    .personal_token(token)
+                    .build()
+                    .map_err(wrap)?
+            }
+        };
+        Ok(RepoClient::new(rest, owner, name).with_graphql(graphql))
+    }
+
+    /// The REST client to act on a repository of the given installation.
     pub async fn for_installation(&self, installation: Option<u64>) -> Result<Octocrab, ApiError> {
         match self {
-            Connector::Token(octocrab) => Ok(octocrab.clone()),
+            Connector::Token { rest, .. } => Ok(rest.clone()),
             Connector::App { base_url, tokens } => {
                 let installation = installation.ok_or_else(|| ApiError::Transport {
                     method: "POST",
@@ -83,7 +113,7 @@ impl Connector {
     pub async fn own_login(&self) -> Result<String, ApiError> {
         match self {
             Connector::App { tokens, .. } => Ok(format!("{}[bot]", tokens.app_slug().await?)),
-            Connector::Token(octocrab) => {
+            Connector::Token { rest: octocrab, .. } => {
                 #[derive(serde::Deserialize)]
                 struct Me {
                     login: String,
@@ -102,5 +132,34 @@ impl Connector {
         if let Connector::App { tokens, .. } = self {
             tokens.forget(installation).await;
         }
+    }
+}
+
+/// Where GitHub's GraphQL endpoint is, given the REST API's base: `https://api.github.com/graphql`
+/// beside `https://api.github.com/`, and `https://HOST/api/graphql` beside an Enterprise
+/// server's `https://HOST/api/v3/`. (The client appends `/graphql` to this base.)
+fn graphql_base(rest_base: &str) -> String {
+    let trimmed = rest_base.trim_end_matches('/');
+    trimmed.strip_suffix("/v3").unwrap_or(trimmed).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::graphql_base;
+
+    #[test]
+    fn graphql_is_beside_the_rest_api_on_github_com_and_enterprise() {
+        assert_eq!(
+            graphql_base("https://api.github.com/"),
+            "https://api.github.com"
+        );
+        assert_eq!(
+            graphql_base("https://ghe.example.com/api/v3/"),
+            "https://ghe.example.com/api"
+        );
+        assert_eq!(
+            graphql_base("http://127.0.0.1:4000"),
+            "http://127.0.0.1:4000"
+        );
     }
 }

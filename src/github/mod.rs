@@ -8,6 +8,7 @@ mod client;
 mod connector;
 mod error;
 pub mod models;
+pub mod prefetch;
 
 pub use client::{CreateRef, RepoClient};
 pub use connector::Connector;

@@ -2,14 +2,14 @@
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct GitRef {
     #[serde(rename = "ref")]
     pub name: String,
     pub object: GitObject,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct GitObject {
     pub sha: String,
     #[serde(rename = "type")]
@@ -89,7 +89,7 @@ impl User {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct IssueComment {
     pub id: u64,
     #[serde(default)]

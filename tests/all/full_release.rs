@@ -776,11 +776,11 @@ async fn the_digests_the_images_workflow_reports_are_listed_in_the_draft() {
     let digest = format!("sha256:{}", "ab".repeat(32));
     let token = "images-workflow-token";
     s.sim.add_token(token, BOT);
-    let gh = releasebot::github::Connector::with_token(&s.sim.url(), token).unwrap();
-    let releasebot::github::Connector::Token(octocrab) = gh else {
-        unreachable!()
-    };
-    let as_workflow = releasebot::github::RepoClient::new(octocrab, "centerofci", "mathesar");
+    let as_workflow = releasebot::github::Connector::with_token(&s.sim.url(), token)
+        .unwrap()
+        .repo_client(None, "centerofci", "mathesar")
+        .await
+        .unwrap();
     for (image, description) in [
         ("mathesar/mathesar-prod", digest.as_str()),
         ("mathesar/mathesar-caddy", "not a digest"),

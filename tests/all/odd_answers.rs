@@ -27,11 +27,11 @@ async fn odd_github() -> String {
 }
 
 async fn client() -> RepoClient {
-    let Connector::Token(octocrab) = Connector::with_token(&odd_github().await, "t").unwrap()
-    else {
-        unreachable!("a token connector")
-    };
-    RepoClient::new(octocrab, "o", "r")
+    Connector::with_token(&odd_github().await, "t")
+        .unwrap()
+        .repo_client(None, "o", "r")
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

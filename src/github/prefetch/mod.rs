@@ -1,0 +1,206 @@
+//! One GraphQL query at the start of a delivery's job reads what the job is about to read; the
+//! REST reads are then answered from it. GitHub is still looked at before every step (the query
+//! is the look, as fresh as the REST reads it replaces were), and what the query did not settle
+//! goes to REST. Our own writes forget what they may have changed, so a read after a write is
+//! never answered from before it.
+
+mod answer;
+mod plan;
+
+use std::collections::HashMap;
+
+pub use answer::read;
+pub use plan::{FileAt, FilesAt, ReadPlan, ReleaseNames, PAGE};
+
+use crate::github::models::{GitRef, IssueComment, PullRequest, Release, TagObject, TreeEntry};
+
+/// What one query found.
+#[derive(Debug, Default)]
+pub struct Prefetched {
+    /// The token's login.
+    pub viewer: Option<String>,
+    /// What can change (refs, lists): forgotten on our own writes.
+    known: Known,
+    /// Objects named by their id, which never change.
+    tag_objects: HashMap<String, TagObject>,
+    commits: HashMap<String, CommitFiles>,
+}
+
+#[derive(Debug, Default)]
+struct Known {
+    /// (path, rev) → the file's text, `None` when it does not exist.
+    files: HashMap<(String, String), Option<String>>,
+    /// `heads/x`, `tags/x` → the ref, `None` when it does not exist.
+    refs: HashMap<String, Option<GitRef>>,
+    /// Every tag, when they fitted in one page.
+    tags: Option<Vec<GitRef>>,
+    /// Branch → the pull requests from it (this repository owner's heads).
+    pulls: HashMap<String, Vec<PullRequest>>,
+    /// The newest releases, and whether that is all of them.
+    releases: Option<(Vec<Release>, bool)>,
+    /// Issue → all its comments, oldest first.
+    comments: HashMap<u64, Vec<IssueComment>>,
+    /// Tag → the latest status of each context on its commit.
+    statuses: HashMap<String, Vec<(String, String, Option<String>)>>,
+}
+
+/// A commit's tree and some of its files: path → (mode, blob id, text), `None` when absent.
+#[derive(Debug, Clone)]
+pub struct CommitFiles {
+    pub tree: String,
+    pub files: HashMap<String, Option<(String, String, String)>>,
+}
+
+/// What one of our writes may have changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    Nothing,
+    Refs,
+    Pulls,
+    Comments,
+    Releases,
+    Statuses,
+    /// A write this list does not know: forget everything that can change.
+    Anything,
+}
+
+impl Prefetched {
+    /// Forgets what a write of ours may have changed.
+    pub fn forget(&mut self, changed: Changed) {
+        let known = &mut self.known;
+        match changed {
+            Changed::Nothing => {}
+            Changed::Refs => {
+                known.refs.clear();
+                known.tags = None;
+                // A branch moved: files read at it are stale, and so are its statuses.
+                known.files.clear();
+                known.statuses.clear();
+            }
+            Changed::Pulls => known.pulls.clear(),
+            Changed::Comments => known.comments.clear(),
+            Changed::Releases => known.releases = None,
+            Changed::Statuses => known.statuses.clear(),
+            Changed::Anything => *known = Known::default(),
+        }
+    }
+
+    /// Adds what another query found (a later job on the same client).
+    pub fn absorb(&mut self, other: Prefetched) {
+        if other.viewer.is_some() {
+            self.viewer = other.viewer;
+        }
+        self.known = other.known;
+        self.tag_objects.extend(other.tag_objects);
+        self.commits.extend(other.commits);
+    }
+
+    pub fn file(&self, path: &str, rev: &str) -> Option<Option<String>> {
+        self.known
+            .files
+            .get(&(path.to_string(), rev.to_string()))
+            .cloned()
+    }
+
+    pub fn git_ref(&self, short: &str) -> Option<Option<GitRef>> {
+        if let Some(found) = self.known.refs.get(short) {
+            return Some(found.clone());
+        }
+        let tag = short.strip_prefix("tags/")?;
+        let full = format!("refs/tags/{tag}");
+        let tags = self.known.tags.as_ref()?;
+        Some(tags.iter().find(|r| r.name == full).cloned())
+    }
+
+    pub fn matching_refs(&self, prefix: &str) -> Option<Vec<GitRef>> {
+        (prefix == "tags")
+            .then(|| self.known.tags.clone())
+            .flatten()
+    }
+
+    pub fn tag_object(&self, sha: &str) -> Option<TagObject> {
+        self.tag_objects.get(sha).cloned()
+    }
+
+    /// The tree and the entries and texts of `paths` at a commit, when every one is known.
+    pub fn commit_files(
+        &self,
+        commit: &str,
+        paths: &[&str],
+    ) -> Option<(String, Vec<(TreeEntry, String)>)> {
+        let found = self.commits.get(commit)?;
+        let mut files = Vec::new();
+        for path in paths {
+            if let Some((mode, sha, text)) = found.files.get(*path)? {
+                let entry = TreeEntry {
+                    path: path.to_string(),
+                    mode: mode.clone(),
+                    kind: "blob".into(),
+                    sha: sha.clone(),
+                };
+                files.push((entry, text.clone()));
+            }
+        }
+        Some((found.tree.clone(), files))
+    }
+
+    pub fn pulls_from_branch(&self, branch: &str) -> Option<Vec<PullRequest>> {
+        self.known.pulls.get(branch).cloned()
+    }
+
+    pub fn releases(&self) -> Option<Vec<Release>> {
+        match &self.known.releases {
+            Some((items, true)) => Some(items.clone()),
+            _ => None,
+        }
+    }
+
+    /// The newest release on `tag`, drafts included; `Some(None)` when the whole list was read.
+    pub fn release_on_tag(&self, tag: &str) -> Option<Option<Release>> {
+        let (items, complete) = self.known.releases.as_ref()?;
+        match items.iter().find(|r| r.tag_name == tag) {
+            Some(found) => Some(Some(found.clone())),
+            None if *complete => Some(None),
+            None => None,
+        }
+    }
+
+    pub fn issue_comments(&self, issue: u64) -> Option<Vec<IssueComment>> {
+        self.known.comments.get(&issue).cloned()
+    }
+
+    pub fn commit_statuses(&self, tag: &str) -> Option<Vec<(String, String, Option<String>)>> {
+        self.known.statuses.get(tag).cloned()
+    }
+}
+
+/// What a write (method and route, as the client sends it) may change of what is prefetched.
+pub fn changed_by(method: &str, route: &str) -> Changed {
+    if method == "GET" {
+        return Changed::Nothing;
+    }
+    let path = route.split('?').next().unwrap_or(route);
+    let Some(rest) = path
+        .strip_prefix("/repos/")
+        .and_then(|r| r.splitn(3, '/').nth(2))
+    else {
+        return Changed::Anything;
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    match parts.as_slice() {
+        // New objects, named by their content: nothing read before can have changed.
+        ["git", "trees" | "commits" | "blobs" | "tags"] => Changed::Nothing,
+        ["git", "refs", ..] => Changed::Refs,
+        ["issues", "comments", _, "reactions"] => Changed::Nothing,
+        ["issues", _, "assignees" | "labels"] => Changed::Nothing,
+        ["issues", "comments", ..] | ["issues", _, "comments"] => Changed::Comments,
+        ["pulls", ..] => Changed::Pulls,
+        ["releases", ..] => Changed::Releases,
+        ["statuses", _] => Changed::Statuses,
+        ["actions", "workflows", _, "dispatches"] => Changed::Nothing,
+        _ => Changed::Anything,
+    }
+}
+
+#[cfg(test)]
+mod tests;
