@@ -186,7 +186,7 @@ impl Engine {
             &event,
             &expected,
             &self.config_path,
-            self.login.get().is_none(),
+            self.login.get().map(String::as_str),
             self.rehearsal,
         );
         gh.prefetch(&plan).await?;

@@ -9,13 +9,13 @@ use crate::event::Event;
 use crate::github::prefetch::{FileAt, FilesAt, ReadPlan, ReleaseNames};
 
 /// The reads of `event`'s job. `config` is the repository's configuration as last read (the
-/// default when none was); `viewer` asks for the bot's own login; `rehearsal` acts on comments
-/// only.
+/// default when none was); `me` the bot's login when known (else the plan asks for it);
+/// `rehearsal` acts on comments only.
 pub fn for_event(
     event: &Event,
     config: &Config,
     config_path: &str,
-    viewer: bool,
+    me: Option<&str>,
     rehearsal: bool,
 ) -> ReadPlan {
     let Some((repository, _)) = event.target() else {
@@ -37,7 +37,7 @@ pub fn for_event(
         tag: config.tag.render(version),
     };
     let mut plan = ReadPlan {
-        viewer,
+        viewer: me.is_none(),
         file: config_file,
         ..ReadPlan::default()
     };
@@ -88,6 +88,10 @@ pub fn for_event(
                     .as_deref()
                     .and_then(super::tracking::issue_in_pull_body);
             }
+        }
+        // The bot's own tag: its merge job releases it, and this delivery reads nothing.
+        Event::TagCreated(created) if me == Some(created.sender.as_str()) => {
+            return ReadPlan::default()
         }
         Event::TagCreated(created) => {
             if let Some(version) = config.tag.version_from(&created.tag) {
@@ -155,7 +159,7 @@ mod tests {
             &comment("/release 0.1.3"),
             &Config::default(),
             ".github/releasebot.toml",
-            true,
+            None,
             false,
         );
         assert!(plan.viewer);
@@ -183,7 +187,7 @@ mod tests {
             &comment("thanks, looks good"),
             &Config::default(),
             ".github/releasebot.toml",
-            true,
+            None,
             false,
         );
         assert!(plan.is_empty());
@@ -195,7 +199,7 @@ mod tests {
             &comment("/release status"),
             &Config::default(),
             ".github/releasebot.toml",
-            false,
+            Some("releasebot[bot]"),
             false,
         );
         assert_eq!(plan.comments, Some(12));
@@ -228,7 +232,7 @@ mod tests {
             &merged_pull("release/0.1.3"),
             &Config::default(),
             ".github/releasebot.toml",
-            false,
+            Some("releasebot[bot]"),
             false,
         );
         assert_eq!(
@@ -255,11 +259,45 @@ mod tests {
             &merged_pull("feature/x"),
             &Config::default(),
             ".github/releasebot.toml",
-            false,
+            Some("releasebot[bot]"),
             false,
         );
         assert!(plan.file.is_some());
         assert!(plan.release.is_none() && plan.commit.is_none() && !plan.tags);
+    }
+
+    fn tag_created_by(sender: &str) -> Event {
+        event(
+            "create",
+            serde_json::json!({
+                "ref": "0.1.3", "ref_type": "tag", "master_branch": "master", "pusher_type": "user",
+                "repository": repository(), "installation": { "id": 7 },
+                "sender": { "login": sender, "type": "Bot" }
+            }),
+        )
+    }
+
+    #[test]
+    fn the_bot_s_own_tag_reads_nothing_and_another_s_reads_the_release() {
+        let config = Config::default();
+        let path = ".github/releasebot.toml";
+        let own = for_event(
+            &tag_created_by("releasebot[bot]"),
+            &config,
+            path,
+            Some("releasebot[bot]"),
+            false,
+        );
+        assert!(own.is_empty());
+        let theirs = for_event(
+            &tag_created_by("kgodey"),
+            &config,
+            path,
+            Some("releasebot[bot]"),
+            false,
+        );
+        assert_eq!(theirs.release.map(|r| r.tag), Some("0.1.3".to_string()));
+        assert!(theirs.tags && theirs.releases);
     }
 
     #[test]
@@ -268,7 +306,7 @@ mod tests {
             &merged_pull("release/0.1.3"),
             &Config::default(),
             ".github/releasebot.toml",
-            true,
+            None,
             true,
         );
         assert!(plan.is_empty());
