@@ -9,6 +9,7 @@ mod conformance;
 mod exactly_once;
 mod follow_up_commands;
 mod full_release;
+mod graphql_reads;
 mod hand_played;
 mod harness;
 mod late_runs;

@@ -1,0 +1,168 @@
+//! The one GraphQL read a delivery makes, against a GitHub that answers it oddly: what the
+//! query settled is not read again over REST, what it did not settle is, our writes make the
+//! next read go to GitHub, and an endpoint that refuses GraphQL leaves the bot reading REST.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use releasebot::github::prefetch::{FileAt, ReadPlan};
+use releasebot::github::{Connector, RepoClient};
+use serde_json::json;
+
+const CONFIG: &str = ".github/releasebot.toml";
+
+/// A GitHub whose `POST …/graphql` gives `graphql` (status, body) and whose REST answers the
+/// configuration file and the issue's comments; it records each request's path.
+#[derive(Clone)]
+struct Odd {
+    graphql: (StatusCode, serde_json::Value),
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Odd {
+    fn answering(status: u16, body: serde_json::Value) -> Odd {
+        Odd {
+            graphql: (StatusCode::from_u16(status).unwrap(), body),
+            seen: Arc::default(),
+        }
+    }
+
+    /// Serves at `prefix` (`/` like github.com, `/api/v3/` like an Enterprise server).
+    async fn serve(&self, prefix: &str) -> RepoClient {
+        let router = axum::Router::new()
+            .fallback(answer)
+            .with_state(self.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}{prefix}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Connector::with_token(&url, "t")
+            .unwrap()
+            .repo_client(None, "o", "r")
+            .await
+            .unwrap()
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+async fn answer(State(odd): State<Odd>, method: Method, uri: Uri) -> Response {
+    let path = uri.path().to_string();
+    odd.seen.lock().unwrap().push(path.clone());
+    if path.ends_with("/graphql") {
+        let (status, body) = odd.graphql.clone();
+        return (status, axum::Json(body)).into_response();
+    }
+    if path.ends_with("/contents/.github/releasebot.toml") {
+        return axum::Json(json!({
+            "type": "file", "encoding": "base64", "content": "bGFiZWwgPSAicmVzdCIK"
+        }))
+        .into_response();
+    }
+    if path.ends_with("/issues/1/comments") {
+        let comment = json!({ "id": 2, "body": "hello", "user": { "login": "me", "type": "User" },
+                              "html_url": "u" });
+        return match method {
+            Method::POST => (StatusCode::CREATED, axum::Json(comment)).into_response(),
+            _ => axum::Json(json!([comment])).into_response(),
+        };
+    }
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({ "message": "Not Found" })),
+    )
+        .into_response()
+}
+
+fn config_plan() -> ReadPlan {
+    ReadPlan {
+        file: Some(FileAt {
+            rev: "main".into(),
+            path: CONFIG.into(),
+        }),
+        comments: Some(1),
+        ..ReadPlan::default()
+    }
+}
+
+fn config_read_by_graphql() -> serde_json::Value {
+    json!({ "data": { "repository": {
+        "file": { "__typename": "Blob", "text": "label = \"graphql\"\n", "isBinary": false, "isTruncated": false },
+        "comments": { "__typename": "Issue", "comments": { "pageInfo": { "hasPreviousPage": false }, "nodes": [] } }
+    }}})
+}
+
+#[tokio::test]
+async fn what_the_query_read_is_not_read_again_over_rest() {
+    let github = Odd::answering(200, config_read_by_graphql());
+    let gh = github.serve("/").await;
+    gh.prefetch(&config_plan()).await.unwrap();
+    let text = gh.file_text(CONFIG, "main").await.unwrap();
+    assert_eq!(text.as_deref(), Some("label = \"graphql\"\n"));
+    assert_eq!(gh.issue_comments(1).await.unwrap(), vec![]);
+    assert_eq!(github.seen(), ["/graphql"]);
+}
+
+#[tokio::test]
+async fn after_our_own_comment_the_comments_are_read_from_github_again() {
+    let github = Odd::answering(200, config_read_by_graphql());
+    let gh = github.serve("/").await;
+    gh.prefetch(&config_plan()).await.unwrap();
+    gh.create_comment(1, "hello").await.unwrap();
+    let comments = gh.issue_comments(1).await.unwrap();
+    assert_eq!(
+        comments[0].body(),
+        "hello",
+        "GitHub's list, with our comment"
+    );
+    let seen = github.seen();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(seen[2].ends_with("/issues/1/comments"), "{seen:?}");
+    // The configuration was not changed by a comment: still answered from the query.
+    gh.file_text(CONFIG, "main").await.unwrap();
+    assert_eq!(github.seen().len(), 3);
+}
+
+#[tokio::test]
+async fn a_query_github_refuses_leaves_every_read_to_rest() {
+    let refused =
+        json!({ "errors": [{ "message": "Field 'file' doesn't exist on type 'Commit'" }] });
+    let github = Odd::answering(200, refused);
+    let gh = github.serve("/").await;
+    gh.prefetch(&config_plan()).await.unwrap();
+    let text = gh.file_text(CONFIG, "main").await.unwrap();
+    assert_eq!(text.as_deref(), Some("label = \"rest\"\n"));
+    assert!(github.seen()[1].ends_with("/contents/.github/releasebot.toml"));
+}
+
+#[tokio::test]
+async fn a_server_without_graphql_leaves_every_read_to_rest() {
+    let github = Odd::answering(404, json!({ "message": "Not Found" }));
+    let gh = github.serve("/").await;
+    gh.prefetch(&config_plan()).await.unwrap();
+    let text = gh.file_text(CONFIG, "main").await.unwrap();
+    assert_eq!(text.as_deref(), Some("label = \"rest\"\n"));
+}
+
+#[tokio::test]
+async fn a_graphql_endpoint_that_fails_fails_the_job_as_a_rest_read_would() {
+    let github = Odd::answering(502, json!({ "message": "Bad Gateway" }));
+    let gh = github.serve("/").await;
+    let error = gh.prefetch(&config_plan()).await.unwrap_err();
+    assert_eq!(error.status(), Some(502), "{error}");
+}
+
+#[tokio::test]
+async fn an_enterprise_server_is_asked_at_its_own_graphql_endpoint() {
+    let github = Odd::answering(200, config_read_by_graphql());
+    let gh = github.serve("/api/v3/").await;
+    gh.prefetch(&config_plan()).await.unwrap();
+    assert_eq!(github.seen(), ["/api/graphql"]);
+    assert_eq!(
+        gh.file_text(CONFIG, "main").await.unwrap().as_deref(),
+        Some("label = \"graphql\"\n")
+    );
+}
