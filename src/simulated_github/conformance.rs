@@ -536,3 +536,8 @@ mod tests {
         assert!(v[0].operation.contains("issues/create-comment"), "{v:?}");
     }
 }
+
+/// Package and version of GitHub's GraphQL schema the GraphQL queries are validated against.
+pub fn graphql_source() -> &'static str {
+    super::graphql::source()
+}

@@ -122,6 +122,7 @@ pub async fn create(
             merge_commit_sha: None,
             merged_at: None,
             merged_by: None,
+            head_owner: None,
             draft: body["draft"].as_bool().unwrap_or(false),
         }),
     };
