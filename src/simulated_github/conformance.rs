@@ -468,6 +468,11 @@ fn explain(error: &ValidationError<'_>, label: &str, violations: &mut Vec<Violat
     });
 }
 
+/// Package and version of GitHub's GraphQL schema the GraphQL queries are validated against.
+pub fn graphql_source() -> &'static str {
+    super::graphql::source()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,9 +540,4 @@ mod tests {
         assert!(v.iter().any(|v| v.problem.contains("\"node_id\"")), "{v:?}");
         assert!(v[0].operation.contains("issues/create-comment"), "{v:?}");
     }
-}
-
-/// Package and version of GitHub's GraphQL schema the GraphQL queries are validated against.
-pub fn graphql_source() -> &'static str {
-    super::graphql::source()
 }
