@@ -1,7 +1,9 @@
 //! The simulated GitHub answers GraphQL (`POST /graphql`) over the same world as its REST API,
 //! holds every query to GitHub's published schema, and sits behind the same gate.
 
-use releasebot::simulated_github::{conformance, Fault, RepoSeed, SimulatedGitHub, UserKind};
+use releasebot::simulated_github::{
+    conformance, Fault, MergeMethod, RepoSeed, SimulatedGitHub, UserKind,
+};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -316,6 +318,52 @@ async fn one_query_reads_a_release_s_whole_state_as_the_world_holds_it() {
 }
 
 #[tokio::test]
+async fn a_merged_pull_request_reads_as_merged_and_is_no_issue() {
+    let s = Sim::start().await;
+    s.sim.push_commit(
+        REPO,
+        "release/0.1.3",
+        BOT,
+        "Bump to 0.1.3",
+        &[("mathesar/__init__.py", "__version__ = \"0.1.3\"\n")],
+    );
+    let number = s
+        .sim
+        .open_pull(REPO, "release/0.1.3", "master", BOT, "Release 0.1.3");
+    s.sim.post_comment(REPO, number, "ada", "Looks good");
+    let merge = s
+        .sim
+        .merge_pull(REPO, number, MergeMethod::Squash, "ada")
+        .unwrap();
+    let answer = s
+        .query(&format!(
+            r#"{{ repository(owner: "centerofci", name: "mathesar") {{
+              pr: pullRequest(number: {number}) {{ state merged mergedAt mergeCommit {{ oid message }} }}
+              either: issueOrPullRequest(number: {number}) {{ __typename ... on PullRequest {{ comments(first: 5) {{ totalCount nodes {{ body viewerDidAuthor author {{ __typename login }} }} }} }} }}
+              issue(number: {number}) {{ title }} }} }}"#
+        ))
+        .await;
+    let repo = &answer["data"]["repository"];
+    assert_eq!(repo["pr"]["state"], "MERGED");
+    assert_eq!(repo["pr"]["merged"], true);
+    assert!(repo["pr"]["mergedAt"].is_string());
+    assert_eq!(repo["pr"]["mergeCommit"]["oid"], merge.as_str());
+    assert_eq!(repo["either"]["__typename"], "PullRequest");
+    assert_eq!(
+        repo["either"]["comments"],
+        json!({ "totalCount": 1, "nodes": [{ "body": "Looks good", "viewerDidAuthor": false, "author": { "__typename": "User", "login": "ada" } }] })
+    );
+    // A pull request is not found as an issue: null, with GitHub's NOT_FOUND.
+    assert_eq!(repo["issue"], Value::Null);
+    assert_eq!(answer["errors"][0]["type"], "NOT_FOUND");
+    assert_eq!(answer["errors"][0]["path"], json!(["repository", "issue"]));
+    assert_eq!(
+        answer["errors"][0]["message"],
+        format!("Could not resolve to an Issue with the number of {number}.")
+    );
+}
+
+#[tokio::test]
 async fn a_draft_release_is_listed_only_to_a_token_with_push_access() {
     let s = Sim::start().await;
     s.sim.publish_new_release(REPO, "0.1.0", "ada").unwrap();
@@ -562,7 +610,7 @@ async fn after_cursors_page_through_a_hundred_and_fifty_tags() {
                 Some(BOT_TOKEN),
                 json!({
                     "query": r#"query($after: String) { repository(owner: "centerofci", name: "mathesar") {
-                        refs(refPrefix: "refs/tags/v", first: 100, after: $after) {
+                        refs(refPrefix: "refs/tags/", first: 100, after: $after) {
                           totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
                           edges { cursor node { name } } } } }"#,
                     "variables": { "after": after },
@@ -570,7 +618,7 @@ async fn after_cursors_page_through_a_hundred_and_fifty_tags() {
             )
             .await;
         let refs = &answer["data"]["repository"]["refs"];
-        assert_eq!(refs["totalCount"], 150, "{answer}");
+        assert_eq!(refs["totalCount"], 151, "{answer}");
         assert_eq!(refs["pageInfo"]["hasPreviousPage"], pages > 0);
         for edge in refs["edges"].as_array().unwrap() {
             names.push(edge["node"]["name"].as_str().unwrap().to_string());
@@ -582,7 +630,10 @@ async fn after_cursors_page_through_a_hundred_and_fifty_tags() {
         after = refs["pageInfo"]["endCursor"].clone();
     }
     assert_eq!(pages, 2);
-    let expected: Vec<String> = (0..150).map(|n| format!("{n:03}")).collect();
+    // By name: the seeded `0.1.0`, then the 150 pushed.
+    let expected: Vec<String> = std::iter::once("0.1.0".to_string())
+        .chain((0..150).map(|n| format!("v{n:03}")))
+        .collect();
     assert_eq!(names, expected);
 }
 
