@@ -364,6 +364,54 @@ async fn a_merged_pull_request_reads_as_merged_and_is_no_issue() {
 }
 
 #[tokio::test]
+async fn a_blob_above_512_kib_is_truncated_as_github_truncates_it() {
+    let s = Sim::start().await;
+    let big = "x".repeat(600 * 1024);
+    s.sim
+        .push_commit(REPO, "master", "ada", "Big file", &[("big.txt", &big)]);
+    let answer = s
+        .query(r#"{ repository(owner: "centerofci", name: "mathesar") {
+            object(expression: "master:big.txt") { ... on Blob { byteSize isTruncated isBinary text } } } }"#)
+        .await;
+    let blob = &answer["data"]["repository"]["object"];
+    assert_eq!(blob["byteSize"], 600 * 1024);
+    assert_eq!(blob["isTruncated"], true);
+    assert_eq!(blob["isBinary"], false);
+    assert_eq!(blob["text"].as_str().unwrap().len(), 512 * 1024);
+}
+
+#[tokio::test]
+async fn the_bots_delivery_query_as_written_is_valid_and_answered() {
+    let s = Sim::start().await;
+    s.sim.create_issue(REPO, "ada", "Release 0.1.3", "");
+    let merged = s.master();
+    let query = r#"query {
+  viewer { login }
+  repository(owner: "centerofci", name: "mathesar") {
+    config: object(expression: "master:.github/releasebot.toml") { __typename ... on Blob { text isBinary isTruncated } }
+    base: ref(qualifiedName: "refs/heads/master") { name target { __typename oid ... on Commit { tree { oid } f0: file(path: "mathesar/__init__.py") { path mode type oid object { __typename ... on Blob { text isBinary isTruncated } } } f1: file(path: "install.sh") { path mode type oid object { ... on Blob { text isBinary isTruncated } } } } } }
+    tags: refs(refPrefix: "refs/tags/", first: 100) { totalCount pageInfo { hasNextPage endCursor } nodes { name target { __typename oid ... on Tag { target { __typename oid } } } } }
+    branch: ref(qualifiedName: "refs/heads/release/0.1.3") { target { oid } }
+    tag: ref(qualifiedName: "refs/tags/0.1.3") { target { __typename oid ... on Tag { target { oid ... on Commit { status { contexts { context state description } } } } } ... on Commit { status { contexts { context state description } } } } }
+    pulls: pullRequests(headRefName: "release/0.1.3", first: 100, orderBy: {field: CREATED_AT, direction: DESC}) { pageInfo { hasNextPage } nodes { number title body url state merged mergedAt mergeCommit { oid } headRefName headRefOid baseRefName headRepositoryOwner { login } author { __typename login } } }
+    releases(first: 100, orderBy: {field: CREATED_AT, direction: DESC}) { pageInfo { hasNextPage } nodes { databaseId tagName name description isDraft isPrerelease url } }
+    tracking: issueOrPullRequest(number: 1) { __typename ... on Issue { comments(last: 100) { pageInfo { hasPreviousPage } nodes { databaseId body url author { __typename login } } } } ... on PullRequest { comments(last: 100) { pageInfo { hasPreviousPage } nodes { databaseId body url author { __typename login } } } } }
+    merged: object(oid: "MERGED") { __typename ... on Commit { oid tree { oid } f0: file(path: "mathesar/__init__.py") { path mode type oid object { ... on Blob { text isBinary isTruncated } } } } }
+  }
+}"#
+    .replace("MERGED", &merged);
+    let answer = s.query(&query).await;
+    assert!(answer.get("errors").is_none(), "{answer}");
+    let repo = &answer["data"]["repository"];
+    // No such branch or tag yet: null, not an error.
+    assert_eq!(repo["branch"], Value::Null);
+    assert_eq!(repo["tag"], Value::Null);
+    assert_eq!(repo["pulls"]["nodes"], json!([]));
+    assert_eq!(repo["tracking"]["comments"]["nodes"], json!([]));
+    assert_eq!(repo["merged"]["f0"]["mode"], 33188);
+}
+
+#[tokio::test]
 async fn a_draft_release_is_listed_only_to_a_token_with_push_access() {
     let s = Sim::start().await;
     s.sim.publish_new_release(REPO, "0.1.0", "ada").unwrap();
