@@ -8,7 +8,8 @@
 //! payloads), trimmed to the operations and events the simulator serves. They are compiled once,
 //! on first use. Checking is always on; what breaks the description is recorded as a
 //! [`Violation`] in the world, which the tests' harness turns into a failure and
-//! `releasebot simulate` prints.
+//! `releasebot simulate` prints. GraphQL queries are held to GitHub's published GraphQL schema
+//! the same way (`graphql::schema`), with violations of operation `graphql`.
 
 use std::collections::HashMap;
 use std::fmt;

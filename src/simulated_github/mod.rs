@@ -1,5 +1,6 @@
 //! A simulated GitHub: a stateful HTTP server with the REST endpoints releasebot uses, in
-//! GitHub's shapes and status codes, and the webhooks GitHub would send. Tests start it on
+//! GitHub's shapes and status codes, the GraphQL fields it reads (`graphql`), and the webhooks
+//! GitHub would send. Tests start it on
 //! 127.0.0.1; `releasebot simulate` runs it on its own for trying releasebot without an account.
 //!
 //! The bot reaches it through octocrab with a base URL, exactly as it reaches api.github.com.
