@@ -451,11 +451,42 @@ async fn a_draft_release_is_listed_only_to_a_token_with_push_access() {
     assert_eq!(reader["data"]["repository"]["releases"]["totalCount"], 1);
 }
 
+/// An installation token, fetched as an App does: a JWT signed with the App's key.
+async fn installation_token(s: &Sim) -> String {
+    const KEY: &[u8] = include_bytes!("../fixtures/throwaway-app-key.pem");
+    const PUBLIC: &str = include_str!("../fixtures/throwaway-app-key.pub.pem");
+    const APP_ID: u64 = 4242;
+    s.sim.register_app(APP_ID, PUBLIC, BOT);
+    let now = chrono::Utc::now().timestamp();
+    let jwt = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &json!({ "iat": now - 30, "exp": now + 500, "iss": APP_ID.to_string() }),
+        &jsonwebtoken::EncodingKey::from_rsa_pem(KEY).unwrap(),
+    )
+    .unwrap();
+    let installation = s.sim.installation_id(REPO).unwrap();
+    let answer: Value = s
+        .http
+        .post(format!(
+            "{}app/installations/{installation}/access_tokens",
+            s.sim.url()
+        ))
+        .header("authorization", format!("Bearer {jwt}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["token"].as_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn the_viewer_is_the_tokens_actor_a_bot_with_its_suffix_or_a_user() {
     let s = Sim::start().await;
     let query = "{ viewer { __typename login databaseId } }";
-    let bot = s.query(query).await;
+    let token = installation_token(&s).await;
+    let (_, bot) = s.graphql_as(Some(&token), json!({ "query": query })).await;
     assert_eq!(bot["data"]["viewer"]["__typename"], "Bot");
     assert_eq!(bot["data"]["viewer"]["login"], BOT);
     assert!(bot["data"]["viewer"]["databaseId"].is_u64());
