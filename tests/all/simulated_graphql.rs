@@ -657,7 +657,9 @@ async fn more_than_a_hundred_records_or_no_bound_is_refused_as_github_refuses_it
         "Requesting 101 records on the `refs` connection exceeds the `first` limit of 100 records."
     );
     assert_eq!(error["type"], "EXCESSIVE_PAGINATION");
-    assert_eq!(answer["data"]["repository"]["refs"], Value::Null);
+    assert_eq!(error["path"], json!(["repository", "refs"]));
+    // GitHub checks bounds with the schema, before running anything: no data at all.
+    assert!(answer.get("data").is_none(), "{answer}");
     assert_eq!(s.violations().len(), 1);
 
     let answer = s
@@ -670,6 +672,27 @@ async fn more_than_a_hundred_records_or_no_bound_is_refused_as_github_refuses_it
         "You must provide a `first` or `last` value to properly paginate the `releases` connection."
     );
     assert_eq!(s.violations().len(), 1);
+
+    // A bound given by a variable, in a fragment, is checked the same way.
+    let (_, answer) = s
+        .graphql_as(
+            Some(BOT_TOKEN),
+            json!({
+                "query": r#"query($n: Int) { repository(owner: "centerofci", name: "mathesar") {
+                    issueOrPullRequest(number: 1) { ...Talk } } }
+                    fragment Talk on Issue { comments(last: $n) { totalCount } }"#,
+                "variables": { "n": 200 },
+            }),
+        )
+        .await;
+    assert_eq!(
+        answer["errors"][0]["message"],
+        "Requesting 200 records on the `comments` connection exceeds the `last` limit of 100 records."
+    );
+    assert_eq!(
+        s.violations(),
+        ["Requesting 200 records on the `comments` connection exceeds the `last` limit of 100 records."]
+    );
 }
 
 #[tokio::test]

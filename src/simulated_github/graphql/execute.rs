@@ -211,7 +211,7 @@ impl<'q> Execution<'q> {
         }
     }
 
-    fn arguments(&self, field: &Field) -> Args {
+    pub(super) fn arguments(&self, field: &Field) -> Args {
         let mut values = Map::new();
         let mut given = Vec::new();
         for definition in &field.definition.arguments {
@@ -327,7 +327,7 @@ impl<'q> Execution<'q> {
         self.errors.push(error);
     }
 
-    fn locations(&self, field: &Node<Field>) -> Value {
+    pub(super) fn locations(&self, field: &Node<Field>) -> Value {
         field
             .location()
             .and_then(|span| span.line_column(&self.document.sources))

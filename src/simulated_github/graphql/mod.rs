@@ -5,6 +5,7 @@
 //! sending it is a bug. Only queries are modeled; mutations are refused the same way.
 
 mod execute;
+mod pagination;
 mod resolve;
 mod schema;
 
@@ -101,7 +102,6 @@ fn run(state: &Shared, actor: &str, body: &Value) -> (Value, Vec<Violation>) {
             }
         };
 
-    let world = lock(state);
     let mut execution = execute::Execution {
         schema: schema::schema(),
         document: &document,
@@ -109,6 +109,16 @@ fn run(state: &Shared, actor: &str, body: &Value) -> (Value, Vec<Violation>) {
         errors: Vec::new(),
         violations: Vec::new(),
     };
+    let refusals = execution.pagination_refusals(&operation.selection_set);
+    if !refusals.is_empty() {
+        return refused(
+            refusals
+                .into_iter()
+                .map(|r| (r.error, r.at, r.message))
+                .collect(),
+        );
+    }
+    let world = lock(state);
     let root = resolve::Node::query(&world, actor);
     let data = execution.run(&root, &operation.selection_set);
     drop(world);

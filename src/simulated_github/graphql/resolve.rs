@@ -15,9 +15,6 @@ use crate::simulated_github::world::{
 /// up to 512 KiB; larger ones need the REST blob API).
 pub const BLOB_TEXT_LIMIT: usize = 512 * 1024;
 
-/// GitHub's cap on `first`/`last` for every connection.
-const PAGE_LIMIT: i64 = 100;
-
 /// What every node knows: the world, and whose token asks.
 #[derive(Clone, Copy)]
 pub struct Scope<'w> {
@@ -720,7 +717,7 @@ impl<'w> Node<'w> {
         self.connection("IssueCommentConnection", "comments", nodes, args)
     }
 
-    /// One page by `first`/`after` or `last`/`before`, with GitHub's limits.
+    /// One page by `first`/`after` or `last`/`before`.
     fn connection(
         &self,
         type_name: &'static str,
@@ -728,51 +725,18 @@ impl<'w> Node<'w> {
         items: Vec<Node<'w>>,
         args: &Args,
     ) -> Answer<'w> {
-        let refuse =
-            |kind: &'static str, message: String| Err(FieldError::Refused { kind, message });
+        // Bounds were checked before execution (`pagination`).
         let (first, last) = (args.int("first"), args.int("last"));
-        match (first, last) {
-            (None, None) => {
-                return refuse(
-                    "MISSING_PAGINATION_BOUNDARIES",
-                    format!("You must provide a `first` or `last` value to properly paginate the `{field}` connection."),
-                )
-            }
-            (Some(_), Some(_)) => {
-                return refuse(
-                    "INVALID_PAGINATION_BOUNDARIES",
-                    format!("Passing both `first` and `last` to paginate the `{field}` connection is not supported."),
-                )
-            }
-            _ => {}
-        }
-        for (argument, value) in [("first", first), ("last", last)] {
-            match value {
-                Some(n) if n > PAGE_LIMIT => {
-                    return refuse(
-                        "EXCESSIVE_PAGINATION",
-                        format!("Requesting {n} records on the `{field}` connection exceeds the `{argument}` limit of {PAGE_LIMIT} records."),
-                    )
-                }
-                Some(n) if n < 0 => {
-                    return refuse(
-                        "INVALID_PAGINATION_BOUNDARIES",
-                        format!("`{argument}` on the `{field}` connection cannot be less than zero."),
-                    )
-                }
-                _ => {}
-            }
-        }
         let total = items.len();
         let mut start = 0;
         let mut end = total;
         for (argument, bound) in [("after", &mut start), ("before", &mut end)] {
             if let Some(cursor) = args.str(argument) {
                 let Some(index) = decode_cursor(cursor) else {
-                    return refuse(
-                        "INVALID_CURSOR_ARGUMENTS",
-                        format!("`{cursor}` does not appear to be a valid cursor."),
-                    );
+                    return Err(FieldError::Refused {
+                        kind: "INVALID_CURSOR_ARGUMENTS",
+                        message: format!("`{cursor}` does not appear to be a valid cursor."),
+                    });
                 };
                 *bound = if argument == "after" {
                     (index + 1).min(total)
@@ -783,10 +747,10 @@ impl<'w> Node<'w> {
         }
         end = end.max(start);
         if let Some(n) = first {
-            end = end.min(start + n as usize);
+            end = end.min(start + n.max(0) as usize);
         }
         if let Some(n) = last {
-            start = start.max(end.saturating_sub(n as usize));
+            start = start.max(end.saturating_sub(n.max(0) as usize));
         }
         let edges = items
             .into_iter()
