@@ -400,7 +400,7 @@ impl<'w> Node<'w> {
                 if direction == Some("DESC") {
                     refs.reverse();
                 }
-                self.connection("RefConnection", "refs", refs, args)
+                self.connection("RefConnection", refs, args)
             }
             "object" => {
                 args.only(&["expression", "oid"])?;
@@ -446,7 +446,7 @@ impl<'w> Node<'w> {
                     .into_iter()
                     .map(|issue| self.with(Kind::PullRequest(repo, issue)))
                     .collect();
-                self.connection("PullRequestConnection", "pullRequests", nodes, args)
+                self.connection("PullRequestConnection", nodes, args)
             }
             "releases" => {
                 args.only(&["first", "after", "last", "before", "orderBy"])?;
@@ -472,7 +472,7 @@ impl<'w> Node<'w> {
                     .into_iter()
                     .map(|release| self.with(Kind::Release(repo, release)))
                     .collect();
-                self.connection("ReleaseConnection", "releases", nodes, args)
+                self.connection("ReleaseConnection", nodes, args)
             }
             "issueOrPullRequest" | "issue" | "pullRequest" => {
                 args.only(&["number"])?;
@@ -560,7 +560,7 @@ impl<'w> Node<'w> {
                         .iter()
                         .filter_map(|p| self.git(repo, p, None))
                         .collect();
-                    self.connection("CommitConnection", "parents", parents, args)
+                    self.connection("CommitConnection", parents, args)
                 }
                 _ => Err(FieldError::NotModeled),
             },
@@ -714,17 +714,11 @@ impl<'w> Node<'w> {
             .filter(|c| c.issue == issue.number)
             .map(|c| self.with(Kind::Comment(repo, c)))
             .collect();
-        self.connection("IssueCommentConnection", "comments", nodes, args)
+        self.connection("IssueCommentConnection", nodes, args)
     }
 
     /// One page by `first`/`after` or `last`/`before`.
-    fn connection(
-        &self,
-        type_name: &'static str,
-        field: &str,
-        items: Vec<Node<'w>>,
-        args: &Args,
-    ) -> Answer<'w> {
+    fn connection(&self, type_name: &'static str, items: Vec<Node<'w>>, args: &Args) -> Answer<'w> {
         // Bounds were checked before execution (`pagination`).
         let (first, last) = (args.int("first"), args.int("last"));
         let total = items.len();
