@@ -2,18 +2,21 @@
 //! URLs come from the same helpers as the REST answers (`payloads`), so both APIs agree. Any
 //! other field of GitHub's schema is answered `NotModeled`, never a silent null.
 
+mod connection;
+mod conversation;
+mod git_objects;
+
 use serde_json::{json, Value};
 
 use super::execute::{Args, FieldError, Object, Resolved};
-use crate::simulated_github::git::{self, Object as GitObject};
+use crate::simulated_github::git::Object as GitObject;
 use crate::simulated_github::payloads;
 use crate::simulated_github::world::{
     Comment, CommitStatus, Issue, Release, Repo, UserKind, World,
 };
-
-/// GitHub's `Blob.text` stops here and says `isTruncated` (its GraphQL API serves text blobs
-/// up to 512 KiB; larger ones need the REST blob API).
-pub const BLOB_TEXT_LIMIT: usize = 512 * 1024;
+use connection::edge_type;
+use conversation::{order_issues, pull_state};
+use git_objects::{combined_state, entry_type};
 
 /// What every node knows: the world, and whose token asks.
 #[derive(Clone, Copy)]
@@ -509,306 +512,12 @@ impl<'w> Node<'w> {
         }
     }
 
-    fn git_field(
-        &self,
-        repo: &'w Repo,
-        oid: &str,
-        path: Option<&str>,
-        name: &str,
-        args: &Args,
-    ) -> Answer<'w> {
-        if name == "oid" {
-            return Ok(Resolved::Leaf(json!(oid)));
-        }
-        match repo.git.get(oid) {
-            Some(GitObject::Commit(commit)) => match name {
-                "tree" => Ok(Resolved::object(self.git(
-                    repo,
-                    &commit.tree,
-                    Some(String::new()),
-                ))),
-                "message" => Ok(Resolved::Leaf(json!(commit.message))),
-                "messageHeadline" => Ok(Resolved::Leaf(json!(commit
-                    .message
-                    .lines()
-                    .next()
-                    .unwrap_or_default()))),
-                "committedDate" => Ok(Resolved::Leaf(json!(
-                    crate::simulated_github::world::format_time(commit.committer.time)
-                ))),
-                "file" => {
-                    args.only(&["path"])?;
-                    let wanted = args.str("path").unwrap_or_default().trim_matches('/');
-                    Ok(Resolved::object(self.tree_entry(
-                        repo,
-                        &commit.tree,
-                        wanted,
-                    )))
-                }
-                "status" => {
-                    let latest = latest_statuses(repo, oid);
-                    Ok(if latest.is_empty() {
-                        Resolved::Null
-                    } else {
-                        Resolved::Object(self.with(Kind::Status { repo, latest }))
-                    })
-                }
-                "parents" => {
-                    args.only(&["first", "after", "last", "before"])?;
-                    let parents = commit
-                        .parents
-                        .iter()
-                        .filter_map(|p| self.git(repo, p, None))
-                        .collect();
-                    self.connection("CommitConnection", parents, args)
-                }
-                _ => Err(FieldError::NotModeled),
-            },
-            Some(GitObject::Tag(tag)) => match name {
-                "name" => Ok(Resolved::Leaf(json!(tag.tag))),
-                "message" => Ok(Resolved::Leaf(json!(tag.message))),
-                "target" => Ok(Resolved::object(self.git(repo, &tag.object, None))),
-                _ => Err(FieldError::NotModeled),
-            },
-            Some(GitObject::Tree(entries)) => match name {
-                "entries" => Ok(Resolved::List(
-                    entries
-                        .iter()
-                        .map(|entry| {
-                            let full = match path {
-                                Some(dir) if !dir.is_empty() => format!("{dir}/{}", entry.name),
-                                _ => entry.name.clone(),
-                            };
-                            Resolved::Object(self.with(Kind::TreeEntry {
-                                repo,
-                                path: full,
-                                name: entry.name.clone(),
-                                mode: entry.mode.clone(),
-                                oid: entry.sha.clone(),
-                            }))
-                        })
-                        .collect(),
-                )),
-                _ => Err(FieldError::NotModeled),
-            },
-            Some(GitObject::Blob(bytes)) => {
-                let text = std::str::from_utf8(bytes)
-                    .ok()
-                    .filter(|t| !t.contains('\0'));
-                match name {
-                    "byteSize" => Ok(Resolved::Leaf(json!(bytes.len()))),
-                    "isBinary" => Ok(Resolved::Leaf(json!(text.is_none()))),
-                    "isTruncated" => Ok(Resolved::Leaf(json!(bytes.len() > BLOB_TEXT_LIMIT))),
-                    "text" => Ok(Resolved::leaf(text.map(|t| {
-                        let mut end = t.len().min(BLOB_TEXT_LIMIT);
-                        while !t.is_char_boundary(end) {
-                            end -= 1;
-                        }
-                        t[..end].to_string()
-                    }))),
-                    _ => Err(FieldError::NotModeled),
-                }
-            }
-            None => Err(FieldError::NotModeled),
-        }
-    }
-
-    fn issue_field(&self, repo: &'w Repo, issue: &'w Issue, name: &str, args: &Args) -> Answer<'w> {
-        let world = self.scope.world;
-        match name {
-            "number" => Ok(Resolved::Leaf(json!(issue.number))),
-            "title" => Ok(Resolved::Leaf(json!(issue.title))),
-            "body" => Ok(Resolved::Leaf(json!(issue.body))),
-            "state" => Ok(Resolved::Leaf(json!(issue.state.to_uppercase()))),
-            "createdAt" => Ok(Resolved::Leaf(json!(issue.created_at))),
-            "author" => Ok(Resolved::Object(self.account(&issue.author))),
-            "id" => Ok(Resolved::Leaf(
-                payloads::issue(world, repo, issue)["node_id"].clone(),
-            )),
-            "databaseId" => Ok(Resolved::Leaf(
-                payloads::issue(world, repo, issue)["id"].clone(),
-            )),
-            "url" => Ok(Resolved::Leaf(
-                payloads::issue(world, repo, issue)["html_url"].clone(),
-            )),
-            "comments" => self.comments(repo, issue, args),
-            _ => Err(FieldError::NotModeled),
-        }
-    }
-
-    fn pull_field(&self, repo: &'w Repo, issue: &'w Issue, name: &str, args: &Args) -> Answer<'w> {
-        let world = self.scope.world;
-        let Some(pull) = &issue.pull else {
-            return Err(FieldError::NotModeled);
-        };
-        let rest = || payloads::pull(world, repo, issue);
-        match name {
-            "number" => Ok(Resolved::Leaf(json!(issue.number))),
-            "databaseId" => Ok(Resolved::Leaf(rest()["id"].clone())),
-            "id" => Ok(Resolved::Leaf(rest()["node_id"].clone())),
-            "title" => Ok(Resolved::Leaf(json!(issue.title))),
-            "body" => Ok(Resolved::Leaf(json!(issue.body))),
-            "url" => Ok(Resolved::Leaf(rest()["html_url"].clone())),
-            "state" => Ok(Resolved::Leaf(json!(pull_state(issue)))),
-            "isDraft" => Ok(Resolved::Leaf(json!(pull.draft))),
-            "merged" => Ok(Resolved::Leaf(json!(pull.merged))),
-            "mergedAt" => Ok(Resolved::leaf(pull.merged_at.clone())),
-            "mergeCommit" => Ok(Resolved::object(
-                pull.merge_commit_sha
-                    .as_deref()
-                    .and_then(|sha| self.git(repo, sha, None)),
-            )),
-            "headRefName" => Ok(Resolved::Leaf(json!(pull.head))),
-            "headRefOid" => Ok(Resolved::Leaf(rest()["head"]["sha"].clone())),
-            "baseRefName" => Ok(Resolved::Leaf(json!(pull.base))),
-            "baseRefOid" => Ok(Resolved::Leaf(rest()["base"]["sha"].clone())),
-            "headRepositoryOwner" => Ok(Resolved::Object(
-                self.owner(pull.head_owner.as_deref().unwrap_or(&repo.owner)),
-            )),
-            "isCrossRepository" => Ok(Resolved::Leaf(json!(pull
-                .head_owner
-                .as_ref()
-                .is_some_and(|o| *o != repo.owner)))),
-            "author" => Ok(Resolved::Object(self.account(&issue.author))),
-            "createdAt" => Ok(Resolved::Leaf(json!(issue.created_at))),
-            "comments" => self.comments(repo, issue, args),
-            _ => Err(FieldError::NotModeled),
-        }
-    }
-
-    fn release_field(&self, repo: &'w Repo, release: &'w Release, name: &str) -> Answer<'w> {
-        let world = self.scope.world;
-        let rest = || payloads::release(world, repo, release);
-        match name {
-            "databaseId" => Ok(Resolved::Leaf(json!(release.id))),
-            "id" => Ok(Resolved::Leaf(rest()["node_id"].clone())),
-            "tagName" => Ok(Resolved::Leaf(json!(release.tag_name))),
-            "name" => Ok(Resolved::Leaf(json!(release.name))),
-            "description" => Ok(Resolved::Leaf(json!(release.body))),
-            "isDraft" => Ok(Resolved::Leaf(json!(release.draft))),
-            "isPrerelease" => Ok(Resolved::Leaf(json!(release.prerelease))),
-            "isLatest" => Ok(Resolved::Leaf(json!(
-                repo.latest_release == Some(release.id)
-            ))),
-            "url" => Ok(Resolved::Leaf(rest()["html_url"].clone())),
-            "createdAt" => Ok(Resolved::Leaf(json!(release.created_at))),
-            "publishedAt" => Ok(Resolved::leaf(release.published_at.clone())),
-            "author" => Ok(Resolved::Object(self.account(&release.author))),
-            // The commit the tag points at; a draft whose tag does not exist yet has none.
-            "tagCommit" => Ok(Resolved::object(
-                repo.refs
-                    .get(&format!("refs/tags/{}", release.tag_name))
-                    .and_then(|sha| repo.git.peel_to_commit(sha))
-                    .and_then(|sha| self.git(repo, &sha, None)),
-            )),
-            _ => Err(FieldError::NotModeled),
-        }
-    }
-
-    /// An issue's or pull request's comments, oldest first.
-    fn comments(&self, repo: &'w Repo, issue: &'w Issue, args: &Args) -> Answer<'w> {
-        args.only(&["first", "after", "last", "before"])?;
-        let nodes = repo
-            .comments
-            .iter()
-            .filter(|c| c.issue == issue.number)
-            .map(|c| self.with(Kind::Comment(repo, c)))
-            .collect();
-        self.connection("IssueCommentConnection", nodes, args)
-    }
-
-    /// One page by `first`/`after` or `last`/`before`.
-    fn connection(&self, type_name: &'static str, items: Vec<Node<'w>>, args: &Args) -> Answer<'w> {
-        // Bounds were checked before execution (`pagination`).
-        let (first, last) = (args.int("first"), args.int("last"));
-        let total = items.len();
-        let mut start = 0;
-        let mut end = total;
-        for (argument, bound) in [("after", &mut start), ("before", &mut end)] {
-            if let Some(cursor) = args.str(argument) {
-                let Some(index) = decode_cursor(cursor) else {
-                    return Err(FieldError::Refused {
-                        kind: "INVALID_CURSOR_ARGUMENTS",
-                        message: format!("`{cursor}` does not appear to be a valid cursor."),
-                    });
-                };
-                *bound = if argument == "after" {
-                    (index + 1).min(total)
-                } else {
-                    index.min(total)
-                };
-            }
-        }
-        end = end.max(start);
-        if let Some(n) = first {
-            end = end.min(start + n.max(0) as usize);
-        }
-        if let Some(n) = last {
-            start = start.max(end.saturating_sub(n.max(0) as usize));
-        }
-        let edges = items
-            .into_iter()
-            .enumerate()
-            .skip(start)
-            .take(end - start)
-            .map(|(index, node)| (encode_cursor(index), node))
-            .collect();
-        Ok(Resolved::Object(self.with(Kind::Connection {
-            type_name,
-            page: Page {
-                edges,
-                total,
-                has_next: end < total,
-                has_previous: start > 0,
-            },
-        })))
-    }
-
-    fn git(&self, repo: &'w Repo, oid: &str, path: Option<String>) -> Option<Node<'w>> {
-        repo.git.get(oid)?;
-        Some(self.with(Kind::Git {
-            repo,
-            oid: oid.to_string(),
-            path,
-        }))
-    }
-
     fn git_ref(&self, repo: &'w Repo, full: &str, prefix: &str) -> Option<Node<'w>> {
         let (full, oid) = repo.refs.get_key_value(full)?;
         Some(self.with(Kind::Ref {
             repo,
             name: full.strip_prefix(prefix).unwrap_or(full).to_string(),
             prefix: prefix.to_string(),
-            oid,
-        }))
-    }
-
-    /// `<rev>:<path>` (the object at the path in that revision's tree, the root tree for an
-    /// empty path) or `<rev>` (the commit), with `<rev>` a branch, tag or commit id.
-    fn expression(&self, repo: &'w Repo, expression: &str) -> Option<Node<'w>> {
-        let (rev, path) = match expression.split_once(':') {
-            Some((rev, path)) => (rev, Some(path.trim_matches('/'))),
-            None => (expression, None),
-        };
-        let commit = repo.resolve(rev)?;
-        let Some(path) = path else {
-            return self.git(repo, &commit, None);
-        };
-        let tree = repo.git.commit(&commit)?.tree.clone();
-        if path.is_empty() {
-            return self.git(repo, &tree, Some(String::new()));
-        }
-        let (_, oid) = find_entry(&repo.git, &tree, path)?;
-        self.git(repo, &oid, Some(path.to_string()))
-    }
-
-    fn tree_entry(&self, repo: &'w Repo, tree: &str, path: &str) -> Option<Node<'w>> {
-        let (mode, oid) = find_entry(&repo.git, tree, path)?;
-        Some(self.with(Kind::TreeEntry {
-            repo,
-            path: path.to_string(),
-            name: path.rsplit('/').next().unwrap_or(path).to_string(),
-            mode,
             oid,
         }))
     }
@@ -842,101 +551,12 @@ impl<'w> Node<'w> {
     }
 }
 
-/// The entry at `path` below `tree`: (mode, object id).
-fn find_entry(store: &git::Store, tree: &str, path: &str) -> Option<(String, String)> {
-    let mut current = tree.to_string();
-    let mut found = None;
-    for segment in path.split('/') {
-        let entry = store.tree(&current)?.iter().find(|e| e.name == segment)?;
-        current = entry.sha.clone();
-        found = Some((entry.mode.clone(), entry.sha.clone()));
-    }
-    found
-}
-
-fn entry_type(mode: &str) -> &'static str {
-    match mode {
-        git::MODE_TREE => "tree",
-        "160000" => "commit",
-        _ => "blob",
-    }
-}
-
 /// `refs/heads/` of `refs/heads/release/1.0`: the first two segments.
 fn standard_prefix(full: &str) -> String {
     let mut parts = full.splitn(3, '/');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(a), Some(b), Some(_)) => format!("{a}/{b}/"),
         _ => String::new(),
-    }
-}
-
-fn pull_state(issue: &Issue) -> &'static str {
-    match &issue.pull {
-        Some(pull) if pull.merged => "MERGED",
-        _ if issue.state == "open" => "OPEN",
-        _ => "CLOSED",
-    }
-}
-
-/// `orderBy: {field: CREATED_AT|UPDATED_AT, direction}`; by default, oldest first.
-fn order_issues(issues: &mut [&Issue], args: &Args) -> Result<(), FieldError> {
-    let Some(order) = args.get("orderBy") else {
-        return Ok(());
-    };
-    match order["field"].as_str() {
-        Some("CREATED_AT") => {
-            issues.sort_by(|a, b| (&a.created_at, a.number).cmp(&(&b.created_at, b.number)))
-        }
-        Some("UPDATED_AT") => {
-            issues.sort_by(|a, b| (&a.updated_at, a.number).cmp(&(&b.updated_at, b.number)))
-        }
-        other => {
-            return Err(FieldError::ArgumentNotModeled(format!(
-                "orderBy: {{field: {}}}",
-                other.unwrap_or_default()
-            )))
-        }
-    }
-    if order["direction"].as_str() == Some("DESC") {
-        issues.reverse();
-    }
-    Ok(())
-}
-
-/// The latest status of each context on the commit (GitHub's combined status), in the order
-/// the contexts first appeared.
-fn latest_statuses<'w>(repo: &'w Repo, sha: &str) -> Vec<&'w CommitStatus> {
-    let mut latest: Vec<&CommitStatus> = Vec::new();
-    for status in repo.statuses.iter().filter(|s| s.sha == sha) {
-        match latest.iter_mut().find(|s| s.context == status.context) {
-            Some(slot) => *slot = status,
-            None => latest.push(status),
-        }
-    }
-    latest
-}
-
-/// GitHub's combined state: failure if any failed or errored, pending while any is pending,
-/// success when all succeeded.
-fn combined_state(latest: &[&CommitStatus]) -> &'static str {
-    let any = |state: &str| latest.iter().any(|s| s.state == state);
-    if any("error") || any("failure") {
-        "FAILURE"
-    } else if any("pending") || latest.is_empty() {
-        "PENDING"
-    } else {
-        "SUCCESS"
-    }
-}
-
-fn edge_type(connection: &str) -> &'static str {
-    match connection {
-        "RefConnection" => "RefEdge",
-        "PullRequestConnection" => "PullRequestEdge",
-        "ReleaseConnection" => "ReleaseEdge",
-        "IssueCommentConnection" => "IssueCommentEdge",
-        _ => "CommitEdge",
     }
 }
 
@@ -958,21 +578,4 @@ fn can_push(world: &World, repo: &Repo, actor: &str) -> bool {
             .collaborators
             .get(actor)
             .is_some_and(|role| matches!(role.as_str(), "write" | "maintain" | "admin"))
-}
-
-fn encode_cursor(index: usize) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(format!("cursor:v2:{index}"))
-}
-
-fn decode_cursor(cursor: &str) -> Option<usize> {
-    use base64::Engine as _;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(cursor)
-        .ok()?;
-    String::from_utf8(bytes)
-        .ok()?
-        .strip_prefix("cursor:v2:")?
-        .parse()
-        .ok()
 }
