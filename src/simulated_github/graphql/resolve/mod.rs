@@ -25,11 +25,13 @@ pub struct Scope<'w> {
     actor: &'w str,
 }
 
+#[derive(Clone)]
 pub struct Node<'w> {
     scope: Scope<'w>,
     kind: Kind<'w>,
 }
 
+#[derive(Clone)]
 enum Kind<'w> {
     Query,
     /// A user, bot or organization as GraphQL shows it (`login` already in GraphQL's form).
@@ -85,6 +87,7 @@ enum Kind<'w> {
 }
 
 /// One page of a connection.
+#[derive(Clone)]
 struct Page<'w> {
     edges: Vec<(String, Node<'w>)>,
     total: usize,
@@ -229,7 +232,7 @@ impl<'w> Object for Node<'w> {
                 "nodes" => Ok(Resolved::List(
                     page.edges
                         .iter()
-                        .map(|(_, node)| Resolved::Object(node.again()))
+                        .map(|(_, node)| Resolved::Object(node.clone()))
                         .collect(),
                 )),
                 "edges" => Ok(Resolved::List(
@@ -239,7 +242,7 @@ impl<'w> Object for Node<'w> {
                             Resolved::Object(self.with(Kind::Edge {
                                 type_name: edge_type(self.type_name()),
                                 cursor: cursor.clone(),
-                                node: Box::new(node.again()),
+                                node: Box::new(node.clone()),
                             }))
                         })
                         .collect(),
@@ -254,7 +257,7 @@ impl<'w> Object for Node<'w> {
             },
             Kind::Edge { cursor, node, .. } => match name {
                 "cursor" => Ok(Resolved::Leaf(json!(cursor))),
-                "node" => Ok(Resolved::Object(node.again())),
+                "node" => Ok(Resolved::Object(node.as_ref().clone())),
                 _ => Err(FieldError::NotModeled),
             },
             Kind::PageInfo {
@@ -274,35 +277,6 @@ impl<'w> Object for Node<'w> {
 }
 
 impl<'w> Node<'w> {
-    /// A copy of a node kept in a page, to hand to the walker.
-    fn again(&self) -> Node<'w> {
-        let kind = match &self.kind {
-            Kind::Ref {
-                repo,
-                name,
-                prefix,
-                oid,
-            } => Kind::Ref {
-                repo,
-                name: name.clone(),
-                prefix: prefix.clone(),
-                oid,
-            },
-            Kind::Git { repo, oid, path } => Kind::Git {
-                repo,
-                oid: oid.clone(),
-                path: path.clone(),
-            },
-            Kind::Issue(repo, issue) => Kind::Issue(repo, issue),
-            Kind::PullRequest(repo, issue) => Kind::PullRequest(repo, issue),
-            Kind::Release(repo, release) => Kind::Release(repo, release),
-            Kind::Comment(repo, comment) => Kind::Comment(repo, comment),
-            // Pages hold only the kinds above.
-            _ => Kind::Query,
-        };
-        self.with(kind)
-    }
-
     fn query_field(&self, name: &str, args: &Args) -> Answer<'w> {
         let world = self.scope.world;
         match name {
