@@ -482,12 +482,13 @@ async fn installation_token(s: &Sim) -> String {
 }
 
 #[tokio::test]
-async fn the_viewer_is_the_tokens_actor_a_bot_with_its_suffix_or_a_user() {
+async fn the_viewer_is_the_tokens_actor_a_bots_user_with_its_suffix_or_a_person() {
     let s = Sim::start().await;
     let query = "{ viewer { __typename login databaseId } }";
     let token = installation_token(&s).await;
     let (_, bot) = s.graphql_as(Some(&token), json!({ "query": query })).await;
-    assert_eq!(bot["data"]["viewer"]["__typename"], "Bot");
+    // `Query.viewer` is a `User!` in GitHub's schema, even for an App's bot.
+    assert_eq!(bot["data"]["viewer"]["__typename"], "User");
     assert_eq!(bot["data"]["viewer"]["login"], BOT);
     assert!(bot["data"]["viewer"]["databaseId"].is_u64());
     let (_, user) = s

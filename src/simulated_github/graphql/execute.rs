@@ -6,6 +6,7 @@
 
 use apollo_compiler::ast::Value as Literal;
 use apollo_compiler::executable::{Field, Selection, SelectionSet};
+use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Node, Schema};
 use serde_json::{json, Map, Value};
@@ -259,9 +260,23 @@ impl<'q> Execution<'q> {
         fields: &[&'q Node<Field>],
         path: &mut Vec<Value>,
     ) -> Option<Value> {
+        let promised = ty.inner_named_type().as_str();
         let value = match resolved {
-            Resolved::Null => None,
-            Resolved::Leaf(value) => Some(value),
+            Resolved::Null | Resolved::Leaf(Value::Null) => {
+                if ty.is_non_null() {
+                    self.broke(path, format!("null where GitHub's schema promises `{ty}`"));
+                }
+                None
+            }
+            Resolved::Leaf(value) => {
+                if !self.leaf_fits(promised, &value) {
+                    self.broke(
+                        path,
+                        format!("`{value}` where GitHub's schema promises `{promised}`"),
+                    );
+                }
+                Some(value)
+            }
             Resolved::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 let mut whole = true;
@@ -280,6 +295,13 @@ impl<'q> Execution<'q> {
                 whole.then_some(Value::Array(out))
             }
             Resolved::Object(object) => {
+                if !self.applies(promised, object.type_name()) {
+                    let problem = format!(
+                        "a `{}` where GitHub's schema promises `{promised}`",
+                        object.type_name()
+                    );
+                    self.broke(path, problem);
+                }
                 let sets: Vec<&'q SelectionSet> = fields.iter().map(|f| &f.selection_set).collect();
                 self.selection_set(&object, &sets, path).map(Value::Object)
             }
@@ -289,6 +311,34 @@ impl<'q> Execution<'q> {
             Some(value) => Some(value),
             None => Some(Value::Null),
         }
+    }
+
+    /// Is this leaf what GitHub's schema promises? GitHub's answers always are; the
+    /// simulator's must be too.
+    fn leaf_fits(&self, type_name: &str, value: &Value) -> bool {
+        match self.schema.types.get(type_name) {
+            Some(ExtendedType::Enum(enumeration)) => value
+                .as_str()
+                .is_some_and(|v| enumeration.values.contains_key(v)),
+            Some(ExtendedType::Scalar(_)) => match type_name {
+                "Int" => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+                "Float" => value.is_number(),
+                "Boolean" => value.is_boolean(),
+                // String, ID and GitHub's own scalars (URI, DateTime, GitObjectID, …).
+                _ => value.is_string(),
+            },
+            _ => false,
+        }
+    }
+
+    /// An answer of the simulator's that GitHub's schema does not allow: a bug in the simulator,
+    /// recorded like any other conformance violation.
+    fn broke(&mut self, path: &[Value], problem: String) {
+        self.violations.push(Violation {
+            operation: "graphql".into(),
+            property: dotted(path),
+            problem: format!("the simulated GitHub answered {problem}"),
+        });
     }
 
     fn fail(&mut self, type_name: &str, field: &Node<Field>, path: &[Value], error: FieldError) {

@@ -281,17 +281,13 @@ impl<'w> Node<'w> {
         let world = self.scope.world;
         match name {
             "viewer" => {
-                // The token's own actor keeps its REST login: an installation token's viewer
-                // is `releasebot[bot]`, a `Bot`.
+                // `Query.viewer` is a `User!` in GitHub's schema, whoever the token acts as: an
+                // installation token's viewer is the bot's user, `releasebot[bot]`, suffix kept.
                 let actor = self.scope.actor;
-                let user = world.user(actor);
                 Ok(Resolved::Object(self.with(Kind::Account {
                     login: actor.to_string(),
-                    type_name: match user.map(|u| u.kind) {
-                        Some(UserKind::Bot) => "Bot",
-                        _ => "User",
-                    },
-                    database_id: user.map(|u| u.id),
+                    type_name: "User",
+                    database_id: world.user(actor).map(|u| u.id),
                 })))
             }
             "repository" => {
