@@ -418,7 +418,7 @@ async fn a_draft_release_is_listed_only_to_a_token_with_push_access() {
     s.rest_post("releases", json!({ "tag_name": "0.1.1", "draft": true }))
         .await;
     let query = r#"{ repository(owner: "centerofci", name: "mathesar") {
-        releases(first: 10) { totalCount nodes { tagName isDraft isLatest tagCommit { oid } } } } }"#;
+        releases(first: 10) { totalCount nodes { tagName isDraft isLatest tagCommit { oid } author { __typename login } } } } }"#;
     let tags = |answer: &Value| -> Vec<(String, bool)> {
         answer["data"]["repository"]["releases"]["nodes"]
             .as_array()
@@ -443,6 +443,15 @@ async fn a_draft_release_is_listed_only_to_a_token_with_push_access() {
     assert_eq!(nodes[0]["tagCommit"]["oid"], s.master().as_str());
     // The draft's tag does not exist yet.
     assert_eq!(nodes[1]["tagCommit"], Value::Null);
+    // `Release.author` is a `User` in GitHub's schema: an App's bot keeps REST's login there.
+    assert_eq!(
+        nodes[0]["author"],
+        json!({ "__typename": "User", "login": "ada" })
+    );
+    assert_eq!(
+        nodes[1]["author"],
+        json!({ "__typename": "User", "login": BOT })
+    );
 
     let (_, reader) = s
         .graphql_as(Some(READ_TOKEN), json!({ "query": query }))

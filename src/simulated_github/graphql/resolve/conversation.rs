@@ -105,7 +105,7 @@ impl<'w> Node<'w> {
             "url" => Ok(Resolved::Leaf(rest()["html_url"].clone())),
             "createdAt" => Ok(Resolved::Leaf(json!(release.created_at))),
             "publishedAt" => Ok(Resolved::leaf(release.published_at.clone())),
-            "author" => Ok(Resolved::Object(self.account(&release.author))),
+            "author" => Ok(Resolved::Object(self.user(&release.author))),
             // The commit the tag points at; a draft whose tag does not exist yet has none.
             "tagCommit" => Ok(Resolved::object(
                 repo.refs

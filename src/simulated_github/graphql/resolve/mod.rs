@@ -281,14 +281,8 @@ impl<'w> Node<'w> {
         let world = self.scope.world;
         match name {
             "viewer" => {
-                // `Query.viewer` is a `User!` in GitHub's schema, whoever the token acts as: an
-                // installation token's viewer is the bot's user, `releasebot[bot]`, suffix kept.
-                let actor = self.scope.actor;
-                Ok(Resolved::Object(self.with(Kind::Account {
-                    login: actor.to_string(),
-                    type_name: "User",
-                    database_id: world.user(actor).map(|u| u.id),
-                })))
+                // `Query.viewer` is a `User!` in GitHub's schema, whoever the token acts as.
+                Ok(Resolved::Object(self.user(self.scope.actor)))
             }
             "repository" => {
                 args.only(&["owner", "name", "followRenames"])?;
@@ -504,6 +498,16 @@ impl<'w> Node<'w> {
             },
             type_name: if bot { "Bot" } else { "User" },
             database_id: user.map(|u| u.id),
+        })
+    }
+
+    /// Someone where GitHub's schema promises a `User` (`Query.viewer`, `Release.author`): a
+    /// bot is its user record there, REST's login and all (`releasebot[bot]`).
+    fn user(&self, login: &str) -> Node<'w> {
+        self.with(Kind::Account {
+            login: login.to_string(),
+            type_name: "User",
+            database_id: self.scope.world.user(login).map(|u| u.id),
         })
     }
 
