@@ -378,7 +378,11 @@ impl SimulatedGitHub {
                 r.issues
                     .values()
                     .filter(|i| i.state == "open")
-                    .filter(|i| i.pull.as_ref().is_some_and(|p| p.head == branch))
+                    .filter(|i| {
+                        i.pull
+                            .as_ref()
+                            .is_some_and(|p| p.head == branch && p.head_owner.is_none())
+                    })
                     .map(|i| i.number)
                     .collect()
             })
