@@ -287,6 +287,28 @@ async fn one_query_reads_a_release_s_whole_state_as_the_world_holds_it() {
         .unwrap()
         .ends_with(&format!("centerofci/mathesar/pull/{ours}")));
 
+    // REST's `head` filter names the owner, so it tells the fork's pull request apart.
+    let rest: Value = s
+        .http
+        .get(format!(
+            "{}repos/{REPO}/pulls?head=centerofci:release/0.1.3",
+            sim.url()
+        ))
+        .header("authorization", format!("token {BOT_TOKEN}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let numbers: Vec<&Value> = rest
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["number"])
+        .collect();
+    assert_eq!(numbers, [&json!(ours)]);
+
     // The bot can push: it sees the draft, newest first.
     let releases = &repo["releases"]["nodes"];
     assert_eq!(releases[0]["databaseId"], draft["id"]);
