@@ -2,14 +2,17 @@
 """Vendors the parts of GitHub's published API descriptions the simulated GitHub is checked against.
 
 GitHub publishes its REST API as an OpenAPI description and its webhook payloads as JSON schemas,
-in the npm packages `@octokit/openapi` and `@octokit/openapi-webhooks`. This script fetches the
+in the npm packages `@octokit/openapi` and `@octokit/openapi-webhooks`, and its GraphQL API as an
+SDL schema in `@octokit/graphql-schema`. This script fetches the
 pinned versions with `npm pack`, keeps only the operations the simulator serves and the webhook
 events it sends (with every component schema they reach), turns OpenAPI 3.0's `nullable` into
-JSON Schema's `"null"` type, drops prose, and writes `src/simulated_github/schemas/*.json`.
+JSON Schema's `"null"` type, drops prose, and writes `src/simulated_github/schemas/*.json`. The
+GraphQL schema is vendored whole (`schemas/graphql.graphql`, its source on the first line): a
+query may name any type, so trimming it would turn GitHub's fields into "unknown field" errors.
 Tests read only the vendored files; they never fetch.
 
     python3 scripts/vendor-github-schemas.py            # fetch with npm, then vendor
-    python3 scripts/vendor-github-schemas.py DIR        # DIR holds the two unpacked packages
+    python3 scripts/vendor-github-schemas.py DIR        # DIR holds the three unpacked packages
 """
 
 import json
@@ -20,6 +23,7 @@ import tempfile
 
 OPENAPI = ("@octokit/openapi", "23.0.2")
 WEBHOOKS = ("@octokit/openapi-webhooks", "12.1.0")
+GRAPHQL = ("@octokit/graphql-schema", "15.26.1")
 
 # The REST operations the simulated GitHub serves (method, path as GitHub describes it).
 OPERATIONS = [
@@ -106,7 +110,7 @@ PROSE = {"description", "summary", "example", "examples", "externalDocs", "x-git
 
 
 def fetch(directory):
-    for name, version in (OPENAPI, WEBHOOKS):
+    for name, version in (OPENAPI, WEBHOOKS, GRAPHQL):
         subprocess.run(["npm", "pack", "--silent", f"{name}@{version}"], cwd=directory, check=True,
                        stdout=subprocess.DEVNULL)
     for tarball in [f for f in os.listdir(directory) if f.endswith(".tgz")]:
@@ -115,9 +119,14 @@ def fetch(directory):
         subprocess.run(["tar", "xzf", tarball, "-C", target], cwd=directory, check=True)
 
 
-def package_file(directory, package, version):
+def package_file(directory, package, version, path=("generated", "api.github.com.json")):
     slug = package.lstrip("@").replace("/", "-")
-    return os.path.join(directory, f"{slug}-{version}", "package", "generated", "api.github.com.json")
+    return os.path.join(directory, f"{slug}-{version}", "package", *path)
+
+
+def vendor_graphql(text):
+    """The SDL as published, under a comment naming its package (read back by the simulator)."""
+    return f"# source: {GRAPHQL[0]}@{GRAPHQL[1]} schema.graphql\n" + text
 
 
 def strip(node, nullable_to_type):
@@ -256,12 +265,17 @@ def main():
             rest = vendor_rest(json.load(f))
         with open(package_file(directory, *WEBHOOKS)) as f:
             hooks = vendor_webhooks(json.load(f))
+        with open(package_file(directory, *GRAPHQL, path=("schema.graphql",))) as f:
+            graphql = vendor_graphql(f.read())
     for name, doc in (("rest.json", rest), ("webhooks.json", hooks)):
         with open(os.path.join(out, name), "w") as f:
             json.dump(doc, f, indent=1, sort_keys=True)
             f.write("\n")
         print(f"{name}: {len(doc.get('operations', doc.get('events', [])))} entries, "
               f"{len(doc['components']['schemas'])} component schemas")
+    with open(os.path.join(out, "graphql.graphql"), "w") as f:
+        f.write(graphql)
+    print(f"graphql.graphql: {graphql.count(chr(10))} lines")
 
 
 if __name__ == "__main__":

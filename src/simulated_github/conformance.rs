@@ -8,7 +8,8 @@
 //! payloads), trimmed to the operations and events the simulator serves. They are compiled once,
 //! on first use. Checking is always on; what breaks the description is recorded as a
 //! [`Violation`] in the world, which the tests' harness turns into a failure and
-//! `releasebot simulate` prints.
+//! `releasebot simulate` prints. GraphQL queries are held to GitHub's published GraphQL schema
+//! the same way (`graphql::schema`), with violations of operation `graphql`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -466,6 +467,11 @@ fn explain(error: &ValidationError<'_>, label: &str, violations: &mut Vec<Violat
         },
         problem: error.to_string(),
     });
+}
+
+/// Package and version of GitHub's GraphQL schema the GraphQL queries are validated against.
+pub fn graphql_source() -> &'static str {
+    super::graphql::source()
 }
 
 #[cfg(test)]

@@ -48,9 +48,14 @@ pub fn merge(
     if issue.state != "open" {
         return Err((405, "Pull Request is not mergeable".into()));
     }
+    // A fork's head is kept here as `refs/pull/<number>/head`.
+    let head_ref = match &pull.head_owner {
+        Some(_) => format!("refs/pull/{number}/head"),
+        None => format!("refs/heads/{}", pull.head),
+    };
     let head = r
         .refs
-        .get(&format!("refs/heads/{}", pull.head))
+        .get(&head_ref)
         .cloned()
         .ok_or((405, "Head branch was deleted".to_string()))?;
     let base = r
@@ -71,7 +76,9 @@ pub fn merge(
                     vec![base.clone(), head.clone()],
                     format!(
                         "Merge pull request #{number} from {}/{}\n\n{}",
-                        r.owner, pull.head, issue.title
+                        pull.head_owner.as_deref().unwrap_or(&r.owner),
+                        pull.head,
+                        issue.title
                     ),
                 )
             } else {

@@ -1,5 +1,6 @@
 //! A simulated GitHub: a stateful HTTP server with the REST endpoints releasebot uses, in
-//! GitHub's shapes and status codes, and the webhooks GitHub would send. Tests start it on
+//! GitHub's shapes and status codes, the GraphQL fields it reads (`graphql`), and the webhooks
+//! GitHub would send. Tests start it on
 //! 127.0.0.1; `releasebot simulate` runs it on its own for trying releasebot without an account.
 //!
 //! The bot reaches it through octocrab with a base URL, exactly as it reaches api.github.com.
@@ -9,6 +10,7 @@ pub mod conformance;
 mod control;
 mod gate;
 pub mod git;
+mod graphql;
 mod merging;
 mod payloads;
 mod people;
@@ -376,7 +378,11 @@ impl SimulatedGitHub {
                 r.issues
                     .values()
                     .filter(|i| i.state == "open")
-                    .filter(|i| i.pull.as_ref().is_some_and(|p| p.head == branch))
+                    .filter(|i| {
+                        i.pull
+                            .as_ref()
+                            .is_some_and(|p| p.head == branch && p.head_owner.is_none())
+                    })
                     .map(|i| i.number)
                     .collect()
             })
@@ -431,12 +437,53 @@ impl SimulatedGitHub {
         title: &str,
         body: &str,
     ) -> u64 {
+        self.open_pull_from(repo, None, head, base, author, title, body)
+    }
+
+    /// Someone opens a pull request from `branch` of their fork (owned by `fork_owner`), whose
+    /// head is `head_sha` (a commit this repository has, as GitHub keeps a fork's pull request
+    /// head under `refs/pull/<number>/head`).
+    pub fn open_pull_from_fork(
+        &self,
+        repo: &str,
+        fork_owner: &str,
+        branch: &str,
+        head_sha: &str,
+        base: &str,
+        title: &str,
+    ) -> u64 {
+        self.open_pull_from(
+            repo,
+            Some((fork_owner, head_sha)),
+            branch,
+            base,
+            fork_owner,
+            title,
+            "",
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn open_pull_from(
+        &self,
+        repo: &str,
+        fork: Option<(&str, &str)>,
+        head: &str,
+        base: &str,
+        author: &str,
+        title: &str,
+        body: &str,
+    ) -> u64 {
         let mut world = self.world();
         let now = world.timestamp();
         let Some(r) = world.repo_mut(repo) else {
             return 0;
         };
         let number = r.take_number();
+        if let Some((_, sha)) = fork {
+            r.refs
+                .insert(format!("refs/pull/{number}/head"), sha.to_string());
+        }
         r.issues.insert(
             number,
             world::Issue {
@@ -456,6 +503,7 @@ impl SimulatedGitHub {
                     merge_commit_sha: None,
                     merged_at: None,
                     merged_by: None,
+                    head_owner: fork.map(|(owner, _)| owner.to_string()),
                     draft: false,
                 }),
             },

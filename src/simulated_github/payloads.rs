@@ -303,19 +303,29 @@ pub fn pull(world: &World, repo: &Repo, issue: &Issue) -> Value {
     let base = &world.base_url;
     let full_name = repo.full_name();
     let pull = issue.pull.as_ref().expect("a pull request");
-    let branch = |name: &str| {
+    let branch = |name: &str, fork: Option<&str>| {
+        // A fork's branch is not here; its head commit is, under `refs/pull/<number>/head`.
+        let local = match fork {
+            Some(_) => format!("refs/pull/{}/head", issue.number),
+            None => format!("refs/heads/{name}"),
+        };
         let sha = repo
             .refs
-            .get(&format!("refs/heads/{name}"))
+            .get(&local)
             .cloned()
             // A merged and deleted branch still names its last commit.
             .or_else(|| pull.merge_commit_sha.clone())
             .unwrap_or_default();
+        let owner = fork.unwrap_or(&repo.owner);
+        let user = match fork {
+            Some(fork) => user(world, fork),
+            None => account(base, &repo.owner, 1, "Organization"),
+        };
         json!({
-            "label": format!("{}:{name}", repo.owner),
+            "label": format!("{owner}:{name}"),
             "ref": name,
             "sha": sha,
-            "user": account(base, &repo.owner, 1, "Organization"),
+            "user": user,
             "repo": repository(world, repo),
         })
     };
@@ -329,7 +339,9 @@ pub fn pull(world: &World, repo: &Repo, issue: &Issue) -> Value {
     let issue_url = format!("{base}repos/{full_name}/issues/{}", issue.number);
     let statuses = format!(
         "{base}repos/{full_name}/statuses/{}",
-        branch(&pull.head)["sha"].as_str().unwrap_or_default()
+        branch(&pull.head, pull.head_owner.as_deref())["sha"]
+            .as_str()
+            .unwrap_or_default()
     );
     let comments = repo
         .comments
@@ -381,8 +393,8 @@ pub fn pull(world: &World, repo: &Repo, issue: &Issue) -> Value {
         "rebaseable": if issue.state == "open" { json!(true) } else { Value::Null },
         "mergeable_state": if issue.state == "open" { "clean" } else { "unknown" },
         "maintainer_can_modify": false,
-        "head": branch(&pull.head),
-        "base": branch(&pull.base),
+        "head": branch(&pull.head, pull.head_owner.as_deref()),
+        "base": branch(&pull.base, None),
         "labels": issue.labels.iter().map(|name| label(world, repo, name)).collect::<Vec<_>>(),
         "assignee": issue.assignees.first().map(|login| user(world, login)),
         "assignees": issue.assignees.iter().map(|login| user(world, login)).collect::<Vec<_>>(),

@@ -103,7 +103,11 @@ pub struct Issue {
 
 #[derive(Debug, Clone)]
 pub struct Pull {
+    /// The head branch's name, in the head repository.
     pub head: String,
+    /// The owner of the fork the head branch is in; `None` for a branch of this repository.
+    /// A fork's head commit is kept here as `refs/pull/<number>/head`, as GitHub keeps it.
+    pub head_owner: Option<String>,
     pub base: String,
     pub merged: bool,
     pub merge_commit_sha: Option<String>,

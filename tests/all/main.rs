@@ -32,6 +32,7 @@ mod server_queue;
 mod setup;
 mod setup_browser;
 mod simulated_github;
+mod simulated_graphql;
 mod smoke;
 mod templates;
 mod trust;

@@ -36,6 +36,7 @@ pub struct Actor(pub String);
 pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/user", get(repos::authenticated_user))
+        .route("/graphql", post(super::graphql::answer))
         .route("/app", get(repos::authenticated_app))
         .route("/gists/{id}", get(repos::gist))
         .route(

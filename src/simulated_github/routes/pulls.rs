@@ -25,10 +25,11 @@ pub async fn list(
     let world = lock(&state);
     with_repo(&world, &owner, &repo, |r| {
         let state_filter = query.get("state").map(String::as_str).unwrap_or("open");
-        // `head` is `owner:branch`; GitHub ignores a filter for another owner's fork here.
-        let head = query
-            .get("head")
-            .map(|h| h.split_once(':').map_or(h.as_str(), |(_, b)| b));
+        // `head` is `owner:branch` (a fork's pull requests have the fork's owner), or a branch.
+        let head = query.get("head").map(|h| match h.split_once(':') {
+            Some((owner, branch)) => (Some(owner), branch),
+            None => (None, h.as_str()),
+        });
         let base = query.get("base");
         let items: Vec<Value> = r
             .issues
@@ -36,7 +37,12 @@ pub async fn list(
             .rev()
             .filter_map(|issue| issue.pull.as_ref().map(|pull| (issue, pull)))
             .filter(|(issue, _)| state_filter == "all" || issue.state == state_filter)
-            .filter(|(_, pull)| head.is_none_or(|h| pull.head == h))
+            .filter(|(_, pull)| {
+                head.is_none_or(|(owner, branch)| {
+                    pull.head == branch
+                        && owner.is_none_or(|o| o == pull.head_owner.as_deref().unwrap_or(&r.owner))
+                })
+            })
             .filter(|(_, pull)| base.is_none_or(|b| pull.base == *b))
             .map(|(issue, _)| payloads::pull(&world, r, issue))
             .collect();
@@ -96,7 +102,7 @@ pub async fn create(
             && issue
                 .pull
                 .as_ref()
-                .is_some_and(|p| p.head == head && p.base == base)
+                .is_some_and(|p| p.head == head && p.base == base && p.head_owner.is_none())
     });
     if duplicate {
         return unprocessable(
@@ -122,6 +128,7 @@ pub async fn create(
             merge_commit_sha: None,
             merged_at: None,
             merged_by: None,
+            head_owner: None,
             draft: body["draft"].as_bool().unwrap_or(false),
         }),
     };
