@@ -66,20 +66,19 @@ impl Connector {
         owner: &str,
         name: &str,
     ) -> Result<RepoClient, ApiError> {
-        let rest = self.for_installation(installation).await?;
-        let graphql = match self {
-            Connector::Token { graphql, .. } => graphql.clone(),
+        let (rest, graphql) = match self {
+            Connector::Token { rest, graphql } => (rest.clone(), graphql.clone()),
             Connector::App { base_url, tokens } => {
-                // The token was fetched (and cached) by `for_installation` just now.
-                let installation = installation.unwrap_or_default();
-                let token = tokens.token(installation).await?;
-                let wrap = |e| ApiError::from_octocrab("POST", "/graphql", e);
-                builder()
-                    .base_uri(graphql_base(base_url))
-                    .map_err(wrap)?
-                    .personal_token(token)
-                    .build()
-                    .map_err(wrap)?
+                let token = tokens.token(required(installation)?).await?;
+                let build = |base: &str| {
+                    builder()
+                        .base_uri(base)
+                        .map_err(|e| ApiError::from_octocrab("POST", "/app/installations", e))?
+                        .personal_token(token.clone())
+                        .build()
+                        .map_err(|e| ApiError::from_octocrab("POST", "/app/installations", e))
+                };
+                (build(base_url)?, build(&graphql_base(base_url))?)
             }
         };
         Ok(RepoClient::new(rest, owner, name).with_graphql(graphql))
@@ -90,12 +89,7 @@ impl Connector {
         match self {
             Connector::Token { rest, .. } => Ok(rest.clone()),
             Connector::App { base_url, tokens } => {
-                let installation = installation.ok_or_else(|| ApiError::Transport {
-                    method: "POST",
-                    route: "/app/installations/{id}/access_tokens".into(),
-                    detail: "the event names no installation, so the App cannot act on it".into(),
-                })?;
-                let token = tokens.token(installation).await?;
+                let token = tokens.token(required(installation)?).await?;
                 let wrap = |e| ApiError::from_octocrab("POST", "/app/installations", e);
                 builder()
                     .base_uri(base_url.as_str())
@@ -133,6 +127,15 @@ impl Connector {
             tokens.forget(installation).await;
         }
     }
+}
+
+/// An App acts for an installation; an event that names none cannot be acted on.
+fn required(installation: Option<u64>) -> Result<u64, ApiError> {
+    installation.ok_or_else(|| ApiError::Transport {
+        method: "POST",
+        route: "/app/installations/{id}/access_tokens".into(),
+        detail: "the event names no installation, so the App cannot act on it".into(),
+    })
 }
 
 /// Where GitHub's GraphQL endpoint is, given the REST API's base: `https://api.github.com/graphql`

@@ -313,12 +313,35 @@ async fn with_the_workflows_token_the_bot_is_github_actions() {
     );
 }
 
-/// An App token passed in without `bot-login`: GitHub will not say whose it is, so the action
-/// stops and says which input to set.
+/// An App token passed in without `bot-login`: GitHub names it through GraphQL's `viewer`, and
+/// the action acts as that bot.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_app_token_without_bot_login_stops_with_what_to_set() {
+async fn an_app_token_without_bot_login_is_named_by_github() {
     let s = Scenario::mathesar().await;
     let mut runner = Runner::new();
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+
+    let step = runner.run_on_last(&s, "issue_comment", &[("RELEASEBOT_BOT_LOGIN", "")]);
+
+    assert_eq!(step.exit_code, 0, "{}", step.stdout);
+    assert_eq!(
+        output(&step, "outcome"),
+        "release-opened",
+        "{}",
+        step.stdout
+    );
+    assert_eq!(s.sim.pulls(REPO)[0].author, BOT);
+}
+
+/// The same on a server without GraphQL, where nothing will say whose the token is: the action
+/// stops and says which input to set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_token_without_bot_login_or_graphql_stops_with_what_to_set() {
+    let s = Scenario::mathesar().await;
+    let mut runner = Runner::new();
+    s.sim
+        .fail_matching("POST", "/graphql", 10, Fault::Status(404));
     s.sim
         .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
 
@@ -363,9 +386,15 @@ async fn the_config_input_points_the_action_at_another_file() {
         &[("RELEASEBOT_CONFIG", "ci/releasebot.toml")],
     );
     assert_eq!(step.exit_code, 0, "{}", step.stdout);
-    let read_config = s
-        .api_calls()
-        .into_iter()
-        .any(|c| c.starts_with(&format!("GET /repos/{REPO}/contents/ci/releasebot.toml")));
-    assert!(read_config, "{:?}", s.api_calls());
+    // Read in the delivery's one query, at the default branch.
+    let read_config = s.sim.requests().iter().any(|r| {
+        r.path == "/graphql"
+            && r.body.as_ref().is_some_and(|b| {
+                b["query"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("object(expression: \"master:ci/releasebot.toml\")")
+            })
+    });
+    assert!(read_config, "{:?}", s.sim.requests());
 }

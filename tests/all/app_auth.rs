@@ -4,6 +4,7 @@
 use releasebot::engine::{Engine, EngineError, Outcome};
 use releasebot::github::app_auth::{AppCredentials, InstallationTokens};
 use releasebot::github::Connector;
+use releasebot::simulated_github::Fault;
 
 use crate::harness::*;
 
@@ -99,10 +100,10 @@ async fn an_app_github_does_not_know_fails_with_githubs_reason() {
     assert!(s.sim.pulls(REPO).is_empty());
 }
 
-/// An App knows itself by its slug (`GET /app` under its JWT, once per process): its
-/// installations act as `<slug>[bot]`, the only author whose markers it trusts.
+/// An App learns its login (`<slug>[bot]`) from its first query's `viewer`, once per process;
+/// its installations act as that login, the only author whose markers it trusts.
 #[tokio::test]
-async fn the_app_reads_its_own_login_once() {
+async fn the_app_learns_its_own_login_once_from_its_first_query() {
     let s = Scenario::mathesar().await;
     s.sim.register_app(APP_ID, PUBLIC, BOT);
     let engine = app_engine(&s, APP_ID);
@@ -123,6 +124,46 @@ async fn the_app_reads_its_own_login_once() {
         "{second:?}: the status comment made under the App is found as its own"
     );
     assert_eq!(engine.own_login().await.unwrap(), BOT);
+    let asked_who: Vec<bool> = s
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/graphql")
+        .map(|r| {
+            r.body.as_ref().unwrap()["query"]
+                .as_str()
+                .unwrap()
+                .contains("viewer")
+        })
+        .collect();
+    assert_eq!(asked_who, [true, false], "asked in the first query only");
+    assert!(!s.api_calls().iter().any(|c| c.starts_with("GET /app ")));
+}
+
+/// Without GraphQL (a server that has none), the App reads its slug with `GET /app` instead.
+#[tokio::test]
+async fn without_graphql_the_app_reads_its_slug_once() {
+    let s = Scenario::mathesar().await;
+    s.sim.register_app(APP_ID, PUBLIC, BOT);
+    s.sim
+        .fail_matching("POST", "/graphql", 10, Fault::Status(404));
+    let engine = app_engine(&s, APP_ID);
+
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let first = deliver_to(&engine, &s).await;
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release status");
+    let second = deliver_to(&engine, &s).await;
+
+    assert!(
+        matches!(first[0], Ok(Outcome::ReleaseOpened { .. })),
+        "{first:?}"
+    );
+    assert!(
+        matches!(second.last(), Some(Ok(Outcome::StatusRefreshed { .. }))),
+        "{second:?}"
+    );
     let app_reads: Vec<String> = s
         .api_calls()
         .into_iter()
@@ -131,10 +172,32 @@ async fn the_app_reads_its_own_login_once() {
     assert_eq!(app_reads, vec!["GET /app -> 200".to_string()]);
 }
 
-/// A token GitHub will not name (an installation token without a `bot-login`) acts on nothing.
+/// A token REST will not name (an installation token handed to the Action without a
+/// `bot-login`) is named by GraphQL's `viewer`, and acts as that bot.
+#[tokio::test]
+async fn a_token_rest_will_not_name_is_named_by_graphql() {
+    let s = Scenario::mathesar().await;
+    let engine = Engine::new(Connector::with_token(&s.sim.url(), BOT_TOKEN).unwrap());
+
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let outcomes = deliver_to(&engine, &s).await;
+
+    assert!(
+        matches!(outcomes[0], Ok(Outcome::ReleaseOpened { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(engine.own_login().await.unwrap(), BOT);
+    assert_eq!(s.sim.pulls(REPO)[0].author, BOT);
+}
+
+/// A token GitHub will not name (an installation token without a `bot-login`, on a server
+/// without GraphQL, where `GET /user` refuses it) acts on nothing.
 #[tokio::test]
 async fn a_token_that_cannot_be_named_acts_on_nothing() {
     let s = Scenario::mathesar().await;
+    s.sim
+        .fail_matching("POST", "/graphql", 10, Fault::Status(404));
     let engine = Engine::new(Connector::with_token(&s.sim.url(), BOT_TOKEN).unwrap());
 
     s.sim

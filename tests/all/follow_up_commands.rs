@@ -13,9 +13,8 @@ fn last_answer(s: &Scenario) -> String {
 
 /// Writes, as opposed to the reads every command makes.
 fn writes(s: &Scenario) -> Vec<String> {
-    s.api_calls()
+    s.api_writes()
         .into_iter()
-        .filter(|c| !c.starts_with("GET "))
         .filter(|c| !c.contains("/reactions"))
         .filter(|c| !(c.starts_with("POST") && c.contains("/comments ")))
         .collect()

@@ -162,6 +162,15 @@ impl Scenario {
             .collect()
     }
 
+    /// The calls that change something on GitHub: every call but reads (`GET`, and the GraphQL
+    /// queries, which only read).
+    pub fn api_writes(&self) -> Vec<String> {
+        self.api_calls()
+            .into_iter()
+            .filter(|c| !c.starts_with("GET ") && !c.starts_with("POST /graphql "))
+            .collect()
+    }
+
     /// Refs that are branches, without `refs/heads/`.
     pub fn branches(&self) -> Vec<String> {
         self.sim
@@ -332,7 +341,12 @@ impl Scenario {
 
 /// Waits until `check` holds, for at most 60 s (for a server working in the background).
 pub async fn eventually(what: &str, check: impl Fn() -> bool) {
-    for _ in 0..1200 {
+    eventually_within(what, std::time::Duration::from_secs(60), check).await
+}
+
+/// The same, for work that takes longer than a minute on a busy machine (a thousand jobs).
+pub async fn eventually_within(what: &str, limit: std::time::Duration, check: impl Fn() -> bool) {
+    for _ in 0..limit.as_millis() / 50 {
         if check() {
             return;
         }

@@ -19,11 +19,7 @@ fn assert_refused(s: &Scenario, outcome: Outcome, kind: Reply) -> String {
         s.sim.reactions(REPO, trigger),
         vec![(BOT.to_string(), "eyes".to_string())]
     );
-    let posts: Vec<String> = s
-        .api_calls()
-        .into_iter()
-        .filter(|c| !c.starts_with("GET "))
-        .collect();
+    let posts = s.api_writes();
     assert_eq!(
         posts.len(),
         2,

@@ -166,7 +166,7 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
     let writes = |calls: &[String]| -> Vec<String> {
         calls
             .iter()
-            .filter(|c| !c.starts_with("GET "))
+            .filter(|c| !c.starts_with("GET ") && !c.starts_with("POST /graphql "))
             .cloned()
             .collect()
     };
@@ -176,17 +176,11 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
         calls
     };
     let expected = vec![
+        // One query reads the issue's comments, the configuration (there is none), the base
+        // branch's head, its tree and the three version files with their modes, and the tags.
+        "POST /graphql -> 200".to_string(),
         format!("POST {repo}/issues/comments/<id>/reactions -> 201"),
-        format!("GET {repo}/issues/{issue}/comments -> 200"),
-        format!("GET {repo}/contents/.github/releasebot.toml -> 404"),
         format!("GET {repo}/collaborators/kgodey/permission -> 200"),
-        format!("GET {repo}/git/ref/heads/master -> 200"),
-        // The tree of the head commit (GitHub reads a commit id as its tree).
-        format!("GET {repo}/git/trees/<sha> -> 200"),
-        format!("GET {repo}/git/blobs/<sha> -> 200"),
-        format!("GET {repo}/git/blobs/<sha> -> 200"),
-        format!("GET {repo}/git/blobs/<sha> -> 200"),
-        format!("GET {repo}/git/matching-refs/tags -> 200"),
         // Made without looking first: nothing was started for this version yet.
         format!("POST {repo}/git/trees -> 201"),
         format!("POST {repo}/git/commits -> 201"),

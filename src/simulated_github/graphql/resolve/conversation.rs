@@ -72,6 +72,13 @@ impl<'w> Node<'w> {
             "headRepositoryOwner" => Ok(Resolved::Object(
                 self.owner(pull.head_owner.as_deref().unwrap_or(&repo.owner)),
             )),
+            // A fork the world does not hold reads as GitHub shows a deleted fork: null.
+            "headRepository" => Ok(Resolved::object(match pull.head_owner.as_deref() {
+                None => Some(self.with(Kind::Repository(repo))),
+                Some(fork) => world
+                    .repo(&format!("{fork}/{}", repo.name))
+                    .map(|found| self.with(Kind::Repository(found))),
+            })),
             "isCrossRepository" => Ok(Resolved::Leaf(json!(pull
                 .head_owner
                 .as_ref()
