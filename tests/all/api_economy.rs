@@ -164,7 +164,7 @@ async fn api_economy_of_a_whole_release() {
         .len() as u32;
     println!(
         "Round trips from the `/release` comment to the pull request opened: {to_pull} from a \
-         fresh process, {} once it holds the App's token and login ({auth} round trips)\n",
+         fresh process, {} once it holds the App's token ({auth} round trip)\n",
         to_pull - auth
     );
     for m in measured.iter().filter(|m| !m.calls.is_empty()) {
@@ -175,8 +175,15 @@ async fn api_economy_of_a_whole_release() {
                 .as_deref()
                 .map(|q| format!("?{q}"))
                 .unwrap_or_default();
+            let read = call
+                .body
+                .as_ref()
+                .and_then(|b| b["query"].as_str())
+                .filter(|_| call.path == "/graphql")
+                .map(|q| format!(" ({})", query_parts(q)))
+                .unwrap_or_default();
             println!(
-                "  [{:>2}] {} {}{query} -> {}",
+                "  [{:>2}] {} {}{query} -> {}{read}",
                 call.round, call.method, call.path, call.status
             );
         }
@@ -190,4 +197,16 @@ async fn api_economy_of_a_whole_release() {
         ),
         "the economy changed: update the figures (and the README's table) and say why"
     );
+}
+
+/// What a query asked for: the names (aliases) of its fields under `query` and `repository`.
+fn query_parts(query: &str) -> String {
+    query
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with("query") && !line.starts_with('}'))
+        .filter_map(|line| line.split([':', ' ', '(', '{']).next())
+        .filter(|name| !name.is_empty() && *name != "repository")
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -7,9 +7,13 @@ use std::sync::{Arc, Mutex};
 use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use releasebot::engine::Outcome;
 use releasebot::github::prefetch::{FileAt, ReadPlan};
 use releasebot::github::{Connector, RepoClient};
+use releasebot::simulated_github::{Fault, MergeMethod};
 use serde_json::json;
+
+use crate::harness::*;
 
 const CONFIG: &str = ".github/releasebot.toml";
 
@@ -165,4 +169,77 @@ async fn an_enterprise_server_is_asked_at_its_own_graphql_endpoint() {
         gh.file_text(CONFIG, "main").await.unwrap().as_deref(),
         Some("label = \"graphql\"\n")
     );
+}
+
+// ----- the same, in a whole release against the simulated GitHub -----
+
+/// A GitHub whose GraphQL endpoint fails when the merge is delivered: the job fails before it
+/// writes anything; run again, it tags, drafts and dispatches once.
+#[tokio::test]
+async fn a_graphql_outage_at_the_merge_fails_the_job_before_any_write_and_the_retry_releases_once()
+{
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.sim
+        .merge_pull(REPO, s.release_pull(), MergeMethod::Merge, MAINTAINER)
+        .unwrap();
+    let closed = s
+        .sim
+        .take_deliveries()
+        .into_iter()
+        .find(|d| d.event == "pull_request")
+        .expect("GitHub sends `pull_request` `closed`");
+    s.sim.clear_requests();
+    s.sim
+        .fail_matching("POST", "/graphql", 1, Fault::Status(502));
+
+    let failed = s.redeliver("pull_request", &closed.payload).await;
+
+    let error = failed.expect_err("the read failed").to_string();
+    assert!(
+        error.contains("502") && error.contains("/graphql"),
+        "{error}"
+    );
+    assert_eq!(s.api_writes(), Vec::<String>::new(), "nothing written");
+    assert!(s.sim.releases(REPO).is_empty());
+
+    let again = s.redeliver("pull_request", &closed.payload).await;
+    assert!(matches!(again, Ok(Outcome::Released { .. })), "{again:?}");
+    s.deliver().await;
+    assert_eq!(s.sim.releases(REPO).len(), 1);
+    assert_eq!(s.images_runs().len(), 1);
+    assert!(s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
+}
+
+/// A GitHub without GraphQL (an Enterprise server that refuses it): the whole release runs on
+/// REST reads, as it did before the query, and ends the same.
+#[tokio::test]
+async fn without_graphql_the_whole_release_reads_over_rest_and_ends_the_same() {
+    let s = Scenario::mathesar().await;
+    s.sim
+        .fail_matching("POST", "/graphql", 1_000, Fault::Status(404));
+
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.sim
+        .merge_pull(REPO, s.release_pull(), MergeMethod::Merge, MAINTAINER)
+        .unwrap();
+    s.deliver().await;
+    s.finish_images_run("success").await;
+
+    let draft = &s.sim.releases(REPO)[0];
+    assert!(draft.draft);
+    assert!(
+        draft.body.contains("- `mathesar/mathesar-prod:0.1.3`"),
+        "{}",
+        draft.body
+    );
+    assert!(s
+        .status_comment()
+        .contains("- [x] Images pushed for linux/amd64, linux/arm64"));
+    let rest_reads = s
+        .api_calls()
+        .iter()
+        .filter(|c| c.starts_with("GET "))
+        .count();
+    assert!(rest_reads > 15, "read over REST: {:?}", s.api_calls());
 }
