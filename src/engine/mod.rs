@@ -44,7 +44,8 @@ pub struct Engine {
     http_notes_on_loopback: bool,
     config_path: String,
     rehearsal: bool,
-    /// The login the bot acts as, read once (an App's `<slug>[bot]`, a token's user) or given.
+    /// The login the bot acts as: given, else named by the first query's `viewer` (without
+    /// GraphQL, read once with `GET /app` or `GET /user`).
     login: std::sync::Arc<tokio::sync::OnceCell<String>>,
     /// Each repository's configuration as last read, to plan the next delivery's reads.
     configs: std::sync::Arc<std::sync::Mutex<ConfigMemory>>,
