@@ -5,13 +5,14 @@
 # PostgreSQL with one and with two replicas (two wrk processes, one per replica, half the
 # connections each), the same load is measured with RELEASEBOT_WORKERS=0 and with 8 workers.
 #
-# Usage: bash bench/backlog.sh     (DURATION=10s CONNECTIONS=64 BACKLOG=50000 to change,
+# Usage: bash bench/backlog.sh     (DURATION=10s REPEAT=3 CONNECTIONS=64 BACKLOG=50000 to change,
 #                                   CASES="sqlite postgres-1 postgres-2" to choose)
 # Needs: wrk, python3, and PostgreSQL's server binaries (Debian: apt-get install postgresql).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
+REPEAT=${REPEAT:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 BACKLOG=${BACKLOG:-50000}
 source bench/common.sh
@@ -26,13 +27,17 @@ if [ "$(id -u)" -eq 0 ]; then
   chown postgres "$PGDIR"
   as_pg=(runuser -u postgres --)
 fi
-PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# Ports the kernel has free now (fixed ones can be taken as the source port of an outgoing
+# connection: the benchmark makes hundreds of thousands).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PGPORT=$(free_port)
+PORTS=("" "$(free_port)" "$(free_port)")
 "${as_pg[@]}" "$PGBIN/initdb" -A trust -U releasebot -D "$PGDIR/data" >/dev/null
 # What an operator gives a write-heavy queue: checkpoints spaced by a larger WAL, compressed
 # full-page images. Durability is the default's (fsync and synchronous_commit on).
 "${as_pg[@]}" "$PGBIN/postgres" -D "$PGDIR/data" -p "$PGPORT" -c listen_addresses=127.0.0.1 \
   -c unix_socket_directories= -c max_connections=200 -c shared_buffers=256MB \
-  -c max_wal_size=4GB -c wal_compression=lz4 >"$WORK/postgres.log" 2>&1 &
+  -c max_wal_size=4GB -c wal_compression=lz4 ${PG_SETTINGS:-} >"$WORK/postgres.log" 2>&1 &
 PGPID=$!
 cleanup_more() {
   "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
@@ -71,11 +76,11 @@ PY
 # prints "RESULT deliveries/s p50_us p99_us requests errors" (the slower replica's latencies).
 measure() {
   local database=$1 replicas=$2 workers=$3 duration=$4 pids=() r
-  for r in $(seq 1 "$replicas"); do serve "r$r" "$database" "$workers" $((38080 + r)); done
+  for r in $(seq 1 "$replicas"); do serve "r$r" "$database" "$workers" "${PORTS[$r]}"; done
   for r in $(seq 1 "$replicas"); do
     write_lua "r$r"
     wrk -t$((2 / replicas)) -c$((CONNECTIONS / replicas)) -d"$duration" --latency \
-      -s "$WORK/deliveries-r$r.lua" "http://127.0.0.1:$((38080 + r))/webhook" >"$WORK/r$r.wrk" &
+      -s "$WORK/deliveries-r$r.lua" "http://127.0.0.1:${PORTS[$r]}/webhook" >"$WORK/r$r.wrk" &
     pids+=($!)
   done
   local failed=0
@@ -102,14 +107,40 @@ backlog() {
 }
 
 results=()
+# median "RESULT …" …: each field's median over the runs.
+median() {
+  python3 -c '
+import statistics, sys
+rows = [[float(x) for x in r.split()[1:]] for r in sys.argv[1:]]
+print("RESULT " + " ".join("%.0f" % statistics.median(col) for col in zip(*rows)))' "$@"
+}
+
+# settle DATABASE: what filling the queue (or the last figure) wrote reaches the disk first, so
+# its write-back does not land in the next figure's commits (each commit waits for its fsync,
+# and a fsync behind a gigabyte of dirty pages waits for them too).
+settle() {
+  case $1 in
+    postgres://*) psql_do -d "${1##*/}" -c checkpoint ;;
+  esac
+  sync
+}
+
 case_run() {
   local name=$1 database=$2 replicas=$3
   echo "$name: filling the queue to $BACKLOG deliveries for one repository" >&2
   backlog "$database" "$replicas"
-  local before off on after wal=""
+  local before off=() on=() after wal="" i
   before=$(queued "$database")
-  off=$(measure "$database" "$replicas" 0 "$DURATION")
-  on=$(measure "$database" "$replicas" 8 "$DURATION")
+  # Off and on alternate, REPEAT times each; the figures are the medians (one stall of the
+  # machine, a neighbour's write-back, lands in one figure and is not the result).
+  for i in $(seq 1 "$REPEAT"); do
+    settle "$database"
+    off+=("$(measure "$database" "$replicas" 0 "$DURATION")")
+    settle "$database"
+    on+=("$(measure "$database" "$replicas" 8 "$DURATION")")
+  done
+  off=$(median "${off[@]}")
+  on=$(median "${on[@]}")
   after=$(queued "$database")
   case $database in
     postgres://*) ;;
