@@ -6,7 +6,8 @@
 # connections each), the same load is measured with RELEASEBOT_WORKERS=0 and with 8 workers.
 #
 # Usage: bash bench/backlog.sh     (DURATION=10s REPEAT=3 CONNECTIONS=64 BACKLOG=50000 to change,
-#                                   CASES="sqlite postgres-1 postgres-2" to choose)
+#                                   CASES="sqlite postgres-1 postgres-2" to choose,
+#                                   PG_SETTINGS="-c name=value …" to try PostgreSQL settings)
 # Needs: wrk, python3, and PostgreSQL's server binaries (Debian: apt-get install postgresql).
 set -euo pipefail
 cd "$(dirname "$0")/.."
