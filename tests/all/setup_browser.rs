@@ -96,6 +96,34 @@ async fn browser(webdriver: &str, profile: &std::path::Path) -> fantoccini::Clie
         .expect("chromium starts under chromedriver")
 }
 
+/// Chromedriver may answer a click that starts a navigation with "aborted by navigation": the
+/// click happened, and the page it led to is what the next step waits for.
+async fn click_to_navigate(
+    element: &fantoccini::elements::Element,
+) -> Result<(), fantoccini::error::CmdError> {
+    match element.click().await {
+        Err(error) if error.to_string().contains("aborted by navigation") => Ok(()),
+        other => other,
+    }
+}
+
+/// The element with this id, once the page that has it has loaded: a look while the browser is
+/// still navigating (a redirect chain) finds nothing or is aborted, and is tried again.
+async fn appeared(
+    client: &fantoccini::Client,
+    id: &str,
+) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
+    let mut last = None;
+    for _ in 0..300 {
+        match client.find(Locator::Id(id)).await {
+            Ok(element) => return Ok(element),
+            Err(error) => last = Some(error),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(last.expect("looked at least once"))
+}
+
 #[tokio::test]
 async fn an_operator_creates_the_app_in_a_browser_and_serve_then_runs_as_it() {
     let s = Scenario::mathesar().await;
@@ -111,14 +139,14 @@ async fn an_operator_creates_the_app_in_a_browser_and_serve_then_runs_as_it() {
     let flow = async {
         client.goto(&setup.url).await?;
         let create = client.find(Locator::Id("create")).await?;
-        create.click().await?;
+        click_to_navigate(&create).await?;
         // GitHub shows the App; the name "releasebot" would be taken, so the operator names it.
-        let confirm = client.wait().for_element(Locator::Id("confirm")).await?;
+        let confirm = appeared(&client, "confirm").await?;
         let name = client.find(Locator::Id("name")).await?;
         name.clear().await?;
         name.send_keys("Mathesar Releases").await?;
-        confirm.click().await?;
-        let done = client.wait().for_element(Locator::Id("done")).await?;
+        click_to_navigate(&confirm).await?;
+        let done = appeared(&client, "done").await?;
         let text = done.text().await?;
         let install = client
             .find(Locator::Id("install"))
