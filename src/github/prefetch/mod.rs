@@ -1,8 +1,10 @@
 //! One GraphQL query at the start of a delivery's job reads what the job is about to read; the
-//! REST reads are then answered from it. GitHub is still looked at before every step (the query
-//! is the look, as fresh as the REST reads it replaces were), and what the query did not settle
-//! goes to REST. Our own writes forget what they may have changed, so a read after a write is
-//! never answered from before it.
+//! REST reads are then answered from it. GitHub is still looked at before every step: the query
+//! is the look, taken when the job starts (where its REST reads were made too; a change by
+//! someone else during the job's seconds is met by GitHub's own refusal of the write, a 422 for
+//! a ref or a pull request that exists, as before). What the query did not settle goes to REST.
+//! Our own writes forget what they may have changed, so a read after a write is never answered
+//! from before it.
 
 mod answer;
 mod plan;
