@@ -100,21 +100,15 @@ async fn an_app_github_does_not_know_fails_with_githubs_reason() {
     assert!(s.sim.pulls(REPO).is_empty());
 }
 
-/// An App learns its login (`<slug>[bot]`) from its first query's `viewer`, once per process;
-/// its installations act as that login, the only author whose markers it trusts.
-#[tokio::test]
-async fn the_app_learns_its_own_login_once_from_its_first_query() {
-    let s = Scenario::mathesar().await;
-    s.sim.register_app(APP_ID, PUBLIC, BOT);
-    let engine = app_engine(&s, APP_ID);
-
+/// `/release 0.1.3`, then `/release status`: the release opens, and the status comment made
+/// under the App is found as its own.
+async fn release_then_status(engine: &Engine, s: &Scenario) {
     s.sim
         .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
-    let first = deliver_to(&engine, &s).await;
+    let first = deliver_to(engine, s).await;
     s.sim
         .post_comment(REPO, s.issue, MAINTAINER, "/release status");
-    let second = deliver_to(&engine, &s).await;
-
+    let second = deliver_to(engine, s).await;
     assert!(
         matches!(first[0], Ok(Outcome::ReleaseOpened { .. })),
         "{first:?}"
@@ -123,6 +117,17 @@ async fn the_app_learns_its_own_login_once_from_its_first_query() {
         matches!(second.last(), Some(Ok(Outcome::StatusRefreshed { .. }))),
         "{second:?}: the status comment made under the App is found as its own"
     );
+}
+
+/// An App learns its login (`<slug>[bot]`) from its first query's `viewer`, once per process;
+/// its installations act as that login, the only author whose markers it trusts.
+#[tokio::test]
+async fn the_app_learns_its_own_login_once_from_its_first_query() {
+    let s = Scenario::mathesar().await;
+    s.sim.register_app(APP_ID, PUBLIC, BOT);
+    let engine = app_engine(&s, APP_ID);
+
+    release_then_status(&engine, &s).await;
     assert_eq!(engine.own_login().await.unwrap(), BOT);
     let asked_who: Vec<bool> = s
         .sim
@@ -149,21 +154,7 @@ async fn without_graphql_the_app_reads_its_slug_once() {
         .fail_matching("POST", "/graphql", 10, Fault::Status(404));
     let engine = app_engine(&s, APP_ID);
 
-    s.sim
-        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
-    let first = deliver_to(&engine, &s).await;
-    s.sim
-        .post_comment(REPO, s.issue, MAINTAINER, "/release status");
-    let second = deliver_to(&engine, &s).await;
-
-    assert!(
-        matches!(first[0], Ok(Outcome::ReleaseOpened { .. })),
-        "{first:?}"
-    );
-    assert!(
-        matches!(second.last(), Some(Ok(Outcome::StatusRefreshed { .. }))),
-        "{second:?}"
-    );
+    release_then_status(&engine, &s).await;
     let app_reads: Vec<String> = s
         .api_calls()
         .into_iter()

@@ -25,17 +25,9 @@ async fn a_crash_between_dispatch_and_record_never_builds_twice() {
     // The draft is created with the intent; the next release write records the run: it fails.
     s.sim
         .fail_matching("PATCH", "/releases/", 1, Fault::Status(502));
-    s.sim
-        .merge_pull(REPO, s.release_pull(), MergeMethod::Merge, MAINTAINER)
-        .unwrap();
-    let closed = s
-        .sim
-        .take_deliveries()
-        .into_iter()
-        .find(|d| d.event == "pull_request")
-        .expect("GitHub sends `pull_request` `closed`");
+    let closed = s.merge_release_pull_undelivered();
 
-    let first = s.redeliver("pull_request", &closed.payload).await;
+    let first = s.redeliver("pull_request", &closed).await;
     assert!(
         first.is_err(),
         "the merge's job failed after dispatching: {first:?}"
@@ -44,7 +36,7 @@ async fn a_crash_between_dispatch_and_record_never_builds_twice() {
 
     // The queue runs the failed job again; it finds the run by the intent instead of
     // dispatching again. (The tag's own `create` and `push` read nothing: they are the bot's.)
-    let again = s.redeliver("pull_request", &closed.payload).await;
+    let again = s.redeliver("pull_request", &closed).await;
     assert!(again.is_ok(), "{again:?}");
     let runs = s.images_runs();
     assert_eq!(runs.len(), 1, "{runs:?}");

@@ -180,20 +180,12 @@ async fn a_graphql_outage_at_the_merge_fails_the_job_before_any_write_and_the_re
 {
     let s = Scenario::mathesar().await;
     only(s.comment(MAINTAINER, "/release 0.1.3").await);
-    s.sim
-        .merge_pull(REPO, s.release_pull(), MergeMethod::Merge, MAINTAINER)
-        .unwrap();
-    let closed = s
-        .sim
-        .take_deliveries()
-        .into_iter()
-        .find(|d| d.event == "pull_request")
-        .expect("GitHub sends `pull_request` `closed`");
+    let closed = s.merge_release_pull_undelivered();
     s.sim.clear_requests();
     s.sim
         .fail_matching("POST", "/graphql", 1, Fault::Status(502));
 
-    let failed = s.redeliver("pull_request", &closed.payload).await;
+    let failed = s.redeliver("pull_request", &closed).await;
 
     let error = failed.expect_err("the read failed").to_string();
     assert!(
@@ -203,7 +195,7 @@ async fn a_graphql_outage_at_the_merge_fails_the_job_before_any_write_and_the_re
     assert_eq!(s.api_writes(), Vec::<String>::new(), "nothing written");
     assert!(s.sim.releases(REPO).is_empty());
 
-    let again = s.redeliver("pull_request", &closed.payload).await;
+    let again = s.redeliver("pull_request", &closed).await;
     assert!(matches!(again, Ok(Outcome::Released { .. })), "{again:?}");
     s.deliver().await;
     assert_eq!(s.sim.releases(REPO).len(), 1);

@@ -162,6 +162,21 @@ impl Scenario {
             .collect()
     }
 
+    /// A maintainer merges the release pull request; GitHub's `pull_request` `closed` delivery
+    /// is taken (with the rest of what is pending) and its payload returned, to deliver by hand.
+    pub fn merge_release_pull_undelivered(&self) -> serde_json::Value {
+        use releasebot::simulated_github::MergeMethod;
+        self.sim
+            .merge_pull(REPO, self.release_pull(), MergeMethod::Merge, MAINTAINER)
+            .expect("the release pull request merges");
+        self.sim
+            .take_deliveries()
+            .into_iter()
+            .find(|d| d.event == "pull_request")
+            .expect("GitHub sends `pull_request` `closed`")
+            .payload
+    }
+
     /// The calls that change something on GitHub: every call but reads (`GET`, and the GraphQL
     /// queries, which only read).
     pub fn api_writes(&self) -> Vec<String> {
