@@ -5,7 +5,6 @@ use super::conversation::Conversation;
 use super::outcome::{EngineError, Outcome, Reply};
 use super::{follow_up, start_release};
 use crate::command::{self, Command};
-use crate::config::Config;
 use crate::event::CommentEvent;
 use crate::github::RepoClient;
 use crate::messages;
@@ -38,10 +37,7 @@ pub async fn handle(
         return Ok(Outcome::AlreadyAnswered);
     }
 
-    let config = Config::load(config_text.as_deref());
-    if let Ok(config) = &config {
-        engine.remember_config(&event.repository.full_name, config);
-    }
+    let config = engine.load_config(&event.repository.full_name, config_text.as_deref());
     // A broken configuration still has to keep strangers out: fall back to the default rule.
     let required = config
         .as_ref()

@@ -111,9 +111,17 @@ impl Engine {
         memory.get(repository)
     }
 
-    pub(crate) fn remember_config(&self, repository: &str, config: &Config) {
+    /// The repository's configuration from its file's text (none: the default), remembered to
+    /// plan the repository's next delivery's reads when it is valid.
+    pub(crate) fn load_config(
+        &self,
+        repository: &str,
+        text: Option<&str>,
+    ) -> Result<Config, crate::config::ConfigErrors> {
+        let config = Config::load(text)?;
         let mut memory = self.configs.lock().unwrap_or_else(|p| p.into_inner());
-        memory.remember(repository, config);
+        memory.remember(repository, &config);
+        Ok(config)
     }
 
     /// Reads the repository's configuration from another path than `.github/releasebot.toml`.
@@ -218,11 +226,8 @@ impl Engine {
         let text = gh
             .file_text(&self.config_path, &repository.default_branch)
             .await?;
-        let config = match Config::load(text.as_deref()) {
-            Ok(config) => {
-                self.remember_config(&repository.full_name, &config);
-                config
-            }
+        let config = match self.load_config(&repository.full_name, text.as_deref()) {
+            Ok(config) => config,
             // Only a comment can be answered; other events wait for the file to be fixed.
             Err(problems) => {
                 return Ok(Outcome::Ignored(format!(

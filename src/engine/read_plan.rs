@@ -66,10 +66,7 @@ pub fn for_event(
                 plan.release = Some(names(&version));
                 plan.tags = true;
                 plan.releases = true;
-                plan.comments = pull
-                    .body
-                    .as_deref()
-                    .and_then(super::tracking::issue_in_pull_body);
+                plan.comments = tracking_issue(pull);
                 if let Some(merge) = pull.merge_commit_sha.clone().filter(|_| pull.is_merged()) {
                     plan.commit = Some(FilesAt {
                         at: merge,
@@ -83,10 +80,7 @@ pub fn for_event(
             if let Some(version) = config.branch.version_from(&pull.head.name) {
                 plan.release = Some(names(&version));
                 plan.releases = true;
-                plan.comments = pull
-                    .body
-                    .as_deref()
-                    .and_then(super::tracking::issue_in_pull_body);
+                plan.comments = tracking_issue(pull);
             }
         }
         // The bot's own tag: its merge job releases it, and this delivery reads nothing.
@@ -123,12 +117,27 @@ pub fn for_event(
     plan
 }
 
+/// The tracking issue a release pull request's body names.
+fn tracking_issue(pull: &crate::github::models::PullRequest) -> Option<u64> {
+    pull.body
+        .as_deref()
+        .and_then(super::tracking::issue_in_pull_body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn event(name: &str, payload: serde_json::Value) -> Event {
         crate::event::parse(name, payload.to_string().as_bytes()).expect("a valid payload")
+    }
+
+    const CONFIG_PATH: &str = ".github/releasebot.toml";
+    const ME: &str = "releasebot[bot]";
+
+    /// The plan under the default configuration.
+    fn plan(event: &Event, me: Option<&str>, rehearsal: bool) -> ReadPlan {
+        for_event(event, &Config::default(), CONFIG_PATH, me, rehearsal)
     }
 
     fn repository() -> serde_json::Value {
@@ -155,19 +164,13 @@ mod tests {
 
     #[test]
     fn a_release_command_reads_the_configuration_comments_base_files_and_tags() {
-        let plan = for_event(
-            &comment("/release 0.1.3"),
-            &Config::default(),
-            ".github/releasebot.toml",
-            None,
-            false,
-        );
+        let plan = plan(&comment("/release 0.1.3"), None, false);
         assert!(plan.viewer);
         assert_eq!(
             plan.file,
             Some(FileAt {
                 rev: "master".into(),
-                path: ".github/releasebot.toml".into()
+                path: CONFIG_PATH.into()
             })
         );
         assert_eq!(plan.comments, Some(12));
@@ -183,25 +186,13 @@ mod tests {
 
     #[test]
     fn a_comment_without_a_command_reads_nothing() {
-        let plan = for_event(
-            &comment("thanks, looks good"),
-            &Config::default(),
-            ".github/releasebot.toml",
-            None,
-            false,
-        );
+        let plan = plan(&comment("thanks, looks good"), None, false);
         assert!(plan.is_empty());
     }
 
     #[test]
     fn a_follow_up_command_reads_the_conversation_but_not_the_base_branch() {
-        let plan = for_event(
-            &comment("/release status"),
-            &Config::default(),
-            ".github/releasebot.toml",
-            Some("releasebot[bot]"),
-            false,
-        );
+        let plan = plan(&comment("/release status"), Some(ME), false);
         assert_eq!(plan.comments, Some(12));
         assert!(plan.base.is_none() && !plan.tags && !plan.viewer);
     }
@@ -228,13 +219,7 @@ mod tests {
 
     #[test]
     fn a_merged_release_pull_request_reads_the_release_and_the_merge_commit_files() {
-        let plan = for_event(
-            &merged_pull("release/0.1.3"),
-            &Config::default(),
-            ".github/releasebot.toml",
-            Some("releasebot[bot]"),
-            false,
-        );
+        let plan = plan(&merged_pull("release/0.1.3"), Some(ME), false);
         assert_eq!(
             plan.release,
             Some(ReleaseNames {
@@ -255,13 +240,7 @@ mod tests {
 
     #[test]
     fn another_branch_pull_request_reads_only_the_configuration() {
-        let plan = for_event(
-            &merged_pull("feature/x"),
-            &Config::default(),
-            ".github/releasebot.toml",
-            Some("releasebot[bot]"),
-            false,
-        );
+        let plan = plan(&merged_pull("feature/x"), Some(ME), false);
         assert!(plan.file.is_some());
         assert!(plan.release.is_none() && plan.commit.is_none() && !plan.tags);
     }
@@ -279,36 +258,16 @@ mod tests {
 
     #[test]
     fn the_bot_s_own_tag_reads_nothing_and_another_s_reads_the_release() {
-        let config = Config::default();
-        let path = ".github/releasebot.toml";
-        let own = for_event(
-            &tag_created_by("releasebot[bot]"),
-            &config,
-            path,
-            Some("releasebot[bot]"),
-            false,
-        );
+        let own = plan(&tag_created_by(ME), Some(ME), false);
         assert!(own.is_empty());
-        let theirs = for_event(
-            &tag_created_by("kgodey"),
-            &config,
-            path,
-            Some("releasebot[bot]"),
-            false,
-        );
+        let theirs = plan(&tag_created_by("kgodey"), Some(ME), false);
         assert_eq!(theirs.release.map(|r| r.tag), Some("0.1.3".to_string()));
         assert!(theirs.tags && theirs.releases);
     }
 
     #[test]
     fn a_rehearsal_reads_nothing_for_events_it_will_not_act_on() {
-        let plan = for_event(
-            &merged_pull("release/0.1.3"),
-            &Config::default(),
-            ".github/releasebot.toml",
-            None,
-            true,
-        );
+        let plan = plan(&merged_pull("release/0.1.3"), None, true);
         assert!(plan.is_empty());
     }
 }

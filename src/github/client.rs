@@ -77,7 +77,8 @@ impl RepoClient {
             tracing::info!(%errors, "parts of the GraphQL read are read over REST");
         }
         let found = super::prefetch::read(plan, &self.owner, &answer);
-        self.known().absorb(found);
+        // One query per client (one delivery's job): what it found is what is known.
+        *self.known() = found;
         Ok(())
     }
 

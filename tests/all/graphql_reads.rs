@@ -235,3 +235,54 @@ async fn without_graphql_the_whole_release_reads_over_rest_and_ends_the_same() {
         .count();
     assert!(rest_reads > 15, "read over REST: {:?}", s.api_calls());
 }
+
+/// A repository whose configuration names its own version files: the first delivery's query
+/// guessed the default ones, so that job reads the base branch's files over REST; the bot
+/// remembers the configuration, and the merge's query reads the merge commit's files itself.
+#[tokio::test]
+async fn a_repository_s_own_version_files_are_read_by_the_query_once_its_configuration_is_known() {
+    let s = Scenario::mathesar_altered(|dir| {
+        std::fs::create_dir_all(dir.join(".github")).unwrap();
+        std::fs::write(
+            dir.join(".github/releasebot.toml"),
+            "[[version_files]]\npath = \"mathesar/__init__.py\"\n\
+             pattern = '''^__version__\\s*=\\s*[\"'](?P<version>[^\"']+)[\"']'''\nprimary = true\n\
+             [[version_files]]\npath = \"VERSION\"\npattern = '''^(?P<version>\\S+)$'''\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("VERSION"), "0.1.2\n").unwrap();
+    })
+    .await;
+
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    let first_job = s.api_calls();
+    assert!(
+        first_job
+            .iter()
+            .any(|c| c.contains("/git/trees/") && c.starts_with("GET ")),
+        "the base branch's files read over REST: {first_job:?}"
+    );
+    s.sim.clear_requests();
+    let closed = s.merge_release_pull_undelivered();
+    let merged = s.redeliver("pull_request", &closed).await;
+
+    assert!(matches!(merged, Ok(Outcome::Released { .. })), "{merged:?}");
+    let calls = s.api_calls();
+    let file_reads: Vec<&String> = calls
+        .iter()
+        .filter(|c| {
+            c.starts_with("GET ") && (c.contains("/git/trees/") || c.contains("/git/blobs/"))
+        })
+        .collect();
+    assert!(
+        file_reads.is_empty(),
+        "the merge commit's files came with the query: {calls:?}"
+    );
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.starts_with("POST /graphql"))
+            .count(),
+        1
+    );
+}

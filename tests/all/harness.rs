@@ -177,12 +177,11 @@ impl Scenario {
             .payload
     }
 
-    /// The calls that change something on GitHub: every call but reads (`GET`, and the GraphQL
-    /// queries, which only read).
+    /// The calls that change something on GitHub (see `is_write`).
     pub fn api_writes(&self) -> Vec<String> {
         self.api_calls()
             .into_iter()
-            .filter(|c| !c.starts_with("GET ") && !c.starts_with("POST /graphql "))
+            .filter(|c| is_write(c))
             .collect()
     }
 
@@ -355,6 +354,12 @@ impl Scenario {
 }
 
 /// Waits until `check` holds, for at most 60 s (for a server working in the background).
+/// Whether a call (`METHOD /path -> status`) changes something on GitHub: every call but reads
+/// (`GET`, and the GraphQL queries, which only read).
+pub fn is_write(call: &str) -> bool {
+    !call.starts_with("GET ") && !call.starts_with("POST /graphql ")
+}
+
 pub async fn eventually(what: &str, check: impl Fn() -> bool) {
     eventually_within(what, std::time::Duration::from_secs(60), check).await
 }

@@ -164,11 +164,7 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
     let issue = s.issue;
     let made = normalised(&s.api_calls());
     let writes = |calls: &[String]| -> Vec<String> {
-        calls
-            .iter()
-            .filter(|c| !c.starts_with("GET ") && !c.starts_with("POST /graphql "))
-            .cloned()
-            .collect()
+        calls.iter().filter(|c| is_write(c)).cloned().collect()
     };
     let sorted = |calls: &[String]| -> Vec<String> {
         let mut calls = calls.to_vec();

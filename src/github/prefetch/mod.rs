@@ -87,16 +87,6 @@ impl Prefetched {
         }
     }
 
-    /// Adds what another query found (a later job on the same client).
-    pub fn absorb(&mut self, other: Prefetched) {
-        if other.viewer.is_some() {
-            self.viewer = other.viewer;
-        }
-        self.known = other.known;
-        self.tag_objects.extend(other.tag_objects);
-        self.commits.extend(other.commits);
-    }
-
     pub fn file(&self, path: &str, rev: &str) -> Option<Option<String>> {
         self.known
             .files
