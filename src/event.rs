@@ -13,6 +13,8 @@ pub enum Event {
     PullRequestClosed(PullRequestEvent),
     /// New commits on a pull request's branch (GitHub's `synchronize`).
     PullRequestSynchronized(PullRequestEvent),
+    /// A closed pull request opened again.
+    PullRequestReopened(PullRequestEvent),
     TagCreated(TagCreated),
     WorkflowRunCompleted(WorkflowRunCompleted),
     ReleasePublished(ReleasePublished),
@@ -259,7 +261,7 @@ where
 pub fn may_act_on(event_name: &str, headline: &Headline) -> bool {
     match (event_name, headline.action.as_deref().unwrap_or_default()) {
         ("issue_comment", "created")
-        | ("pull_request", "closed" | "synchronize")
+        | ("pull_request", "closed" | "synchronize" | "reopened")
         | ("workflow_run", "completed")
         | ("release", "published") => true,
         ("push", _) => {
@@ -305,7 +307,7 @@ pub fn parse_value(event_name: &str, value: serde_json::Value) -> Result<Event, 
                 comment: payload.comment,
             }))
         }
-        ("pull_request", "closed" | "synchronize") => {
+        ("pull_request", "closed" | "synchronize" | "reopened") => {
             let common = Common::deserialize(&value).map_err(shape)?;
             let payload = PullRequestPayload::deserialize(&value).map_err(shape)?;
             let event = PullRequestEvent {
@@ -315,6 +317,7 @@ pub fn parse_value(event_name: &str, value: serde_json::Value) -> Result<Event, 
             };
             Ok(match action.as_str() {
                 "closed" => Event::PullRequestClosed(event),
+                "reopened" => Event::PullRequestReopened(event),
                 _ => Event::PullRequestSynchronized(event),
             })
         }
@@ -384,9 +387,9 @@ impl Event {
     pub fn target(&self) -> Option<(&Repository, Option<u64>)> {
         let (repository, installation) = match self {
             Event::CommentCreated(e) => (&e.repository, &e.installation),
-            Event::PullRequestClosed(e) | Event::PullRequestSynchronized(e) => {
-                (&e.repository, &e.installation)
-            }
+            Event::PullRequestClosed(e)
+            | Event::PullRequestSynchronized(e)
+            | Event::PullRequestReopened(e) => (&e.repository, &e.installation),
             Event::TagCreated(e) => (&e.repository, &e.installation),
             Event::WorkflowRunCompleted(e) => (&e.repository, &e.installation),
             Event::ReleasePublished(e) => (&e.repository, &e.installation),

@@ -372,6 +372,7 @@ pub fn describe_plan(
             parts.join(", ")
         }
         Plan::MarkCancelled => format!("mark release {version} cancelled"),
+        Plan::Reopen => format!("take release {version} up again on its reopened pull request"),
         Plan::TagElsewhere { tag_commit, .. } => {
             format!("report that tag `{tag}` stands on {tag_commit}, not on the merge commit")
         }
@@ -412,6 +413,15 @@ pub fn tag_race_lost(tag: &str, existing: &str, merge_commit: &str) -> String {
 
 pub fn no_release_on_issue() -> String {
     "There is no release on this issue yet: start one with `/release <version>`.".to_string()
+}
+
+/// `/release <version>` on an issue whose other release is still in flight.
+pub fn another_release_in_flight(other: &str, status_url: &str, asked: &str) -> String {
+    format!(
+        "This issue tracks release {other}, which is still in flight ([status]({status_url})): one \
+         issue follows one release, and `/release retry`, `cancel` and `status` here act on \
+         {other}. Finish or `/release cancel` it first, or start {asked} on an issue of its own."
+    )
 }
 
 pub fn notes_unreadable(url: &str, problem: &str) -> String {

@@ -37,6 +37,11 @@ pub enum CommandParseError {
     DuplicateFlag {
         flag: String,
     },
+    /// Formatting inside the command line (inline code, emphasis, a link, HTML) or a flag on
+    /// the next line: the words it holds would be lost, so nothing runs.
+    MarkedUp {
+        line: String,
+    },
     /// A known flag on a command it means nothing to (`/release status --dry-run`).
     FlagNotApplicable {
         flag: String,
@@ -69,6 +74,14 @@ impl fmt::Display for CommandParseError {
                 )
             }
             CommandParseError::DuplicateFlag { flag } => write!(f, "`{flag}` is given twice."),
+            // The line itself is not quoted back: the bot's own comments carry its markers.
+            CommandParseError::MarkedUp { .. } => write!(
+                f,
+                "the command line has formatting in it (inline code, emphasis, a link, HTML or a \
+                 line break before a flag), so I did not run it: formatting can hide words such \
+                 as `--dry-run`. Write the whole command as plain text on one line, for example \
+                 `/release 0.1.3 --dry-run`."
+            ),
             CommandParseError::FlagNotApplicable { flag, command } => write!(
                 f,
                 "`{flag}` does not apply to `/release {command}`, which changes nothing anyway; \

@@ -15,6 +15,9 @@ pub struct StatusComment {
     pub id: u64,
     pub html_url: String,
     pub marker: StatusMarker,
+    /// The comment's text as read: a job that finds its work done compares it with what GitHub
+    /// holds, and redraws it when it is behind.
+    pub body: String,
 }
 
 impl Conversation {
@@ -44,6 +47,7 @@ impl Conversation {
                 id: c.id,
                 html_url: c.html_url.clone(),
                 marker,
+                body: c.body().to_string(),
             })
         })
     }
@@ -56,6 +60,7 @@ impl Conversation {
                     id: c.id,
                     html_url: c.html_url.clone(),
                     marker,
+                    body: c.body().to_string(),
                 })
         })
     }

@@ -95,6 +95,8 @@ pub async fn retry(
     let stage = Stage::derive(&progress, Some(&status.marker))?;
     let due = plan(&stage, Trigger::Retry);
     if let Plan::Refuse(refusal) = due {
+        // The answer points at the status comment: it shows what GitHub holds first.
+        tracking::redraw_if_behind(ctx, &status, &progress).await?;
         return refuse(ctx, event, refusal, &version).await;
     }
     if dry_run {
@@ -248,6 +250,8 @@ async fn refuse(
             Reply::NothingToRetry,
             messages::retry_cancelled(&version.to_string()),
         ),
+        // Follow-up commands act on the newest release; `/release <version>` refuses.
+        Refusal::AnotherInFlight => unreachable!("only a start plans this refusal"),
         Refusal::CancelTooLate => (
             Reply::CancelRefused,
             messages::cancel_too_late(&ctx.config.tag.render(version)),

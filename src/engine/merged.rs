@@ -117,9 +117,12 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
             };
             release_path::run_known(ctx, &ctx.config.tag.render(&version), Some(known)).await
         }
-        _ => Ok(Outcome::NothingToResume {
-            version: version.to_string(),
-        }),
+        _ => {
+            tracking::redraw_if_behind(ctx, &status, &progress).await?;
+            Ok(Outcome::NothingToResume {
+                version: version.to_string(),
+            })
+        }
     }
 }
 

@@ -247,6 +247,7 @@ impl Engine {
         match &event {
             Event::PullRequestClosed(closed) => merged::run(&ctx, closed).await,
             Event::PullRequestSynchronized(pushed) => smoke::pushed(&ctx, pushed).await,
+            Event::PullRequestReopened(reopened) => smoke::reopened(&ctx, reopened).await,
             Event::TagCreated(created) => release_path::run(&ctx, &created.tag).await,
             Event::WorkflowRunCompleted(completed) => images_done::run(&ctx, completed).await,
             Event::ReleasePublished(published) => published::run(&ctx, published).await,

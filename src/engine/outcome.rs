@@ -17,6 +17,8 @@ pub enum Reply {
     FilesRefused,
     DryRunPlan,
     NoReleaseHere,
+    /// `/release <version>` on an issue whose other release is in flight.
+    AnotherReleaseHere,
     NotesUnreadable,
     NothingToRetry,
     CancelRefused,

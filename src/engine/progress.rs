@@ -408,10 +408,10 @@ pub fn view(
                 r.name.as_deref().unwrap_or(&tag),
                 r.html_url
             )),
+            // A published release lives at its tag's address; the draft's is gone.
             Some(r) => StepState::Done(format!(
-                "Release [`{}`]({}) published",
+                "Release [`{}`]({repo_url}/releases/tag/{tag}) published",
                 r.name.as_deref().unwrap_or(&tag),
-                r.html_url
             )),
             None => StepState::Pending(format!(
                 "Draft release `{}` with the release notes, for a person to publish",

@@ -10,12 +10,41 @@ use super::progress::{self, guarded_pick};
 use super::release_marker::{Dispatch, ReleaseMarker};
 use super::release_path::{now, version_tags};
 use super::stage::Unreadable;
+use super::tracking::{self, Tracking};
 use crate::config::LatestPolicy;
 use crate::domain::RunId;
 use crate::event::ReleasePublished;
 use crate::latest::moves_latest;
 
 pub async fn run(ctx: &Context<'_>, event: &ReleasePublished) -> Result<Outcome, EngineError> {
+    let outcome = check_and_promote(ctx, event).await?;
+    // Published is a state of its own: the status comment stops saying "a person publishes it".
+    let checked = matches!(
+        outcome,
+        Outcome::PublishedChecked { .. } | Outcome::Promoted { .. }
+    );
+    if let Some(version) = ctx
+        .config
+        .tag
+        .version_from(&event.release.tag_name)
+        .filter(|_| checked)
+    {
+        let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+        if let Some(Tracking {
+            status: Some(status),
+            ..
+        }) = tracking::find(ctx.gh, ctx.me, &version, &progress).await?
+        {
+            tracking::redraw_if_behind(ctx, &status, &progress).await?;
+        }
+    }
+    Ok(outcome)
+}
+
+async fn check_and_promote(
+    ctx: &Context<'_>,
+    event: &ReleasePublished,
+) -> Result<Outcome, EngineError> {
     let tag = &event.release.tag_name;
     let Some(version) = ctx.config.tag.version_from(tag) else {
         return Ok(Outcome::Ignored(format!("`{tag}` is not a version tag")));

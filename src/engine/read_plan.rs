@@ -75,7 +75,7 @@ pub fn for_event(
                 }
             }
         }
-        Event::PullRequestSynchronized(pushed) => {
+        Event::PullRequestSynchronized(pushed) | Event::PullRequestReopened(pushed) => {
             let pull = &pushed.pull_request;
             if let Some(version) = config.branch.version_from(&pull.head.name) {
                 plan.release = Some(names(&version));

@@ -78,6 +78,13 @@ pub async fn run_known(
                 return record_found_run(ctx, &version, tag, marker, run, tracking, progress).await;
             }
         }
+        if let Some(Tracking {
+            status: Some(status),
+            ..
+        }) = &tracking
+        {
+            tracking::redraw_if_behind(ctx, status, &progress).await?;
+        }
         return Ok(Outcome::NothingToResume {
             version: version.to_string(),
         });

@@ -165,37 +165,84 @@ async fn record_run(
 /// New commits on the release pull request: the new head is smoke-tested; the earlier run no
 /// longer counts.
 pub async fn pushed(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome, EngineError> {
-    let pull = &event.pull_request;
-    let Some(version) = ctx.config.branch.version_from(&pull.head.name) else {
-        return Ok(Outcome::Ignored(format!(
-            "`{}` is not a release branch",
-            pull.head.name
-        )));
-    };
-    if pull.user.login != ctx.me {
-        return Ok(Outcome::Ignored(format!(
-            "pull request #{} is not releasebot's",
-            pull.number
-        )));
-    }
-    let Some((progress, mut status)) = tracked(ctx, &version).await? else {
-        return Ok(Outcome::Ignored(format!(
-            "no status comment tracks release {version}"
-        )));
+    let (version, progress, mut status) = match release_pull(ctx, event).await? {
+        Ok(found) => found,
+        Err(ignored) => return Ok(ignored),
     };
     let stage = Stage::derive(&progress, Some(&status.marker))?;
     if let Plan::Nothing(why) = plan(&stage, Trigger::PullPushed) {
         return Ok(Outcome::Ignored(why.to_string()));
     }
+    smoke_head(ctx, event, &version, &progress, &mut status).await
+}
+
+/// The release pull request was reopened: closing it had cancelled the release, so the
+/// release is open again, and its head is smoke-tested unless it was already.
+pub async fn reopened(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome, EngineError> {
+    let (version, progress, mut status) = match release_pull(ctx, event).await? {
+        Ok(found) => found,
+        Err(ignored) => return Ok(ignored),
+    };
+    let stage = Stage::derive(&progress, Some(&status.marker))?;
+    if let Plan::Nothing(why) = plan(&stage, Trigger::PullReopened) {
+        return Ok(Outcome::Ignored(why.to_string()));
+    }
+    status.marker.cancelled = false;
+    status.marker.blocked = None;
+    match plan(&stage, Trigger::PullPushed) {
+        Plan::RunSmoke => smoke_head(ctx, event, &version, &progress, &mut status).await,
+        _ => {
+            tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
+            Ok(Outcome::StatusRefreshed {
+                version: version.to_string(),
+            })
+        }
+    }
+}
+
+async fn smoke_head(
+    ctx: &Context<'_>,
+    event: &PullRequestEvent,
+    version: &semver::Version,
+    progress: &Progress,
+    status: &mut StatusComment,
+) -> Result<Outcome, EngineError> {
     let head = progress
         .pull
         .as_ref()
-        .map_or(pull.head.sha.clone(), |p| p.head.sha.clone());
-    run(ctx, &version, &head, &mut status, &progress).await?;
+        .map_or(event.pull_request.head.sha.clone(), |p| p.head.sha.clone());
+    run(ctx, version, &head, status, progress).await?;
     Ok(Outcome::SmokeDispatched {
         version: version.to_string(),
         sha: head,
     })
+}
+
+/// The release and its status comment, when the event's pull request is the bot's own release
+/// pull request and a status comment tracks it; otherwise why the event is ignored.
+async fn release_pull(
+    ctx: &Context<'_>,
+    event: &PullRequestEvent,
+) -> Result<Result<(semver::Version, Progress, StatusComment), Outcome>, EngineError> {
+    let pull = &event.pull_request;
+    let Some(version) = ctx.config.branch.version_from(&pull.head.name) else {
+        return Ok(Err(Outcome::Ignored(format!(
+            "`{}` is not a release branch",
+            pull.head.name
+        ))));
+    };
+    if pull.user.login != ctx.me {
+        return Ok(Err(Outcome::Ignored(format!(
+            "pull request #{} is not releasebot's",
+            pull.number
+        ))));
+    }
+    let Some((progress, status)) = tracked(ctx, &version).await? else {
+        return Ok(Err(Outcome::Ignored(format!(
+            "no status comment tracks release {version}"
+        ))));
+    };
+    Ok(Ok((version, progress, status)))
 }
 
 /// The smoke workflow finished: when the run is the one recorded for the branch's head, its

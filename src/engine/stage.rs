@@ -89,7 +89,13 @@ impl Stage {
     /// and runs in it) and the status comment's marker (cancelled, the smoke test), when there
     /// is one to go by.
     pub fn derive(progress: &Progress, status: Option<&StatusMarker>) -> Result<Stage, Unreadable> {
-        let cancelled = status.is_some_and(|s| s.cancelled);
+        // Cancelling closes the pull request: one that is open was reopened since, and a
+        // reopened pull request is open again whatever the marker says.
+        let reopened = progress
+            .pull
+            .as_ref()
+            .is_some_and(|p| p.pull_state() == PullState::Open);
+        let cancelled = status.is_some_and(|s| s.cancelled) && !reopened;
         if let Some(tag_commit) = &progress.tag_commit {
             let commit = sha("the tag's commit", tag_commit)?;
             return tagged_stage(progress, commit);
@@ -233,6 +239,13 @@ fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreada
 /// What happened, as far as deciding goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
+    /// `/release <version>` for this release. `not_newer`: the comment is the one that started
+    /// it or older (a redelivery, an Actions re-run), not a person asking again.
+    Start { not_newer: bool },
+    /// `/release <other version>` on the issue that tracks this release.
+    StartAnother,
+    /// The release pull request was reopened after it was closed unmerged.
+    PullReopened,
     /// `/release retry`
     Retry,
     /// `/release cancel`
@@ -271,6 +284,9 @@ pub enum Plan {
     RecordImages { run: RunId },
     /// Run the smoke test on the release branch's head (again), superseding any earlier run.
     RunSmoke,
+    /// The pull request is open again: the release is no longer cancelled, and its head is
+    /// smoke-tested unless it was already.
+    Reopen,
     /// Nothing to do but say so.
     Refuse(Refusal),
     /// Nothing to do, nothing to say.
@@ -287,11 +303,36 @@ pub enum Refusal {
     RetryCancelled,
     /// Cancel after the tag exists (or the pull request was merged).
     CancelTooLate,
+    /// Another version on an issue whose release is still in flight: one release, one home.
+    AnotherInFlight,
 }
 
 pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
     use Stage::*;
     match trigger {
+        Trigger::Start { not_newer: true } => match stage {
+            Cancelled | ClosedUnmerged { .. } => {
+                Plan::Nothing("the release this command started was cancelled since")
+            }
+            NotStarted | Branched | PullOpen { .. } => Plan::OpenPullRequest,
+            _ => Plan::Nothing("the release this command started has moved past its pull request"),
+        },
+        // A person asking again: the checks decide whether the version can still be released.
+        Trigger::Start { not_newer: false } => Plan::OpenPullRequest,
+        Trigger::StartAnother => match stage {
+            NotStarted
+            | Cancelled
+            | ClosedUnmerged { .. }
+            | Done {
+                published: true, ..
+            } => Plan::OpenPullRequest,
+            _ => Plan::Refuse(Refusal::AnotherInFlight),
+        },
+        Trigger::PullReopened => match stage {
+            // The close cancelled it; reopened is open again.
+            Cancelled | ClosedUnmerged { .. } | PullOpen { .. } => Plan::Reopen,
+            _ => Plan::Nothing("the release pull request is not open"),
+        },
         Trigger::Retry => match stage {
             Cancelled => Plan::Refuse(Refusal::RetryCancelled),
             NotStarted | Branched | ClosedUnmerged { .. } => Plan::OpenPullRequest,
@@ -477,6 +518,18 @@ mod tests {
         );
         assert_eq!(
             Stage::derive(&open, Some(&cancelled())).unwrap(),
+            Stage::PullOpen {
+                pull: PullNumber(9),
+                smoke: SmokeStage::NotRun
+            },
+            "reopened after the cancel"
+        );
+        let gone = Progress {
+            pull: Some(pull("closed", false)),
+            ..Progress::default()
+        };
+        assert_eq!(
+            Stage::derive(&gone, Some(&cancelled())).unwrap(),
             Stage::Cancelled
         );
         let closed = Progress {

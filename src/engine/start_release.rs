@@ -8,6 +8,7 @@ use super::conversation::{Conversation, StatusComment};
 use super::outcome::{EngineError, Outcome, Reply};
 use super::progress::{self, Progress};
 use super::snapshot::{self, Snapshot};
+use super::stage::{plan, Plan, Stage, Trigger};
 use crate::event::CommentEvent;
 use crate::github::models::{Commit, PullRequest};
 use crate::github::{ApiError, CreateRef, RepoClient};
@@ -31,10 +32,42 @@ pub async fn run(
             return answer(gh, event, Reply::VersionRefused, &text).await;
         }
     };
+    // One release in flight per issue: its follow-up commands act on it alone.
+    if let Some(other) = conversation
+        .latest_status_comment()
+        .filter(|s| s.marker.version != version.to_string())
+    {
+        let other_version = super::follow_up::version_of(&other)?;
+        let progress = progress::read(gh, config, &other_version, ctx.me).await?;
+        let stage = Stage::derive(&progress, Some(&other.marker))?;
+        if let Plan::Refuse(_) = plan(&stage, Trigger::StartAnother) {
+            let text = messages::another_release_in_flight(
+                &other_version.to_string(),
+                &other.html_url,
+                &version.to_string(),
+            );
+            return answer(gh, event, Reply::AnotherReleaseHere, &text).await;
+        }
+    }
     let existing = conversation.status_comment(&version.to_string());
     let resuming = existing
         .as_ref()
         .is_some_and(|s| s.marker.trigger_comment == event.comment.id);
+    // The command that started the release (or an older one), delivered again after the
+    // release was cancelled or moved on, does not start it again.
+    if let Some(status) = &existing {
+        let not_newer = event.comment.id <= status.marker.trigger_comment;
+        if not_newer {
+            let progress = progress::read(gh, config, &version, ctx.me).await?;
+            let stage = Stage::derive(&progress, Some(&status.marker))?;
+            if let Plan::Nothing(_) = plan(&stage, Trigger::Start { not_newer }) {
+                super::tracking::redraw_if_behind(ctx, status, &progress).await?;
+                return Ok(Outcome::NothingToResume {
+                    version: version.to_string(),
+                });
+            }
+        }
+    }
 
     let base_branch = config
         .base_branch
@@ -102,9 +135,10 @@ pub async fn run(
         marker.notes_url = notes_url;
     }
     marker.skipped_files = approved.changes.skipped.clone();
-    // A new attempt starts with nothing blocked or cancelled.
+    // A new attempt starts with nothing blocked or cancelled, and the status links its command.
     marker.blocked = None;
     marker.cancelled = false;
+    marker.trigger_comment = marker.trigger_comment.max(event.comment.id);
     let repo_url = event.repository.html_url.clone();
     let trigger_url = existing
         .as_ref()
@@ -166,6 +200,7 @@ pub async fn run(
                         id: created.id,
                         html_url: created.html_url,
                         marker: marker.clone(),
+                        body,
                     };
                     let version = &approved.version;
                     super::smoke::dispatch_intended(

@@ -61,20 +61,44 @@ pub async fn refresh(
     status: &StatusComment,
     progress: &Progress,
 ) -> Result<(), ApiError> {
+    let body = render(config, repository, status, progress);
+    gh.update_comment(status.id, &body).await?;
+    Ok(())
+}
+
+/// A job that finds its work already done (a retry after a write failed, a redelivery) redraws
+/// the status comment when it shows less than GitHub holds; an up-to-date one costs no call.
+pub async fn redraw_if_behind(
+    ctx: &super::Context<'_>,
+    status: &StatusComment,
+    progress: &Progress,
+) -> Result<(), ApiError> {
+    let body = render(ctx.config, ctx.repository, status, progress);
+    if body != status.body {
+        ctx.gh.update_comment(status.id, &body).await?;
+    }
+    Ok(())
+}
+
+fn render(
+    config: &Config,
+    repository: &Repository,
+    status: &StatusComment,
+    progress: &Progress,
+) -> String {
     let base_branch = config
         .base_branch
         .clone()
         .unwrap_or_else(|| repository.default_branch.clone());
-    let view = progress::view(
+    progress::view(
         config,
         &repository.html_url,
         &base_branch,
         &status.marker,
         &trigger_url(&status.html_url, status.marker.trigger_comment),
         progress,
-    );
-    gh.update_comment(status.id, &view.render()).await?;
-    Ok(())
+    )
+    .render()
 }
 
 /// Tells people about a release problem: on the tracking issue when there is one, otherwise on

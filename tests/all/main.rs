@@ -18,6 +18,7 @@ mod many_pages;
 mod mathesar_history;
 mod notes;
 mod odd_answers;
+mod people_mid_release;
 mod postgres;
 mod queue;
 mod redelivery;

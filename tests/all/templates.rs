@@ -188,7 +188,7 @@ fn the_releasebot_workflow_listens_to_what_the_engine_reads_with_only_the_permis
     assert_eq!(on["issue_comment"]["types"][0].as_str(), Some("created"));
     assert_eq!(
         on["pull_request"]["types"],
-        serde_yaml::from_str::<Value>("[closed, synchronize]").unwrap()
+        serde_yaml::from_str::<Value>("[closed, synchronize, reopened]").unwrap()
     );
     assert!(on["push"]["tags"].is_sequence());
     assert_eq!(

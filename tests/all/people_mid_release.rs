@@ -1,0 +1,195 @@
+//! People use GitHub's own pages mid-release: they format their commands, re-run workflows from
+//! the Actions page, close and reopen the pull request, paste notes over the draft, move tags,
+//! start the release from a second issue. Each move is an ordinary trigger for the bot.
+
+use releasebot::engine::{Outcome, Reply};
+
+use crate::harness::*;
+
+/// Markup around a flag used to drop the flag and run the command for real.
+#[tokio::test]
+async fn a_dry_run_flag_in_markup_is_refused_and_nothing_runs() {
+    let s = Scenario::mathesar().await;
+    for command in [
+        "/release 0.1.3 `--dry-run`",
+        "/release 0.1.3 **--dry-run**",
+        "/release 0.1.3 <kbd>--dry-run</kbd>",
+        "/release 0.1.3 [--dry-run](#)",
+        "/release 0.1.3 <!-- careful --> --dry-run",
+        "/release 0.1.3\\\n--dry-run",
+    ] {
+        let outcome = only(s.comment(MAINTAINER, command).await);
+        assert_eq!(
+            outcome,
+            Outcome::Answered(Reply::CommandNotUnderstood),
+            "{command}"
+        );
+        let reply = s.bot_comments().pop().unwrap();
+        assert!(
+            reply.contains("the command line has formatting in it"),
+            "{command}: {reply}"
+        );
+    }
+    assert_eq!(s.branches(), vec!["master"], "no release branch");
+    assert!(s.sim.pulls(REPO).is_empty(), "no pull request");
+}
+
+#[tokio::test]
+async fn a_cancel_with_its_dry_run_flag_in_code_closes_nothing() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    let outcome = only(s.comment(MAINTAINER, "/release cancel `--dry-run`").await);
+
+    assert_eq!(outcome, Outcome::Answered(Reply::CommandNotUnderstood));
+    assert_eq!(s.sim.pulls(REPO)[0].state, "open");
+    assert!(s.branches().contains(&"release/0.1.3".to_string()));
+}
+
+/// A person comments on the tracking issue; the delivery is handed to the bot and also
+/// returned, to deliver again later (an Actions re-run, a dead job redelivered).
+async fn comment_kept(s: &Scenario, body: &str) -> serde_json::Value {
+    s.sim.post_comment(REPO, s.issue, MAINTAINER, body);
+    let deliveries = s.sim.take_deliveries();
+    let comment = deliveries
+        .iter()
+        .find(|d| d.event == "issue_comment")
+        .expect("GitHub sends `issue_comment` `created`")
+        .payload
+        .clone();
+    for delivery in deliveries {
+        s.redeliver(&delivery.event, &delivery.payload)
+            .await
+            .expect("the comment is handled");
+    }
+    s.deliver().await;
+    comment
+}
+
+#[tokio::test]
+async fn the_starting_command_delivered_again_after_a_cancel_does_not_restart_the_release() {
+    let s = Scenario::mathesar().await;
+    let start = comment_kept(&s, "/release 0.1.3").await;
+    only(s.comment(MAINTAINER, "/release cancel").await);
+    assert_eq!(s.sim.pulls(REPO)[0].state, "closed");
+    let smoke_runs = s.smoke_runs().len();
+
+    let outcome = s.redeliver("issue_comment", &start).await.unwrap();
+    s.deliver().await;
+
+    assert_eq!(
+        outcome,
+        Outcome::NothingToResume {
+            version: "0.1.3".into()
+        }
+    );
+    assert_eq!(s.branches(), vec!["master"], "no new release branch");
+    assert_eq!(s.sim.pulls(REPO).len(), 1, "no new pull request");
+    assert_eq!(s.smoke_runs().len(), smoke_runs, "no new smoke run");
+    assert!(
+        s.status_comment().contains("cancelled"),
+        "{}",
+        s.status_comment()
+    );
+
+    // A person asking again is a new attempt.
+    let again = only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    assert!(matches!(again, Outcome::ReleaseOpened { .. }), "{again:?}");
+    assert_eq!(s.branches(), vec!["master", "release/0.1.3"]);
+}
+
+#[tokio::test]
+async fn a_second_version_on_an_issue_whose_release_is_in_flight_is_refused() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    let outcome = only(s.comment(MAINTAINER, "/release 0.1.4").await);
+
+    assert_eq!(outcome, Outcome::Answered(Reply::AnotherReleaseHere));
+    let reply = s.bot_comments().pop().unwrap();
+    assert!(
+        reply.contains("This issue tracks release 0.1.3, which is still in flight"),
+        "{reply}"
+    );
+    assert_eq!(s.sim.pulls(REPO).len(), 1, "one pull request");
+    assert_eq!(s.branches(), vec!["master", "release/0.1.3"]);
+
+    // Once 0.1.3 is cancelled, the issue may carry 0.1.4, and `cancel` reaches it.
+    only(s.comment(MAINTAINER, "/release cancel").await);
+    let outcome = only(s.comment(MAINTAINER, "/release 0.1.4").await);
+    assert!(
+        matches!(outcome, Outcome::ReleaseOpened { .. }),
+        "{outcome:?}"
+    );
+    only(s.comment(MAINTAINER, "/release cancel").await);
+    assert!(s.sim.pulls(REPO).iter().all(|p| p.state == "closed"));
+}
+
+/// `/release 0.1.3`, the smoke test passes, the maintainer merges, the images build succeeds:
+/// a draft release waits for a person.
+async fn released_as_draft(s: &Scenario) {
+    use releasebot::simulated_github::MergeMethod;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.finish_smoke_run("success").await;
+    s.merge_release_pull(MergeMethod::Merge).await;
+    s.finish_images_run("success").await;
+}
+
+#[tokio::test]
+async fn publishing_the_draft_redraws_the_status_as_published_at_the_tags_address() {
+    let s = Scenario::mathesar().await;
+    released_as_draft(&s).await;
+    assert!(s
+        .status_comment()
+        .contains("is ready: a person publishes it"));
+    let draft = s.sim.releases(REPO)[0].id;
+
+    s.sim.publish_release(REPO, draft, MAINTAINER);
+    s.deliver().await;
+
+    let status = s.status_comment();
+    assert!(
+        status.contains("- [x] Release [`0.1.3`](")
+            && status.contains("/releases/tag/0.1.3) published"),
+        "{status}"
+    );
+    assert!(!status.contains("a person publishes it"), "{status}");
+    assert!(!status.contains("untagged-"), "{status}");
+}
+
+/// The merge job tagged, drafted and dispatched, then failed writing the status comment; the
+/// queue runs it again and finds the work done. The comment must not go on saying "merge it".
+#[tokio::test]
+async fn a_retried_merge_job_that_finds_the_work_done_redraws_the_status() {
+    use releasebot::simulated_github::Fault;
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.finish_smoke_run("success").await;
+    let merged = s.merge_release_pull_undelivered();
+    s.sim
+        .fail_matching("PATCH", "/issues/comments/", 1, Fault::Status(502));
+
+    let first = s.redeliver("pull_request", &merged).await;
+    assert!(first.is_err(), "{first:?}");
+    assert!(
+        !s.status_comment().contains("- [x] Tag"),
+        "the comment is behind"
+    );
+    let retried = s.redeliver("pull_request", &merged).await.unwrap();
+    s.deliver().await;
+
+    assert!(
+        matches!(retried, Outcome::NothingToResume { .. }),
+        "{retried:?}"
+    );
+    assert_eq!(s.images_runs().len(), 1, "built once");
+    let status = s.status_comment();
+    for done in [
+        "- [x] Merged as",
+        "- [x] Tag [`0.1.3`]",
+        "- [x] Draft release",
+    ] {
+        assert!(status.contains(done), "{done} in {status}");
+    }
+    assert!(status.contains("Building the images"), "{status}");
+}
