@@ -259,6 +259,28 @@ pub fn release_body(
     body
 }
 
+/// The draft's list of images with `:latest` beside each `<version>` image, or without it, as
+/// `latest` now says; the rest of the body is left as it is (notes pasted over it included).
+pub fn images_listed(
+    body: &str,
+    images: &crate::config::ImagesConfig,
+    version: &semver::Version,
+    latest: bool,
+) -> String {
+    let mut lines: Vec<String> = body.split('\n').map(str::to_string).collect();
+    for image in &images.images {
+        let versioned = format!("- `{}:{version}`", image.name);
+        let moving = format!("- `{}:latest`", image.name);
+        lines.retain(|line| *line != moving);
+        if latest {
+            if let Some(at) = lines.iter().position(|line| *line == versioned) {
+                lines.insert(at + 1, moving);
+            }
+        }
+    }
+    lines.join("\n")
+}
+
 const NOTES: &str = "<!-- releasebot:notes -->";
 
 fn notes_section(notes: &Result<String, String>) -> String {

@@ -61,6 +61,18 @@ pub struct SmokeRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_url: Option<String>,
     pub state: SmokeState,
+    /// The run's attempt whose result `state` holds: a re-run from the Actions page (same run,
+    /// next attempt) counts, an older attempt's late delivery does not.
+    #[serde(default = "first_attempt", skip_serializing_if = "is_first_attempt")]
+    pub attempt: u32,
+}
+
+fn first_attempt() -> u32 {
+    1
+}
+
+fn is_first_attempt(attempt: &u32) -> bool {
+    *attempt == 1
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,9 @@ use super::release_marker::{Dispatch, ReleaseMarker};
 use super::stage::{plan, Plan, Refusal, Stage, Trigger, Unreadable};
 use super::tracking;
 use super::{merged, release_path, start_release};
+use crate::config::LatestPolicy;
 use crate::event::CommentEvent;
+use crate::latest::moves_latest;
 use crate::messages;
 
 /// The version a status comment tracks; a marker whose version does not parse is an error,
@@ -172,10 +174,18 @@ async fn redispatch(
         sent: true,
     });
     marker.images = Some(previous.again(release_path::now()));
-    let release = ctx
-        .gh
-        .update_release_body(release.id, &marker.put_in(release.body()))
-        .await?;
+    // `latest` is decided now, from the tags as they are: a newer release may have been made
+    // since the failed build, and must keep `:latest` and GitHub's Latest badge.
+    let highest = moves_latest(version, &release_path::version_tags(ctx).await?);
+    marker.latest = ctx.config.images.latest == LatestPolicy::OnTag && highest;
+    let body = messages::images_listed(
+        &marker.put_in(release.body()),
+        &ctx.config.images,
+        version,
+        marker.latest,
+    );
+    let release = ctx.gh.update_release_body(release.id, &body).await?;
+    ctx.gh.set_make_latest(release.id, highest).await?;
     let (run, release) =
         release_path::dispatch_images(ctx, version, (&tag, &commit), marker, &release).await?;
     let progress = Progress {

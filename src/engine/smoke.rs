@@ -52,6 +52,7 @@ pub fn intend(marker: &mut crate::status::StatusMarker, sha: &str) -> Dispatch {
         None => Dispatch::intended(now()),
     };
     marker.smoke = Some(SmokeRecord {
+        attempt: 1,
         sha: sha.to_string(),
         dispatch: Some(intent.clone()),
         run_url: None,
@@ -78,6 +79,7 @@ pub async fn dispatch_intended(
         // No such workflow, or none that takes these inputs: the step is skipped, said why.
         Err(error) if error.is_not_found() || error.is_unprocessable() => {
             status.marker.smoke = Some(SmokeRecord {
+                attempt: 1,
                 sha: sha.to_string(),
                 dispatch: None,
                 run_url: None,
@@ -265,10 +267,22 @@ pub async fn finished(ctx: &Context<'_>, run: &WorkflowRun) -> Result<Outcome, E
         return Ok(Outcome::Ignored(format!("run {} is not ours", run.id)));
     };
     let ours = record.dispatch.as_ref().and_then(|d| d.run).map(|r| r.0) == Some(run.id);
-    if !ours || record.state != SmokeState::Running {
+    if !ours {
         return Ok(Outcome::Ignored(format!(
             "run {} is not the smoke test of the branch's head",
             run.id
+        )));
+    }
+    // The run's first result, or a re-run's (a person pressed "Re-run" on the Actions page):
+    // an attempt older than the one recorded is a late delivery.
+    let newer = match record.state {
+        SmokeState::Running => run.run_attempt >= record.attempt,
+        _ => run.run_attempt > record.attempt,
+    };
+    if !newer {
+        return Ok(Outcome::Ignored(format!(
+            "run {} attempt {} was recorded already",
+            run.id, run.run_attempt
         )));
     }
     let passed = run.conclusion.as_deref() == Some("success");
@@ -296,6 +310,7 @@ pub async fn finished(ctx: &Context<'_>, run: &WorkflowRun) -> Result<Outcome, E
     status.marker.smoke = Some(SmokeRecord {
         state,
         run_url: Some(run.html_url.clone()),
+        attempt: run.run_attempt,
         ..record
     });
     if let Some(pull) = &progress.pull {

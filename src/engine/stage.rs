@@ -462,6 +462,7 @@ mod tests {
             event: "workflow_dispatch".into(),
             actor: None,
             created_at: None,
+            run_attempt: 1,
         }
     }
 
@@ -769,6 +770,7 @@ mod tests {
     #[test]
     fn the_smoke_test_counts_for_the_head_it_tested_only() {
         let record = |sha: &str, state| SmokeRecord {
+            attempt: 1,
             sha: sha.into(),
             dispatch: None,
             run_url: None,

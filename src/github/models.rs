@@ -235,6 +235,13 @@ pub struct WorkflowRun {
     pub actor: Option<User>,
     #[serde(default)]
     pub created_at: Option<String>,
+    /// 1 for the run as dispatched, one more for each re-run from the Actions page (same id).
+    #[serde(default = "first_attempt")]
+    pub run_attempt: u32,
+}
+
+fn first_attempt() -> u32 {
+    1
 }
 
 impl WorkflowRun {
@@ -280,6 +287,7 @@ impl DispatchedRun {
                 kind: "Bot".into(),
             }),
             created_at: None,
+            run_attempt: 1,
         })
     }
 }

@@ -193,3 +193,38 @@ async fn a_retried_merge_job_that_finds_the_work_done_redraws_the_status() {
     }
     assert!(status.contains("Building the images"), "{status}");
 }
+
+/// 0.1.3's images failed; 0.1.4 was tagged and released since. Building 0.1.3 again must not
+/// take `:latest` (nor GitHub's Latest badge) back from 0.1.4.
+#[tokio::test]
+async fn a_retried_build_after_a_newer_release_leaves_latest_where_it_is() {
+    use releasebot::simulated_github::MergeMethod;
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.finish_smoke_run("success").await;
+    s.merge_release_pull(MergeMethod::Merge).await;
+    assert_eq!(s.images_runs()[0].inputs["latest"], "true");
+    s.finish_images_run("failure").await;
+    let master = s.sim.refs(REPO)["refs/heads/master"].clone();
+    s.sim.push_tag(REPO, "0.1.4", &master, MAINTAINER, false);
+    s.sim.take_deliveries();
+
+    only(s.comment(MAINTAINER, "/release retry").await);
+
+    let runs = s.images_runs();
+    assert_eq!(runs.len(), 2, "built again");
+    assert_eq!(runs[1].inputs["latest"], "false", "decided at the retry");
+    let draft = &s.sim.releases(REPO)[0];
+    assert!(!draft.body.contains(":latest`"), "{}", draft.body);
+    assert_eq!(draft.make_latest, "false");
+    s.finish_images_run("success").await;
+    let status = s.status_comment();
+    assert!(!status.contains(":latest`"), "{status}");
+    let draft = &s.sim.releases(REPO)[0];
+    assert!(
+        draft.body.contains("- `mathesar/mathesar-prod:0.1.3`"),
+        "{}",
+        draft.body
+    );
+    assert!(!draft.body.contains(":latest`"), "{}", draft.body);
+}
