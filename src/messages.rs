@@ -142,6 +142,15 @@ pub fn retry_remedy(version: &str) -> String {
     )
 }
 
+/// A failure the queue tries again by itself (App mode).
+pub fn retrying_remedy(version: &str) -> String {
+    format!(
+        "This is often temporary: releasebot tries again by itself over the next minutes, and \
+         says so here if it gives up. To try now, comment `/release {version}` again: steps \
+         already done are not repeated."
+    )
+}
+
 /// What to do after GitHub refused a step outright (a 4xx that waiting will not change).
 pub fn refused_remedy(version: &str) -> String {
     format!(
@@ -494,7 +503,18 @@ pub enum ActedOn<'a> {
 
 /// Told on the issue when a job failed in a way that waiting does not fix: nothing happens by
 /// itself any more, so say what failed and what a person can do.
-pub fn job_failed_permanently(acted_on: ActedOn<'_>, error: &str) -> String {
+/// Why releasebot stopped trying a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GaveUp {
+    /// GitHub refused in a way that waiting does not fix.
+    Refused,
+    /// It failed on every attempt the queue makes (App mode).
+    Retried,
+    /// The Actions run that handled it failed, and nothing runs it again by itself.
+    NotRetried,
+}
+
+pub fn job_failed_permanently(acted_on: ActedOn<'_>, error: &str, why: GaveUp) -> String {
     let (what, again) = match acted_on {
         ActedOn::Comment { url } if !url.is_empty() => (
             format!("[this comment]({url})"),
@@ -513,12 +533,26 @@ pub fn job_failed_permanently(acted_on: ActedOn<'_>, error: &str) -> String {
         ),
     };
     let fence = if error.contains("```") { "````" } else { "```" };
+    let (cause, redo) = match why {
+        GaveUp::Refused => (
+            "GitHub refused in a way that waiting does not fix",
+            "or redeliver the delivery from the App's advanced settings",
+        ),
+        GaveUp::Retried => (
+            "it failed on every attempt, over several minutes",
+            "or redeliver the delivery from the App's advanced settings",
+        ),
+        GaveUp::NotRetried => (
+            "the Actions run that handled it failed",
+            "or re-run that workflow run from the Actions page",
+        ),
+    };
     format!(
-        "releasebot could not act on {what}, and will not try again by itself: GitHub refused in \
-         a way that waiting does not fix.\n\n{fence}\n{}\n{fence}\n\nWhat to do: check that the \
-         releasebot App is still installed on this repository with the permissions that \
-         `releasebot manifest` lists, fix the cause above, then {again} (or redeliver the \
-         delivery from the App's advanced settings).",
+        "releasebot could not act on {what}, and will not try again by itself: {cause}.\n\n\
+         {fence}\n{}\n{fence}\n\nWhat to do: check that releasebot may still write to this \
+         repository (the App's permissions that `releasebot manifest` lists, or the workflow's \
+         token), fix the cause above, then {again} ({redo}); steps already done are not \
+         repeated.",
         error.trim_end()
     )
 }
@@ -613,6 +647,7 @@ mod tests {
                 url: "https://github.com/o/r/issues/3#issuecomment-9",
             },
             "release 0.1.3: branch failed: GitHub answered 422 to POST /repos/o/r/git/refs: Validation Failed",
+            GaveUp::Refused,
         );
         assert_eq!(
             text,
@@ -620,9 +655,10 @@ mod tests {
              and will not try again by itself: GitHub refused in a way that waiting does not fix.\n\n\
              ```\nrelease 0.1.3: branch failed: GitHub answered 422 to POST /repos/o/r/git/refs: \
              Validation Failed\n```\n\n\
-             What to do: check that the releasebot App is still installed on this repository with \
-             the permissions that `releasebot manifest` lists, fix the cause above, then comment the \
-             command again (or redeliver the delivery from the App's advanced settings)."
+             What to do: check that releasebot may still write to this repository (the App's \
+             permissions that `releasebot manifest` lists, or the workflow's token), fix the cause \
+             above, then comment the command again (or redeliver the delivery from the App's \
+             advanced settings); steps already done are not repeated."
         );
         // Commenting again must run the command: a reply marker would make it "already answered".
         assert_eq!(crate::status::replied_to(&text), None);
@@ -636,6 +672,7 @@ mod tests {
                 merged: true,
             },
             "odd ``` error",
+            GaveUp::NotRetried,
         );
         assert!(
             text.starts_with("releasebot could not act on pull request #12 being merged,"),
@@ -643,7 +680,7 @@ mod tests {
         );
         assert!(text.contains("````\nodd ``` error\n````"), "{text}");
         assert!(
-            text.contains("then comment `/release retry` here"),
+            text.contains("then comment `/release retry` here (or re-run that workflow run"),
             "{text}"
         );
     }

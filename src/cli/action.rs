@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use crate::action::environment::ActionEnv;
 use crate::action::report::{self, escape_command_data};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineError};
 use crate::github::Connector;
+use crate::messages::GaveUp;
 
 #[derive(clap::Args)]
 pub struct Args {}
@@ -69,6 +70,23 @@ pub async fn run(_args: Args) -> anyhow::Result<ExitCode> {
     }
 
     let result = engine.handle_delivery(&env.event_name, &body).await;
+    // Nothing runs this event again by itself: the issue it came from is told, as the App's
+    // queue tells it when it gives up (a failed step has told its owner already).
+    if let Err(error) = &result {
+        if !matches!(
+            error,
+            EngineError::StepFailed { .. } | EngineError::Event(_)
+        ) {
+            engine
+                .report_permanent_failure(
+                    &env.event_name,
+                    &body,
+                    &error.to_string(),
+                    GaveUp::NotRetried,
+                )
+                .await;
+        }
+    }
     let report = report::report(&env.event_name, &result, env.run_url().as_deref());
     for annotation in &report.annotations {
         println!("{annotation}");

@@ -70,6 +70,7 @@ pub async fn handle(
         config: &config,
         repository: &event.repository,
         notes: &notes,
+        retried: engine.is_retried_by_queue(),
     };
     let result = match parsed {
         Err(problem) => {

@@ -14,4 +14,7 @@ pub struct Context<'a> {
     pub config: &'a Config,
     pub repository: &'a Repository,
     pub notes: &'a NotesPolicy,
+    /// A failed job is run again by a queue (App mode): a failure that waiting may cure is
+    /// told to the owner only when the queue gives up, not on the attempt a retry may cure.
+    pub retried: bool,
 }

@@ -6,7 +6,7 @@ use super::tracking::issue_in_pull_body;
 use super::Engine;
 use crate::event::{self, Event};
 use crate::github::{ApiError, RepoClient};
-use crate::messages::{self, ActedOn};
+use crate::messages::{self, ActedOn, GaveUp};
 
 /// The issue to tell and what was acted on: the comment's own issue, or the issue a release
 /// pull request says it is "tracked in"; none for other events.
@@ -32,7 +32,13 @@ fn audience(event: &Event) -> Option<(u64, ActedOn<'_>)> {
 impl Engine {
     /// Tells the issue a delivery came from that releasebot gave up on it, with `error` and
     /// what to do. Only logs when there is no such issue or the comment cannot be posted.
-    pub async fn report_permanent_failure(&self, event_name: &str, body: &[u8], error: &str) {
+    pub async fn report_permanent_failure(
+        &self,
+        event_name: &str,
+        body: &[u8],
+        error: &str,
+        why: GaveUp,
+    ) {
         let event = match event::parse(event_name, body) {
             Ok(event) => event,
             Err(unreadable) => {
@@ -46,7 +52,7 @@ impl Engine {
             tracing::info!("the failed delivery names no issue to tell");
             return;
         };
-        let text = messages::job_failed_permanently(acted_on, error);
+        let text = messages::job_failed_permanently(acted_on, error, why);
         let told = async {
             let octocrab = self.connector.for_installation(installation).await?;
             let gh = RepoClient::new(octocrab, repository.owner(), &repository.name);

@@ -44,6 +44,7 @@ pub struct Engine {
     http_notes_on_loopback: bool,
     config_path: String,
     rehearsal: bool,
+    retried_by_queue: bool,
     /// The login the bot acts as: given, else named by the first query's `viewer` (without
     /// GraphQL, read once with `GET /app` or `GET /user`).
     login: std::sync::Arc<tokio::sync::OnceCell<String>>,
@@ -78,6 +79,7 @@ impl Engine {
             http_notes_on_loopback: false,
             config_path: CONFIG_PATH.to_string(),
             rehearsal: false,
+            retried_by_queue: false,
             login: std::sync::Arc::new(tokio::sync::OnceCell::new()),
             configs: Default::default(),
         }
@@ -144,6 +146,17 @@ impl Engine {
 
     pub(crate) fn is_rehearsal(&self) -> bool {
         self.rehearsal
+    }
+
+    /// Failed jobs are run again by a queue, which tells the issue when it gives up
+    /// (`report_permanent_failure`): a transient failure is not told on every attempt.
+    pub fn retried_by_queue(mut self) -> Self {
+        self.retried_by_queue = true;
+        self
+    }
+
+    pub(crate) fn is_retried_by_queue(&self) -> bool {
+        self.retried_by_queue
     }
 
     /// Lets notes documents be read over plain HTTP from 127.0.0.1 (for local rehearsals and
@@ -243,6 +256,7 @@ impl Engine {
             config: &config,
             repository,
             notes: &notes,
+            retried: self.retried_by_queue,
         };
         match &event {
             Event::PullRequestClosed(closed) => merged::run(&ctx, closed).await,

@@ -236,7 +236,8 @@ pub async fn run(
                 marker: marker.clone(),
                 ..found
             });
-            report_failure(gh, event, status.as_ref(), &mut view, step, error).await
+            let failed = (step, error);
+            report_failure(gh, event, status.as_ref(), &mut view, failed, ctx.retried).await
         }
     }
 }
@@ -438,20 +439,26 @@ async fn find_pull(
     }))
 }
 
-/// Shows the failure in the status comment and tells the owner once.
+/// Shows the failure in the status comment and tells the owner once. With a queue that runs
+/// the job again (`retried`), a failure that waiting may cure is only shown: the next attempt
+/// redraws the status, and the owner is told when the queue gives up.
 async fn report_failure(
     gh: &RepoClient,
     event: &CommentEvent,
     status: Option<&StatusComment>,
     view: &mut StatusView,
-    step: Step,
-    failure: StepFailure,
+    (step, failure): (Step, StepFailure),
+    retried: bool,
 ) -> Result<Outcome, EngineError> {
     let version = view.marker.version.clone();
+    let queue_retries = retried
+        && matches!(&failure, StepFailure::Api(error)
+            if !matches!(error.status(), Some(400..=499)) || error.is_rate_limited());
     let (what, remedy, source) = match failure {
         StepFailure::Api(error) => (
             format!("{}: {error}", step_name(step)),
             match error.status() {
+                _ if queue_retries => messages::retrying_remedy(&version),
                 Some(400..=499) if !error.is_rate_limited() => messages::refused_remedy(&version),
                 _ => messages::retry_remedy(&version),
             },
@@ -459,7 +466,7 @@ async fn report_failure(
         ),
         StepFailure::Conflict { what, remedy } => (what, remedy, None),
     };
-    let first_time = !view.marker.notified.iter().any(|k| k == step.key());
+    let first_time = !queue_retries && !view.marker.notified.iter().any(|k| k == step.key());
     if first_time {
         view.marker.notified.push(step.key().to_string());
     }
@@ -492,6 +499,8 @@ async fn report_failure(
         gh.create_comment(event.issue.number, &notice).await?;
     }
     match source {
+        // Not told yet: the queue tells the issue if no attempt succeeds.
+        Some(source) if queue_retries => Err(EngineError::Api(source)),
         Some(source) => Err(EngineError::StepFailed {
             version,
             step,

@@ -21,8 +21,11 @@ pub enum Disposition {
         error: String,
     },
     /// Worth another attempt after the back-off (5xx, network, other refusals that may pass).
+    /// `tell`: when the attempts run out, the issue the delivery came from is told (unless a
+    /// failed step told its owner already).
     Retry {
         error: String,
+        tell: bool,
     },
     /// Will never succeed as it is: dead now. `tell` says whether people can be told on the
     /// issue the delivery came from (not when the payload is unreadable or the installation's
@@ -70,7 +73,10 @@ pub fn disposition(
         ..
     } = api
     else {
-        return Disposition::Retry { error: text };
+        return Disposition::Retry {
+            error: text,
+            tell: !told_already,
+        };
     };
     match *status {
         403 | 429 if is_secondary_rate_limit(message) => Disposition::WaitFor {
@@ -89,7 +95,10 @@ pub fn disposition(
             error: text,
             tell: !told_already,
         },
-        _ => Disposition::Retry { error: text },
+        _ => Disposition::Retry {
+            error: text,
+            tell: !told_already,
+        },
     }
 }
 
@@ -239,7 +248,7 @@ mod tests {
             },
         });
         assert!(
-            matches!(first_try(&step), Disposition::Retry { error } if error.contains("connection reset"))
+            matches!(first_try(&step), Disposition::Retry { error, .. } if error.contains("connection reset"))
         );
     }
 

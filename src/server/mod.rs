@@ -165,7 +165,7 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
     let api_url = format!("{}/", settings.api_url);
     let tokens = InstallationTokens::new(&api_url, credentials);
     let auth = tokens.health();
-    let engine = Engine::new(Connector::app(&api_url, tokens));
+    let engine = Engine::new(Connector::app(&api_url, tokens)).retried_by_queue();
     let metrics = Arc::new(Metrics::default());
 
     let (stop, stopped) = watch::channel(false);

@@ -19,6 +19,7 @@ use super::job_result::{disposition, is_refused_token, Disposition};
 use super::metrics::Metrics;
 use super::queue::{AfterFailure, Fenced, Job, QueueError, RetryPolicy, Store};
 use crate::engine::Engine;
+use crate::messages::GaveUp;
 
 /// How often an idle worker looks for jobs whose back-off has run out.
 const POLL: Duration = Duration::from_millis(250);
@@ -250,8 +251,8 @@ impl Pool {
                 }
                 counted
             }
-            Disposition::Retry { error } => {
-                let shown = error.clone();
+            Disposition::Retry { error, tell } => {
+                let (event, body, shown) = (job.event.clone(), job.body.clone(), error.clone());
                 let after = self
                     .store
                     .fail(&job, &error, now_ms(), &policy, jitter)
@@ -264,6 +265,12 @@ impl Pool {
                     Ok(AfterFailure::Dead) => {
                         tracing::error!(error = %shown, "job failed for the last time; it is dead");
                         self.metrics.job_latency(latency);
+                        // Transient failures were not told attempt by attempt: now they are.
+                        if tell {
+                            self.engine
+                                .report_permanent_failure(&event, &body, &shown, GaveUp::Retried)
+                                .await;
+                        }
                         "dead"
                     }
                     Ok(AfterFailure::Stale) => settle(Ok(Fenced::Stale), "retry"),
@@ -279,7 +286,7 @@ impl Pool {
                     self.metrics.job_latency(latency);
                     if tell {
                         self.engine
-                            .report_permanent_failure(&event, &body, &shown)
+                            .report_permanent_failure(&event, &body, &shown, GaveUp::Refused)
                             .await;
                     }
                 }

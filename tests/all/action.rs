@@ -202,6 +202,20 @@ async fn a_failed_step_exits_1_with_an_error_annotation() {
         step.stdout
     );
     assert!(!s.sim.refs(REPO).contains_key("refs/tags/0.1.3"));
+    // Nothing runs the event again by itself: the tracking issue is told, as a failing
+    // `/release` run tells it.
+    let told: Vec<String> = s
+        .bot_comments()
+        .into_iter()
+        .filter(|c| c.starts_with("releasebot could not act on pull request #"))
+        .collect();
+    assert_eq!(told.len(), 1, "{:?}", s.bot_comments());
+    assert!(
+        told[0].contains("the Actions run that handled it failed")
+            && told[0].contains("comment `/release retry` here"),
+        "{}",
+        told[0]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

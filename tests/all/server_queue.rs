@@ -209,3 +209,63 @@ async fn a_worker_that_panics_is_replaced_and_the_pool_keeps_its_size() {
         1
     );
 }
+
+fn stopped_notices(r: &Rig) -> usize {
+    r.s.bot_comments()
+        .iter()
+        .filter(|c| c.starts_with(&format!("@{MAINTAINER}, release 0.1.3 stopped")))
+        .count()
+}
+
+/// A 502 the queue's next attempt cures: the owner is not told the release stopped.
+#[tokio::test]
+async fn a_502_that_the_next_attempt_cures_tells_the_owner_nothing() {
+    let r = rig_with(4, fast_retries()).await;
+    r.s.sim
+        .fail_matching("POST", "/git/refs", 1, Fault::Status(502));
+    let (id, body) = comment(&r, "/release 0.1.3");
+
+    assert_eq!(r.deliver_signed("issue_comment", &id, &body).await.0, 202);
+
+    let server = r.server.as_ref().unwrap();
+    eventually("the retried job to succeed", || {
+        server.metrics.jobs_of("done") == 1
+    })
+    .await;
+    assert_eq!(server.metrics.jobs_of("retry"), 1);
+    assert_eq!(stopped_notices(&r), 0, "{:?}", r.s.bot_comments());
+    assert_eq!(told_permanent_failure(&r), None);
+    let status = r.s.status_comment();
+    assert!(status.contains("- [x] Pull request [#"), "{status}");
+    assert!(!status.contains("❌"), "{status}");
+}
+
+/// A 502 on every attempt: shown in the status while the queue tries, told once when it gives up.
+#[tokio::test]
+async fn a_502_on_every_attempt_is_told_once_when_the_queue_gives_up() {
+    let mut tuning = fast_retries();
+    tuning.retry.max_attempts = 3;
+    let r = rig_with(4, tuning).await;
+    r.s.sim
+        .fail_matching("POST", "/git/refs", 100, Fault::Status(502));
+    let (id, body) = comment(&r, "/release 0.1.3");
+
+    assert_eq!(r.deliver_signed("issue_comment", &id, &body).await.0, 202);
+
+    let server = r.server.as_ref().unwrap();
+    eventually("the issue to be told", || {
+        told_permanent_failure(&r).is_some()
+    })
+    .await;
+    assert_eq!(branch_creations(&r), 3, "every attempt");
+    let told = told_permanent_failure(&r).unwrap();
+    assert!(told.contains("it failed on every attempt"), "{told}");
+    assert!(told.contains("GitHub answered 502"), "{told}");
+    assert_eq!(stopped_notices(&r), 0, "told once, by the queue");
+    let status = r.s.status_comment();
+    assert!(
+        status.contains("releasebot tries again by itself"),
+        "{status}"
+    );
+    eventually("the job to be dead", || server.metrics.jobs_of("dead") == 1).await;
+}
