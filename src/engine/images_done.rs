@@ -58,8 +58,9 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
         } else {
             Default::default()
         };
+        // A marker a person's edit removed is written back with the result.
         let body = crate::messages::record_images(
-            release.body(),
+            &marker.put_in(release.body()),
             &images,
             &digests,
             success,

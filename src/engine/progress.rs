@@ -30,13 +30,20 @@ pub struct Progress {
     /// Every tag's name, when they were all listed to find the version's tag (the merge's job,
     /// which needs them to decide `latest` and the notes' previous release).
     pub tag_names: Option<Vec<String>>,
+    /// The bot's record of the release, recovered from the runs it dispatched when a person's
+    /// edit of the draft's body removed the marker (written back by the next job that writes
+    /// the body).
+    pub recovered_marker: Option<ReleaseMarker>,
 }
 
 impl Progress {
     /// The draft's marker, `Ok(None)` when there is no release or no marker.
     pub fn release_marker(&self) -> Result<Option<ReleaseMarker>, UnreadableMarker> {
         match &self.release {
-            Some(release) => ReleaseMarker::find_in(release.body()),
+            Some(release) => {
+                Ok(ReleaseMarker::find_in(release.body())?
+                    .or_else(|| self.recovered_marker.clone()))
+            }
             None => Ok(None),
         }
     }
@@ -124,9 +131,15 @@ pub async fn read_with(
             .and_then(super::tracking::issue_in_pull_body)
             .map(IssueNumber)
     });
-    let marker = match &release {
-        Some(release) => ReleaseMarker::find_in(release.body()).unwrap_or(None),
-        None => None,
+    let (marker, recovered_marker) = match &release {
+        Some(release) => match ReleaseMarker::find_in(release.body()) {
+            Ok(None) => {
+                let recovered = recover_marker(gh, config, version, me).await?;
+                (recovered.clone(), recovered)
+            }
+            found => (found.unwrap_or(None), None),
+        },
+        None => (None, None),
     };
     // An annotated tag is peeled by reading its object, unless the draft remembers this very
     // object and the commit it names.
@@ -171,7 +184,46 @@ pub async fn read_with(
         run,
         tracked_issue,
         tag_names,
+        recovered_marker,
     })
+}
+
+/// The bot's record of a release whose draft lost its marker to a person's edit (notes pasted
+/// over the whole body): the images runs the bot itself dispatched on the tag, the newest being
+/// the release's and the older ones replaced by it. `latest` is decided from the tags as they
+/// are now. None when the bot dispatched no run there (a person's own release).
+pub async fn recover_marker(
+    gh: &RepoClient,
+    config: &Config,
+    version: &Version,
+    me: &str,
+) -> Result<Option<ReleaseMarker>, ApiError> {
+    let tag = config.tag.render(version);
+    let runs = gh
+        .dispatched_runs(&config.images.workflow, &tag)
+        .await
+        .or_else(|e| if e.is_not_found() { Ok(vec![]) } else { Err(e) })?;
+    let mut ours = runs.into_iter().filter(|run| run.actor_login() == Some(me));
+    let Some(newest) = ours.next() else {
+        return Ok(None);
+    };
+    let tags: Vec<Version> = gh
+        .matching_refs("tags")
+        .await?
+        .iter()
+        .filter_map(|r| r.name.strip_prefix("refs/tags/"))
+        .filter_map(|name| config.tag.version_from(name))
+        .collect();
+    let mut marker = ReleaseMarker::new(&version.to_string());
+    marker.latest = config.images.latest == crate::config::LatestPolicy::OnTag
+        && crate::latest::moves_latest(version, &tags);
+    marker.images = Some(Dispatch {
+        intended_at: newest.created_at.clone().unwrap_or_default(),
+        run: Some(crate::domain::RunId(newest.id)),
+        superseded: ours.map(|run| crate::domain::RunId(run.id)).collect(),
+        sent: true,
+    });
+    Ok(Some(marker))
 }
 
 /// Our images run: by the id the draft's marker keeps, else (intent recorded, id not known: a

@@ -52,7 +52,12 @@ async fn check_and_promote(
     let Some(release) = progress::find_release(ctx.gh, tag).await? else {
         return Ok(Outcome::Ignored(format!("no release on `{tag}`")));
     };
-    let Some(mut marker) = ReleaseMarker::find_in(release.body()).map_err(Unreadable::from)? else {
+    // A marker a person's edit removed is recovered from the runs the bot dispatched.
+    let found = match ReleaseMarker::find_in(release.body()).map_err(Unreadable::from)? {
+        Some(marker) => Some(marker),
+        None => progress::recover_marker(ctx.gh, ctx.config, &version, ctx.me).await?,
+    };
+    let Some(mut marker) = found else {
         return Ok(Outcome::Ignored(format!(
             "the release on `{tag}` was not drafted by releasebot"
         )));

@@ -195,7 +195,7 @@ fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreada
         });
     };
     let release_id = ReleaseId(release.id);
-    let marker = super::release_marker::ReleaseMarker::find_in(release.body())?;
+    let marker = progress.release_marker()?;
     let dispatched = marker.as_ref().is_some_and(|m| m.images_dispatched());
     let sent = marker
         .as_ref()

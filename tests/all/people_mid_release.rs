@@ -228,3 +228,41 @@ async fn a_retried_build_after_a_newer_release_leaves_latest_where_it_is() {
     );
     assert!(!draft.body.contains(":latest`"), "{}", draft.body);
 }
+
+/// The owner pastes the final notes over the whole draft body while the images build, erasing
+/// the bot's hidden record of its run. The build's result is still recorded, the record comes
+/// back, and a retry does not build twice.
+#[tokio::test]
+async fn notes_pasted_over_the_whole_draft_keep_the_build_recorded_and_built_once() {
+    use releasebot::simulated_github::MergeMethod;
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.finish_smoke_run("success").await;
+    s.merge_release_pull(MergeMethod::Merge).await;
+    let draft = s.sim.releases(REPO)[0].id;
+    assert!(s.sim.releases(REPO)[0]
+        .body
+        .contains("<!-- releasebot:release "));
+
+    s.sim.edit_release_body(
+        REPO,
+        draft,
+        "## What's new\n\nEverything, rewritten by hand.\n",
+    );
+    s.deliver().await;
+    s.finish_images_run("success").await;
+
+    let body = &s.sim.releases(REPO)[0].body;
+    assert!(body.contains("Everything, rewritten by hand."), "{body}");
+    assert!(body.contains("**Images pushed**"), "{body}");
+    assert!(
+        body.contains("<!-- releasebot:release "),
+        "the record is back: {body}"
+    );
+    let status = s.status_comment();
+    assert!(status.contains("- [x] Images pushed"), "{status}");
+
+    let retry = only(s.comment(MAINTAINER, "/release retry").await);
+    assert_eq!(retry, Outcome::Answered(Reply::NothingToRetry));
+    assert_eq!(s.images_runs().len(), 1, "built once");
+}
