@@ -8,14 +8,11 @@ use super::comment_command::answer;
 use super::context::Context;
 use super::conversation::{Conversation, StatusComment};
 use super::outcome::{EngineError, Outcome, Reply};
-use super::progress::{self, Progress};
-use super::release_marker::{Dispatch, ReleaseMarker};
+use super::progress;
 use super::stage::{plan, Plan, Refusal, Stage, Trigger, Unreadable};
 use super::tracking;
 use super::{merged, release_path, start_release};
-use crate::config::LatestPolicy;
 use crate::event::CommentEvent;
-use crate::latest::moves_latest;
 use crate::messages;
 
 /// The version a status comment tracks; a marker whose version does not parse is an error,
@@ -128,7 +125,9 @@ pub async fn retry(
             };
             release_path::run_known(ctx, &ctx.config.tag.render(&version), Some(known)).await
         }
-        Plan::Redispatch { failed } => redispatch(ctx, &version, &status, progress, failed).await,
+        Plan::Redispatch { failed } => {
+            super::rebuild::images(ctx, &version, Some(&status), progress, failed).await
+        }
         Plan::RunSmoke => {
             let head = progress
                 .pull
@@ -143,62 +142,6 @@ pub async fn retry(
         }
         other => unreachable!("retry never plans {other:?}"),
     }
-}
-
-/// Builds the images again: the intent (replacing the failed run) is recorded in the draft
-/// before the dispatch, and the new run's id after it.
-async fn redispatch(
-    ctx: &Context<'_>,
-    version: &Version,
-    status: &StatusComment,
-    progress: Progress,
-    failed: crate::domain::RunId,
-) -> Result<Outcome, EngineError> {
-    let tag = ctx.config.tag.render(version);
-    let release = progress
-        .release
-        .clone()
-        .expect("a failed images run belongs to a drafted release");
-    let commit = progress
-        .tag_commit
-        .clone()
-        .expect("a failed images run belongs to a tagged release");
-    let mut marker = progress
-        .release_marker()
-        .map_err(Unreadable::from)?
-        .unwrap_or_else(|| ReleaseMarker::new(&version.to_string()));
-    let previous = marker.images.clone().unwrap_or_else(|| Dispatch {
-        intended_at: String::new(),
-        run: Some(failed),
-        superseded: Vec::new(),
-        sent: true,
-    });
-    marker.images = Some(previous.again(release_path::now()));
-    // `latest` is decided now, from the tags as they are: a newer release may have been made
-    // since the failed build, and must keep `:latest` and GitHub's Latest badge.
-    let highest = moves_latest(version, &release_path::version_tags(ctx).await?);
-    marker.latest = ctx.config.images.latest == LatestPolicy::OnTag && highest;
-    let body = messages::images_listed(
-        &marker.put_in(release.body()),
-        &ctx.config.images,
-        version,
-        marker.latest,
-    );
-    let release = ctx.gh.update_release_body(release.id, &body).await?;
-    ctx.gh.set_make_latest(release.id, highest).await?;
-    let (run, release) =
-        release_path::dispatch_images(ctx, version, (&tag, &commit), marker, &release).await?;
-    let progress = Progress {
-        release: Some(release),
-        run: run.clone(),
-        ..progress
-    };
-    tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, &progress).await?;
-    Ok(Outcome::Redispatched {
-        version: version.to_string(),
-        tag,
-        run_url: run.map(|r| r.html_url).unwrap_or_default(),
-    })
 }
 
 /// `/release cancel`: close the pull request, delete the branch, mark the release cancelled.

@@ -109,7 +109,7 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
         }
         // Past its tag already (a redelivery, or the job run again after it failed): the release
         // path records a run found by its intent, or finds nothing left to do.
-        Plan::ReleaseTag | Plan::Nothing(_) if stage.is_tagged() => {
+        Plan::ReleaseTag | Plan::Redispatch { .. } | Plan::Nothing(_) if stage.is_tagged() => {
             let known = Known {
                 progress,
                 tracking,

@@ -16,6 +16,7 @@ mod outcome;
 pub mod progress;
 mod published;
 mod read_plan;
+mod rebuild;
 pub mod release_marker;
 mod release_notes;
 mod release_path;

@@ -443,6 +443,14 @@ pub fn view(
                 remedy: "Fix the cause, then comment `/release retry` to build the images again."
                     .into(),
             },
+            Ok(Stage::ImagesStale { built, commit, .. }) => StepState::Failed {
+                what: format!(
+                    "The images [run]({run_url}) built `{}`, which is no longer tag `{tag}`'s commit `{}`: they are not this release's",
+                    short(built.as_str()),
+                    short(commit.as_str())
+                ),
+                remedy: "Comment `/release retry` to build them from the tag's commit.".into(),
+            },
             Ok(Stage::ImagesRunning { .. }) => {
                 StepState::Pending(format!("Building the images: {listed} ([run]({run_url}))"))
             }

@@ -70,7 +70,12 @@ pub async fn run_known(
     // Once tagged, the release goes on whatever the status comment says about cancelling.
     let stage = Stage::derive(&progress, None)?;
     let marker = progress.release_marker().map_err(Unreadable::from)?;
-    if let Plan::Nothing(_) = plan(&stage, Trigger::TagAppeared) {
+    let due = plan(&stage, Trigger::TagAppeared);
+    if let Plan::Redispatch { failed } = due {
+        let status = tracking.as_ref().and_then(|t| t.status.as_ref());
+        return super::rebuild::images(ctx, &version, status, progress, failed).await;
+    }
+    if let Plan::Nothing(_) = due {
         // A run found by the intent alone (a crash right after the dispatch) is recorded now.
         if let (Some(run), Some(marker)) = (stage.images_run(), marker) {
             let recorded = marker.images.as_ref().and_then(|d| d.run);

@@ -52,6 +52,14 @@ pub enum Stage {
         release: ReleaseId,
         run: RunId,
     },
+    /// Our images run built (or is building) another commit than the tag's: a person moved
+    /// the tag since. Those images are not the release's.
+    ImagesStale {
+        commit: CommitSha,
+        release: ReleaseId,
+        run: RunId,
+        built: CommitSha,
+    },
     /// Images built; the release is a draft for a person to publish, or published.
     Done {
         commit: CommitSha,
@@ -135,6 +143,7 @@ impl Stage {
                 | Stage::ImagesIntended { .. }
                 | Stage::ImagesRunning { .. }
                 | Stage::ImagesFailed { .. }
+                | Stage::ImagesStale { .. }
                 | Stage::Done { .. }
         )
     }
@@ -146,6 +155,7 @@ impl Stage {
             | Stage::ImagesIntended { commit, .. }
             | Stage::ImagesRunning { commit, .. }
             | Stage::ImagesFailed { commit, .. }
+            | Stage::ImagesStale { commit, .. }
             | Stage::Done { commit, .. } => Some(commit),
             _ => None,
         }
@@ -156,6 +166,7 @@ impl Stage {
         match self {
             Stage::ImagesRunning { run, .. }
             | Stage::ImagesFailed { run, .. }
+            | Stage::ImagesStale { run, .. }
             | Stage::Done { run, .. } => Some(*run),
             _ => None,
         }
@@ -216,6 +227,15 @@ fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreada
         });
     };
     let run_id = RunId(run.id);
+    // Images of another commit than the tag's (the tag was moved since) are not the release's.
+    if let Some(built) = CommitSha::parse(&run.head_sha).filter(|built| *built != commit) {
+        return Ok(Stage::ImagesStale {
+            commit,
+            release: release_id,
+            run: run_id,
+            built,
+        });
+    }
     Ok(match run.run_state() {
         RunState::Running => Stage::ImagesRunning {
             commit,
@@ -345,7 +365,7 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
                 merge_commit: merge_commit.clone(),
             },
             Tagged { .. } | ImagesIntended { .. } => Plan::ReleaseTag,
-            ImagesFailed { run, .. } => Plan::Redispatch { failed: *run },
+            ImagesFailed { run, .. } | ImagesStale { run, .. } => Plan::Redispatch { failed: *run },
             ImagesRunning { .. } | Done { .. } => Plan::Refuse(Refusal::NothingToRetry),
         },
         Trigger::Cancel => match stage {
@@ -373,6 +393,7 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
                 Plan::Nothing("the images dispatch was sent; its run is not listed yet")
             }
             (Tagged { .. } | ImagesIntended { .. }, _) => Plan::ReleaseTag,
+            (ImagesStale { run, .. }, _) => Plan::Redispatch { failed: *run },
             (_, Some(_)) => Plan::Nothing("the release has moved past its tag already"),
             _ => Plan::Nothing("the release pull request is not merged"),
         },
@@ -381,6 +402,8 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
                 Plan::Nothing("the images dispatch was sent; its run is not listed yet")
             }
             Tagged { .. } | ImagesIntended { .. } => Plan::ReleaseTag,
+            // The tag was moved: its commit is built, once (the new run is then the tag's).
+            ImagesStale { run, .. } => Plan::Redispatch { failed: *run },
             ImagesRunning { .. } | ImagesFailed { .. } | Done { .. } => {
                 Plan::Nothing("the tag's release and images were already made")
             }
@@ -395,6 +418,9 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
             _ => Plan::Nothing("the release pull request is not open"),
         },
         Trigger::RunCompleted { run } => match stage.images_run() {
+            Some(_) if matches!(stage, ImagesStale { .. }) => {
+                Plan::Nothing("the run built a commit the tag no longer names")
+            }
             Some(ours) if ours == run => Plan::RecordImages { run },
             Some(_) => Plan::Nothing("another run of ours on the tag decides"),
             None => Plan::Nothing("the run is not the release's images build"),
