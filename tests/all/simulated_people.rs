@@ -365,3 +365,385 @@ async fn re_running_over_http_and_through_the_api() {
     );
     assert_eq!(api.sim.runs(REPO)[0].run_attempt, 3);
 }
+
+#[tokio::test]
+async fn a_person_deletes_a_tag_and_pushes_it_again_elsewhere() {
+    let api = Api::start().await;
+    let first = api.main_sha();
+    let second = api
+        .sim
+        .push_commit(REPO, "main", "ada", "Fix", &[("fix.txt", "fix\n")]);
+    api.sim.take_deliveries();
+
+    api.sim.delete_ref(REPO, "refs/tags/1.0.0", "ada").unwrap();
+    let gone = api.sim.refs(REPO).contains_key("refs/tags/1.0.0");
+    api.sim.push_tag(REPO, "1.0.0", &second, "ada", false);
+
+    assert!(!gone);
+    let deliveries = api.sim.take_deliveries();
+    let seen: Vec<(&str, &Value, &Value)> = deliveries
+        .iter()
+        .map(|d| {
+            (
+                d.event.as_str(),
+                &d.payload["ref"],
+                &d.payload["sender"]["login"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("delete", &json!("1.0.0"), &json!("ada")),
+            ("push", &json!("refs/tags/1.0.0"), &json!("ada")),
+            ("create", &json!("1.0.0"), &json!("ada")),
+            ("push", &json!("refs/tags/1.0.0"), &json!("ada")),
+        ]
+    );
+    assert_eq!(deliveries[0].payload["ref_type"], "tag");
+    assert_eq!(
+        (
+            &deliveries[1].payload["deleted"],
+            &deliveries[1].payload["before"]
+        ),
+        (&json!(true), &json!(first))
+    );
+    assert_eq!(api.sim.refs(REPO)["refs/tags/1.0.0"], second);
+}
+
+#[tokio::test]
+async fn a_tag_moved_with_force_sends_one_forced_push() {
+    let api = Api::start().await;
+    let first = api.main_sha();
+    api.sim
+        .push_commit(REPO, "main", "ada", "Fix", &[("fix.txt", "fix\n")]);
+    api.sim.take_deliveries();
+
+    let (refused, why) = api
+        .person(Method::POST, "tags", json!({"by": "ada", "tag": "1.0.0"}))
+        .await;
+    let (moved, answer) = api
+        .person(
+            Method::POST,
+            "tags",
+            json!({"by": "ada", "tag": "1.0.0", "target": "main", "annotated": true, "force": true}),
+        )
+        .await;
+
+    assert_eq!(refused, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(why["message"].as_str().unwrap().contains("force"), "{why}");
+    assert_eq!((moved, &answer["moved"]), (StatusCode::OK, &json!(true)));
+    let pushes = api.sim.take_deliveries();
+    assert_eq!(pushes.len(), 1, "no `create` for a tag that was there");
+    let push = &pushes[0].payload;
+    assert_eq!(
+        (
+            &push["forced"],
+            &push["created"],
+            &push["before"],
+            &push["after"]
+        ),
+        (
+            &json!(true),
+            &json!(false),
+            &json!(first),
+            &answer["object"]
+        )
+    );
+    let object = answer["object"].as_str().unwrap();
+    assert_eq!(api.sim.tag_object(REPO, object).unwrap().tag, "1.0.0");
+}
+
+#[tokio::test]
+async fn deleting_branches_and_tags_over_http_and_what_is_refused() {
+    let (api, number) = with_pull().await;
+
+    let (branch, _) = api
+        .person(Method::DELETE, "refs/heads/topic", json!({"by": "ada"}))
+        .await;
+    let (again, missing) = api
+        .person(Method::DELETE, "refs/heads/topic", json!({"by": "ada"}))
+        .await;
+    let (default, _) = api
+        .person(Method::DELETE, "refs/heads/main", json!({"by": "ada"}))
+        .await;
+    let (tag, _) = api
+        .person(Method::DELETE, "refs/tags/1.0.0", json!({"by": "bob"}))
+        .await;
+
+    assert_eq!(
+        (branch, again, default, tag),
+        (
+            StatusCode::OK,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::OK
+        )
+    );
+    assert_eq!(missing["message"], "Reference does not exist");
+    assert_eq!(
+        api.webhooks(),
+        [
+            hook("delete", "", "ada"),
+            hook("push", "", "ada"),
+            hook("pull_request", "closed", "ada"),
+            hook("delete", "", "bob"),
+            hook("push", "", "bob"),
+        ]
+    );
+    assert_eq!(pull_state(&api, number), ("closed".into(), false));
+    let refs: Vec<String> = api.sim.refs(REPO).into_keys().collect();
+    assert_eq!(refs, ["refs/heads/main"]);
+}
+
+#[tokio::test]
+async fn a_person_pushes_a_commit_to_a_branch_with_a_slash_over_http() {
+    let api = Api::start().await;
+    api.sim.push_commit(
+        REPO,
+        "release/1.0.1",
+        "ada",
+        "Bump",
+        &[("VERSION", "1.0.1\n")],
+    );
+    let number = api
+        .sim
+        .open_pull(REPO, "release/1.0.1", "main", "ada", "Release 1.0.1");
+    let before = api.sim.refs(REPO)["refs/heads/release/1.0.1"].clone();
+    api.sim.take_deliveries();
+
+    let (status, pushed) = api
+        .person(
+            Method::POST,
+            "branches/release/1.0.1/commits",
+            json!({"author": "bob", "message": "Fix the notes", "files": {"NOTES.md": "Fixed\n"}}),
+        )
+        .await;
+    let (nowhere, _) = api
+        .person(
+            Method::POST,
+            "branches/release/1.0.1",
+            json!({"author": "bob", "message": "m", "files": {}}),
+        )
+        .await;
+
+    assert_eq!(
+        (status, nowhere),
+        (StatusCode::CREATED, StatusCode::NOT_FOUND)
+    );
+    let sha = pushed["sha"].as_str().unwrap();
+    assert_eq!(api.sim.refs(REPO)["refs/heads/release/1.0.1"], sha);
+    assert_eq!(api.sim.commit(REPO, sha).unwrap().parents, [before.clone()]);
+    assert_eq!(
+        api.sim.file(REPO, "release/1.0.1", "NOTES.md").unwrap().0,
+        b"Fixed\n"
+    );
+    let deliveries = api.sim.take_deliveries();
+    let seen: Vec<(&str, &str, &str)> = deliveries
+        .iter()
+        .map(|d| {
+            (
+                d.event.as_str(),
+                d.payload["action"].as_str().unwrap_or_default(),
+                d.payload["sender"]["login"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [("push", "", "bob"), ("pull_request", "synchronize", "bob")]
+    );
+    assert_eq!(deliveries[1].payload["number"], number);
+    assert_eq!(
+        (
+            &deliveries[1].payload["before"],
+            &deliveries[1].payload["after"]
+        ),
+        (&json!(before), &json!(sha))
+    );
+}
+
+/// A draft release of `1.1.0` made by the bot, nothing delivered yet.
+async fn with_draft() -> (Api, u64) {
+    let api = Api::start().await;
+    let (_, draft) = api
+        .post(
+            "releases",
+            json!({"tag_name": "1.1.0", "target_commitish": "main", "name": "1.1.0", "body": "Draft", "draft": true}),
+        )
+        .await;
+    api.sim.take_deliveries();
+    (api, draft["id"].as_u64().unwrap())
+}
+
+#[tokio::test]
+async fn a_person_pastes_notes_over_a_draft_then_renames_it_published() {
+    let (api, id) = with_draft().await;
+
+    api.sim
+        .edit_release(REPO, id, "ada", None, Some("Pasted notes"))
+        .unwrap();
+    api.sim.publish_release(REPO, id, "ada").unwrap();
+    api.sim
+        .edit_release(REPO, id, "bob", Some("1.1.0: Orion"), None)
+        .unwrap();
+    api.sim
+        .edit_release(REPO, id, "bob", Some("1.1.0: Orion"), None)
+        .unwrap();
+
+    let release = &api.sim.releases(REPO)[0];
+    assert_eq!(
+        (release.name.as_str(), release.body.as_str(), release.draft),
+        ("1.1.0: Orion", "Pasted notes", false)
+    );
+    let deliveries = api.sim.take_deliveries();
+    let seen: Vec<(&str, &str, &Value)> = deliveries
+        .iter()
+        .map(|d| {
+            (
+                d.payload["action"].as_str().unwrap(),
+                d.payload["sender"]["login"].as_str().unwrap(),
+                &d.payload["changes"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("edited", "ada", &json!({"body": {"from": "Draft"}})),
+            ("published", "ada", &Value::Null),
+            ("released", "ada", &Value::Null),
+            ("edited", "bob", &json!({"name": {"from": "1.1.0"}})),
+        ],
+        "an edit that changes nothing sends nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_published_release_is_not_published_twice() {
+    let (api, id) = with_draft().await;
+    api.sim.publish_release(REPO, id, "ada").unwrap();
+    api.sim.take_deliveries();
+
+    let in_process = api.sim.publish_release(REPO, id, "ada");
+    let (over_http, why) = api
+        .person(
+            Method::POST,
+            &format!("releases/{id}/publish"),
+            json!({"by": "ada"}),
+        )
+        .await;
+
+    assert!(in_process.is_err(), "{in_process:?}");
+    assert_eq!(over_http, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(why["message"]
+        .as_str()
+        .unwrap()
+        .contains("already published"));
+    assert!(api.webhooks().is_empty(), "no second `published`");
+}
+
+#[tokio::test]
+async fn a_person_deletes_the_latest_release_and_the_badge_moves_on() {
+    let (api, draft) = with_draft().await;
+    let older = api.sim.publish_new_release(REPO, "1.0.0", "ada").unwrap();
+    api.sim.take_deliveries();
+    let (edited, _) = api
+        .person(
+            Method::PATCH,
+            &format!("releases/{draft}"),
+            json!({"by": "bob", "body": "Notes by hand"}),
+        )
+        .await;
+    let (deleted_draft, _) = api
+        .person(
+            Method::DELETE,
+            &format!("releases/{draft}"),
+            json!({"by": "bob"}),
+        )
+        .await;
+    assert_eq!(api.sim.latest_release(REPO), Some(older));
+
+    api.sim.delete_release(REPO, older, "ada").unwrap();
+    let again = api.sim.delete_release(REPO, older, "ada");
+
+    assert_eq!((edited, deleted_draft), (StatusCode::OK, StatusCode::OK));
+    assert!(again.unwrap_err().starts_with("404"));
+    assert!(api.sim.releases(REPO).is_empty());
+    assert_eq!(api.sim.latest_release(REPO), None);
+    assert!(
+        api.sim.refs(REPO).contains_key("refs/tags/1.0.0"),
+        "the tag stays"
+    );
+    let deliveries = api.sim.take_deliveries();
+    let seen: Vec<(&str, &str, &Value)> = deliveries
+        .iter()
+        .map(|d| {
+            (
+                d.payload["action"].as_str().unwrap(),
+                d.payload["sender"]["login"].as_str().unwrap(),
+                &d.payload["release"]["tag_name"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("edited", "bob", &json!("1.1.0")),
+            ("deleted", "bob", &json!("1.1.0")),
+            ("deleted", "ada", &json!("1.0.0")),
+        ]
+    );
+    let (status, _) = api.get(&format!("releases/{older}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_merge_route_honours_githubs_merge_method() {
+    let (api, number) = with_pull().await;
+    let before = api.main_sha();
+
+    let (unknown, _) = api
+        .person(
+            Method::POST,
+            &format!("pulls/{number}/merge"),
+            json!({"by": "ada", "merge_method": "octopus"}),
+        )
+        .await;
+    let (squashed, answer) = api
+        .person(
+            Method::POST,
+            &format!("pulls/{number}/merge"),
+            json!({"by": "ada", "merge_method": "squash"}),
+        )
+        .await;
+    let (twice, _) = api
+        .person(
+            Method::POST,
+            &format!("pulls/{number}/merge"),
+            json!({"by": "ada", "merge_method": "squash"}),
+        )
+        .await;
+
+    assert_eq!(
+        (unknown, squashed, twice),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::OK,
+            StatusCode::METHOD_NOT_ALLOWED
+        )
+    );
+    let commit = api
+        .sim
+        .commit(REPO, answer["sha"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(commit.parents, [before], "a squash has one parent");
+    assert_eq!(commit.message, format!("Work (#{number})"));
+    assert_eq!(
+        api.webhooks(),
+        [
+            hook("pull_request", "closed", "ada"),
+            hook("push", "", "ada")
+        ]
+    );
+}
