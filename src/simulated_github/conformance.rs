@@ -372,30 +372,37 @@ fn sorted_keys<V>(map: &HashMap<String, V>) -> Vec<&str> {
 }
 
 /// Path parameters by name when the request path fits the template; a multi-segment parameter
-/// (GitHub's `x-multi-segment`, as in `contents/{path}`) takes the rest of the path.
+/// (GitHub's `x-multi-segment`, as in `contents/{path}` or `commits/{ref}/status`) takes every
+/// segment the literals after it leave over, so a branch name may hold slashes.
 fn match_path(template: &[Segment], path: &[&str]) -> Option<HashMap<String, String>> {
     let mut values = HashMap::new();
+    let mut at = 0;
     for (i, segment) in template.iter().enumerate() {
         match segment {
             Segment::Literal(literal) => {
-                if path.get(i) != Some(&literal.as_str()) {
+                if path.get(at) != Some(&literal.as_str()) {
                     return None;
                 }
+                at += 1;
             }
-            Segment::Param { name, multi } if *multi && i + 1 == template.len() => {
-                let rest = path
-                    .get(i..)
-                    .filter(|r| !r.is_empty() && !r[0].is_empty())?;
-                values.insert(name.clone(), decode(&rest.join("/")));
-                return Some(values);
+            Segment::Param { name, multi: true } => {
+                let after = template.len() - i - 1;
+                let take = path.len().checked_sub(at + after).filter(|n| *n > 0)?;
+                let taken = &path[at..at + take];
+                if taken[0].is_empty() {
+                    return None;
+                }
+                values.insert(name.clone(), decode(&taken.join("/")));
+                at += take;
             }
             Segment::Param { name, .. } => {
-                let value = path.get(i).filter(|v| !v.is_empty())?;
+                let value = path.get(at).filter(|v| !v.is_empty())?;
                 values.insert(name.clone(), decode(value));
+                at += 1;
             }
         }
     }
-    (template.len() == path.len()).then_some(values)
+    (at == path.len()).then_some(values)
 }
 
 fn decode(s: &str) -> String {
@@ -499,6 +506,33 @@ mod tests {
             &mut v,
         );
         assert!(m.is_some() && v.is_empty(), "{v:?}");
+    }
+
+    #[test]
+    fn a_multi_segment_parameter_before_a_literal_takes_what_the_literal_leaves() {
+        let d = descriptions();
+        let mut v = Vec::new();
+        let m = d
+            .check_request(
+                "GET",
+                "/repos/o/r/commits/release/0.1.3/status",
+                None,
+                None,
+                &mut v,
+            )
+            .unwrap();
+        assert_eq!(d.operations[m.0].id, "repos/get-combined-status-for-ref");
+        let m = d
+            .check_request(
+                "GET",
+                "/repos/o/r/commits/release/0.1.3",
+                None,
+                None,
+                &mut v,
+            )
+            .unwrap();
+        assert_eq!(d.operations[m.0].id, "repos/get-commit");
+        assert!(v.is_empty(), "{v:?}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use super::git::{CommitObject, Object};
+use super::issue_events;
 use super::webhooks;
 use super::world::World;
 
@@ -122,6 +123,8 @@ pub fn merge(
         p.merged_at = Some(now);
         p.merged_by = Some(by.to_string());
     }
+    issue_events::record(world, repo, number, "merged", by, Some(&new_head));
+    issue_events::record(world, repo, number, "closed", by, Some(&new_head));
     webhooks::emit_pull_request(world, repo, "closed", number, by);
     webhooks::emit_push(
         world,

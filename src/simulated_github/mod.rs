@@ -11,11 +11,15 @@ mod control;
 mod gate;
 pub mod git;
 mod graphql;
+mod issue_events;
 mod merging;
 mod payloads;
 mod people;
+mod pull_state;
+mod refs;
 mod releases;
 mod routes;
+mod runs;
 mod seed;
 mod webhooks;
 mod world;
@@ -28,7 +32,7 @@ pub use conformance::Violation;
 pub use merging::MergeMethod;
 pub use seed::RepoSeed;
 pub use webhooks::signature;
-pub use world::{Delivery, Fault, RecordedRequest, Release, UserKind, WorkflowRun};
+pub use world::{Delivery, Fault, RecordedRequest, Release, RunAttempt, UserKind, WorkflowRun};
 
 use git::{Object, MODE_FILE};
 use routes::{lock, Shared};
@@ -77,24 +81,9 @@ pub struct CommentInfo {
     pub body: String,
 }
 
-/// Moves a run to `status` (and `conclusion`) and sends the matching `workflow_run` webhook.
-fn set_run_status(
-    world: &mut World,
-    repo: &str,
-    run_id: u64,
-    status: &str,
-    conclusion: Option<&str>,
-) {
-    let Some(run) = world
-        .repo_mut(repo)
-        .and_then(|r| r.runs.iter_mut().find(|run| run.id == run_id))
-    else {
-        return;
-    };
-    run.status = status.to_string();
-    run.conclusion = conclusion.map(String::from);
-    let run = run.clone();
-    webhooks::emit_workflow_run(world, repo, status, &run);
+/// GitHub's refusal, (status, message), as the text an in-process move returns.
+fn refusal((status, message): (u16, String)) -> String {
+    format!("{status}: {message}")
 }
 
 impl SimulatedGitHub {
@@ -372,20 +361,9 @@ impl SimulatedGitHub {
             author,
         );
         // Open pull requests from the branch have new commits: GitHub says `synchronize`.
-        let open_from_branch: Vec<u64> = world
+        let open_from_branch = world
             .repo(repo)
-            .map(|r| {
-                r.issues
-                    .values()
-                    .filter(|i| i.state == "open")
-                    .filter(|i| {
-                        i.pull
-                            .as_ref()
-                            .is_some_and(|p| p.head == branch && p.head_owner.is_none())
-                    })
-                    .map(|i| i.number)
-                    .collect()
-            })
+            .map(|r| r.open_pulls_from(branch))
             .unwrap_or_default();
         let previous = before.clone().unwrap_or_else(|| "0".repeat(40));
         for number in open_from_branch {
@@ -401,25 +379,16 @@ impl SimulatedGitHub {
     }
 
     /// Pushes a tag (annotated when asked) on a commit; emits `create` and `push` like GitHub.
+    /// A tag that exists is moved there, as `git push --force` moves it: one forced `push`.
     pub fn push_tag(&self, repo: &str, tag: &str, commit: &str, by: &str, annotated: bool) {
-        let mut world = self.world();
-        let tagger = world.signature(by);
-        let Some(r) = world.repo_mut(repo) else {
-            return;
-        };
-        let target = if annotated {
-            r.git.put(Object::Tag(git::TagObject {
-                object: commit.to_string(),
-                kind: "commit".into(),
-                tag: tag.to_string(),
-                tagger,
-                message: format!("Release {tag}\n"),
-            }))
-        } else {
-            commit.to_string()
-        };
-        r.refs.insert(format!("refs/tags/{tag}"), target.clone());
-        webhooks::emit_ref_created(&mut world, repo, &format!("refs/tags/{tag}"), &target, by);
+        let _no_such_commit = refs::push_tag(&mut self.world(), repo, tag, commit, by, annotated);
+    }
+
+    /// A person deletes a branch or tag (`refs/heads/…`, `refs/tags/…`); emits `delete` and a
+    /// `push` with `deleted: true`. Open pull requests from a deleted branch close (`pull_request`
+    /// `closed`). Refused for the default branch and for a ref that does not exist.
+    pub fn delete_ref(&self, repo: &str, full_ref: &str, by: &str) -> Result<(), String> {
+        refs::delete(&mut self.world(), repo, full_ref, by).map_err(refusal)
     }
 
     /// A person opens a pull request; emits `pull_request` `opened`. Returns its number.
@@ -521,40 +490,40 @@ impl SimulatedGitHub {
         by: &str,
     ) -> Result<String, String> {
         let mut world = self.world();
-        merging::merge(&mut world, repo, number, method, by)
-            .map_err(|(status, message)| format!("{status}: {message}"))
+        merging::merge(&mut world, repo, number, method, by).map_err(refusal)
     }
 
     /// A person closes a pull request without merging it; emits `pull_request` `closed`.
-    pub fn close_pull(&self, repo: &str, number: u64, by: &str) {
-        let mut world = self.world();
-        let now = world.timestamp();
-        let Some(issue) = world.repo_mut(repo).and_then(|r| r.issues.get_mut(&number)) else {
-            return;
-        };
-        issue.state = "closed".into();
-        issue.updated_at = now;
-        webhooks::emit_pull_request(&mut world, repo, "closed", number, by);
+    /// Refused when it is not open.
+    pub fn close_pull(&self, repo: &str, number: u64, by: &str) -> Result<(), String> {
+        pull_state::close(&mut self.world(), repo, number, by).map_err(refusal)
     }
 
-    /// A queued workflow run starts on a runner; emits `workflow_run` `in_progress`.
+    /// A person reopens a closed pull request; emits `pull_request` `reopened`. GitHub refuses
+    /// (422) a merged pull request, or one whose head branch was deleted.
+    pub fn reopen_pull(&self, repo: &str, number: u64, by: &str) -> Result<(), String> {
+        pull_state::reopen(&mut self.world(), repo, number, by).map_err(refusal)
+    }
+
+    /// A queued workflow run starts on a runner; emits `workflow_run` `in_progress`. Nothing
+    /// happens to a run that is not queued.
     pub fn start_run(&self, repo: &str, run_id: u64) {
-        let mut world = self.world();
-        set_run_status(&mut world, repo, run_id, "in_progress", None);
+        let _not_queued = runs::start(&mut self.world(), repo, run_id);
     }
 
-    /// A workflow run finishes (`success` or `failure`); emits `workflow_run` `in_progress` first
-    /// when it was still queued, then `completed`, as GitHub does.
-    pub fn complete_run(&self, repo: &str, run_id: u64, conclusion: &str) {
-        let mut world = self.world();
-        let queued = world
-            .repo(repo)
-            .and_then(|r| r.runs.iter().find(|run| run.id == run_id))
-            .is_some_and(|run| run.status == "queued");
-        if queued {
-            set_run_status(&mut world, repo, run_id, "in_progress", None);
-        }
-        set_run_status(&mut world, repo, run_id, "completed", Some(conclusion));
+    /// A workflow run's current attempt finishes (`success` or `failure`); emits `workflow_run`
+    /// `in_progress` first when it was still queued, then `completed`, as GitHub does. Refused
+    /// (no webhook) when the attempt is already completed.
+    pub fn complete_run(&self, repo: &str, run_id: u64, conclusion: &str) -> Result<(), String> {
+        runs::complete(&mut self.world(), repo, run_id, conclusion).map_err(refusal)
+    }
+
+    /// A person re-runs a completed workflow run from the Actions page: the same run id, the
+    /// next `run_attempt`, queued, with the person as `triggering_actor` (the `actor` stays);
+    /// emits `workflow_run` `requested`. Returns the new attempt's number. GitHub refuses (403)
+    /// a run that is still queued or in progress.
+    pub fn rerun_run(&self, repo: &str, run_id: u64, by: &str) -> Result<u32, String> {
+        runs::rerun(&mut self.world(), repo, run_id, by).map_err(refusal)
     }
 
     /// Dispatched runs of this repository appear in run lists only `delay` after the dispatch
@@ -634,11 +603,12 @@ impl SimulatedGitHub {
             published_at: None,
             make_latest: "legacy".into(),
         });
-        releases::publish(&mut world, repo, id, by);
+        releases::publish(&mut world, repo, id, by).ok()?;
         Some(id)
     }
 
-    /// A person edits a release's text on GitHub (drafts send no webhook for it).
+    /// Changes a release's text behind everyone's back: no webhook (for a test that only
+    /// wants the text changed). A person's edit is `edit_release`.
     pub fn edit_release_body(&self, repo: &str, id: u64, body: &str) {
         if let Some(release) = self
             .world()
@@ -649,10 +619,32 @@ impl SimulatedGitHub {
         }
     }
 
-    /// A person publishes a draft release; emits `release` `published`.
-    pub fn publish_release(&self, repo: &str, id: u64, by: &str) {
-        let mut world = self.world();
-        releases::publish(&mut world, repo, id, by);
+    /// A person edits a release's title and/or notes on its page (draft or published), e.g.
+    /// pasting notes over the whole body; emits `release` `edited` with the old text in
+    /// `changes` (nothing when nothing changed).
+    pub fn edit_release(
+        &self,
+        repo: &str,
+        id: u64,
+        by: &str,
+        name: Option<&str>,
+        body: Option<&str>,
+    ) -> Result<(), String> {
+        releases::edit_text(&mut self.world(), repo, id, by, name, body)
+            .map(|_| ())
+            .map_err(refusal)
+    }
+
+    /// A person deletes a release, draft or published (its tag stays; "Latest" passes to the
+    /// highest other stable release); emits `release` `deleted`.
+    pub fn delete_release(&self, repo: &str, id: u64, by: &str) -> Result<(), String> {
+        releases::delete(&mut self.world(), repo, id, by).map_err(refusal)
+    }
+
+    /// A person publishes a draft release; emits `release` `published`, then `released` (or
+    /// `prereleased`). Refused, with no webhook, when it is already published.
+    pub fn publish_release(&self, repo: &str, id: u64, by: &str) -> Result<(), String> {
+        releases::publish(&mut self.world(), repo, id, by).map_err(refusal)
     }
 
     // ----- looking at the world -----

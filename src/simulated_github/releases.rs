@@ -1,21 +1,34 @@
-//! Publishing a release: the moment a draft's tag is created if it does not exist yet, and the
-//! `release` webhooks go out as GitHub sends them (`created` for any new release, draft or not;
-//! `published` then `released` or `prereleased` on publishing; `edited` with what changed).
+//! A release's life after it was made: publishing (the moment a draft's tag is created if it
+//! does not exist yet), a person's edits of its title and notes, and its deletion, with the
+//! `release` webhooks GitHub sends (`created` for any new release, draft or not; `published`
+//! then `released` or `prereleased` on publishing, once; `edited` with what changed; `deleted`).
+//! Deleting a release keeps its tag, and hands the "Latest" badge on, as GitHub does.
 
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
 use super::payloads;
 use super::webhooks;
-use super::world::World;
+use super::world::{not_found, Refusal, Repo, World};
 
-pub fn publish(world: &mut World, repo: &str, id: u64, by: &str) {
+/// The repository and where release `id` is in its list.
+fn find<'a>(world: &'a mut World, repo: &str, id: u64) -> Result<(&'a mut Repo, usize), Refusal> {
+    let r = world.repo_mut(repo).ok_or_else(not_found)?;
+    let index = r
+        .releases
+        .iter()
+        .position(|rel| rel.id == id)
+        .ok_or_else(not_found)?;
+    Ok((r, index))
+}
+
+/// Publishes a draft; emits `release` `published`, then `released` or `prereleased`. A release
+/// that is already published is refused, with no webhook.
+pub fn publish(world: &mut World, repo: &str, id: u64, by: &str) -> Result<(), Refusal> {
     let now = world.timestamp();
-    let Some(r) = world.repo_mut(repo) else {
-        return;
-    };
-    let Some(index) = r.releases.iter().position(|rel| rel.id == id) else {
-        return;
-    };
+    let (r, index) = find(world, repo, id)?;
+    if !r.releases[index].draft {
+        return Err((422, "the release is already published".into()));
+    }
     let tag_ref = format!("refs/tags/{}", r.releases[index].tag_name);
     if !r.refs.contains_key(&tag_ref) {
         if let Some(commit) = r.resolve(&r.releases[index].target_commitish.clone()) {
@@ -38,6 +51,76 @@ pub fn publish(world: &mut World, repo: &str, id: u64, by: &str) {
         "released"
     };
     emit(world, repo, then, &release, by, None);
+    Ok(())
+}
+
+/// A new title and/or notes (draft or published); emits `release` `edited` with the old text
+/// in `changes` when anything changed. Returns whether it did.
+pub fn edit_text(
+    world: &mut World,
+    repo: &str,
+    id: u64,
+    by: &str,
+    name: Option<&str>,
+    body: Option<&str>,
+) -> Result<bool, Refusal> {
+    let release = world
+        .repo_mut(repo)
+        .and_then(|r| r.releases.iter_mut().find(|rel| rel.id == id))
+        .ok_or_else(not_found)?;
+    let mut changes = Map::new();
+    if let Some(text) = body.filter(|t| *t != release.body) {
+        let old = std::mem::replace(&mut release.body, text.to_string());
+        changes.insert("body".into(), json!({ "from": old }));
+    }
+    if let Some(text) = name.filter(|t| *t != release.name) {
+        let old = std::mem::replace(&mut release.name, text.to_string());
+        changes.insert("name".into(), json!({ "from": old }));
+    }
+    if changes.is_empty() {
+        return Ok(false);
+    }
+    let edited = release.clone();
+    emit(
+        world,
+        repo,
+        "edited",
+        &edited,
+        by,
+        Some(Value::Object(changes)),
+    );
+    Ok(true)
+}
+
+/// Deletes a release, draft or published; its tag stays. Emits `release` `deleted`.
+pub fn delete(world: &mut World, repo: &str, id: u64, by: &str) -> Result<(), Refusal> {
+    let (r, index) = find(world, repo, id)?;
+    let release = r.releases[index].clone();
+    // The payload describes the release as it was; then it is gone.
+    let r = world.repo(repo).expect("just used");
+    let payload = json!({ "action": "deleted", "release": payloads::release(world, r, &release) });
+    let r = world.repo_mut(repo).expect("just used");
+    r.releases.remove(index);
+    if r.latest_release == Some(id) {
+        r.latest_release = highest_stable(r, id);
+    }
+    webhooks::emit(world, repo, "release", payload, by);
+    Ok(())
+}
+
+/// The highest stable published release other than `except`, which takes "Latest" when the
+/// release that had it gives it up.
+pub fn highest_stable(r: &Repo, except: u64) -> Option<u64> {
+    r.releases
+        .iter()
+        .filter(|rel| rel.id != except && !rel.draft && !rel.prerelease)
+        .filter_map(|rel| {
+            semver::Version::parse(&rel.tag_name)
+                .ok()
+                .map(|v| (v, rel.id))
+        })
+        .max()
+        .map(|(_, id)| id)
 }
 
 /// One `release` webhook; `changes` for `edited`.

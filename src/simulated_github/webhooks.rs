@@ -115,7 +115,8 @@ pub fn emit_issue_change(
     emit(world, repo, event, payload, sender);
 }
 
-/// `workflow_run` with the run and its workflow, sent as its actor.
+/// `workflow_run` with the run and its workflow, sent as whoever started this attempt (the
+/// actor, or the person who re-ran it).
 pub fn emit_workflow_run(
     world: &mut World,
     repo: &str,
@@ -130,7 +131,7 @@ pub fn emit_workflow_run(
         "workflow_run": payloads::workflow_run(world, r, run),
         "workflow": payloads::workflow(world, r, run),
     });
-    emit(world, repo, "workflow_run", payload, &run.actor);
+    emit(world, repo, "workflow_run", payload, &run.triggering_actor);
 }
 
 pub fn emit_pull_request(world: &mut World, repo: &str, action: &str, number: u64, sender: &str) {
@@ -277,6 +278,14 @@ pub fn emit_push(
         &before_id[..12.min(before_id.len())],
         &after_id[..12.min(after_id.len())]
     );
+    // A moved tag, or a branch set to a commit that does not descend from where it was, was
+    // pushed with force.
+    let forced = match (before, after) {
+        (Some(before), Some(after)) => {
+            full_ref.starts_with("refs/tags/") || !r.git.is_ancestor(before, after)
+        }
+        _ => false,
+    };
     let pusher = match world.user(by) {
         Some(_) => json!({ "name": by, "email": format!("{by}@users.noreply.simulated") }),
         None => json!({ "name": by }),
@@ -287,7 +296,7 @@ pub fn emit_push(
         "after": after_id,
         "created": before.is_none(),
         "deleted": after.is_none(),
-        "forced": false,
+        "forced": forced,
         "base_ref": null,
         "compare": compare,
         "commits": commits,

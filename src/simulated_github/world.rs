@@ -48,6 +48,21 @@ pub struct Repo {
     /// How long a dispatched run takes to appear in run lists (GitHub: a moment, sometimes
     /// seconds). The run exists, and is readable by its id, at once.
     pub run_listing_delay: std::time::Duration,
+    /// What happened to issues and pull requests (closed, reopened, labeled, …), oldest first.
+    pub issue_events: Vec<IssueEvent>,
+}
+
+/// One entry of an issue's or pull request's events, as GitHub lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueEvent {
+    pub id: u64,
+    pub issue: u64,
+    /// `closed`, `reopened`, `merged`, `labeled`, `assigned`, `head_ref_deleted`.
+    pub event: String,
+    pub actor: String,
+    pub created_at: String,
+    /// The label's name, the assignee's login or the commit id, for events that have one.
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +77,30 @@ pub struct CommitStatus {
     pub created_at: String,
 }
 
+/// Why GitHub refused a move, as (status, message): what the API answers, and what a person
+/// sees on the page.
+pub type Refusal = (u16, String);
+
+/// GitHub's 404, for a repository, pull request, run or release that is not there.
+pub fn not_found() -> Refusal {
+    (404, "Not Found".to_string())
+}
+
 impl Repo {
+    /// The open pull requests whose head is `branch` of this repository (not a fork's).
+    pub fn open_pulls_from(&self, branch: &str) -> Vec<u64> {
+        self.issues
+            .values()
+            .filter(|i| i.state == "open")
+            .filter(|i| {
+                i.pull
+                    .as_ref()
+                    .is_some_and(|p| p.head == branch && p.head_owner.is_none())
+            })
+            .map(|i| i.number)
+            .collect()
+    }
+
     pub fn full_name(&self) -> String {
         format!("{}/{}", self.owner, self.name)
     }
@@ -148,9 +186,30 @@ pub struct WorkflowRun {
     pub inputs: serde_json::Map<String, Value>,
     pub run_number: u64,
     pub created_at: String,
+    /// Who started the run; a re-run keeps it.
     pub actor: String,
+    /// Who started this attempt: the actor, or the person who re-ran it.
+    pub triggering_actor: String,
+    /// 1, and one more for every re-run (same run id).
+    pub run_attempt: u32,
+    /// When this attempt started.
+    pub run_started_at: String,
+    pub updated_at: String,
+    /// The attempts before this one, oldest first, as they ended.
+    pub previous_attempts: Vec<RunAttempt>,
     /// From when run lists show it.
     pub listed_from: std::time::Instant,
+}
+
+/// An attempt of a workflow run that was re-run, as it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunAttempt {
+    pub run_attempt: u32,
+    pub triggering_actor: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub run_started_at: String,
+    pub updated_at: String,
 }
 
 #[derive(Debug, Clone)]

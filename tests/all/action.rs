@@ -151,7 +151,7 @@ async fn a_whole_release_run_by_the_action_one_event_at_a_time() {
 
     // 4. The images workflow finishes; its `workflow_run` reports on the draft.
     let run = s.images_runs()[0].id;
-    s.sim.complete_run(REPO, run, "success");
+    s.sim.complete_run(REPO, run, "success").unwrap();
     let finished = runner.run_on_last(&s, "workflow_run", &[]);
     assert_eq!(finished.exit_code, 0, "{}", finished.stdout);
     assert_eq!(output(&finished, "outcome"), "images-reported");
@@ -251,7 +251,7 @@ async fn the_action_dispatches_the_smoke_test_and_records_its_result() {
     assert_eq!(smoke.len(), 1);
     let head = s.sim.refs(REPO)["refs/heads/release/0.1.3"].clone();
 
-    s.sim.complete_run(REPO, smoke[0].id, "success");
+    s.sim.complete_run(REPO, smoke[0].id, "success").unwrap();
     let reported = runner.run_on_last(&s, "workflow_run", &[]);
 
     assert_eq!(reported.exit_code, 0, "{}", reported.stdout);

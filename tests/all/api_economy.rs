@@ -131,7 +131,7 @@ async fn api_economy_of_a_whole_release() {
         .unwrap();
     deliver_measured(&s, &engine, &mut measured).await;
     let run = s.images_runs().last().expect("an images run").id;
-    s.sim.complete_run(REPO, run, "success");
+    s.sim.complete_run(REPO, run, "success").unwrap();
     deliver_measured(&s, &engine, &mut measured).await;
     assert!(s.sim.releases(REPO)[0]
         .body

@@ -98,7 +98,7 @@ async fn a_persons_own_run_on_the_tag_is_not_taken_for_the_bots() {
         )
         .expect("the workflow accepts a dispatch");
 
-    s.sim.complete_run(REPO, theirs, "failure");
+    s.sim.complete_run(REPO, theirs, "failure").unwrap();
     let outcomes = s.deliver().await;
 
     assert!(
@@ -112,7 +112,7 @@ async fn a_persons_own_run_on_the_tag_is_not_taken_for_the_bots() {
     assert_eq!(retry, Outcome::Answered(Reply::NothingToRetry));
     assert_eq!(s.images_runs().len(), 2, "no build from the retry");
 
-    s.sim.complete_run(REPO, ours, "success");
+    s.sim.complete_run(REPO, ours, "success").unwrap();
     s.deliver().await;
     assert!(s
         .status_comment()
@@ -150,7 +150,7 @@ async fn published_on_publish_release() -> (Scenario, u64, serde_json::Value) {
     s.merge_release_pull(MergeMethod::Merge).await;
     s.finish_images_run("success").await;
     let draft = s.sim.releases(REPO)[0].id;
-    s.sim.publish_release(REPO, draft, MAINTAINER);
+    s.sim.publish_release(REPO, draft, MAINTAINER).unwrap();
     let published = s
         .sim
         .take_deliveries()

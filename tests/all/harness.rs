@@ -329,7 +329,7 @@ impl Scenario {
             .last()
             .expect("a smoke run was dispatched")
             .id;
-        self.sim.complete_run(REPO, run, conclusion);
+        self.sim.complete_run(REPO, run, conclusion).unwrap();
         self.deliver().await
     }
 
@@ -340,7 +340,7 @@ impl Scenario {
             .last()
             .expect("an images run was dispatched")
             .id;
-        self.sim.complete_run(REPO, run, conclusion);
+        self.sim.complete_run(REPO, run, conclusion).unwrap();
         self.deliver().await
     }
 

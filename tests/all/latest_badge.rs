@@ -47,7 +47,7 @@ async fn a_backport_published_after_a_newer_release_does_not_take_the_badge() {
     let backport = release_id(&s, "0.1.4");
     assert_eq!(s.images_runs()[0].inputs["latest"], "false");
 
-    s.sim.publish_release(REPO, backport, MAINTAINER);
+    s.sim.publish_release(REPO, backport, MAINTAINER).unwrap();
     let outcomes = s.deliver().await;
 
     assert!(
@@ -78,7 +78,7 @@ async fn a_draft_overtaken_before_publishing_gives_the_badge_back() {
         .unwrap();
     s.sim.take_deliveries();
 
-    s.sim.publish_release(REPO, draft, MAINTAINER);
+    s.sim.publish_release(REPO, draft, MAINTAINER).unwrap();
     let outcomes = s.deliver().await;
 
     assert!(
@@ -97,7 +97,7 @@ async fn the_highest_release_published_is_the_latest() {
     s.merge_release_pull(MergeMethod::Merge).await;
     let draft = release_id(&s, "0.1.3");
 
-    s.sim.publish_release(REPO, draft, MAINTAINER);
+    s.sim.publish_release(REPO, draft, MAINTAINER).unwrap();
     let outcomes = s.deliver().await;
 
     assert!(

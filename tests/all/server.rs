@@ -380,7 +380,7 @@ async fn a_whole_release_runs_from_githubs_webhooks() {
     eventually("the draft release", || r.s.sim.releases(REPO).len() == 1).await;
     eventually("the images run", || r.s.images_runs().len() == 1).await;
     let run = r.s.images_runs()[0].id;
-    r.s.sim.complete_run(REPO, run, "success");
+    r.s.sim.complete_run(REPO, run, "success").unwrap();
     eventually("the images reported on the draft", || {
         r.s.sim.releases(REPO)[0].body.contains("**Images pushed**")
     })

@@ -5,16 +5,18 @@ use releasebot::simulated_github::{signature, Fault, RepoSeed, SimulatedGitHub, 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const REPO: &str = "octo/demo";
+pub const REPO: &str = "octo/demo";
 const TOKEN: &str = "t0ken";
 
-struct Api {
-    sim: SimulatedGitHub,
-    http: reqwest::Client,
+/// A simulated GitHub with one repository (`hello.txt` on `main`, tag `1.0.0`), the bot's token,
+/// and people: ada (maintain), bob (triage), eve (no role); spoken to over real HTTP.
+pub struct Api {
+    pub sim: SimulatedGitHub,
+    pub http: reqwest::Client,
 }
 
 impl Api {
-    async fn start() -> Api {
+    pub async fn start() -> Api {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("hello.txt"), "hello\n").unwrap();
         let sim = SimulatedGitHub::start("127.0.0.1:0".parse().unwrap())
@@ -39,11 +41,12 @@ impl Api {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}repos/{REPO}/{path}", self.sim.url())
     }
 
-    async fn call(
+    /// A REST call with the bot's token; the answer's status and JSON (null when none).
+    pub async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -62,17 +65,57 @@ impl Api {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.call(reqwest::Method::GET, path, None).await
     }
 
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
 
-    fn main_sha(&self) -> String {
+    /// A person's move over `/_simulator/repos/octo/demo/…` (no token).
+    pub async fn person(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let url = format!("{}_simulator/repos/{REPO}/{path}", self.sim.url());
+        let response = self
+            .http
+            .request(method, url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub fn main_sha(&self) -> String {
         self.sim.refs(REPO)["refs/heads/main"].clone()
     }
+
+    /// The webhooks sent since the last look, as (event, action, sender); `push` and the like,
+    /// which have no action, with an empty one.
+    pub fn webhooks(&self) -> Vec<(String, String, String)> {
+        self.sim
+            .take_deliveries()
+            .iter()
+            .map(|d| {
+                (
+                    d.event.clone(),
+                    d.payload["action"].as_str().unwrap_or_default().to_string(),
+                    d.payload["sender"]["login"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// `(event, action, sender)` as `webhooks` lists them, for expected lists.
+pub fn hook(event: &str, action: &str, sender: &str) -> (String, String, String) {
+    (event.into(), action.into(), sender.into())
 }
 
 /// Whatever a test sends, the simulator's answers and webhooks must keep to GitHub's
@@ -533,7 +576,7 @@ async fn a_dispatched_run_is_named_at_once_but_listed_only_after_the_delay() {
         .map(|d| d.payload["action"].as_str().unwrap_or_default().to_string())
         .collect();
     assert_eq!(events, ["requested"]);
-    api.sim.complete_run(REPO, id, "success");
+    api.sim.complete_run(REPO, id, "success").unwrap();
     let events: Vec<String> = api
         .sim
         .take_deliveries()

@@ -110,7 +110,7 @@ async fn a_failing_smoke_run_is_linked_and_the_owner_told_once_then_retry_runs_i
     s.finish_smoke_run("failure").await;
     assert_eq!(owner_notices(&s), 1, "told once");
     // The earlier run finishing again (a redelivery) changes nothing.
-    s.sim.complete_run(REPO, failed.id, "success");
+    s.sim.complete_run(REPO, failed.id, "success").unwrap();
     let late = s.deliver().await;
     assert!(
         late.iter().all(|o| matches!(o, Ok(Outcome::Ignored(_)))),
@@ -154,7 +154,7 @@ async fn a_push_to_the_release_branch_starts_a_new_run_and_the_old_one_no_longer
     assert_eq!(smoke_statuses(&s, &new_head), ["pending"]);
 
     // The superseded run's success does not make the new head green.
-    s.sim.complete_run(REPO, first.id, "success");
+    s.sim.complete_run(REPO, first.id, "success").unwrap();
     s.deliver().await;
     assert_eq!(smoke_statuses(&s, &new_head), ["pending"]);
     assert!(!pull_body(&s).contains("- [x] Log in"));
@@ -180,7 +180,7 @@ async fn a_persons_own_smoke_run_on_the_branch_does_not_count() {
         )
         .unwrap();
 
-    s.sim.complete_run(REPO, theirs, "success");
+    s.sim.complete_run(REPO, theirs, "success").unwrap();
     s.deliver().await;
 
     assert_eq!(smoke_statuses(&s, &sha), ["pending"]);

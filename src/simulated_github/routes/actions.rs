@@ -12,6 +12,7 @@ use super::{
     fail, json, lock, not_found, repo_name, unprocessable, with_repo, Actor, JsonBody, Shared,
 };
 use crate::simulated_github::payloads;
+use crate::simulated_github::runs;
 use crate::simulated_github::world::{Repo, WorkflowRun, World};
 
 /// The input names declared under `on.workflow_dispatch.inputs`, by a plain scan of the YAML
@@ -162,8 +163,13 @@ pub fn start_run(
         conclusion: None,
         inputs,
         run_number,
-        created_at: now,
+        created_at: now.clone(),
         actor: actor.to_string(),
+        triggering_actor: actor.to_string(),
+        run_attempt: 1,
+        run_started_at: now.clone(),
+        updated_at: now,
+        previous_attempts: vec![],
         listed_from,
     });
     let run = r.runs.last().cloned().expect("just pushed");
@@ -244,6 +250,68 @@ pub async fn run(
             Some(run) => json(StatusCode::OK, payloads::workflow_run(&world, r, run)),
             None => not_found(),
         }
+    })
+}
+
+/// `POST …/runs/{id}/rerun`: the next attempt of a completed run (201); GitHub's 403 while it
+/// is still queued or in progress.
+pub async fn rerun(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+) -> Response {
+    let Ok(id) = id.parse::<u64>() else {
+        return not_found();
+    };
+    let mut world = lock(&state);
+    match runs::rerun(&mut world, &repo_name(&owner, &repo), id, &actor.0) {
+        Ok(_) => json(StatusCode::CREATED, json!({})),
+        Err((status, message)) => fail(status, &message),
+    }
+}
+
+/// `GET …/runs/{id}/attempts/{n}`: the run as attempt `n` was (the current one, or one that
+/// was re-run since).
+pub async fn attempt(
+    State(state): State<Shared>,
+    Path((owner, repo, id, attempt)): Path<(String, String, String, String)>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        let run = id
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| r.runs.iter().find(|run| run.id == id));
+        let (Some(run), Ok(n)) = (run, attempt.parse::<u32>()) else {
+            return not_found();
+        };
+        match as_attempt(run, n) {
+            Some(run) => json(StatusCode::OK, payloads::workflow_run(&world, r, &run)),
+            None => not_found(),
+        }
+    })
+}
+
+/// The run as its attempt `n` was: the current attempt, or an earlier one's state and actor.
+fn as_attempt(run: &WorkflowRun, n: u32) -> Option<WorkflowRun> {
+    if n == run.run_attempt {
+        return Some(run.clone());
+    }
+    let earlier = run.previous_attempts.iter().find(|a| a.run_attempt == n)?;
+    Some(WorkflowRun {
+        run_attempt: n,
+        triggering_actor: earlier.triggering_actor.clone(),
+        status: earlier.status.clone(),
+        conclusion: earlier.conclusion.clone(),
+        run_started_at: earlier.run_started_at.clone(),
+        updated_at: earlier.updated_at.clone(),
+        previous_attempts: run
+            .previous_attempts
+            .iter()
+            .filter(|a| a.run_attempt < n)
+            .cloned()
+            .collect(),
+        ..run.clone()
     })
 }
 

@@ -14,6 +14,7 @@ use crate::simulated_github::git::{
     CommitObject, Object, MODE_EXECUTABLE, MODE_FILE, MODE_SYMLINK, MODE_TREE,
 };
 use crate::simulated_github::payloads;
+use crate::simulated_github::refs;
 
 pub async fn get_ref(
     State(state): State<Shared>,
@@ -126,19 +127,10 @@ pub async fn delete_ref(
 ) -> Response {
     let mut world = lock(&state);
     let full_name = repo_name(&owner, &repo);
-    let Some(r) = world.repo_mut(&full_name) else {
-        return not_found();
-    };
-    let full = format!("refs/{name}");
-    match r.refs.remove(&full) {
-        Some(sha) => {
-            // GitHub sends `delete` and a `push` with `deleted: true`.
-            crate::simulated_github::webhooks::emit_ref_deleted(
-                &mut world, &full_name, &full, &sha, &actor.0,
-            );
-            axum::response::IntoResponse::into_response(StatusCode::NO_CONTENT)
-        }
-        None => fail(422, "Reference does not exist"),
+    // GitHub sends `delete` and a `push` with `deleted: true`.
+    match refs::delete(&mut world, &full_name, &format!("refs/{name}"), &actor.0) {
+        Ok(()) => axum::response::IntoResponse::into_response(StatusCode::NO_CONTENT),
+        Err((status, message)) => fail(status, &message),
     }
 }
 

@@ -9,9 +9,9 @@ use axum::Extension;
 use serde_json::{json, Value};
 
 use super::{fail, json, lock, not_found, paginate, repo_name, with_repo, Actor, JsonBody, Shared};
-use crate::simulated_github::payloads;
 use crate::simulated_github::webhooks;
 use crate::simulated_github::world::Comment;
+use crate::simulated_github::{issue_events, payloads};
 
 const REACTIONS: [&str; 8] = [
     "+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes",
@@ -231,6 +231,14 @@ pub async fn add_assignees(
     let r = world.repo(&name).expect("just used");
     let value = payloads::issue(&world, r, &issue);
     for login in added {
+        issue_events::record(
+            &mut world,
+            &name,
+            issue.number,
+            "assigned",
+            &actor.0,
+            Some(&login),
+        );
         let assignee = payloads::user(&world, &login);
         webhooks::emit_issue_change(
             &mut world, &name, &issue, "assigned", "assignee", assignee, &actor.0,
@@ -285,11 +293,19 @@ pub async fn add_labels(
         .iter()
         .map(|l| payloads::label(&world, r, l))
         .collect();
-    let added: Vec<Value> = added
-        .iter()
-        .map(|l| payloads::label(&world, r, l))
+    let added: Vec<(String, Value)> = added
+        .into_iter()
+        .map(|l| (l.clone(), payloads::label(&world, r, &l)))
         .collect();
-    for label in added {
+    for (name_of_label, label) in added {
+        issue_events::record(
+            &mut world,
+            &name,
+            issue.number,
+            "labeled",
+            &actor.0,
+            Some(&name_of_label),
+        );
         webhooks::emit_issue_change(
             &mut world, &name, &issue, "labeled", "label", label, &actor.0,
         );

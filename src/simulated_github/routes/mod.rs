@@ -8,6 +8,7 @@
 pub(super) mod actions;
 mod generated_notes;
 mod git;
+mod issue_reads;
 mod issues;
 mod pulls;
 mod releases;
@@ -103,7 +104,19 @@ pub fn router(state: Shared) -> Router {
         )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/labels",
-            post(issues::add_labels),
+            get(issue_reads::labels).post(issues::add_labels),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/events",
+            get(issue_reads::events),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/timeline",
+            get(issue_reads::timeline),
+        )
+        .route(
+            "/repos/{owner}/{repo}/labels",
+            get(issue_reads::repo_labels),
         )
         .route(
             "/repos/{owner}/{repo}/pulls",
@@ -135,7 +148,13 @@ pub fn router(state: Shared) -> Router {
         )
         .route(
             "/repos/{owner}/{repo}/releases/{id}",
-            get(releases::get).patch(releases::update),
+            get(releases::get)
+                .patch(releases::update)
+                .delete(releases::delete),
+        )
+        .route(
+            "/repos/{owner}/{repo}/releases/{id}/assets",
+            get(releases::assets),
         )
         .route(
             "/repos/{owner}/{repo}/actions/workflows/{file}/dispatches",
@@ -159,6 +178,14 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/repos/{owner}/{repo}/actions/runs", get(actions::runs))
         .route("/repos/{owner}/{repo}/actions/runs/{id}", get(actions::run))
+        .route(
+            "/repos/{owner}/{repo}/actions/runs/{id}/rerun",
+            post(actions::rerun),
+        )
+        .route(
+            "/repos/{owner}/{repo}/actions/runs/{id}/attempts/{attempt}",
+            get(actions::attempt),
+        )
         .with_state(state)
 }
 
@@ -223,6 +250,25 @@ pub fn with_repo(
     world
         .repo(&repo_name(owner, repo))
         .map_or_else(not_found, f)
+}
+
+/// A list under a repository, `repos/{owner}/{repo}/<suffix>`: one page of what `items` finds,
+/// with GitHub's `Link` header; 404 when the repository is not there or `items` finds no such
+/// thing (`None`).
+pub fn list_in_repo(
+    world: &World,
+    (owner, repo): (&str, &str),
+    suffix: &str,
+    query: &HashMap<String, String>,
+    items: impl FnOnce(&Repo) -> Option<Vec<Value>>,
+) -> Response {
+    with_repo(world, owner, repo, |r| match items(r) {
+        Some(items) => {
+            let path = format!("repos/{}/{suffix}", r.full_name());
+            paginate(world, &path, query, items)
+        }
+        None => not_found(),
+    })
 }
 
 /// One page of a list, with GitHub's `Link` header.

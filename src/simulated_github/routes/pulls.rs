@@ -14,6 +14,7 @@ use super::{
 };
 use crate::simulated_github::merging::{self, MergeMethod};
 use crate::simulated_github::payloads;
+use crate::simulated_github::pull_state;
 use crate::simulated_github::webhooks;
 use crate::simulated_github::world::{Issue, Pull};
 
@@ -166,14 +167,34 @@ pub async fn update(
     let mut world = lock(&state);
     let now = world.timestamp();
     let name = repo_name(&owner, &repo);
-    let Some(r) = world.repo_mut(&name) else {
+    let Some(number) = number.parse::<u64>().ok().filter(|n| {
+        world
+            .repo(&name)
+            .and_then(|r| r.issues.get(n))
+            .is_some_and(|i| i.pull.is_some())
+    }) else {
         return not_found();
     };
-    let Some(issue) = number
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| r.issues.get_mut(&n))
-        .filter(|i| i.pull.is_some())
+    let open = world
+        .repo(&name)
+        .and_then(|r| r.issues.get(&number))
+        .map(|i| i.state == "open");
+    // Closing a closed pull request, or opening an open one, changes nothing; reopening may be
+    // refused, and then nothing else changes either.
+    let moved = match (body["state"].as_str(), open) {
+        (Some("closed"), Some(true)) => pull_state::close(&mut world, &name, number, &actor.0),
+        (Some("open"), Some(false)) => pull_state::reopen(&mut world, &name, number, &actor.0),
+        (Some("open" | "closed") | None, _) => Ok(()),
+        (Some(other), _) => {
+            return unprocessable("PullRequest", &format!("state {other} is not valid"))
+        }
+    };
+    if let Err((_, message)) = moved {
+        return unprocessable("PullRequest", &message);
+    }
+    let Some(issue) = world
+        .repo_mut(&name)
+        .and_then(|r| r.issues.get_mut(&number))
     else {
         return not_found();
     };
@@ -186,19 +207,9 @@ pub async fn update(
         let old = std::mem::replace(&mut issue.body, text.to_string());
         changes.insert("body".into(), serde_json::json!({ "from": old }));
     }
-    let mut closed = false;
-    match body["state"].as_str() {
-        Some("closed") if issue.state == "open" => {
-            issue.state = "closed".into();
-            closed = true;
-        }
-        Some("open") if !issue.pull.as_ref().is_some_and(|p| p.merged) => {
-            issue.state = "open".into()
-        }
-        Some("open" | "closed") | None => {}
-        Some(other) => return unprocessable("PullRequest", &format!("state {other} is not valid")),
+    if !changes.is_empty() {
+        issue.updated_at = now;
     }
-    issue.updated_at = now;
     let issue = issue.clone();
     let r = world.repo(&name).expect("just used");
     let value = payloads::pull(&world, r, &issue);
@@ -211,9 +222,6 @@ pub async fn update(
             "changes": changes,
         });
         webhooks::emit(&mut world, &name, "pull_request", payload, &actor.0);
-    }
-    if closed {
-        webhooks::emit_pull_request(&mut world, &name, "closed", issue.number, &actor.0);
     }
     json(StatusCode::OK, value)
 }

@@ -4,13 +4,13 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde_json::Value;
 
 use super::{
-    fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor, JsonBody,
-    Shared,
+    fail, json, list_in_repo, lock, not_found, paginate, repo_name, unprocessable, with_repo,
+    Actor, JsonBody, Shared,
 };
 use crate::simulated_github::payloads;
 use crate::simulated_github::releases::{self, publish};
@@ -145,7 +145,7 @@ pub async fn create(
     r.releases.push(release.clone());
     releases::emit(&mut world, &name, "created", &release, &actor.0, None);
     if !draft {
-        publish(&mut world, &name, id, &actor.0);
+        let _ = publish(&mut world, &name, id, &actor.0);
     }
     let r = world.repo(&name).expect("just used");
     let release = r
@@ -166,6 +166,13 @@ pub async fn update(
     let Some(id) = id.parse::<u64>().ok() else {
         return not_found();
     };
+    let make_latest = match body["make_latest"].as_str() {
+        None => None,
+        Some(value @ ("true" | "false" | "legacy")) => Some(value.to_string()),
+        Some(_) => {
+            return unprocessable("Release", "make_latest is not one of true, false, legacy")
+        }
+    };
     let mut world = lock(&state);
     let name = repo_name(&owner, &repo);
     let Some(release) = world
@@ -174,57 +181,32 @@ pub async fn update(
     else {
         return not_found();
     };
-    let mut changes = serde_json::Map::new();
-    if let Some(text) = body["body"].as_str().filter(|t| *t != release.body) {
-        let old = std::mem::replace(&mut release.body, text.to_string());
-        changes.insert("body".into(), serde_json::json!({ "from": old }));
-    }
-    if let Some(text) = body["name"].as_str().filter(|t| *t != release.name) {
-        let old = std::mem::replace(&mut release.name, text.to_string());
-        changes.insert("name".into(), serde_json::json!({ "from": old }));
-    }
     if let Some(flag) = body["prerelease"].as_bool() {
         release.prerelease = flag;
     }
     if let Some(target) = body["target_commitish"].as_str() {
         release.target_commitish = target.to_string();
     }
-    let make_latest = match body["make_latest"].as_str() {
-        None => None,
-        Some(value @ ("true" | "false" | "legacy")) => Some(value.to_string()),
-        Some(_) => {
-            return unprocessable("Release", "make_latest is not one of true, false, legacy")
-        }
-    };
     if let Some(value) = &make_latest {
         release.make_latest = value.clone();
     }
     let publishing = release.draft && body["draft"].as_bool() == Some(false);
     let published = !release.draft;
-    if !changes.is_empty() {
-        let edited = release.clone();
-        let changes = Some(Value::Object(changes));
-        releases::emit(&mut world, &name, "edited", &edited, &actor.0, changes);
+    let (title, text) = (body["name"].as_str(), body["body"].as_str());
+    if let Err((status, message)) =
+        releases::edit_text(&mut world, &name, id, &actor.0, title, text)
+    {
+        return fail(status, &message);
     }
     if publishing {
-        publish(&mut world, &name, id, &actor.0);
+        let _ = publish(&mut world, &name, id, &actor.0);
     } else if published {
         if let Some(r) = world.repo_mut(&name) {
             match make_latest.as_deref() {
                 Some("true") => r.latest_release = Some(id),
                 // Giving the badge up hands it to the highest other stable release.
                 Some("false") if r.latest_release == Some(id) => {
-                    r.latest_release = r
-                        .releases
-                        .iter()
-                        .filter(|rel| rel.id != id && !rel.draft && !rel.prerelease)
-                        .filter_map(|rel| {
-                            semver::Version::parse(&rel.tag_name)
-                                .ok()
-                                .map(|v| (v, rel.id))
-                        })
-                        .max()
-                        .map(|(_, id)| id);
+                    r.latest_release = releases::highest_stable(r, id);
                 }
                 _ => {}
             }
@@ -238,4 +220,34 @@ pub async fn update(
         .cloned()
         .expect("just used");
     json(StatusCode::OK, payloads::release(&world, r, &release))
+}
+
+/// `DELETE /releases/{id}`: the release goes, its tag stays; emits `release` `deleted`.
+pub async fn delete(
+    State(state): State<Shared>,
+    Extension(actor): Extension<Actor>,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+) -> Response {
+    let Some(id) = id.parse::<u64>().ok() else {
+        return not_found();
+    };
+    let mut world = lock(&state);
+    match releases::delete(&mut world, &repo_name(&owner, &repo), id, &actor.0) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err((status, message)) => fail(status, &message),
+    }
+}
+
+/// `GET /releases/{id}/assets`: the simulator keeps no assets, so a release lists none.
+pub async fn assets(
+    State(state): State<Shared>,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = lock(&state);
+    let suffix = format!("releases/{id}/assets");
+    list_in_repo(&world, (&owner, &repo), &suffix, &query, |r| {
+        let id = id.parse::<u64>().ok()?;
+        r.releases.iter().any(|rel| rel.id == id).then(Vec::new)
+    })
 }
