@@ -144,7 +144,7 @@ async fn publishing_the_draft_redraws_the_status_as_published_at_the_tags_addres
         .contains("is ready: a person publishes it"));
     let draft = s.sim.releases(REPO)[0].id;
 
-    s.sim.publish_release(REPO, draft, MAINTAINER);
+    s.sim.publish_release(REPO, draft, MAINTAINER).unwrap();
     s.deliver().await;
 
     let status = s.status_comment();
@@ -265,4 +265,128 @@ async fn notes_pasted_over_the_whole_draft_keep_the_build_recorded_and_built_onc
     let retry = only(s.comment(MAINTAINER, "/release retry").await);
     assert_eq!(retry, Outcome::Answered(Reply::NothingToRetry));
     assert_eq!(s.images_runs().len(), 1, "built once");
+}
+
+/// The smoke test failed; someone presses "Re-run" on the Actions page and it passes. The
+/// bot's own run, next attempt, counts: the check turns green and the checklist ticks.
+#[tokio::test]
+async fn a_smoke_run_re_run_from_the_actions_page_counts() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.finish_smoke_run("failure").await;
+    let run = s.smoke_runs()[0].id;
+    let head = s.sim.refs(REPO)["refs/heads/release/0.1.3"].clone();
+    assert_eq!(smoke_check(&s, &head), "failure");
+
+    assert_eq!(s.sim.rerun_run(REPO, run, WRITER), Ok(2));
+    s.deliver().await;
+    s.sim.complete_run(REPO, run, "success").unwrap();
+    s.deliver().await;
+
+    assert_eq!(
+        s.smoke_runs().len(),
+        1,
+        "no new run: the same run, attempt 2"
+    );
+    assert_eq!(smoke_check(&s, &head), "success");
+    let status = s.status_comment();
+    assert!(status.contains("- [x] Smoke test of `"), "{status}");
+    let pull = &s.sim.pulls(REPO)[0];
+    assert!(pull.body.contains("- [x] Log in"), "{}", pull.body);
+}
+
+/// The latest commit status `releasebot/smoke` on a commit.
+fn smoke_check(s: &Scenario, sha: &str) -> String {
+    s.sim
+        .statuses(REPO, sha)
+        .into_iter()
+        .rev()
+        .find(|(context, ..)| context == "releasebot/smoke")
+        .map(|(_, state, _)| state)
+        .unwrap_or_default()
+}
+
+/// Closing the release pull request cancels the release; reopening it takes it up again.
+#[tokio::test]
+async fn a_reopened_release_pull_request_is_open_again_and_its_pushes_are_smoke_tested() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.finish_smoke_run("success").await;
+    let pull = s.release_pull();
+    s.sim.close_pull(REPO, pull, MAINTAINER).unwrap();
+    s.deliver().await;
+    assert!(s.status_comment().contains("the release is cancelled"));
+
+    s.sim.reopen_pull(REPO, pull, MAINTAINER).unwrap();
+    s.deliver().await;
+
+    let status = s.status_comment();
+    assert!(!status.contains("cancelled"), "{status}");
+    assert_eq!(s.smoke_runs().len(), 1, "the head was tested already");
+    s.sim.push_commit(
+        REPO,
+        "release/0.1.3",
+        WRITER,
+        "Fix the install script",
+        &[("install.sh", "#!/bin/sh\necho fixed\n")],
+    );
+    s.deliver().await;
+    assert_eq!(s.smoke_runs().len(), 2, "the new head is smoke-tested");
+    let retry = only(s.comment(MAINTAINER, "/release retry").await);
+    assert_eq!(
+        retry,
+        Outcome::Answered(Reply::NothingToRetry),
+        "waiting for the merge"
+    );
+    let reply = s.bot_comments().pop().unwrap();
+    assert!(!reply.contains("cancelled"), "{reply}");
+}
+
+/// A person tagged the release branch's head before the merge; the bot built it. The squash
+/// merge makes another commit, so the tag is in the way; the person deletes it and retries:
+/// the merge commit is tagged and built, once, and the status says so.
+#[tokio::test]
+async fn a_tag_moved_off_the_built_commit_is_built_again_once() {
+    use releasebot::simulated_github::MergeMethod;
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.finish_smoke_run("success").await;
+    let branch_head = s.sim.refs(REPO)["refs/heads/release/0.1.3"].clone();
+    s.sim
+        .push_tag(REPO, "0.1.3", &branch_head, MAINTAINER, false);
+    s.deliver().await;
+    assert_eq!(s.images_runs().len(), 1);
+    assert_eq!(s.images_runs()[0].head_sha, branch_head);
+    s.merge_release_pull(MergeMethod::Squash).await;
+    let status = s.status_comment();
+    assert!(status.contains("already exists on"), "{status}");
+
+    s.sim
+        .delete_ref(REPO, "refs/tags/0.1.3", MAINTAINER)
+        .unwrap();
+    s.deliver().await;
+    only(s.comment(MAINTAINER, "/release retry").await);
+
+    let merge_commit = s.sim.refs(REPO)["refs/heads/master"].clone();
+    assert_ne!(merge_commit, branch_head);
+    assert_eq!(
+        s.sim.resolve(REPO, Some("0.1.3")).as_deref(),
+        Some(merge_commit.as_str()),
+        "the tag is on the merge commit"
+    );
+    let runs = s.images_runs();
+    assert_eq!(runs.len(), 2, "built again: {runs:?}");
+    assert_eq!(runs[1].head_sha, merge_commit);
+    let status = s.status_comment();
+    assert!(!status.contains("already exists on"), "{status}");
+    assert!(!status.contains("❌"), "{status}");
+
+    // The stale build finishing late changes nothing; another retry builds nothing more.
+    s.sim.complete_run(REPO, runs[0].id, "success").unwrap();
+    s.deliver().await;
+    s.finish_images_run("success").await;
+    assert!(s.status_comment().contains("- [x] Images pushed"));
+    only(s.comment(MAINTAINER, "/release status").await);
+    assert!(!s.status_comment().contains("❌"), "{}", s.status_comment());
+    assert_eq!(s.images_runs().len(), 2, "built once more, not twice");
 }
