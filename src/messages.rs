@@ -446,6 +446,20 @@ pub fn no_release_on_issue() -> String {
     "There is no release on this issue yet: start one with `/release <version>`.".to_string()
 }
 
+/// `/release <version>` on another issue than the one that tracks the version's release.
+pub fn release_tracked_elsewhere(
+    version: &str,
+    home: u64,
+    (pull, pull_url): (u64, &str),
+) -> String {
+    format!(
+        "Release {version} is already in flight, tracked in #{home} with pull request \
+         [#{pull}]({pull_url}): its status comment and commands live there, so nothing was done \
+         here. Comment on #{home}; to move the release here, `/release cancel` it there first, \
+         then `/release {version}` here."
+    )
+}
+
 /// `/release <version>` on an issue whose other release is still in flight.
 pub fn another_release_in_flight(other: &str, status_url: &str, asked: &str) -> String {
     format!(

@@ -19,6 +19,8 @@ pub enum Reply {
     NoReleaseHere,
     /// `/release <version>` on an issue whose other release is in flight.
     AnotherReleaseHere,
+    /// `/release <version>` on another issue than the one tracking that release.
+    TrackedElsewhere,
     NotesUnreadable,
     NothingToRetry,
     CancelRefused,

@@ -171,6 +171,22 @@ pub async fn run(
         &mut done,
     )
     .await;
+    // One release has one home: a pull request found from an earlier start names its issue.
+    if let Ok((pull, _)) = &opened {
+        let home = pull
+            .body
+            .as_deref()
+            .and_then(super::tracking::issue_in_pull_body)
+            .filter(|home| *home != event.issue.number);
+        if let Some(home) = home {
+            let text = messages::release_tracked_elsewhere(
+                &approved.version.to_string(),
+                home,
+                (pull.number, &pull.html_url),
+            );
+            return answer(gh, event, Reply::TrackedElsewhere, &text).await;
+        }
+    }
     // The owner is assigned and the issue labelled once the pull request is open (or a step
     // failed): nothing on the way to the pull request waits for them.
     let owner = event.comment.user.login.as_str();

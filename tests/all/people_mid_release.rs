@@ -390,3 +390,39 @@ async fn a_tag_moved_off_the_built_commit_is_built_again_once() {
     assert!(!s.status_comment().contains("❌"), "{}", s.status_comment());
     assert_eq!(s.images_runs().len(), 2, "built once more, not twice");
 }
+
+/// Someone starts the same release again from a second issue: one release has one home.
+#[tokio::test]
+async fn the_same_release_started_from_a_second_issue_points_at_its_home() {
+    let s = Scenario::mathesar().await;
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    let status_before = s.status_comment();
+    let second = s
+        .sim
+        .create_issue(REPO, WRITER, "Ship 0.1.3", "Can we release?");
+    s.deliver().await;
+
+    s.sim
+        .post_comment(REPO, second, MAINTAINER, "/release 0.1.3");
+    let outcome = only(s.deliver().await);
+
+    assert_eq!(outcome, Outcome::Answered(Reply::TrackedElsewhere));
+    let replies: Vec<String> = s
+        .sim
+        .comments(REPO, second)
+        .into_iter()
+        .filter(|c| c.author == BOT)
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(
+        replies[0].contains(&format!("already in flight, tracked in #{}", s.issue)),
+        "{}",
+        replies[0]
+    );
+    let issue = s.sim.issue(REPO, second).unwrap();
+    assert!(issue.assignees.is_empty() && issue.labels.is_empty());
+    assert_eq!(s.smoke_runs().len(), 1, "no second smoke run");
+    assert_eq!(s.sim.pulls(REPO).len(), 1);
+    assert_eq!(s.status_comment(), status_before);
+}
