@@ -253,7 +253,7 @@ pub fn release_body(
                 "---\n**Docker images** ({}):\n",
                 config.images.platforms.join(", ")
             ));
-            for image in crate::engine::progress::image_refs(config, version, latest) {
+            for image in crate::engine::status_view::image_refs(config, version, latest) {
                 body.push_str(&format!("- `{image}`\n"));
             }
             if config.version_files.iter().any(|f| f.path == "install.sh") {
@@ -412,6 +412,7 @@ pub fn describe_plan(
             "dispatch `{}` on branch `{branch}` again to smoke-test its head",
             config.smoke.workflow
         ),
+        Plan::Settle => "change nothing but the status comment, where it is behind".to_string(),
         Plan::Refuse(_) | Plan::Nothing(_) => "change nothing".to_string(),
     }
 }

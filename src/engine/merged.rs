@@ -107,9 +107,9 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
             );
             blocked(ctx, &version, status, &progress, what).await
         }
-        // Past its tag already (a redelivery, or the job run again after it failed): the release
-        // path records a run found by its intent, or finds nothing left to do.
-        Plan::ReleaseTag | Plan::Redispatch { .. } | Plan::Nothing(_) if stage.is_tagged() => {
+        // Tagged already (by a person, or by this job before it failed): the release path
+        // carries out the same plan from the tag.
+        Plan::ReleaseTag | Plan::Redispatch { .. } | Plan::Settle => {
             let known = Known {
                 progress,
                 tracking,
@@ -141,21 +141,9 @@ pub async fn tag_merge_commit(
     // The merge commit must say the version (a squash or a conflict fix can lose the bump).
     let disagreements =
         snapshot::disagreements_at(ctx.gh, ctx.config, &merge_commit, &version).await?;
-    let problem = if !disagreements.is_empty() {
-        Some(messages::merge_disagrees(
-            &version.to_string(),
-            &merge_commit,
-            &disagreements,
-        ))
-    } else {
-        match &progress.tag_commit {
-            Some(existing) if *existing != merge_commit => Some(format!(
-                "Tag `{tag}` already exists on {existing}, not on the merge commit {merge_commit}"
-            )),
-            _ => None,
-        }
-    };
-    if let Some(what) = problem {
+    // (The plan tags only a release whose tag does not exist: a tag elsewhere was decided on.)
+    if !disagreements.is_empty() {
+        let what = messages::merge_disagrees(&version.to_string(), &merge_commit, &disagreements);
         return blocked(ctx, &version, status, &progress, what).await;
     }
 

@@ -24,6 +24,7 @@ mod smoke;
 mod snapshot;
 pub mod stage;
 mod start_release;
+pub mod status_view;
 mod tracking;
 
 pub use checks::{check_release, Approved, Refusal};

@@ -9,11 +9,12 @@ use semver::Version;
 
 use super::context::Context;
 use super::outcome::{EngineError, Outcome};
-use super::progress::{self, guarded_pick, image_refs, Progress};
+use super::progress::{self, guarded_pick, Progress};
 use super::release_marker::{Dispatch, ReleaseMarker, TagPeel};
 use super::release_notes::{self, Gathered};
 use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
+use super::status_view::image_refs;
 use super::tracking::{self, Tracking};
 use crate::config::{Config, LatestPolicy};
 use crate::domain::RunId;
@@ -70,29 +71,33 @@ pub async fn run_known(
     // Once tagged, the release goes on whatever the status comment says about cancelling.
     let stage = Stage::derive(&progress, None)?;
     let marker = progress.release_marker().map_err(Unreadable::from)?;
-    let due = plan(&stage, Trigger::TagAppeared);
-    if let Plan::Redispatch { failed } = due {
-        let status = tracking.as_ref().and_then(|t| t.status.as_ref());
-        return super::rebuild::images(ctx, &version, status, progress, failed).await;
-    }
-    if let Plan::Nothing(_) = due {
-        // A run found by the intent alone (a crash right after the dispatch) is recorded now.
-        if let (Some(run), Some(marker)) = (stage.images_run(), marker) {
-            let recorded = marker.images.as_ref().and_then(|d| d.run);
-            if recorded != Some(run) {
-                return record_found_run(ctx, &version, tag, marker, run, tracking, progress).await;
+    match plan(&stage, Trigger::TagAppeared) {
+        Plan::ReleaseTag => {}
+        Plan::Redispatch { failed } => {
+            let status = tracking.as_ref().and_then(|t| t.status.as_ref());
+            return super::rebuild::images(ctx, &version, status, progress, failed).await;
+        }
+        Plan::Settle => {
+            // A run found by the intent alone (a crash right after the dispatch) is recorded.
+            if let (Some(run), Some(marker)) = (stage.images_run(), marker) {
+                let recorded = marker.images.as_ref().and_then(|d| d.run);
+                if recorded != Some(run) {
+                    return record_found_run(ctx, &version, tag, marker, run, tracking, progress)
+                        .await;
+                }
             }
+            if let Some(Tracking {
+                status: Some(status),
+                ..
+            }) = &tracking
+            {
+                tracking::redraw_if_behind(ctx, status, &progress).await?;
+            }
+            return Ok(Outcome::NothingToResume {
+                version: version.to_string(),
+            });
         }
-        if let Some(Tracking {
-            status: Some(status),
-            ..
-        }) = &tracking
-        {
-            tracking::redraw_if_behind(ctx, status, &progress).await?;
-        }
-        return Ok(Outcome::NothingToResume {
-            version: version.to_string(),
-        });
+        other => return Ok(Outcome::Ignored(format!("tag `{tag}`: {other:?}"))),
     }
     let commit = progress.tag_commit.clone().expect("looked at above");
 

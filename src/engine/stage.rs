@@ -307,6 +307,9 @@ pub enum Plan {
     /// The pull request is open again: the release is no longer cancelled, and its head is
     /// smoke-tested unless it was already.
     Reopen,
+    /// The work is done: keep what was found (a run found by its intent alone, after a crash)
+    /// and redraw the status comment if it is behind.
+    Settle,
     /// Nothing to do but say so.
     Refuse(Refusal),
     /// Nothing to do, nothing to say.
@@ -389,24 +392,22 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
                 tag_commit: tagged.clone(),
                 merge_commit: merged,
             },
-            (ImagesIntended { sent: true, .. }, _) => {
-                Plan::Nothing("the images dispatch was sent; its run is not listed yet")
-            }
+            // The dispatch was sent; its run is not listed yet.
+            (ImagesIntended { sent: true, .. }, _) => Plan::Settle,
             (Tagged { .. } | ImagesIntended { .. }, _) => Plan::ReleaseTag,
             (ImagesStale { run, .. }, _) => Plan::Redispatch { failed: *run },
-            (_, Some(_)) => Plan::Nothing("the release has moved past its tag already"),
+            // Moved past its tag already (a redelivery, the job run again after it failed).
+            (_, Some(_)) => Plan::Settle,
             _ => Plan::Nothing("the release pull request is not merged"),
         },
         Trigger::TagAppeared => match stage {
-            ImagesIntended { sent: true, .. } => {
-                Plan::Nothing("the images dispatch was sent; its run is not listed yet")
-            }
+            // The dispatch was sent; its run is not listed yet.
+            ImagesIntended { sent: true, .. } => Plan::Settle,
             Tagged { .. } | ImagesIntended { .. } => Plan::ReleaseTag,
             // The tag was moved: its commit is built, once (the new run is then the tag's).
             ImagesStale { run, .. } => Plan::Redispatch { failed: *run },
-            ImagesRunning { .. } | ImagesFailed { .. } | Done { .. } => {
-                Plan::Nothing("the tag's release and images were already made")
-            }
+            // The tag's release and images were made already.
+            ImagesRunning { .. } | ImagesFailed { .. } | Done { .. } => Plan::Settle,
             _ => Plan::Nothing("the tag no longer exists"),
         },
         Trigger::PullPushed => match stage {
@@ -667,6 +668,18 @@ mod tests {
                 ..
             }
         ));
+        // The tag was moved off the commit our run built.
+        let mut elsewhere = run("completed", Some("success"));
+        elsewhere.head_sha = A.into();
+        assert_eq!(
+            derive(with(elsewhere)),
+            Stage::ImagesStale {
+                commit: sha(B),
+                release: ReleaseId(4),
+                run: RunId(77),
+                built: sha(A)
+            }
+        );
     }
 
     #[test]
@@ -682,115 +695,505 @@ mod tests {
         ));
     }
 
-    fn every_stage() -> Vec<Stage> {
-        let (c, r) = (sha(B), ReleaseId(4));
-        vec![
-            Stage::NotStarted,
-            Stage::Branched,
-            Stage::PullOpen {
-                pull: PullNumber(9),
-                smoke: SmokeStage::Running,
-            },
-            Stage::ClosedUnmerged {
-                pull: PullNumber(9),
-            },
-            Stage::Cancelled,
-            Stage::Merged {
-                merge_commit: c.clone(),
-            },
-            Stage::Tagged {
-                commit: c.clone(),
-                draft: None,
-            },
-            Stage::ImagesIntended {
-                commit: c.clone(),
-                release: r,
-                sent: false,
-            },
-            Stage::ImagesRunning {
-                commit: c.clone(),
-                release: r,
-                run: RunId(77),
-            },
-            Stage::ImagesFailed {
-                commit: c.clone(),
-                release: r,
-                run: RunId(77),
-            },
-            Stage::Done {
-                commit: c,
-                release: r,
-                run: RunId(77),
-                published: false,
-            },
-        ]
-    }
-
-    fn plans(trigger: Trigger) -> Vec<Plan> {
-        every_stage()
-            .iter()
-            .map(|s| plan(s, trigger.clone()))
-            .collect()
-    }
-
-    #[test]
-    fn retry_runs_the_first_missing_or_failed_step() {
-        use Plan::*;
-        assert_eq!(
-            plans(Trigger::Retry),
-            vec![
-                OpenPullRequest,
-                OpenPullRequest,
-                Refuse(Refusal::WaitingForMerge),
-                OpenPullRequest,
-                Refuse(Refusal::RetryCancelled),
-                TagMergeCommit {
-                    merge_commit: sha(B)
-                },
-                ReleaseTag,
-                ReleaseTag,
-                Refuse(Refusal::NothingToRetry),
-                Redispatch { failed: RunId(77) },
-                Refuse(Refusal::NothingToRetry),
-            ]
-        );
-    }
-
-    fn open_with(smoke: SmokeStage) -> Stage {
-        Stage::PullOpen {
-            pull: PullNumber(9),
-            smoke,
+    /// Adding a stage or a trigger fails to compile here until it is named below, and then the
+    /// table until its rows are written.
+    fn _every_variant_is_named(stage: &Stage, trigger: &Trigger) {
+        use Stage::*;
+        match stage {
+            NotStarted
+            | Branched
+            | PullOpen { .. }
+            | ClosedUnmerged { .. }
+            | Cancelled
+            | Merged { .. }
+            | Tagged { .. }
+            | ImagesIntended { .. }
+            | ImagesRunning { .. }
+            | ImagesFailed { .. }
+            | ImagesStale { .. }
+            | Done { .. } => {}
+        }
+        match trigger {
+            Trigger::Start { .. }
+            | Trigger::StartAnother
+            | Trigger::PullReopened
+            | Trigger::Retry
+            | Trigger::Cancel
+            | Trigger::PullClosed { .. }
+            | Trigger::TagAppeared
+            | Trigger::RunCompleted { .. }
+            | Trigger::PullPushed => {}
         }
     }
 
+    /// Every stage a release can be in, by name.
+    fn every_stage() -> Vec<(&'static str, Stage)> {
+        let (c, r, run) = (sha(B), ReleaseId(4), RunId(77));
+        let open = |smoke| Stage::PullOpen {
+            pull: PullNumber(9),
+            smoke,
+        };
+        vec![
+            ("not started", Stage::NotStarted),
+            ("branched", Stage::Branched),
+            ("open, smoke not run", open(SmokeStage::NotRun)),
+            ("open, smoke running", open(SmokeStage::Running)),
+            ("open, smoke passed", open(SmokeStage::Passed)),
+            ("open, smoke failed", open(SmokeStage::Failed)),
+            ("open, smoke skipped", open(SmokeStage::Skipped)),
+            (
+                "closed unmerged",
+                Stage::ClosedUnmerged {
+                    pull: PullNumber(9),
+                },
+            ),
+            ("cancelled", Stage::Cancelled),
+            (
+                "merged",
+                Stage::Merged {
+                    merge_commit: c.clone(),
+                },
+            ),
+            (
+                "tagged",
+                Stage::Tagged {
+                    commit: c.clone(),
+                    draft: None,
+                },
+            ),
+            (
+                "tagged, drafted",
+                Stage::Tagged {
+                    commit: c.clone(),
+                    draft: Some(r),
+                },
+            ),
+            (
+                "images intended",
+                Stage::ImagesIntended {
+                    commit: c.clone(),
+                    release: r,
+                    sent: false,
+                },
+            ),
+            (
+                "images sent",
+                Stage::ImagesIntended {
+                    commit: c.clone(),
+                    release: r,
+                    sent: true,
+                },
+            ),
+            (
+                "images running",
+                Stage::ImagesRunning {
+                    commit: c.clone(),
+                    release: r,
+                    run,
+                },
+            ),
+            (
+                "images failed",
+                Stage::ImagesFailed {
+                    commit: c.clone(),
+                    release: r,
+                    run,
+                },
+            ),
+            (
+                "images stale",
+                Stage::ImagesStale {
+                    commit: c.clone(),
+                    release: r,
+                    run,
+                    built: sha(A),
+                },
+            ),
+            (
+                "done",
+                Stage::Done {
+                    commit: c.clone(),
+                    release: r,
+                    run,
+                    published: false,
+                },
+            ),
+            (
+                "published",
+                Stage::Done {
+                    commit: c,
+                    release: r,
+                    run,
+                    published: true,
+                },
+            ),
+        ]
+    }
+
+    /// Everything that can happen, by name. The tag and merge commit of the stages above is B.
+    fn every_trigger() -> Vec<(&'static str, Trigger)> {
+        vec![
+            ("start", Trigger::Start { not_newer: false }),
+            ("start redelivered", Trigger::Start { not_newer: true }),
+            ("start another", Trigger::StartAnother),
+            ("reopened", Trigger::PullReopened),
+            ("retry", Trigger::Retry),
+            ("cancel", Trigger::Cancel),
+            ("closed", Trigger::PullClosed { merge_commit: None }),
+            (
+                "merged",
+                Trigger::PullClosed {
+                    merge_commit: Some(sha(B)),
+                },
+            ),
+            (
+                "merged elsewhere",
+                Trigger::PullClosed {
+                    merge_commit: Some(sha(A)),
+                },
+            ),
+            ("tag", Trigger::TagAppeared),
+            ("our run done", Trigger::RunCompleted { run: RunId(77) }),
+            ("other run done", Trigger::RunCompleted { run: RunId(78) }),
+            ("pushed", Trigger::PullPushed),
+        ]
+    }
+
+    /// A plan in a word, for the table: what is due, with its arguments where they matter.
+    fn word(plan: &Plan) -> String {
+        match plan {
+            Plan::OpenPullRequest => "open".into(),
+            Plan::TagMergeCommit { merge_commit } if *merge_commit == sha(B) => "tag".into(),
+            Plan::TagMergeCommit { .. } => "tag other".into(),
+            Plan::TagElsewhere {
+                tag_commit,
+                merge_commit,
+            } if *tag_commit == sha(B) && *merge_commit == sha(A) => "elsewhere".into(),
+            Plan::TagElsewhere { .. } => "elsewhere?".into(),
+            Plan::ReleaseTag => "release".into(),
+            Plan::Redispatch { failed: RunId(77) } => "rebuild".into(),
+            Plan::Redispatch { .. } => "rebuild?".into(),
+            Plan::Cancel => "cancel".into(),
+            Plan::MarkCancelled => "mark cancelled".into(),
+            Plan::RecordImages { run: RunId(77) } => "record".into(),
+            Plan::RecordImages { .. } => "record?".into(),
+            Plan::RunSmoke => "smoke".into(),
+            Plan::Reopen => "reopen".into(),
+            Plan::Settle => "settle".into(),
+            Plan::Refuse(refusal) => format!("refuse {refusal:?}"),
+            Plan::Nothing(_) => "-".into(),
+        }
+    }
+
+    /// What is due for each stage when each thing happens: one row per (stage, trigger).
+    #[rustfmt::skip]
+    const TABLE: &[(&str, &str, &str)] = &[
+        // start
+        ("not started", "start", "open"),
+        ("branched", "start", "open"),
+        ("open, smoke not run", "start", "open"),
+        ("open, smoke running", "start", "open"),
+        ("open, smoke passed", "start", "open"),
+        ("open, smoke failed", "start", "open"),
+        ("open, smoke skipped", "start", "open"),
+        ("closed unmerged", "start", "open"),
+        ("cancelled", "start", "open"),
+        ("merged", "start", "open"),
+        ("tagged", "start", "open"),
+        ("tagged, drafted", "start", "open"),
+        ("images intended", "start", "open"),
+        ("images sent", "start", "open"),
+        ("images running", "start", "open"),
+        ("images failed", "start", "open"),
+        ("images stale", "start", "open"),
+        ("done", "start", "open"),
+        ("published", "start", "open"),
+
+        // start redelivered
+        ("not started", "start redelivered", "open"),
+        ("branched", "start redelivered", "open"),
+        ("open, smoke not run", "start redelivered", "open"),
+        ("open, smoke running", "start redelivered", "open"),
+        ("open, smoke passed", "start redelivered", "open"),
+        ("open, smoke failed", "start redelivered", "open"),
+        ("open, smoke skipped", "start redelivered", "open"),
+        ("closed unmerged", "start redelivered", "-"),
+        ("cancelled", "start redelivered", "-"),
+        ("merged", "start redelivered", "-"),
+        ("tagged", "start redelivered", "-"),
+        ("tagged, drafted", "start redelivered", "-"),
+        ("images intended", "start redelivered", "-"),
+        ("images sent", "start redelivered", "-"),
+        ("images running", "start redelivered", "-"),
+        ("images failed", "start redelivered", "-"),
+        ("images stale", "start redelivered", "-"),
+        ("done", "start redelivered", "-"),
+        ("published", "start redelivered", "-"),
+
+        // start another
+        ("not started", "start another", "open"),
+        ("branched", "start another", "refuse AnotherInFlight"),
+        ("open, smoke not run", "start another", "refuse AnotherInFlight"),
+        ("open, smoke running", "start another", "refuse AnotherInFlight"),
+        ("open, smoke passed", "start another", "refuse AnotherInFlight"),
+        ("open, smoke failed", "start another", "refuse AnotherInFlight"),
+        ("open, smoke skipped", "start another", "refuse AnotherInFlight"),
+        ("closed unmerged", "start another", "open"),
+        ("cancelled", "start another", "open"),
+        ("merged", "start another", "refuse AnotherInFlight"),
+        ("tagged", "start another", "refuse AnotherInFlight"),
+        ("tagged, drafted", "start another", "refuse AnotherInFlight"),
+        ("images intended", "start another", "refuse AnotherInFlight"),
+        ("images sent", "start another", "refuse AnotherInFlight"),
+        ("images running", "start another", "refuse AnotherInFlight"),
+        ("images failed", "start another", "refuse AnotherInFlight"),
+        ("images stale", "start another", "refuse AnotherInFlight"),
+        ("done", "start another", "refuse AnotherInFlight"),
+        ("published", "start another", "open"),
+
+        // reopened
+        ("not started", "reopened", "-"),
+        ("branched", "reopened", "-"),
+        ("open, smoke not run", "reopened", "reopen"),
+        ("open, smoke running", "reopened", "reopen"),
+        ("open, smoke passed", "reopened", "reopen"),
+        ("open, smoke failed", "reopened", "reopen"),
+        ("open, smoke skipped", "reopened", "reopen"),
+        ("closed unmerged", "reopened", "reopen"),
+        ("cancelled", "reopened", "reopen"),
+        ("merged", "reopened", "-"),
+        ("tagged", "reopened", "-"),
+        ("tagged, drafted", "reopened", "-"),
+        ("images intended", "reopened", "-"),
+        ("images sent", "reopened", "-"),
+        ("images running", "reopened", "-"),
+        ("images failed", "reopened", "-"),
+        ("images stale", "reopened", "-"),
+        ("done", "reopened", "-"),
+        ("published", "reopened", "-"),
+
+        // retry
+        ("not started", "retry", "open"),
+        ("branched", "retry", "open"),
+        ("open, smoke not run", "retry", "smoke"),
+        ("open, smoke running", "retry", "refuse WaitingForMerge"),
+        ("open, smoke passed", "retry", "refuse WaitingForMerge"),
+        ("open, smoke failed", "retry", "smoke"),
+        ("open, smoke skipped", "retry", "refuse WaitingForMerge"),
+        ("closed unmerged", "retry", "open"),
+        ("cancelled", "retry", "refuse RetryCancelled"),
+        ("merged", "retry", "tag"),
+        ("tagged", "retry", "release"),
+        ("tagged, drafted", "retry", "release"),
+        ("images intended", "retry", "release"),
+        ("images sent", "retry", "release"),
+        ("images running", "retry", "refuse NothingToRetry"),
+        ("images failed", "retry", "rebuild"),
+        ("images stale", "retry", "rebuild"),
+        ("done", "retry", "refuse NothingToRetry"),
+        ("published", "retry", "refuse NothingToRetry"),
+
+        // cancel
+        ("not started", "cancel", "cancel"),
+        ("branched", "cancel", "cancel"),
+        ("open, smoke not run", "cancel", "cancel"),
+        ("open, smoke running", "cancel", "cancel"),
+        ("open, smoke passed", "cancel", "cancel"),
+        ("open, smoke failed", "cancel", "cancel"),
+        ("open, smoke skipped", "cancel", "cancel"),
+        ("closed unmerged", "cancel", "cancel"),
+        ("cancelled", "cancel", "cancel"),
+        ("merged", "cancel", "refuse CancelTooLate"),
+        ("tagged", "cancel", "refuse CancelTooLate"),
+        ("tagged, drafted", "cancel", "refuse CancelTooLate"),
+        ("images intended", "cancel", "refuse CancelTooLate"),
+        ("images sent", "cancel", "refuse CancelTooLate"),
+        ("images running", "cancel", "refuse CancelTooLate"),
+        ("images failed", "cancel", "refuse CancelTooLate"),
+        ("images stale", "cancel", "refuse CancelTooLate"),
+        ("done", "cancel", "refuse CancelTooLate"),
+        ("published", "cancel", "refuse CancelTooLate"),
+
+        // closed
+        ("not started", "closed", "-"),
+        ("branched", "closed", "-"),
+        ("open, smoke not run", "closed", "-"),
+        ("open, smoke running", "closed", "-"),
+        ("open, smoke passed", "closed", "-"),
+        ("open, smoke failed", "closed", "-"),
+        ("open, smoke skipped", "closed", "-"),
+        ("closed unmerged", "closed", "mark cancelled"),
+        ("cancelled", "closed", "mark cancelled"),
+        ("merged", "closed", "-"),
+        ("tagged", "closed", "-"),
+        ("tagged, drafted", "closed", "-"),
+        ("images intended", "closed", "-"),
+        ("images sent", "closed", "-"),
+        ("images running", "closed", "-"),
+        ("images failed", "closed", "-"),
+        ("images stale", "closed", "-"),
+        ("done", "closed", "-"),
+        ("published", "closed", "-"),
+
+        // merged
+        ("not started", "merged", "-"),
+        ("branched", "merged", "-"),
+        ("open, smoke not run", "merged", "-"),
+        ("open, smoke running", "merged", "-"),
+        ("open, smoke passed", "merged", "-"),
+        ("open, smoke failed", "merged", "-"),
+        ("open, smoke skipped", "merged", "-"),
+        ("closed unmerged", "merged", "-"),
+        ("cancelled", "merged", "-"),
+        ("merged", "merged", "tag"),
+        ("tagged", "merged", "release"),
+        ("tagged, drafted", "merged", "release"),
+        ("images intended", "merged", "release"),
+        ("images sent", "merged", "settle"),
+        ("images running", "merged", "settle"),
+        ("images failed", "merged", "settle"),
+        ("images stale", "merged", "rebuild"),
+        ("done", "merged", "settle"),
+        ("published", "merged", "settle"),
+
+        // merged elsewhere
+        ("not started", "merged elsewhere", "-"),
+        ("branched", "merged elsewhere", "-"),
+        ("open, smoke not run", "merged elsewhere", "-"),
+        ("open, smoke running", "merged elsewhere", "-"),
+        ("open, smoke passed", "merged elsewhere", "-"),
+        ("open, smoke failed", "merged elsewhere", "-"),
+        ("open, smoke skipped", "merged elsewhere", "-"),
+        ("closed unmerged", "merged elsewhere", "-"),
+        ("cancelled", "merged elsewhere", "-"),
+        ("merged", "merged elsewhere", "tag"),
+        ("tagged", "merged elsewhere", "elsewhere"),
+        ("tagged, drafted", "merged elsewhere", "elsewhere"),
+        ("images intended", "merged elsewhere", "elsewhere"),
+        ("images sent", "merged elsewhere", "elsewhere"),
+        ("images running", "merged elsewhere", "elsewhere"),
+        ("images failed", "merged elsewhere", "elsewhere"),
+        ("images stale", "merged elsewhere", "elsewhere"),
+        ("done", "merged elsewhere", "elsewhere"),
+        ("published", "merged elsewhere", "elsewhere"),
+
+        // tag
+        ("not started", "tag", "-"),
+        ("branched", "tag", "-"),
+        ("open, smoke not run", "tag", "-"),
+        ("open, smoke running", "tag", "-"),
+        ("open, smoke passed", "tag", "-"),
+        ("open, smoke failed", "tag", "-"),
+        ("open, smoke skipped", "tag", "-"),
+        ("closed unmerged", "tag", "-"),
+        ("cancelled", "tag", "-"),
+        ("merged", "tag", "-"),
+        ("tagged", "tag", "release"),
+        ("tagged, drafted", "tag", "release"),
+        ("images intended", "tag", "release"),
+        ("images sent", "tag", "settle"),
+        ("images running", "tag", "settle"),
+        ("images failed", "tag", "settle"),
+        ("images stale", "tag", "rebuild"),
+        ("done", "tag", "settle"),
+        ("published", "tag", "settle"),
+
+        // our run done
+        ("not started", "our run done", "-"),
+        ("branched", "our run done", "-"),
+        ("open, smoke not run", "our run done", "-"),
+        ("open, smoke running", "our run done", "-"),
+        ("open, smoke passed", "our run done", "-"),
+        ("open, smoke failed", "our run done", "-"),
+        ("open, smoke skipped", "our run done", "-"),
+        ("closed unmerged", "our run done", "-"),
+        ("cancelled", "our run done", "-"),
+        ("merged", "our run done", "-"),
+        ("tagged", "our run done", "-"),
+        ("tagged, drafted", "our run done", "-"),
+        ("images intended", "our run done", "-"),
+        ("images sent", "our run done", "-"),
+        ("images running", "our run done", "record"),
+        ("images failed", "our run done", "record"),
+        ("images stale", "our run done", "-"),
+        ("done", "our run done", "record"),
+        ("published", "our run done", "record"),
+
+        // other run done
+        ("not started", "other run done", "-"),
+        ("branched", "other run done", "-"),
+        ("open, smoke not run", "other run done", "-"),
+        ("open, smoke running", "other run done", "-"),
+        ("open, smoke passed", "other run done", "-"),
+        ("open, smoke failed", "other run done", "-"),
+        ("open, smoke skipped", "other run done", "-"),
+        ("closed unmerged", "other run done", "-"),
+        ("cancelled", "other run done", "-"),
+        ("merged", "other run done", "-"),
+        ("tagged", "other run done", "-"),
+        ("tagged, drafted", "other run done", "-"),
+        ("images intended", "other run done", "-"),
+        ("images sent", "other run done", "-"),
+        ("images running", "other run done", "-"),
+        ("images failed", "other run done", "-"),
+        ("images stale", "other run done", "-"),
+        ("done", "other run done", "-"),
+        ("published", "other run done", "-"),
+
+        // pushed
+        ("not started", "pushed", "-"),
+        ("branched", "pushed", "-"),
+        ("open, smoke not run", "pushed", "smoke"),
+        ("open, smoke running", "pushed", "-"),
+        ("open, smoke passed", "pushed", "-"),
+        ("open, smoke failed", "pushed", "-"),
+        ("open, smoke skipped", "pushed", "-"),
+        ("closed unmerged", "pushed", "-"),
+        ("cancelled", "pushed", "-"),
+        ("merged", "pushed", "-"),
+        ("tagged", "pushed", "-"),
+        ("tagged, drafted", "pushed", "-"),
+        ("images intended", "pushed", "-"),
+        ("images sent", "pushed", "-"),
+        ("images running", "pushed", "-"),
+        ("images failed", "pushed", "-"),
+        ("images stale", "pushed", "-"),
+        ("done", "pushed", "-"),
+        ("published", "pushed", "-"),
+    ];
+
     #[test]
-    fn retry_runs_a_failed_or_missing_smoke_test_and_a_push_an_untested_head() {
-        use SmokeStage::*;
-        let retry: Vec<Plan> = [NotRun, Running, Passed, Failed, Skipped]
-            .map(|s| plan(&open_with(s), Trigger::Retry))
-            .to_vec();
+    fn every_stage_and_trigger_has_its_plan() {
+        let stages = every_stage();
+        let triggers = every_trigger();
+        let mut seen = std::collections::BTreeSet::new();
+        for (stage_name, trigger_name, expected) in TABLE {
+            assert!(
+                seen.insert((stage_name, trigger_name)),
+                "{stage_name} + {trigger_name} twice"
+            );
+            let stage = &stages
+                .iter()
+                .find(|(n, _)| n == stage_name)
+                .expect("a stage")
+                .1;
+            let trigger = &triggers
+                .iter()
+                .find(|(n, _)| n == trigger_name)
+                .expect("a trigger")
+                .1;
+            assert_eq!(
+                word(&plan(stage, trigger.clone())),
+                *expected,
+                "{stage_name} + {trigger_name}"
+            );
+        }
+        // A new stage or trigger needs its rows.
         assert_eq!(
-            retry,
-            vec![
-                Plan::RunSmoke,
-                Plan::Refuse(Refusal::WaitingForMerge),
-                Plan::Refuse(Refusal::WaitingForMerge),
-                Plan::RunSmoke,
-                Plan::Refuse(Refusal::WaitingForMerge),
-            ]
+            seen.len(),
+            stages.len() * triggers.len(),
+            "a row for every pair"
         );
-        assert_eq!(
-            plan(&open_with(NotRun), Trigger::PullPushed),
-            Plan::RunSmoke
-        );
-        assert!(matches!(
-            plan(&open_with(Running), Trigger::PullPushed),
-            Plan::Nothing(_)
-        ));
-        assert!(matches!(
-            plan(&Stage::Cancelled, Trigger::PullPushed),
-            Plan::Nothing(_)
-        ));
     }
 
     #[test]
@@ -833,102 +1236,5 @@ mod tests {
             ),
             SmokeStage::Failed
         );
-    }
-
-    #[test]
-    fn cancel_is_possible_until_the_merge() {
-        let cancels: Vec<bool> = plans(Trigger::Cancel)
-            .iter()
-            .map(|p| *p == Plan::Cancel)
-            .collect();
-        assert_eq!(
-            cancels,
-            [true, true, true, true, true, false, false, false, false, false, false]
-        );
-        assert!(plans(Trigger::Cancel)[5..]
-            .iter()
-            .all(|p| *p == Plan::Refuse(Refusal::CancelTooLate)));
-    }
-
-    #[test]
-    fn a_merge_tags_or_resumes_the_release_and_a_close_cancels() {
-        let merged = plans(Trigger::PullClosed {
-            merge_commit: Some(sha(B)),
-        });
-        assert_eq!(
-            merged[5],
-            Plan::TagMergeCommit {
-                merge_commit: sha(B)
-            }
-        );
-        assert_eq!(merged[6], Plan::ReleaseTag);
-        assert_eq!(merged[7], Plan::ReleaseTag);
-        assert!(matches!(merged[8], Plan::Nothing(_)));
-        assert!(matches!(merged[2], Plan::Nothing(_)));
-        let closed = plans(Trigger::PullClosed { merge_commit: None });
-        assert_eq!(closed[3], Plan::MarkCancelled);
-        assert_eq!(closed[4], Plan::MarkCancelled);
-        assert!(matches!(closed[2], Plan::Nothing(_)));
-    }
-
-    /// Someone tagged another commit before the merge: the merge does not release from it.
-    #[test]
-    fn a_merge_whose_tag_stands_elsewhere_is_stopped() {
-        let merged = plans(Trigger::PullClosed {
-            merge_commit: Some(sha(A)),
-        });
-        for (planned, stage) in merged.iter().zip(every_stage()).skip(6) {
-            assert_eq!(
-                *planned,
-                Plan::TagElsewhere {
-                    tag_commit: sha(B),
-                    merge_commit: sha(A)
-                },
-                "{stage:?}"
-            );
-        }
-    }
-
-    /// An older server accepted the dispatch without naming the run, and lists it late: the
-    /// tag's events must not dispatch again; a person's retry may.
-    #[test]
-    fn a_sent_dispatch_whose_run_is_not_listed_yet_is_not_sent_again_by_events() {
-        let sent = Stage::ImagesIntended {
-            commit: sha(B),
-            release: ReleaseId(4),
-            sent: true,
-        };
-        assert!(matches!(
-            plan(&sent, Trigger::TagAppeared),
-            Plan::Nothing(_)
-        ));
-        assert!(matches!(
-            plan(
-                &sent,
-                Trigger::PullClosed {
-                    merge_commit: Some(sha(B))
-                }
-            ),
-            Plan::Nothing(_)
-        ));
-        assert_eq!(plan(&sent, Trigger::Retry), Plan::ReleaseTag);
-    }
-
-    #[test]
-    fn a_tag_releases_once() {
-        let tag = plans(Trigger::TagAppeared);
-        assert_eq!(tag[6], Plan::ReleaseTag);
-        assert_eq!(tag[7], Plan::ReleaseTag);
-        assert!(tag[8..].iter().all(|p| matches!(p, Plan::Nothing(_))));
-        assert!(matches!(tag[0], Plan::Nothing(_)));
-    }
-
-    #[test]
-    fn only_our_own_run_completing_is_recorded() {
-        let ours = plans(Trigger::RunCompleted { run: RunId(77) });
-        assert_eq!(ours[8], Plan::RecordImages { run: RunId(77) });
-        assert_eq!(ours[10], Plan::RecordImages { run: RunId(77) });
-        let other = plans(Trigger::RunCompleted { run: RunId(78) });
-        assert!(other.iter().all(|p| matches!(p, Plan::Nothing(_))));
     }
 }

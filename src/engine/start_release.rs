@@ -145,7 +145,7 @@ pub async fn run(
         .map(|s| super::tracking::trigger_url(&s.html_url, marker.trigger_comment))
         .unwrap_or_else(|| event.comment.html_url.clone());
     let render = |marker: &StatusMarker, progress: &Progress| {
-        progress::view(
+        super::status_view::view(
             config,
             &repo_url,
             &base_branch,
@@ -210,7 +210,7 @@ pub async fn run(
                 },
                 None => {
                     let intent = super::smoke::intend(&mut marker, &head);
-                    let body = render(&marker, &done).render();
+                    let body = render(&marker, &done)?.render();
                     let created = gh.create_comment(event.issue.number, &body).await?;
                     let mut status = StatusComment {
                         id: created.id,
@@ -231,23 +231,22 @@ pub async fn run(
                     return Ok(opened_outcome(&approved, &pull, &status));
                 }
             };
-            // Run (or being run) for this head already; an intent whose run was never
-            // recorded is looked up (or dispatched) again by the smoke step.
-            let tested = status.marker.smoke.as_ref().is_some_and(|s| {
-                s.sha == head
-                    && (s.state != crate::status::SmokeState::Running
-                        || s.dispatch.as_ref().is_some_and(|d| d.run.is_some()))
-            });
-            if tested {
-                gh.update_comment(status.id, &render(&status.marker, &done).render())
-                    .await?;
-            } else {
-                super::smoke::run(ctx, &approved.version, &head, &mut status, &done).await?;
+            // The open pull request's head is smoke-tested unless it was (or is being) already;
+            // an intent whose run was never recorded is looked up (or dispatched) again.
+            let stage = Stage::derive(&done, Some(&status.marker))?;
+            match plan(&stage, Trigger::PullPushed) {
+                Plan::RunSmoke => {
+                    super::smoke::run(ctx, &approved.version, &head, &mut status, &done).await?
+                }
+                _ => {
+                    gh.update_comment(status.id, &render(&status.marker, &done)?.render())
+                        .await?;
+                }
             }
             Ok(opened_outcome(&approved, &pull, &status))
         }
         Err((step, error)) => {
-            let mut view = render(&marker, &done);
+            let mut view = render(&marker, &done)?;
             let status = existing.map(|found| StatusComment {
                 marker: marker.clone(),
                 ..found

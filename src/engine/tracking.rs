@@ -4,7 +4,9 @@
 use semver::Version;
 
 use super::conversation::{Conversation, StatusComment};
-use super::progress::{self, Progress};
+use super::outcome::EngineError;
+use super::progress::Progress;
+use super::stage::Unreadable;
 use crate::config::Config;
 use crate::domain::IssueNumber;
 use crate::event::Repository;
@@ -60,8 +62,8 @@ pub async fn refresh(
     repository: &Repository,
     status: &StatusComment,
     progress: &Progress,
-) -> Result<(), ApiError> {
-    let body = render(config, repository, status, progress);
+) -> Result<(), EngineError> {
+    let body = render(config, repository, status, progress)?;
     gh.update_comment(status.id, &body).await?;
     Ok(())
 }
@@ -72,8 +74,8 @@ pub async fn redraw_if_behind(
     ctx: &super::Context<'_>,
     status: &StatusComment,
     progress: &Progress,
-) -> Result<(), ApiError> {
-    let body = render(ctx.config, ctx.repository, status, progress);
+) -> Result<(), EngineError> {
+    let body = render(ctx.config, ctx.repository, status, progress)?;
     if body != status.body {
         ctx.gh.update_comment(status.id, &body).await?;
     }
@@ -85,20 +87,20 @@ fn render(
     repository: &Repository,
     status: &StatusComment,
     progress: &Progress,
-) -> String {
+) -> Result<String, Unreadable> {
     let base_branch = config
         .base_branch
         .clone()
         .unwrap_or_else(|| repository.default_branch.clone());
-    progress::view(
+    let view = super::status_view::view(
         config,
         &repository.html_url,
         &base_branch,
         &status.marker,
         &trigger_url(&status.html_url, status.marker.trigger_comment),
         progress,
-    )
-    .render()
+    )?;
+    Ok(view.render())
 }
 
 /// Tells people about a release problem: on the tracking issue when there is one, otherwise on

@@ -109,7 +109,8 @@ async fn a_failing_smoke_run_is_linked_and_the_owner_told_once_then_retry_runs_i
     assert_eq!(smoke_statuses(&s, &sha), ["pending", "failure", "pending"]);
     s.finish_smoke_run("failure").await;
     assert_eq!(owner_notices(&s), 1, "told once");
-    // The earlier run finishing again (a redelivery) changes nothing.
+    // The earlier, superseded run re-run from the Actions page and passing changes nothing.
+    s.sim.rerun_run(REPO, failed.id, WRITER).unwrap();
     s.sim.complete_run(REPO, failed.id, "success").unwrap();
     let late = s.deliver().await;
     assert!(

@@ -1,0 +1,257 @@
+//! The status comment drawn from the release's stage and what GitHub holds: each step done,
+//! pending or failed with its remedy. Rendering only reads; it refuses a marker it cannot read
+//! rather than draw a release of a version nobody asked for.
+
+use semver::Version;
+
+use super::progress::Progress;
+use super::stage::{Stage, Unreadable};
+use crate::config::Config;
+use crate::status::{StatusMarker, StatusView, Step, StepState};
+
+/// Image references a build pushes.
+pub fn image_refs(config: &Config, version: &Version, latest: bool) -> Vec<String> {
+    let mut refs = Vec::new();
+    for image in &config.images.images {
+        refs.push(format!("{}:{version}", image.name));
+        if latest {
+            refs.push(format!("{}:latest", image.name));
+        }
+    }
+    refs
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}
+
+/// The status comment for a release: each step's state drawn from the release's stage (the same
+/// value the handlers plan from), with GitHub's objects for the links.
+pub fn view(
+    config: &Config,
+    repo_url: &str,
+    base_branch: &str,
+    marker: &StatusMarker,
+    trigger_url: &str,
+    progress: &Progress,
+) -> Result<StatusView, Unreadable> {
+    let version = Version::parse(&marker.version).map_err(|e| Unreadable::NotAVersion {
+        value: marker.version.clone(),
+        problem: e.to_string(),
+    })?;
+    let branch = config.branch.render(&version);
+    let tag = config.tag.render(&version);
+    let message = config.commit_message.render(&version);
+    let stage = Stage::derive(progress, Some(marker));
+    let latest = progress
+        .release_marker()
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.latest);
+    let mut steps = Vec::new();
+
+    steps.push((
+        Step::Checks,
+        if marker.from_version.is_empty() {
+            StepState::Pending("Check the version against the base branch and the tags".into())
+        } else {
+            StepState::Done(format!(
+                "Checks passed: `{}` → `{version}`, tag `{tag}` is free",
+                marker.from_version
+            ))
+        },
+    ));
+    let merged = progress.merged();
+    let closed_pull = progress
+        .pull
+        .as_ref()
+        .filter(|p| p.pull_state() == crate::domain::PullState::ClosedUnmerged)
+        .map(|p| p.number);
+    steps.push((Step::Branch, match (&progress.branch_head, merged) {
+        (Some(head), _) => {
+            let signed = match &marker.unsigned_commit {
+                Some(reason) => format!(" ⚠️ not signed ({reason}): a base branch that requires signed commits will refuse the merge; run releasebot as a GitHub App or with the Actions token, or sign the commit yourself"),
+                None => String::new(),
+            };
+            StepState::Done(format!(
+                "Branch [`{branch}`]({repo_url}/tree/{branch}) with commit [`{}`]({repo_url}/commit/{head}) `{message}`{signed}",
+                short(head)
+            ))
+        }
+        (None, true) => StepState::Done(format!("Branch `{branch}` merged (and since deleted)")),
+        (None, false) => StepState::Pending(format!("Branch `{branch}` with one commit that bumps the version files")),
+    }));
+    steps.push((
+        Step::PullRequest,
+        match &progress.pull {
+            Some(p) => StepState::Done(format!(
+                "Pull request [#{} {}]({}) into `{base_branch}`",
+                p.number, p.title, p.html_url
+            )),
+            None => StepState::Pending(format!(
+                "Pull request `{}` into `{base_branch}`",
+                config.pr_title.render(&version)
+            )),
+        },
+    ));
+    steps.push((Step::Smoke, smoke_state(config, marker, progress)));
+    steps.push((
+        Step::Merge,
+        match &stage {
+            Err(unreadable) => StepState::Failed {
+                what: format!("The release's state cannot be read: {unreadable}"),
+                remedy: "Fix what is named, then comment `/release status`.".into(),
+            },
+            Ok(Stage::ClosedUnmerged { .. } | Stage::Cancelled) if closed_pull.is_some() => {
+                StepState::Failed {
+                    what: format!(
+                        "Pull request #{} was closed without merging: the release is cancelled",
+                        closed_pull.unwrap_or_default()
+                    ),
+                    remedy: format!("Comment `/release {version}` to start it again."),
+                }
+            }
+            Ok(Stage::Merged { merge_commit }) => merged_as(repo_url, merge_commit.as_str()),
+            Ok(stage) if stage.is_tagged() && merged => {
+                let sha = progress
+                    .pull
+                    .as_ref()
+                    .and_then(|p| p.merge_commit_sha.clone())
+                    .unwrap_or_default();
+                merged_as(repo_url, &sha)
+            }
+            Ok(_) => StepState::Pending(
+                "Go through the rest of the pull request's checklist, then merge it".into(),
+            ),
+        },
+    ));
+    steps.push((
+        Step::Tag,
+        match &progress.tag_commit {
+            Some(commit) => StepState::Done(format!(
+                "Tag [`{tag}`]({repo_url}/tree/{tag}) on [`{}`]({repo_url}/commit/{commit})",
+                short(commit)
+            )),
+            None => StepState::Pending(format!("Tag `{tag}` on the merge commit")),
+        },
+    ));
+    let refs = image_refs(config, &version, latest);
+    let listed = refs
+        .iter()
+        .map(|r| format!("`{r}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let run_url = progress.run.as_ref().map_or("", |r| r.html_url.as_str());
+    steps.push((
+        Step::Images,
+        match &stage {
+            Ok(Stage::Done { .. }) => StepState::Done(format!(
+                "Images pushed for {}: {listed} ([run]({run_url}))",
+                config.images.platforms.join(", "),
+            )),
+            Ok(Stage::ImagesFailed { .. }) => StepState::Failed {
+                what: format!(
+                    "The images workflow [run]({run_url}) ended in `{}`",
+                    progress
+                        .run
+                        .as_ref()
+                        .and_then(|r| r.conclusion.as_deref())
+                        .unwrap_or("failure")
+                ),
+                remedy: "Fix the cause, then comment `/release retry` to build the images again."
+                    .into(),
+            },
+            Ok(Stage::ImagesStale { built, commit, .. }) => StepState::Failed {
+                what: format!(
+                    "The images [run]({run_url}) built `{}`, which is no longer tag `{tag}`'s commit `{}`: they are not this release's",
+                    short(built.as_str()),
+                    short(commit.as_str())
+                ),
+                remedy: "Comment `/release retry` to build them from the tag's commit.".into(),
+            },
+            Ok(Stage::ImagesRunning { .. }) => {
+                StepState::Pending(format!("Building the images: {listed} ([run]({run_url}))"))
+            }
+            Ok(Stage::ImagesIntended { .. }) => {
+                StepState::Pending(format!("Dispatching the images build: {listed}"))
+            }
+            _ => StepState::Pending(format!("Build and push the images: {listed}")),
+        },
+    ));
+    steps.push((
+        Step::DraftRelease,
+        match &progress.release {
+            Some(r) if r.draft => StepState::Done(format!(
+                "Draft release [`{}`]({}) is ready: a person publishes it",
+                r.name.as_deref().unwrap_or(&tag),
+                r.html_url
+            )),
+            // A published release lives at its tag's address; the draft's is gone.
+            Some(r) => StepState::Done(format!(
+                "Release [`{}`]({repo_url}/releases/tag/{tag}) published",
+                r.name.as_deref().unwrap_or(&tag),
+            )),
+            None => StepState::Pending(format!(
+                "Draft release `{}` with the release notes, for a person to publish",
+                config.release_title.render(&version)
+            )),
+        },
+    ));
+
+    let mut view = StatusView {
+        marker: marker.clone(),
+        trigger_url: trigger_url.to_string(),
+        steps,
+    };
+    if let Some(blocked) = &marker.blocked {
+        view.set(
+            blocked.step,
+            StepState::Failed {
+                what: blocked.what.clone(),
+                remedy: blocked.remedy.clone(),
+            },
+        );
+    }
+    Ok(view)
+}
+
+/// The smoke step: the result for the head it tested; a newer head (a push since) is pending.
+fn smoke_state(config: &Config, marker: &StatusMarker, progress: &Progress) -> StepState {
+    use crate::status::SmokeState;
+    let workflow = &config.smoke.workflow;
+    let head = progress.pull.as_ref().map(|p| p.head.sha.as_str());
+    let Some(record) = marker.smoke.as_ref() else {
+        return StepState::Pending(format!(
+            "Smoke test: `{workflow}` installs the release commit and tries it"
+        ));
+    };
+    let commit = short(&record.sha);
+    let run = record
+        .run_url
+        .as_deref()
+        .map(|url| format!(" ([run]({url}))"))
+        .unwrap_or_default();
+    match &record.state {
+        SmokeState::Skipped { why } => StepState::Done(format!("Smoke test skipped: {why}")),
+        _ if head.is_some_and(|h| h != record.sha) && !progress.merged() => StepState::Pending(
+            format!("Smoke test of the branch's new head (`{commit}` was tested before)"),
+        ),
+        SmokeState::Running => StepState::Pending(format!("Smoke test of `{commit}` running{run}")),
+        SmokeState::Passed => StepState::Done(format!(
+            "Smoke test of `{commit}` passed{run}: commit status `releasebot/smoke` is green"
+        )),
+        SmokeState::Failed { conclusion } => StepState::Failed {
+            what: format!("The smoke test of `{commit}` ended in `{conclusion}`{run}"),
+            remedy: "Fix the cause and push to the release branch (a new run starts), or comment \
+                     `/release retry` to run it again."
+                .into(),
+        },
+    }
+}
+
+fn merged_as(repo_url: &str, sha: &str) -> StepState {
+    StepState::Done(format!(
+        "Merged as [`{}`]({repo_url}/commit/{sha})",
+        short(sha)
+    ))
+}
