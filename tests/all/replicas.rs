@@ -328,9 +328,36 @@ async fn while_postgresql_refuses_connections_deliveries_get_503_and_healthz_say
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    within(Duration::from_secs(60), "both deliveries' jobs", || {
-        reactions(&s).len() >= 2
+    within(Duration::from_secs(60), "both deliveries answered", || {
+        sent.iter().all(|delivery| answers(&s, delivery) == 1)
     })
     .await;
-    assert_each_ran_once_in_order(&reactions(&s), &sent);
+    // A job whose completion could not be recorded while the database was away may run again
+    // (at least once): what counts is its effects, each made once.
+    for delivery in &sent {
+        let eyes = s
+            .sim
+            .reactions(REPO, delivery.2)
+            .into_iter()
+            .filter(|(who, what)| who == BOT && what == "eyes")
+            .count();
+        assert_eq!(eyes, 1, "one 👀 on comment {}", delivery.2);
+        assert_eq!(
+            answers(&s, delivery),
+            1,
+            "one answer to comment {}",
+            delivery.2
+        );
+    }
+}
+
+/// The bot's answers to a delivered comment, on its issue.
+fn answers(s: &Scenario, (_, body, comment): &(String, Vec<u8>, u64)) -> usize {
+    let payload: serde_json::Value = serde_json::from_slice(body).unwrap();
+    let issue = payload["issue"]["number"].as_u64().unwrap();
+    s.sim
+        .comments(REPO, issue)
+        .into_iter()
+        .filter(|c| c.author == BOT && releasebot::status::replied_to(&c.body) == Some(*comment))
+        .count()
 }
