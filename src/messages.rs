@@ -151,6 +151,21 @@ pub fn retrying_remedy(version: &str) -> String {
     )
 }
 
+/// The merge's job failed and the queue tries it again (App mode).
+pub fn retrying_tag_remedy() -> String {
+    "This is often temporary: releasebot tries again by itself over the next minutes, and says \
+     so here if it gives up. To try now, comment `/release retry`: steps already done are not \
+     repeated."
+        .to_string()
+}
+
+/// The merge's job failed and nothing runs it again by itself (the Action).
+pub fn retry_tag_remedy() -> String {
+    "This is often temporary: comment `/release retry` to go on from the merge; steps already \
+     done are not repeated."
+        .to_string()
+}
+
 /// What to do after GitHub refused a step outright (a 4xx that waiting will not change).
 pub fn refused_remedy(version: &str) -> String {
     format!(

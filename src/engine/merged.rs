@@ -95,7 +95,13 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
         }
         Plan::TagMergeCommit { merge_commit } => {
             let issue = tracking.as_ref().map(|t| t.issue).expect("matched above");
-            tag_merge_commit(ctx, &version, &merge_commit, (issue, status), progress).await
+            let shown = (status.clone(), progress.clone());
+            let result =
+                tag_merge_commit(ctx, &version, &merge_commit, (issue, status), progress).await;
+            if let Err(EngineError::Api(error)) = &result {
+                show_failure(ctx, &version, shown, error).await;
+            }
+            result
         }
         Plan::TagElsewhere {
             tag_commit,
@@ -212,6 +218,33 @@ pub async fn tag_merge_commit(
         Outcome::NothingToResume { version } if made_tag => Outcome::Tagged { version, tag },
         other => other,
     })
+}
+
+/// GitHub failed the merge's job (the tag, the draft or the dispatch): the status comment shows
+/// it with what to do, as a failed `/release` does; whom to tell, and when, is the caller's
+/// (the queue when it gives up, the Action at once). Best effort: GitHub may be failing the
+/// edit too, and the job's error is what counts.
+async fn show_failure(
+    ctx: &Context<'_>,
+    version: &semver::Version,
+    (mut status, progress): (StatusComment, Progress),
+    error: &crate::github::ApiError,
+) {
+    let remedy = if ctx.retried {
+        messages::retrying_tag_remedy()
+    } else {
+        messages::retry_tag_remedy()
+    };
+    status.marker.blocked = Some(Blocked {
+        step: Step::Tag,
+        what: format!("Tag and release of {version}: {error}"),
+        remedy,
+    });
+    if let Err(unshown) =
+        tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await
+    {
+        tracing::warn!(%unshown, "could not show the failure in the status comment");
+    }
 }
 
 /// The tag step cannot go on: the status comment shows why and what to do, and the owner is

@@ -216,6 +216,16 @@ async fn a_failed_step_exits_1_with_an_error_annotation() {
         "{}",
         told[0]
     );
+    // The status comment shows it too, with what to do.
+    let status = s.status_comment();
+    assert!(
+        status.contains("❌") && status.contains("Tag and release of 0.1.3: GitHub answered 502"),
+        "{status}"
+    );
+    assert!(
+        status.contains("comment `/release retry` to go on from the merge"),
+        "{status}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
