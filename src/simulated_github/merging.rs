@@ -137,7 +137,7 @@ pub fn merge(
     Ok(new_head)
 }
 
-fn files(repo: &super::world::Repo, commit: &str) -> Files {
+pub fn files(repo: &super::world::Repo, commit: &str) -> Files {
     repo.git
         .commit(commit)
         .map(|c| repo.git.flatten(&c.tree))
@@ -145,7 +145,7 @@ fn files(repo: &super::world::Repo, commit: &str) -> Files {
 }
 
 /// The nearest commit both `a` and `b` descend from.
-fn merge_base(repo: &super::world::Repo, a: &str, b: &str) -> Option<String> {
+pub fn merge_base(repo: &super::world::Repo, a: &str, b: &str) -> Option<String> {
     let mut ancestors = HashSet::new();
     let mut queue = VecDeque::from([a.to_string()]);
     while let Some(sha) = queue.pop_front() {

@@ -11,6 +11,7 @@ mod control;
 mod gate;
 pub mod git;
 mod graphql;
+mod history;
 mod issue_events;
 mod merging;
 mod payloads;

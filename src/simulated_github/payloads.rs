@@ -579,7 +579,7 @@ pub fn workflow_run(world: &World, repo: &Repo, run: &super::world::WorkflowRun)
 }
 
 /// A workflow's id, the same for every run of its file.
-fn workflow_id(path: &str) -> u64 {
+pub fn workflow_id(path: &str) -> u64 {
     path.bytes()
         .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
         % 100_000_000
@@ -587,20 +587,25 @@ fn workflow_id(path: &str) -> u64 {
 
 /// The workflow a `workflow_run` webhook names.
 pub fn workflow(world: &World, repo: &Repo, run: &super::world::WorkflowRun) -> Value {
+    workflow_file(world, repo, &run.path, &run.name)
+}
+
+/// A workflow by its file (`.github/workflows/<file>`) and name.
+pub fn workflow_file(world: &World, repo: &Repo, path: &str, name: &str) -> Value {
     let base = &world.base_url;
     let full_name = repo.full_name();
-    let id = workflow_id(&run.path);
-    let file = run.path.rsplit('/').next().unwrap_or_default();
+    let id = workflow_id(path);
+    let file = path.rsplit('/').next().unwrap_or_default();
     json!({
         "id": id,
         "node_id": format!("W_{id}"),
-        "name": run.name,
-        "path": run.path,
+        "name": name,
+        "path": path,
         "state": "active",
         "created_at": "2021-03-01T12:00:00Z",
         "updated_at": "2021-03-01T12:00:00Z",
         "url": format!("{base}repos/{full_name}/actions/workflows/{id}"),
-        "html_url": format!("{base}{full_name}/blob/{}/{}", repo.default_branch, run.path),
+        "html_url": format!("{base}{full_name}/blob/{}/{path}", repo.default_branch),
         "badge_url": format!("{base}{full_name}/workflows/{}/badge.svg", encoded(file)),
     })
 }

@@ -173,7 +173,7 @@ async fn the_readme_release_played_by_hand_over_http() {
     person
         .post(
             &format!("{repo}/pulls/{pull}/merge"),
-            json!({"by": MAINTAINER, "method": "squash"}),
+            json!({"by": MAINTAINER, "merge_method": "squash"}),
         )
         .await;
     let run = person

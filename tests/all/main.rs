@@ -35,6 +35,7 @@ mod setup_browser;
 mod simulated_github;
 mod simulated_graphql;
 mod simulated_people;
+mod simulated_reads;
 mod smoke;
 mod templates;
 mod trust;

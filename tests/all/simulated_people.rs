@@ -535,7 +535,7 @@ async fn a_person_pushes_a_commit_to_a_branch_with_a_slash_over_http() {
     assert_eq!(api.sim.refs(REPO)["refs/heads/release/1.0.1"], sha);
     assert_eq!(
         api.sim.commit(REPO, sha).unwrap().parents,
-        std::slice::from_ref(&before)
+        [before.as_str()]
     );
     assert_eq!(
         api.sim.file(REPO, "release/1.0.1", "NOTES.md").unwrap().0,

@@ -78,10 +78,15 @@ async fn a_failing_smoke_run_is_linked_and_the_owner_told_once_then_retry_runs_i
     only(s.comment(MAINTAINER, "/release 0.1.3").await);
     let sha = head(&s);
 
-    s.finish_smoke_run("failure").await;
+    let failed = s.smoke_runs()[0].clone();
+    s.sim.complete_run(REPO, failed.id, "failure").unwrap();
+    let finished = s.sim.take_deliveries();
+    for delivery in &finished {
+        let _ = s.redeliver(&delivery.event, &delivery.payload).await;
+    }
+    s.deliver().await;
 
     assert_eq!(smoke_statuses(&s, &sha), ["pending", "failure"]);
-    let failed = s.smoke_runs()[0].clone();
     let status = s.status_comment();
     assert!(
         status.contains(&format!(
@@ -109,10 +114,16 @@ async fn a_failing_smoke_run_is_linked_and_the_owner_told_once_then_retry_runs_i
     assert_eq!(smoke_statuses(&s, &sha), ["pending", "failure", "pending"]);
     s.finish_smoke_run("failure").await;
     assert_eq!(owner_notices(&s), 1, "told once");
-    // The earlier, superseded run re-run from the Actions page and passing changes nothing.
+    // The earlier run's end coming again (GitHub's "Redeliver") changes nothing.
+    let completed = finished
+        .iter()
+        .find(|d| d.payload["action"] == "completed")
+        .expect("the earlier run's `completed`");
+    let mut late = vec![s.redeliver("workflow_run", &completed.payload).await];
+    // Nor does the superseded run, re-run from the Actions page, passing.
     s.sim.rerun_run(REPO, failed.id, WRITER).unwrap();
     s.sim.complete_run(REPO, failed.id, "success").unwrap();
-    let late = s.deliver().await;
+    late.extend(s.deliver().await);
     assert!(
         late.iter().all(|o| matches!(o, Ok(Outcome::Ignored(_)))),
         "{late:?}"

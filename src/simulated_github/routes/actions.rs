@@ -53,6 +53,39 @@ pub fn dispatch_inputs(yaml: &str) -> Option<Vec<String>> {
     )
 }
 
+/// The workflow's `name:`, or its file name when it has none (as GitHub shows it).
+fn workflow_name(yaml: &str, file: &str) -> String {
+    yaml.lines()
+        .find_map(|l| l.strip_prefix("name:"))
+        .map(|n| n.trim().trim_matches('"').to_string())
+        .unwrap_or_else(|| file.to_string())
+}
+
+/// The job ids under `jobs:`, in order, by the same plain scan as `dispatch_inputs`.
+fn job_ids(yaml: &str) -> Vec<String> {
+    let lines: Vec<&str> = yaml
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .collect();
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let Some(start) = lines.iter().position(|l| l.trim_end() == "jobs:") else {
+        return vec![];
+    };
+    let children: Vec<&str> = lines[start + 1..]
+        .iter()
+        .copied()
+        .take_while(|l| indent(l) > 0)
+        .collect();
+    let Some(level) = children.first().map(|l| indent(l)) else {
+        return vec![];
+    };
+    children
+        .iter()
+        .filter(|l| indent(l) == level)
+        .map(|l| l.trim().trim_end_matches(':').to_string())
+        .collect()
+}
+
 fn workflow_text(repo: &Repo, file: &str, commit: &str) -> Option<String> {
     let tree = repo.git.commit(commit)?.tree.clone();
     let (_, blob) = repo
@@ -140,11 +173,7 @@ pub fn start_run(
             &format!("Unexpected inputs provided: [\"{unexpected}\"]"),
         ));
     }
-    let name = text
-        .lines()
-        .find_map(|l| l.strip_prefix("name:"))
-        .map(|n| n.trim().trim_matches('"').to_string())
-        .unwrap_or_else(|| file.to_string());
+    let name = workflow_name(&text, file);
     let run_number = r
         .runs
         .iter()
@@ -205,12 +234,29 @@ fn list_runs(
         })
         .map(|run| payloads::workflow_run(world, r, run))
         .collect();
+    counted(world, &path, query, runs, "workflow_runs")
+}
+
+/// The run with this id (as the path gives it).
+fn find_run<'a>(r: &'a Repo, id: &str) -> Option<&'a WorkflowRun> {
+    let id = id.parse::<u64>().ok()?;
+    r.runs.iter().find(|run| run.id == id)
+}
+
+/// One page of a list GitHub wraps as `{"total_count": …, "<key>": [page]}`.
+fn counted(
+    world: &World,
+    path: &str,
+    query: &HashMap<String, String>,
+    items: Vec<Value>,
+    key: &str,
+) -> Response {
     super::paginate_as(
         world,
-        &path,
+        path,
         query,
-        runs,
-        |page, total| json!({ "total_count": total, "workflow_runs": page }),
+        items,
+        |page, total| json!({ "total_count": total, key: page }),
     )
 }
 
@@ -241,15 +287,97 @@ pub async fn run(
     Path((owner, repo, id)): Path<(String, String, String)>,
 ) -> Response {
     let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| match find_run(r, &id) {
+        Some(run) => json(StatusCode::OK, payloads::workflow_run(&world, r, run)),
+        None => not_found(),
+    })
+}
+
+/// `GET …/actions/workflows`: the workflow files on the default branch.
+pub async fn workflows(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = lock(&state);
     with_repo(&world, &owner, &repo, |r| {
-        match id
-            .parse::<u64>()
-            .ok()
-            .and_then(|id| r.runs.iter().find(|run| run.id == id))
-        {
-            Some(run) => json(StatusCode::OK, payloads::workflow_run(&world, r, run)),
-            None => not_found(),
-        }
+        let files = r
+            .resolve(&r.default_branch)
+            .map(|head| crate::simulated_github::merging::files(r, &head))
+            .unwrap_or_default();
+        let items: Vec<Value> = files
+            .iter()
+            .filter_map(|(path, (_, blob))| {
+                let file = path.strip_prefix(".github/workflows/")?;
+                if file.contains('/') || !(file.ends_with(".yml") || file.ends_with(".yaml")) {
+                    return None;
+                }
+                let text = String::from_utf8_lossy(r.git.blob(blob)?).to_string();
+                let name = workflow_name(&text, file);
+                Some(payloads::workflow_file(&world, r, path, &name))
+            })
+            .collect();
+        let path = format!("repos/{}/actions/workflows", r.full_name());
+        counted(&world, &path, &query, items, "workflows")
+    })
+}
+
+/// `GET …/actions/runs/{id}/jobs`: one job per job of the workflow, in the run's state.
+pub async fn jobs(
+    State(state): State<Shared>,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = lock(&state);
+    with_repo(&world, &owner, &repo, |r| {
+        let Some(run) = find_run(r, &id) else {
+            return not_found();
+        };
+        let file = run.path.rsplit('/').next().unwrap_or_default();
+        let names = workflow_text(r, file, &run.head_sha)
+            .map(|text| job_ids(&text))
+            .unwrap_or_default();
+        let items: Vec<Value> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| job(&world, r, run, i as u64, name))
+            .collect();
+        let path = format!("repos/{}/actions/runs/{}/jobs", r.full_name(), run.id);
+        counted(&world, &path, &query, items, "jobs")
+    })
+}
+
+/// A job of the run's current attempt, in GitHub's `job` shape.
+fn job(world: &World, r: &Repo, run: &WorkflowRun, index: u64, name: &str) -> Value {
+    let base = &world.base_url;
+    let full_name = r.full_name();
+    let id = run.id * 100 + index + 1;
+    let started = run.status != "queued";
+    let done = run.status == "completed";
+    json!({
+        "id": id,
+        "node_id": format!("CR_{id}"),
+        "run_id": run.id,
+        "run_attempt": run.run_attempt,
+        "run_url": format!("{base}repos/{full_name}/actions/runs/{}", run.id),
+        "head_sha": run.head_sha,
+        "head_branch": run.head_branch,
+        "workflow_name": run.name,
+        "name": name,
+        "url": format!("{base}repos/{full_name}/actions/jobs/{id}"),
+        "html_url": format!("{base}{full_name}/actions/runs/{}/job/{id}", run.id),
+        "check_run_url": format!("{base}repos/{full_name}/check-runs/{id}"),
+        "status": run.status,
+        "conclusion": run.conclusion,
+        "created_at": run.run_started_at,
+        "started_at": run.run_started_at,
+        "completed_at": if done { json!(run.updated_at) } else { Value::Null },
+        "labels": ["ubuntu-latest"],
+        "runner_id": if started { json!(1) } else { Value::Null },
+        "runner_name": if started { json!("GitHub Actions 1") } else { Value::Null },
+        "runner_group_id": if started { json!(0) } else { Value::Null },
+        "runner_group_name": if started { json!("GitHub Actions") } else { Value::Null },
+        "steps": [],
     })
 }
 
@@ -278,11 +406,7 @@ pub async fn attempt(
 ) -> Response {
     let world = lock(&state);
     with_repo(&world, &owner, &repo, |r| {
-        let run = id
-            .parse::<u64>()
-            .ok()
-            .and_then(|id| r.runs.iter().find(|run| run.id == id));
-        let (Some(run), Ok(n)) = (run, attempt.parse::<u32>()) else {
+        let (Some(run), Ok(n)) = (find_run(r, &id), attempt.parse::<u32>()) else {
             return not_found();
         };
         match as_attempt(run, n) {
@@ -326,6 +450,7 @@ mod tests {
             dispatch_inputs(yaml),
             Some(vec!["version".to_string(), "latest".to_string()])
         );
+        assert_eq!(job_ids(yaml), ["images"]);
         assert_eq!(dispatch_inputs("on:\n  push:\n"), None);
         assert_eq!(
             dispatch_inputs("on:\n  workflow_dispatch:\njobs: {}\n"),

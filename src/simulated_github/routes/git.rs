@@ -216,10 +216,13 @@ pub async fn get_tree(
         .get("recursive")
         .is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
     with_repo(&world, &owner, &repo, |r| {
-        // A commit id is accepted too, as GitHub does.
-        let tree_sha = match r.git.commit(&sha) {
-            Some(commit) => commit.tree.clone(),
-            None => sha.clone(),
+        // A commit id, branch (with slashes or not) or tag is accepted too, as GitHub does.
+        let tree_sha = match r.git.tree(&sha) {
+            Some(_) => sha.clone(),
+            None => match r.resolve(&sha).and_then(|c| r.git.commit(&c)) {
+                Some(commit) => commit.tree.clone(),
+                None => return not_found(),
+            },
         };
         let Some(entries) = r.git.tree(&tree_sha) else {
             return not_found();

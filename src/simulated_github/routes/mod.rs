@@ -6,10 +6,13 @@
 #![allow(clippy::result_large_err)]
 
 pub(super) mod actions;
+mod branches;
+mod commits;
 mod generated_notes;
 mod git;
 mod issue_reads;
 mod issues;
+mod pull_reads;
 mod pulls;
 mod releases;
 mod repos;
@@ -73,7 +76,7 @@ pub fn router(state: Shared) -> Router {
             get(git::get_commit),
         )
         .route("/repos/{owner}/{repo}/git/trees", post(git::create_tree))
-        .route("/repos/{owner}/{repo}/git/trees/{sha}", get(git::get_tree))
+        .route("/repos/{owner}/{repo}/git/trees/{*sha}", get(git::get_tree))
         .route("/repos/{owner}/{repo}/git/tags", post(git::create_tag))
         .route("/repos/{owner}/{repo}/git/tags/{sha}", get(git::get_tag))
         .route("/repos/{owner}/{repo}/git/blobs", post(git::create_blob))
@@ -168,9 +171,44 @@ pub fn router(state: Shared) -> Router {
             "/repos/{owner}/{repo}/statuses/{sha}",
             post(statuses::create),
         )
+        .route("/repos/{owner}/{repo}/commits", get(commits::list))
         .route(
-            "/repos/{owner}/{repo}/commits/{git_ref}/statuses",
-            get(statuses::list),
+            "/repos/{owner}/{repo}/commits/{*rest}",
+            get(commits::by_ref),
+        )
+        .route(
+            "/repos/{owner}/{repo}/compare/{*basehead}",
+            get(commits::compare),
+        )
+        .route("/repos/{owner}/{repo}/branches", get(branches::list))
+        .route(
+            "/repos/{owner}/{repo}/branches/{*branch}",
+            get(branches::get),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/commits",
+            get(pull_reads::commits),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/files",
+            get(pull_reads::files),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/reviews",
+            get(pull_reads::reviews),
+        )
+        .route(
+            "/repos/{owner}/{repo}/collaborators",
+            get(repos::collaborators),
+        )
+        .route("/rate_limit", get(repos::rate_limit))
+        .route(
+            "/repos/{owner}/{repo}/actions/workflows",
+            get(actions::workflows),
+        )
+        .route(
+            "/repos/{owner}/{repo}/actions/runs/{id}/jobs",
+            get(actions::jobs),
         )
         .route(
             "/app-manifests/{code}/conversions",
@@ -178,6 +216,10 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/repos/{owner}/{repo}/actions/runs", get(actions::runs))
         .route("/repos/{owner}/{repo}/actions/runs/{id}", get(actions::run))
+        // GitHub answers a path it does not serve, or a method a path does not take, with its
+        // JSON 404.
+        .fallback(|| async { not_found() })
+        .method_not_allowed_fallback(|| async { not_found() })
         .route(
             "/repos/{owner}/{repo}/actions/runs/{id}/rerun",
             post(actions::rerun),

@@ -235,6 +235,44 @@ pub async fn permission(
     })
 }
 
+/// `GET …/collaborators`: everyone with a role on the repository, by login.
+pub async fn collaborators(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = lock(&state);
+    super::list_in_repo(&world, (&owner, &repo), "collaborators", &query, |r| {
+        let people = r.collaborators.iter();
+        Some(
+            people
+                .map(|(login, role)| collaborator(&world, login, role))
+                .collect(),
+        )
+    })
+}
+
+/// `GET /rate_limit`: what is left of the hour's requests (the simulator counts every answer).
+pub async fn rate_limit(State(state): State<Shared>) -> Response {
+    let world = lock(&state);
+    let used = world.rate_limit_used;
+    let reset = world.clock.max(chrono::Utc::now().timestamp()) + 3600;
+    let limit = |limit: u64, used: u64| json!({ "limit": limit, "used": used, "remaining": limit.saturating_sub(used), "reset": reset });
+    let core = limit(5000, used);
+    json(
+        StatusCode::OK,
+        json!({
+            "rate": core,
+            "resources": {
+                "core": core,
+                "graphql": limit(5000, 0),
+                "search": limit(30, 0),
+                "integration_manifest": limit(5000, 0),
+            },
+        }),
+    )
+}
+
 /// A collaborator: the user, with the role and what it allows.
 fn collaborator(world: &super::super::world::World, login: &str, role: &str) -> Value {
     let mut user = payloads::user(world, login);

@@ -1,5 +1,7 @@
 //! Commit statuses: the `releasebot/smoke` check a repository can require before merging.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -7,10 +9,10 @@ use axum::Extension;
 use serde_json::{json, Value};
 
 use super::{
-    fail, json, lock, not_found, repo_name, unprocessable, with_repo, Actor, JsonBody, Shared,
+    fail, json, lock, not_found, paginate, repo_name, unprocessable, Actor, JsonBody, Shared,
 };
 use crate::simulated_github::payloads;
-use crate::simulated_github::world::{CommitStatus, World};
+use crate::simulated_github::world::{CommitStatus, Repo, World};
 
 const STATES: [&str; 4] = ["error", "failure", "pending", "success"];
 
@@ -52,25 +54,49 @@ pub async fn create(
     json(StatusCode::CREATED, payload(&world, &created))
 }
 
-/// `GET /repos/{owner}/{repo}/commits/{ref}/statuses`: newest first.
-pub async fn list(
-    State(state): State<Shared>,
-    Path((owner, repo, git_ref)): Path<(String, String, String)>,
-) -> Response {
-    let world = lock(&state);
-    with_repo(&world, &owner, &repo, |r| {
-        let Some(sha) = r.resolve(&git_ref) else {
-            return unprocessable("Commit", &format!("No commit found for SHA: {git_ref}"));
-        };
-        let items: Vec<Value> = r
-            .statuses
-            .iter()
-            .rev()
-            .filter(|s| s.sha == sha)
-            .map(|s| payload(&world, s))
-            .collect();
-        json(StatusCode::OK, Value::Array(items))
-    })
+/// `GET /repos/{owner}/{repo}/commits/{ref}/statuses`: newest first. `commit` is the ref,
+/// resolved (a branch, with slashes or not, a tag, peeled, or a commit id).
+pub fn list(world: &World, r: &Repo, commit: &str, query: &HashMap<String, String>) -> Response {
+    let items: Vec<Value> = of_commit(r, commit).map(|s| payload(world, s)).collect();
+    let path = format!("repos/{}/commits/{commit}/statuses", r.full_name());
+    paginate(world, &path, query, items)
+}
+
+/// `GET /repos/{owner}/{repo}/commits/{ref}/status`: the newest status of each context, and
+/// the state they add up to (any failure or error fails it; none at all, or any pending, is
+/// pending).
+pub fn combined(world: &World, r: &Repo, commit: &str) -> Response {
+    let mut seen = std::collections::HashSet::new();
+    let latest: Vec<&CommitStatus> = of_commit(r, commit)
+        .filter(|s| seen.insert(s.context.clone()))
+        .collect();
+    let states: Vec<&str> = latest.iter().map(|s| s.state.as_str()).collect();
+    let state = if states.iter().any(|s| *s == "failure" || *s == "error") {
+        "failure"
+    } else if states.is_empty() || states.contains(&"pending") {
+        "pending"
+    } else {
+        "success"
+    };
+    let base = &world.base_url;
+    let full_name = r.full_name();
+    json(
+        StatusCode::OK,
+        json!({
+            "state": state,
+            "sha": commit,
+            "total_count": latest.len(),
+            "statuses": latest.iter().map(|s| payload(world, s)).collect::<Vec<_>>(),
+            "repository": payloads::repository(world, r),
+            "commit_url": format!("{base}repos/{full_name}/commits/{commit}"),
+            "url": format!("{base}repos/{full_name}/commits/{commit}/status"),
+        }),
+    )
+}
+
+/// The statuses of a commit, newest first.
+fn of_commit<'a>(r: &'a Repo, commit: &'a str) -> impl Iterator<Item = &'a CommitStatus> {
+    r.statuses.iter().rev().filter(move |s| s.sha == commit)
 }
 
 fn payload(world: &World, status: &CommitStatus) -> Value {
