@@ -15,7 +15,7 @@ use crate::domain::{CommitSha, IssueNumber, PullNumber};
 use crate::event::PullRequestEvent;
 use crate::github::CreateRef;
 use crate::messages;
-use crate::status::{Blocked, Step};
+use crate::status::{Blocked, Step, StepState};
 
 pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome, EngineError> {
     let pull = &event.pull_request;
@@ -222,12 +222,13 @@ pub async fn tag_merge_commit(
 
 /// GitHub failed the merge's job (the tag, the draft or the dispatch): the status comment shows
 /// it with what to do, as a failed `/release` does; whom to tell, and when, is the caller's
-/// (the queue when it gives up, the Action at once). Best effort: GitHub may be failing the
-/// edit too, and the job's error is what counts.
+/// (the queue when it gives up, the Action at once). The failure is drawn, not kept in the
+/// marker: the next job to draw the status (the retry) shows what GitHub holds then. Best
+/// effort: GitHub may be failing the edit too, and the job's error is what counts.
 async fn show_failure(
     ctx: &Context<'_>,
     version: &semver::Version,
-    (mut status, progress): (StatusComment, Progress),
+    (status, progress): (StatusComment, Progress),
     error: &crate::github::ApiError,
 ) {
     let remedy = if ctx.retried {
@@ -235,13 +236,12 @@ async fn show_failure(
     } else {
         messages::retry_tag_remedy()
     };
-    status.marker.blocked = Some(Blocked {
-        step: Step::Tag,
+    let failed = StepState::Failed {
         what: format!("Tag and release of {version}: {error}"),
         remedy,
-    });
+    };
     if let Err(unshown) =
-        tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await
+        tracking::refresh_showing_failure(ctx, &status, &progress, (Step::Tag, failed)).await
     {
         tracing::warn!(%unshown, "could not show the failure in the status comment");
     }

@@ -68,6 +68,20 @@ pub async fn refresh(
     Ok(())
 }
 
+/// Redraws the status comment with one step shown failed for this drawing only: a failure the
+/// next attempt may cure is not kept in the marker, so the next job's drawing drops it.
+pub async fn refresh_showing_failure(
+    ctx: &super::Context<'_>,
+    status: &StatusComment,
+    progress: &Progress,
+    (step, failed): (crate::status::Step, crate::status::StepState),
+) -> Result<(), EngineError> {
+    let mut view = view(ctx.config, ctx.repository, status, progress)?;
+    view.set(step, failed);
+    ctx.gh.update_comment(status.id, &view.render()).await?;
+    Ok(())
+}
+
 /// A job that finds its work already done (a retry after a write failed, a redelivery) redraws
 /// the status comment when it shows less than GitHub holds; an up-to-date one costs no call.
 pub async fn redraw_if_behind(
@@ -88,19 +102,27 @@ fn render(
     status: &StatusComment,
     progress: &Progress,
 ) -> Result<String, Unreadable> {
+    Ok(view(config, repository, status, progress)?.render())
+}
+
+fn view(
+    config: &Config,
+    repository: &Repository,
+    status: &StatusComment,
+    progress: &Progress,
+) -> Result<crate::status::StatusView, Unreadable> {
     let base_branch = config
         .base_branch
         .clone()
         .unwrap_or_else(|| repository.default_branch.clone());
-    let view = super::status_view::view(
+    super::status_view::view(
         config,
         &repository.html_url,
         &base_branch,
         &status.marker,
         &trigger_url(&status.html_url, status.marker.trigger_comment),
         progress,
-    )?;
-    Ok(view.render())
+    )
 }
 
 /// Tells people about a release problem: on the tracking issue when there is one, otherwise on
