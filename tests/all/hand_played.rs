@@ -90,6 +90,30 @@ impl Person {
     }
 }
 
+/// The id of the newest run of a workflow file.
+fn run_of(state: &Value, file: &str) -> Option<u64> {
+    state["runs"]
+        .as_array()?
+        .iter()
+        .rev()
+        .find(|r| r["path"].as_str().is_some_and(|p| p.ends_with(file)))?["id"]
+        .as_u64()
+}
+
+/// Whether the bot's status comment says `text`.
+fn status_says(state: &Value, text: &str) -> Option<()> {
+    state["comments"]
+        .as_array()?
+        .iter()
+        .any(|c| {
+            c["author"] == BOT
+                && c["body"]
+                    .as_str()
+                    .is_some_and(|b| b.contains("<!-- releasebot:status ") && b.contains(text))
+        })
+        .then_some(())
+}
+
 #[tokio::test]
 async fn the_readme_release_played_by_hand_over_http() {
     let port = free_port();
@@ -170,6 +194,35 @@ async fn the_readme_release_played_by_hand_over_http() {
             s["pulls"][0]["number"].as_u64()
         })
         .await;
+    // The smoke test fails; a writer presses "Re-run" on the Actions page and it passes.
+    let smoke = person
+        .wait_for("the smoke run", |s| run_of(s, "release-smoke.yml"))
+        .await;
+    person
+        .post(
+            &format!("{repo}/runs/{smoke}/complete"),
+            json!({"conclusion": "failure"}),
+        )
+        .await;
+    person
+        .wait_for("the failure in the status", |s| {
+            status_says(s, "ended in `failure`")
+        })
+        .await;
+    person
+        .post(&format!("{repo}/runs/{smoke}/rerun"), json!({"by": WRITER}))
+        .await;
+    person
+        .post(
+            &format!("{repo}/runs/{smoke}/complete"),
+            json!({"conclusion": "success"}),
+        )
+        .await;
+    person
+        .wait_for("the re-run's pass in the status", |s| {
+            status_says(s, "passed ([run]")
+        })
+        .await;
     person
         .post(
             &format!("{repo}/pulls/{pull}/merge"),
@@ -177,7 +230,7 @@ async fn the_readme_release_played_by_hand_over_http() {
         )
         .await;
     let run = person
-        .wait_for("the images run", |s| s["runs"][0]["id"].as_u64())
+        .wait_for("the images run", |s| run_of(s, "release-images.yml"))
         .await;
     person
         .post(
@@ -186,13 +239,25 @@ async fn the_readme_release_played_by_hand_over_http() {
         )
         .await;
     let draft = person
-        .wait_for("the draft release", |s| {
-            s["releases"]
+        .wait_for("the draft release with its images", |s| {
+            let draft = s["releases"]
                 .as_array()?
                 .iter()
-                .find(|r| r["tag_name"] == "0.1.3")?["id"]
-                .as_u64()
+                .find(|r| r["tag_name"] == "0.1.3")?;
+            draft["body"]
+                .as_str()?
+                .contains("**Images pushed**")
+                .then_some(())?;
+            draft["id"].as_u64()
         })
+        .await;
+    // The maintainer pastes the final notes over the whole draft, then publishes it.
+    person
+        .send(
+            reqwest::Method::PATCH,
+            &format!("{repo}/releases/{draft}"),
+            json!({"by": MAINTAINER, "body": "## Mathesar 0.1.3\n\nHand-written notes."}),
+        )
         .await;
     person
         .post(
@@ -200,11 +265,23 @@ async fn the_readme_release_played_by_hand_over_http() {
             json!({"by": MAINTAINER}),
         )
         .await;
+    person
+        .wait_for("the status to say published", |s| {
+            status_says(s, "/releases/tag/0.1.3) published")
+        })
+        .await;
 
     let state = person.state().await;
     assert!(state["refs"]["refs/tags/0.1.3"].is_string(), "{state}");
     assert_eq!(state["releases"][0]["draft"], false, "{state}");
-    assert_eq!(state["runs"][0]["conclusion"], "success", "{state}");
+    let runs = state["runs"].as_array().unwrap();
+    assert_eq!(
+        runs.len(),
+        2,
+        "one smoke run (re-run once), one images run: {state}"
+    );
+    assert!(runs.iter().all(|r| r["conclusion"] == "success"), "{state}");
+    assert_eq!(runs[0]["run_attempt"], 2, "{state}");
     let violations: Value = person
         .http
         .get(format!("{api}/_simulator/violations"))

@@ -81,13 +81,21 @@ async fn repository_state(
     Path((owner, repo)): Path<(String, String)>,
 ) -> Response {
     let full_name = format!("{owner}/{repo}");
-    if super::lock(&sim.state).repo(&full_name).is_none() {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "message": "no such repository" })),
-        )
-            .into_response();
-    }
+    // Comments as a person reads them on the issue pages (the bot's status comment among them).
+    let comments: Vec<Value> = match super::lock(&sim.state).repo(&full_name) {
+        Some(r) => r
+            .comments
+            .iter()
+            .map(|c| json!({ "id": c.id, "issue": c.issue, "author": c.author, "body": c.body }))
+            .collect(),
+        None => {
+            return (
+                StatusCode::NOT_FOUND,
+                Json(json!({ "message": "no such repository" })),
+            )
+                .into_response()
+        }
+    };
     let pulls: Vec<Value> = sim
         .pulls(&full_name)
         .into_iter()
@@ -101,11 +109,12 @@ async fn repository_state(
     let releases: Vec<Value> = sim
         .releases(&full_name)
         .into_iter()
-        .map(|r| json!({ "id": r.id, "tag_name": r.tag_name, "name": r.name, "draft": r.draft }))
+        .map(|r| json!({ "id": r.id, "tag_name": r.tag_name, "name": r.name, "draft": r.draft, "body": r.body }))
         .collect();
-    Json(
-        json!({ "refs": sim.refs(&full_name), "pulls": pulls, "runs": runs, "releases": releases }),
-    )
+    Json(json!({
+        "refs": sim.refs(&full_name), "pulls": pulls, "runs": runs, "releases": releases,
+        "comments": comments,
+    }))
     .into_response()
 }
 
