@@ -419,6 +419,7 @@ pub fn describe_plan(
         }
         Plan::MarkCancelled => format!("mark release {version} cancelled"),
         Plan::Reopen => format!("take release {version} up again on its reopened pull request"),
+        Plan::RecordSmoke => "record the smoke test's result".to_string(),
         Plan::TagElsewhere { tag_commit, .. } => {
             format!("report that tag `{tag}` stands on {tag_commit}, not on the merge commit")
         }

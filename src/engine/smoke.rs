@@ -13,7 +13,7 @@ use super::outcome::{EngineError, Outcome};
 use super::progress::{self, guarded_pick, Progress};
 use super::release_marker::Dispatch;
 use super::release_path::now;
-use super::stage::{plan, Plan, Stage, Trigger};
+use super::stage::{plan, smoke_plan, Plan, Stage, Trigger};
 use super::tracking;
 use crate::event::{PullRequestEvent, WorkflowRun};
 use crate::github::ApiError;
@@ -263,28 +263,14 @@ pub async fn finished(ctx: &Context<'_>, run: &WorkflowRun) -> Result<Outcome, E
             "no status comment tracks release {version}"
         )));
     };
-    let Some(record) = status.marker.smoke.clone() else {
-        return Ok(Outcome::Ignored(format!("run {} is not ours", run.id)));
-    };
-    let ours = record.dispatch.as_ref().and_then(|d| d.run).map(|r| r.0) == Some(run.id);
-    if !ours {
+    let record = status.marker.smoke.clone();
+    let finished = (crate::domain::RunId(run.id), run.run_attempt);
+    let (Plan::RecordSmoke, Some(record)) = (smoke_plan(record.as_ref(), finished), record) else {
         return Ok(Outcome::Ignored(format!(
-            "run {} is not the smoke test of the branch's head",
-            run.id
-        )));
-    }
-    // The run's first result, or a re-run's (a person pressed "Re-run" on the Actions page):
-    // an attempt older than the one recorded is a late delivery.
-    let newer = match record.state {
-        SmokeState::Running => run.run_attempt >= record.attempt,
-        _ => run.run_attempt > record.attempt,
-    };
-    if !newer {
-        return Ok(Outcome::Ignored(format!(
-            "run {} attempt {} was recorded already",
+            "run {} attempt {} is not the smoke test to record",
             run.id, run.run_attempt
         )));
-    }
+    };
     let passed = run.conclusion.as_deref() == Some("success");
     let state = if passed {
         SmokeState::Passed

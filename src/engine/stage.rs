@@ -307,6 +307,9 @@ pub enum Plan {
     /// The pull request is open again: the release is no longer cancelled, and its head is
     /// smoke-tested unless it was already.
     Reopen,
+    /// The smoke run of the branch's head finished: its result becomes the commit status, the
+    /// checklist and the status comment.
+    RecordSmoke,
     /// The work is done: keep what was found (a run found by its intent alone, after a crash)
     /// and redraw the status comment if it is behind.
     Settle,
@@ -314,6 +317,28 @@ pub enum Plan {
     Refuse(Refusal),
     /// Nothing to do, nothing to say.
     Nothing(&'static str),
+}
+
+/// A smoke run finished (`run`, at this attempt): whether it is the one to record, from the
+/// status comment's record of the branch head's smoke test. Its first result counts, and a
+/// re-run's from the Actions page (the same run, a later attempt); an older attempt's late
+/// delivery, or a run the record does not name (superseded by a push, someone else's), does not.
+pub fn smoke_plan(record: Option<&SmokeRecord>, (run, attempt): (RunId, u32)) -> Plan {
+    let Some(record) = record else {
+        return Plan::Nothing("no smoke test is recorded");
+    };
+    if record.dispatch.as_ref().and_then(|d| d.run) != Some(run) {
+        return Plan::Nothing("the run is not the smoke test of the branch's head");
+    }
+    let newer = match record.state {
+        SmokeState::Running => attempt >= record.attempt,
+        _ => attempt > record.attempt,
+    };
+    if newer {
+        Plan::RecordSmoke
+    } else {
+        Plan::Nothing("this attempt's result was recorded already")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -879,6 +904,7 @@ mod tests {
             Plan::RecordImages { .. } => "record?".into(),
             Plan::RunSmoke => "smoke".into(),
             Plan::Reopen => "reopen".into(),
+            Plan::RecordSmoke => "record smoke".into(),
             Plan::Settle => "settle".into(),
             Plan::Refuse(refusal) => format!("refuse {refusal:?}"),
             Plan::Nothing(_) => "-".into(),
@@ -1161,6 +1187,58 @@ mod tests {
         ("done", "pushed", "-"),
         ("published", "pushed", "-"),
     ];
+
+    /// The smoke record of the branch's head, and a run finishing: (record, run, attempt) → plan.
+    #[test]
+    fn a_smoke_result_is_recorded_for_our_run_once_per_attempt() {
+        let record = |run: Option<u64>, attempt, state| SmokeRecord {
+            sha: A.into(),
+            dispatch: Some(Dispatch {
+                run: run.map(RunId),
+                ..Dispatch::intended("t".into())
+            }),
+            run_url: None,
+            state,
+            attempt,
+        };
+        let failed = || SmokeState::Failed {
+            conclusion: "failure".into(),
+        };
+        let rows = [
+            // running, first result
+            (
+                Some(record(Some(3), 1, SmokeState::Running)),
+                3,
+                1,
+                "record smoke",
+            ),
+            // a run the record does not name: superseded by a push, or someone else's
+            (Some(record(Some(3), 1, SmokeState::Running)), 4, 1, "-"),
+            // the dispatch's run was never recorded
+            (Some(record(None, 1, SmokeState::Running)), 3, 1, "-"),
+            // the first result delivered again
+            (Some(record(Some(3), 1, failed())), 3, 1, "-"),
+            // re-run from the Actions page after a failure, and after a pass
+            (Some(record(Some(3), 1, failed())), 3, 2, "record smoke"),
+            (
+                Some(record(Some(3), 1, SmokeState::Passed)),
+                3,
+                2,
+                "record smoke",
+            ),
+            // the re-run's result recorded, the first attempt's delivered late
+            (Some(record(Some(3), 2, SmokeState::Passed)), 3, 1, "-"),
+            // nothing recorded at all
+            (None, 3, 1, "-"),
+        ];
+        for (record, run, attempt, expected) in rows {
+            assert_eq!(
+                word(&smoke_plan(record.as_ref(), (RunId(run), attempt))),
+                expected,
+                "{record:?} run {run} attempt {attempt}"
+            );
+        }
+    }
 
     #[test]
     fn every_stage_and_trigger_has_its_plan() {
