@@ -152,6 +152,10 @@ pub enum EventParseError {
         event: String,
         source: serde_json::Error,
     },
+    /// A name GitHub could never have made (a control character, `..`, `#`): refused, so it
+    /// reaches no log line and no API path.
+    #[error("the payload's {what} {value:?} is not a name GitHub makes")]
+    Name { what: &'static str, value: String },
 }
 
 #[derive(Deserialize)]
@@ -284,6 +288,34 @@ pub fn parse(event_name: &str, body: &[u8]) -> Result<Event, EventParseError> {
 }
 
 pub fn parse_value(event_name: &str, value: serde_json::Value) -> Result<Event, EventParseError> {
+    let event = parse_unchecked(event_name, value)?;
+    if let Some((repository, _)) = event.target() {
+        check_names(repository)?;
+    }
+    Ok(event)
+}
+
+fn check_names(repository: &Repository) -> Result<(), EventParseError> {
+    let refuse = |what, value: &str| EventParseError::Name {
+        what,
+        value: value.chars().take(120).collect(),
+    };
+    if !crate::names::is_login(repository.owner()) {
+        return Err(refuse("repository owner", repository.owner()));
+    }
+    if !crate::names::is_repository(&repository.name) {
+        return Err(refuse("repository name", &repository.name));
+    }
+    if repository.full_name != format!("{}/{}", repository.owner(), repository.name) {
+        return Err(refuse("repository full name", &repository.full_name));
+    }
+    if !crate::names::is_ref_name(&repository.default_branch) {
+        return Err(refuse("default branch", &repository.default_branch));
+    }
+    Ok(())
+}
+
+fn parse_unchecked(event_name: &str, value: serde_json::Value) -> Result<Event, EventParseError> {
     let shape = |source| EventParseError::Shape {
         event: event_name.to_string(),
         source,

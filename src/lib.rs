@@ -15,6 +15,7 @@ pub mod file_changes;
 pub mod github;
 pub mod latest;
 pub mod messages;
+pub mod names;
 pub mod notes;
 pub mod permission;
 pub mod server;

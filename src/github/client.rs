@@ -112,7 +112,12 @@ impl RepoClient {
     }
 
     fn route(&self, rest: &str) -> String {
-        format!("/repos/{}/{}/{}", self.owner, self.name, rest)
+        format!(
+            "/repos/{}/{}/{}",
+            encode_path(&self.owner),
+            encode_path(&self.name),
+            rest
+        )
     }
 
     /// Every call goes through here: one place that counts calls, reads the rate limit and
@@ -127,7 +132,16 @@ impl RepoClient {
         let uri = http::Uri::builder()
             .path_and_query(route)
             .build()
-            .map_err(|e| unexpected(method, route, e.to_string()))?;
+            .map_err(|e| ApiError::Unsendable {
+                method,
+                route: route
+                    .split('?')
+                    .next()
+                    .unwrap_or(route)
+                    .escape_debug()
+                    .collect(),
+                detail: e.to_string(),
+            })?;
         let sent = match method {
             "GET" => self.octocrab._get(uri).await,
             "PATCH" => self.octocrab._patch(uri, body).await,

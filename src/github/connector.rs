@@ -131,7 +131,7 @@ impl Connector {
 
 /// An App acts for an installation; an event that names none cannot be acted on.
 fn required(installation: Option<u64>) -> Result<u64, ApiError> {
-    installation.ok_or_else(|| ApiError::Transport {
+    installation.ok_or_else(|| ApiError::Unsendable {
         method: "POST",
         route: "/app/installations/{id}/access_tokens".into(),
         detail: "the event names no installation, so the App cannot act on it".into(),

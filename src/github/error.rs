@@ -20,13 +20,21 @@ pub enum ApiError {
         route: String,
         detail: String,
     },
+    /// The request cannot be made as it stands (no installation to act for, a path that is
+    /// no URI): repeating it changes nothing, so it is not retried.
+    #[error("{method} {route} cannot be sent: {detail}")]
+    Unsendable {
+        method: &'static str,
+        route: String,
+        detail: String,
+    },
 }
 
 impl ApiError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Status { status, .. } => Some(*status),
-            ApiError::Transport { .. } => None,
+            ApiError::Transport { .. } | ApiError::Unsendable { .. } => None,
         }
     }
 

@@ -165,10 +165,21 @@ pub fn admit_body(
             reason,
         };
     }
+    let repo = headline.repository_name();
+    // The queue keys jobs by it and the logs name it: only a name GitHub could have made.
+    if !repo.is_empty() && !crate::names::is_full_name(repo) {
+        return reject(
+            400,
+            format!(
+                "repository.full_name {:?} is not a GitHub repository name",
+                repo.escape_debug().take(120).collect::<String>()
+            ),
+        );
+    }
     Admission::Queue {
         event: event.to_string(),
         delivery_id: delivery_id.to_string(),
-        repo: headline.repository_name().to_string(),
+        repo: repo.to_string(),
     }
 }
 

@@ -66,6 +66,12 @@ pub fn disposition(
     };
     // A failed step already told its owner, in the status comment and a mention.
     let told_already = matches!(error, EngineError::StepFailed { .. });
+    if let ApiError::Unsendable { .. } = api {
+        return Disposition::Permanent {
+            error: text,
+            tell: false,
+        };
+    }
     let ApiError::Status {
         status,
         message,
@@ -250,6 +256,20 @@ mod tests {
         assert!(
             matches!(first_try(&step), Disposition::Retry { error, .. } if error.contains("connection reset"))
         );
+    }
+
+    /// No installation to act for, or a path that is no URI: repeating it changes nothing.
+    #[test]
+    fn a_request_that_cannot_be_sent_fails_at_once() {
+        let unsendable = Err(EngineError::Api(ApiError::Unsendable {
+            method: "POST",
+            route: "/app/installations/{id}/access_tokens".into(),
+            detail: "the event names no installation".into(),
+        }));
+        assert!(matches!(
+            first_try(&unsendable),
+            Disposition::Permanent { tell: false, .. }
+        ));
     }
 
     #[test]

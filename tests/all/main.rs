@@ -12,6 +12,7 @@ mod full_release;
 mod graphql_reads;
 mod hand_played;
 mod harness;
+mod hostile_names;
 mod late_runs;
 mod latest_badge;
 mod many_pages;

@@ -257,7 +257,10 @@ async fn a_rolling_restart_under_load_loses_nothing_and_runs_nothing_twice() {
 }
 
 /// Sends one delivery to one replica: its status, `Retry-After` and body.
-async fn deliver_to(url: &str, (id, body, _): &(String, Vec<u8>, u64)) -> (u16, String, String) {
+pub async fn deliver_to(
+    url: &str,
+    (id, body, _): &(String, Vec<u8>, u64),
+) -> (u16, String, String) {
     let answer = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")
