@@ -55,11 +55,14 @@ pub struct Ingress {
     pub started: std::time::Instant,
 }
 
-/// The probes, on every listener.
-fn probes() -> Router<Ingress> {
+/// The probes, on every listener. `detailed`: a failing `/healthz` says why in full (the
+/// database's path, PostgreSQL's error) — only on the metrics listener; the public one says
+/// what fails, and the log says the rest.
+fn probes(detailed: bool) -> Router<Ingress> {
+    let health = move |state| healthz(state, detailed);
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(healthz))
+        .route("/healthz", get(health))
+        .route("/readyz", get(health))
         .route("/livez", get(livez))
 }
 
@@ -71,9 +74,9 @@ pub fn router(
     webhook_path: &str,
     metrics_apart: bool,
 ) -> (Router, Option<Router>) {
-    let mut routes = probes().route(webhook_path, post(webhook));
+    let mut routes = probes(false).route(webhook_path, post(webhook));
     let apart = if metrics_apart {
-        let apart = probes().route("/metrics", get(metrics));
+        let apart = probes(true).route("/metrics", get(metrics));
         Some(apart.with_state(ingress.clone()))
     } else {
         routes = routes.route("/metrics", get(metrics));
@@ -375,11 +378,15 @@ async fn webhook(State(ingress): State<Ingress>, headers: HeaderMap, body: Body)
 
 /// Ready for deliveries: the queue writer runs, the database file is the one opened and a
 /// write commits within the deadline, and GitHub has not refused the App's JWT.
-async fn healthz(State(ingress): State<Ingress>) -> Response {
+async fn healthz(State(ingress): State<Ingress>, detailed: bool) -> Response {
     let mut problems = Vec::new();
+    let mut details = Vec::new();
     match tokio::time::timeout(HEALTH_DEADLINE, ingress.intake.probe()).await {
         Ok(Ok(())) => {}
-        Ok(Err(error)) => problems.push(format!("deliveries cannot be stored: {error}")),
+        Ok(Err(error)) => {
+            problems.push("deliveries cannot be stored".to_string());
+            details.push(format!("deliveries cannot be stored: {error}"));
+        }
         Err(_) => problems.push(format!(
             "deliveries cannot be stored: a write to the queue database did not commit within {} s (a frozen or overloaded disk?)",
             HEALTH_DEADLINE.as_secs()
@@ -391,11 +398,24 @@ async fn healthz(State(ingress): State<Ingress>) -> Response {
     if problems.is_empty() {
         text(StatusCode::OK, "ok")
     } else {
-        let answer = problems.join("\n");
+        let full = details
+            .iter()
+            .chain(problems.iter().skip(details.len()))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n");
         let now = ingress.started.elapsed().as_millis() as u64;
         if ingress.health_log.allow(now).is_some() {
-            tracing::error!(problems = ?answer, "/healthz fails");
+            tracing::error!(problems = ?full, "/healthz fails");
         }
+        let answer = if detailed {
+            full
+        } else {
+            format!(
+                "{} (details in the log, and on the metrics listener when it is set)",
+                problems.join("\n")
+            )
+        };
         text(StatusCode::SERVICE_UNAVAILABLE, answer)
     }
 }

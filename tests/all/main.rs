@@ -13,6 +13,7 @@ mod graphql_reads;
 mod hand_played;
 mod harness;
 mod hostile_names;
+mod hostile_secrets;
 mod late_runs;
 mod latest_badge;
 mod many_pages;

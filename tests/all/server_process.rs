@@ -38,7 +38,7 @@ pub async fn start(command: &mut Command) -> (Child, String) {
 }
 
 /// Starts the server and reads the URLs of its first `lines` lines (`… on <url>`).
-async fn start_saying(command: &mut Command, lines: usize) -> (Child, Vec<String>) {
+pub async fn start_saying(command: &mut Command, lines: usize) -> (Child, Vec<String>) {
     let mut child = command.spawn().expect("releasebot serve starts");
     let stdout = child.stdout.take().unwrap();
     let mut reader = BufReader::new(stdout).lines();

@@ -66,15 +66,32 @@ const MIGRATION_LOCK: i64 = 0x0072_656c_6561_7365;
 
 /// `postgres://user:password@host/db` as `postgres://user@host/db`, for logs and errors.
 pub fn without_password(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) => {
-            if parsed.password().is_some() {
-                let _ = parsed.set_password(None);
-            }
-            parsed.to_string()
-        }
-        Err(_) => "a PostgreSQL URL that cannot be read".to_string(),
-    }
+    let Ok(parsed) = url::Url::parse(url) else {
+        return "a PostgreSQL URL that cannot be read".to_string();
+    };
+    // Only where the database is: host, port and name, whichever form gives them. The user,
+    // the password (`user:pass@` or `?password=`) and every other parameter stay out.
+    let param = |name: &str| {
+        parsed
+            .query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    };
+    let host = param("host")
+        .or_else(|| parsed.host_str().map(str::to_string))
+        .unwrap_or_else(|| "localhost".into());
+    let port = param("port")
+        .or_else(|| parsed.port().map(|p| p.to_string()))
+        .unwrap_or_else(|| "5432".into());
+    let database = param("dbname")
+        .or_else(|| {
+            let path = parsed.path().trim_start_matches('/');
+            (!path.is_empty()).then(|| path.to_string())
+        })
+        .unwrap_or_default();
+    let shown = format!("postgres://{host}:{port}/{database}");
+    // A value that smuggles control characters is not shown as written either.
+    shown.escape_debug().collect()
 }
 
 #[derive(Clone)]
@@ -560,13 +577,25 @@ mod tests {
     fn the_password_is_never_shown() {
         assert_eq!(
             without_password("postgres://bot:s3cret@db:5432/releasebot"),
-            "postgres://bot@db:5432/releasebot"
+            "postgres://db:5432/releasebot"
         );
         assert_eq!(
             without_password("postgres://db/releasebot"),
-            "postgres://db/releasebot"
+            "postgres://db:5432/releasebot"
         );
         assert!(!without_password("postgres://bot:s3%20cret@[::1/x").contains("s3"));
+        assert_eq!(
+            without_password(
+                "postgresql://bot@db/releasebot?password=s3cret&sslmode=require&sslpassword=k3y"
+            ),
+            "postgres://db:5432/releasebot"
+        );
+        assert_eq!(
+            without_password(
+                "postgres:///releasebot?host=/run/postgresql&password=s3cret&port=6432"
+            ),
+            "postgres:///run/postgresql:6432/releasebot"
+        );
     }
 
     #[test]
