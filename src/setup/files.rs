@@ -82,6 +82,22 @@ pub fn save(
     overwrite: bool,
 ) -> Result<(), String> {
     let secret = app.webhook_secret.as_deref().unwrap_or_default();
+    // GitHub's answer is written into a file of `KEY=value` lines: a line break in a value
+    // would write settings of its own.
+    let key_path = key_file.display().to_string();
+    for (what, value) in [
+        ("slug", app.slug.as_str()),
+        ("page address", app.html_url.as_str()),
+        ("webhook secret", secret),
+        ("private key's path", key_path.as_str()),
+        ("API URL", api_url),
+    ] {
+        if value.chars().any(char::is_control) {
+            return Err(format!(
+                "the App's {what} holds a control character (a line break would add settings of its own), so nothing was written"
+            ));
+        }
+    }
     if secret.chars().count() < MIN_SECRET_CHARS {
         return Err(format!(
             "GitHub handed over no webhook secret, or one under {MIN_SECRET_CHARS} characters"
@@ -168,6 +184,28 @@ mod tests {
             html_url: "https://github.com/apps/mathesar-releases".into(),
             pem: "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n".into(),
             webhook_secret: Some("e340154128314309424b7c8e90325147d99fdafa".into()),
+        }
+    }
+
+    /// GitHub's answer is not trusted to be one line per value: a line break in the slug or the
+    /// page's address once wrote `RELEASEBOT_WEBHOOK_PATH` and `RELEASEBOT_WORKERS=0`.
+    #[test]
+    fn a_control_character_in_githubs_answer_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, key) = (dir.path().join("r.env"), dir.path().join("r.pem"));
+        let mut slug = app();
+        slug.slug = "x\nRELEASEBOT_WORKERS=0".into();
+        let mut page = app();
+        page.html_url = "https://github.com/apps/x\rRELEASEBOT_WEBHOOK_PATH=/evil".into();
+        for answer in [slug, page] {
+            let refused = save(&answer, &config, &key, "https://api.github.com", false);
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|why| why.contains("control character")),
+                "{refused:?}"
+            );
+            assert!(!config.exists() && !key.exists(), "nothing was written");
         }
     }
 

@@ -59,6 +59,9 @@ struct Setup {
     states: Mutex<states::States>,
     client: reqwest::Client,
     finished: Mutex<Option<tokio::sync::oneshot::Sender<Finished>>>,
+    /// The App whose settings were written (or are being written): a second confirmed tab's
+    /// answer is refused, never written over them.
+    claimed: Mutex<Option<(u64, String)>>,
 }
 
 type Shared = Arc<Setup>;
@@ -95,6 +98,7 @@ pub async fn start(options: Options, listen: SocketAddr) -> std::io::Result<Runn
         states: Mutex::new(states::States::default()),
         client: reqwest::Client::new(),
         finished: Mutex::new(Some(finished_tx)),
+        claimed: Mutex::new(None),
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router(setup);
@@ -117,7 +121,49 @@ fn router(setup: Shared) -> Router {
     Router::new()
         .route("/", get(start_page))
         .route("/callback", get(callback))
+        .layer(axum::middleware::map_response(not_framed))
         .with_state(setup)
+}
+
+/// No page of setup's may be shown inside another site's frame (a click there would press its
+/// button), nor name its address to the sites it links to (the callback's carries the code).
+async fn not_framed(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("content-security-policy", "frame-ancestors 'none'"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+    ] {
+        headers.insert(name, axum::http::HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// How the browser came to ask (`Sec-Fetch-Site`): another site's page (a link, a form, an
+/// image, a script) or this page itself. A browser too old to say is taken at its word for the
+/// plain page, but not for choices carried in the address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    /// `cross-site` or `same-site`, or an `Origin` that is not this page's.
+    ByAnotherSite,
+    /// `same-origin`: this page's own form.
+    ByThisPage,
+    /// `none` (typed, a bookmark) or not said.
+    Directly,
+}
+
+pub fn asked(headers: &axum::http::HeaderMap, host: &str) -> Asked {
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(origin) = value("origin") {
+        if origin != format!("http://{host}") {
+            return Asked::ByAnotherSite;
+        }
+    }
+    match value("sec-fetch-site") {
+        Some("same-origin") => Asked::ByThisPage,
+        Some("none") | None => Asked::Directly,
+        Some(_) => Asked::ByAnotherSite,
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -180,6 +226,22 @@ async fn start_page(
     let Some(host) = own_host(host, setup.addr) else {
         return not_this_machine(setup.addr);
     };
+    let how = asked(&headers, &host);
+    if how == Asked::ByAnotherSite {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Open this page yourself",
+            "Another site's page asked for this one. Setup shows its page, and hands out what proves GitHub's answer is yours, only to a person who opens it.",
+            &format!("Type http://127.0.0.1:{}/ in the address bar.", setup.addr.port()),
+        );
+    }
+    // Choices in the address count only from this page's own form: a link from elsewhere
+    // cannot pick the webhook URL, the organisation or the name.
+    let choices = if how == Asked::ByThisPage {
+        choices
+    } else {
+        Choices::default()
+    };
     let options = &setup.options;
     // A field sent empty means "none" (your own account); a field not sent keeps the default.
     let org = match &choices.org {
@@ -211,7 +273,8 @@ async fn start_page(
     manifest["redirect_url"] = serde_json::json!(format!("http://{host}/callback"));
     let manifest = manifest.to_string();
     let form_action = problem.is_none().then(|| {
-        let state = lock(&setup.states).issue(Instant::now());
+        let registers = webhook_url.as_deref().unwrap_or_default();
+        let state = lock(&setup.states).issue(Instant::now(), registers);
         github::new_app_url(&options.github_url, org.as_deref(), &state)
     });
     let html = page::start(&page::Start {
@@ -257,15 +320,18 @@ async fn callback(
     {
         return not_this_machine(setup.addr);
     }
+    if let Some((id, slug)) = lock(&setup.claimed).clone() {
+        return already_set_up(id, &slug);
+    }
     let state = redirect.state.unwrap_or_default();
-    if !lock(&setup.states).take(&state, Instant::now()) {
+    let Some(registered_hook) = lock(&setup.states).take(&state, Instant::now()) else {
         return problem(
             StatusCode::BAD_REQUEST,
             "This answer was not asked for here",
             "The link back from GitHub carries no state, or one this setup did not hand out, or one already used or more than an hour old. Nothing was converted or written.",
             "Start again from this setup's own page, in the browser where you opened it. If you confirmed an App on GitHub just now, it exists without its key reaching you: delete it under Settings → Developer settings → GitHub Apps.",
         );
-    }
+    };
     let code = redirect.code.unwrap_or_default();
     if !github::plausible_code(&code) {
         return problem(
@@ -278,8 +344,16 @@ async fn callback(
     let options = &setup.options;
     let app = match github::convert(&setup.client, &options.api_url, &code).await {
         Ok(app) => app,
-        Err(error) => return conversion_failed(&setup, &state, error),
+        Err(error) => return conversion_failed(&setup, (&state, &registered_hook), error),
     };
+    // One App's settings are written: the first answer claims them.
+    {
+        let mut claimed = lock(&setup.claimed);
+        if let Some((id, slug)) = claimed.clone() {
+            return already_set_up(id, &slug);
+        }
+        *claimed = Some((app.id, app.slug.clone()));
+    }
     if let Err(why) = files::save(
         &app,
         &options.config_file,
@@ -288,6 +362,8 @@ async fn callback(
         options.overwrite,
     ) {
         tracing::error!(app = app.id, "setup could not write the settings: {why}");
+        // Nothing was written: another answer may still be.
+        *lock(&setup.claimed) = None;
         return problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "The App is created, but its settings could not be written",
@@ -298,13 +374,27 @@ async fn callback(
             ),
         );
     }
-    let webhook_url = options.webhook_url.clone().unwrap_or_default();
-    let html = page::done(&app, &options.config_file, &webhook_url);
+    // What GitHub registered: the webhook URL of the manifest the person sent.
+    let html = page::done(&app, &options.config_file, &registered_hook);
     finish(&setup, &app);
     (StatusCode::OK, [("cache-control", "no-store")], Html(html)).into_response()
 }
 
-fn conversion_failed(setup: &Setup, state: &str, error: ConversionError) -> Response {
+/// A second answer after one App's settings were written (a second confirmed tab).
+fn already_set_up(id: u64, slug: &str) -> Response {
+    problem(
+        StatusCode::CONFLICT,
+        "This setup already connected an App",
+        &format!("The settings written are the App `{slug}` (id {id})'s, and they stay. This answer is for another App GitHub created (from a second tab, or a second confirmation): its key was not kept."),
+        "Use the App that was connected. Delete the other one under Settings → Developer settings → GitHub Apps.",
+    )
+}
+
+fn conversion_failed(
+    setup: &Setup,
+    (state, registered_hook): (&str, &str),
+    error: ConversionError,
+) -> Response {
     match error {
         ConversionError::CodeUnknown => problem(
             StatusCode::GONE,
@@ -314,7 +404,7 @@ fn conversion_failed(setup: &Setup, state: &str, error: ConversionError) -> Resp
         ),
         ConversionError::Refused { status, message } if status >= 500 => {
             // GitHub failed, the code was not taken: the same link may be tried again.
-            lock(&setup.states).put_back(state, Instant::now());
+            lock(&setup.states).put_back(state, registered_hook, Instant::now());
             problem(
                 StatusCode::BAD_GATEWAY,
                 "GitHub could not hand over the App's settings just now",
@@ -330,7 +420,7 @@ fn conversion_failed(setup: &Setup, state: &str, error: ConversionError) -> Resp
         ),
         ConversionError::Unreachable(why) => {
             // The code still works: let the same link be tried again.
-            lock(&setup.states).put_back(state, Instant::now());
+            lock(&setup.states).put_back(state, registered_hook, Instant::now());
             problem(
                 StatusCode::BAD_GATEWAY,
                 "GitHub could not be reached",

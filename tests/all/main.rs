@@ -34,6 +34,7 @@ mod server_process;
 mod server_queue;
 mod setup;
 mod setup_browser;
+mod setup_hostile;
 mod simulated_github;
 mod simulated_graphql;
 mod simulated_people;

@@ -80,13 +80,24 @@ fn no_redirects() -> reqwest::Client {
 /// to GitHub with the page's state), confirms the App on GitHub under `name`. Returns where
 /// GitHub sends the browser back: setup's callback with the code and the state.
 pub async fn confirm_on_github(page_url: &str, name: &str) -> String {
-    let page = reqwest::get(page_url).await.unwrap().text().await.unwrap();
+    // Choices in the address come from the page's own form, as the browser says.
+    let mut request = reqwest::Client::new().get(page_url);
+    if page_url.contains('?') {
+        request = request.header("sec-fetch-site", "same-origin");
+    }
+    let page = request.send().await.unwrap().text().await.unwrap();
+    submit_and_confirm(&page, name).await
+}
+
+/// The setup page's button pressed, and the App confirmed on GitHub under `name`: where GitHub
+/// sends the browser back.
+pub async fn submit_and_confirm(page: &str, name: &str) -> String {
     let form = regex::Regex::new(
         r#"<form id="manifest-form" method="post" action="([^"]+)"><input type="hidden" name="manifest" value="([^"]*)">"#,
     )
     .unwrap();
     let found = form
-        .captures(&page)
+        .captures(page)
         .unwrap_or_else(|| panic!("the setup page has the manifest form:\n{page}"));
     let action = unescape(&found[1]);
     let manifest = unescape(&found[2]);
@@ -383,7 +394,16 @@ async fn without_a_webhook_url_the_page_asks_for_it_instead_of_sending_anything(
     assert_eq!(status, 200);
     assert!(page.contains("Give the webhook URL"), "{page}");
     assert!(!page.contains("id=\"create\""), "no button: {page}");
-    let (_, page) = open(&format!("{}?webhook_url=ftp://x", setup.url)).await;
+    // The page's own form (the browser says so) with a wrong address.
+    let page = reqwest::Client::new()
+        .get(format!("{}?webhook_url=ftp://x", setup.url))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("is not an http(s) URL"), "{page}");
 }
 
