@@ -39,17 +39,28 @@ pub fn render_settings(
     text
 }
 
-/// Files `setup` would write, checked before the App is registered: the directory exists, and a
-/// file already there is only replaced when asked.
+/// Files `setup` would write, checked before the App is registered (GitHub hands the key over
+/// once): each directory exists and takes a new file, neither path is a symbolic link (a
+/// dangling one included), a file already there is only replaced when asked, and no two paths
+/// name the same file (`x/a.env` and `x/../x/a.env`).
 pub fn check_writable(paths: &[&Path], overwrite: bool) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
+    let mut resolved: Vec<(PathBuf, &Path)> = Vec::new();
     for path in paths {
         let directory = parent(path);
+        let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
         if !directory.is_dir() {
             problems.push(format!(
                 "{}: the directory {} does not exist",
                 path.display(),
                 directory.display()
+            ));
+            continue;
+        }
+        if is_link {
+            problems.push(format!(
+                "{} is a symbolic link: give the path of the file itself",
+                path.display()
             ));
         } else if path.exists() && !overwrite {
             problems.push(format!(
@@ -57,12 +68,42 @@ pub fn check_writable(paths: &[&Path], overwrite: bool) -> Result<(), Vec<String
                 path.display()
             ));
         }
+        if let Err(why) = takes_a_new_file(&directory) {
+            problems.push(format!(
+                "{}: cannot write into {}: {why}",
+                path.display(),
+                directory.display()
+            ));
+        }
+        if let (Ok(dir), Some(name)) = (directory.canonicalize(), path.file_name()) {
+            let file = dir.join(name);
+            if let Some((_, first)) = resolved.iter().find(|(seen, _)| *seen == file) {
+                problems.push(format!(
+                    "{} and {} are the same file: the key and the settings need one each",
+                    first.display(),
+                    path.display()
+                ));
+            }
+            resolved.push((file, path));
+        }
     }
     if problems.is_empty() {
         Ok(())
     } else {
         Err(problems)
     }
+}
+
+/// Whether a file can be created in `directory` now (a probe, removed at once).
+fn takes_a_new_file(directory: &Path) -> std::io::Result<()> {
+    let mut suffix = [0u8; 6];
+    rand::rngs::OsRng.fill_bytes(&mut suffix);
+    let probe = directory.join(format!(".releasebot-setup-probe-{}", hex::encode(suffix)));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)?;
+    std::fs::remove_file(&probe)
 }
 
 fn parent(path: &Path) -> PathBuf {

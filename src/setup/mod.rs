@@ -265,6 +265,16 @@ async fn start_page(
             "`{org}` is not an organisation's name on GitHub (letters, digits and hyphens)."
         ));
     }
+    // The files are checked again before the button is shown: setup may have run for a while.
+    if problem.is_none() {
+        let paths = [options.config_file.as_path(), options.key_file.as_path()];
+        if let Err(problems) = files::check_writable(&paths, options.overwrite) {
+            problem = Some(format!(
+                "The App's key could not be kept, so nothing is sent to GitHub: {}. Fix this and reload the page.",
+                problems.join("; ")
+            ));
+        }
+    }
     let mut manifest = crate::cli::manifest::manifest(
         &name,
         webhook_url.as_deref().unwrap_or_default(),

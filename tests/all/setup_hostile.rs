@@ -164,3 +164,52 @@ async fn a_second_confirmed_tab_never_writes_over_the_first() {
         "setup names the App whose settings it wrote: {printed}"
     );
 }
+
+/// `releasebot setup` with these arguments, run to its end: exit code and what it said.
+async fn setup_refuses(args: &[&std::ffi::OsStr]) -> (Option<i32>, String) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_releasebot"))
+        .arg("setup")
+        .args(args)
+        .args(["--listen", "127.0.0.1:0"])
+        .env_clear()
+        .output()
+        .await
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Found before GitHub makes an App whose key setup could not keep: a dangling symbolic link at
+/// either path, or the key and the settings naming one file by two paths.
+#[tokio::test]
+async fn paths_that_cannot_keep_the_key_are_refused_before_anything_is_registered() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("a.env");
+    let link = dir.path().join("key.pem");
+    std::os::unix::fs::symlink(dir.path().join("nowhere/key.pem"), &link).unwrap();
+    let (code, said) = setup_refuses(&[
+        "--config-file".as_ref(),
+        config.as_os_str(),
+        "--key-file".as_ref(),
+        link.as_os_str(),
+    ])
+    .await;
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("is a symbolic link"), "{said}");
+
+    let same = dir.path().join("x/../a.env");
+    std::fs::create_dir(dir.path().join("x")).unwrap();
+    let (code, said) = setup_refuses(&[
+        "--config-file".as_ref(),
+        config.as_os_str(),
+        "--key-file".as_ref(),
+        same.as_os_str(),
+        "--overwrite".as_ref(),
+    ])
+    .await;
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("are the same file"), "{said}");
+    assert!(!config.exists(), "nothing written");
+}
