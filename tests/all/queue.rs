@@ -442,7 +442,7 @@ async fn a_postgres_server_that_does_not_answer_is_a_clear_error_without_the_pas
     let error = Store::open(&db, 2).await.err().unwrap().to_string();
     assert!(
         error.starts_with(&format!(
-            "the PostgreSQL queue at postgres://bot@127.0.0.1:{port}/releasebot cannot be used: "
+            "the PostgreSQL queue at postgres://127.0.0.1:{port}/releasebot cannot be used: "
         )),
         "{error}"
     );
