@@ -1,0 +1,82 @@
+//! `releasebot serve` as users start it, against the floods of issue 24: requests that declare
+//! a large body and send none cannot take the body budget, connections stalled mid-body are
+//! evicted to make room, and a storage failure under a flood of deliveries costs a few log
+//! lines with a count, not one per delivery. Every attack targets 127.0.0.1 and is bounded in
+//! count and time; each ends with a real signed delivery (the benchmark's 13.7 KB comment).
+
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncWriteExt;
+
+use crate::server::{metric, sign, SECRET};
+use crate::server_hostile::{head, server, until_closed, FORGED};
+
+/// A real `issue_comment` delivery, as GitHub sends it (13.7 KB).
+const DELIVERY: &[u8] = include_bytes!("../../bench/issue_comment.json");
+
+/// GitHub's largest payload, as a hostile client declares it.
+const LARGEST: usize = 25 * 1024 * 1024;
+
+/// Sends a request head declaring `content_length` and the first `sent` bytes of its body, then
+/// waits for the server to close the connection; again until `until` (or `rounds` times),
+/// as a client that re-sends whenever it is cut off.
+async fn hold(addr: String, n: usize, content_length: usize, sent: usize, until: Instant) {
+    for round in 0..20 {
+        let now = Instant::now();
+        if now >= until {
+            return;
+        }
+        let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let request = head(&format!("hold-{n}-{round}"), content_length, FORGED);
+        if stream.write_all(request.as_bytes()).await.is_err()
+            || stream.write_all(&vec![b' '; sent]).await.is_err()
+        {
+            continue;
+        }
+        until_closed(&mut stream, until - now).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_tiny_requests_declaring_25_mib_do_not_keep_signed_deliveries_out() {
+    // The default budget (100 MiB): four declared 25 MiB bodies are all of it.
+    let s = server(&[]).await;
+    let head_bytes = head("hold-0-0", LARGEST, FORGED).len();
+    assert!(head_bytes < 300, "a tiny request: {head_bytes} bytes");
+    let until = Instant::now() + Duration::from_secs(8);
+    let holders: Vec<_> = (0..4)
+        .map(|n| tokio::spawn(hold(s.addr.clone(), n, LARGEST, 0, until)))
+        .collect();
+    // The four have sent their heads.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    let mut answers = Vec::new();
+    for n in 0..6 {
+        let started = Instant::now();
+        let (status, answer) = s
+            .deliver(&format!("real-{n}"), DELIVERY, &sign(SECRET, DELIVERY))
+            .await;
+        answers.push((status, started.elapsed(), answer));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    for holder in holders {
+        holder.await.unwrap();
+    }
+    for (status, took, answer) in &answers {
+        assert_eq!(*status, 202, "{answer} (answers: {answers:?})");
+        assert!(*took < Duration::from_secs(5), "took {took:?}");
+    }
+    let (_, metrics) = s.get("/metrics").await;
+    assert_eq!(
+        metric(
+            &metrics,
+            "releasebot_deliveries_total{event=\"issue_comment\",outcome=\"queued\"}"
+        ),
+        6,
+        "{metrics}"
+    );
+}
