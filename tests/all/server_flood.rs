@@ -80,3 +80,39 @@ async fn four_tiny_requests_declaring_25_mib_do_not_keep_signed_deliveries_out()
         "{metrics}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnecting_flood_of_stalled_bodies_does_not_keep_a_delivery_or_healthz_out() {
+    let s = server(&[("RELEASEBOT_MAX_CONNECTIONS", "20")]).await;
+    // Twice the cap, each sending a head and 10 bytes of a 1000-byte body, then nothing; cut
+    // off (the body timeout, 10 s), each comes back at once.
+    let until = Instant::now() + Duration::from_secs(12);
+    let flood: Vec<_> = (0..40)
+        .map(|n| tokio::spawn(hold(s.addr.clone(), n, 1000, 10, until)))
+        .collect();
+    // Past the eviction grace, with the cap reached.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let started = Instant::now();
+    let (status, answer) = s.deliver("real-1", DELIVERY, &sign(SECRET, DELIVERY)).await;
+    let took = started.elapsed();
+    let (health, health_answer) = s.get("/healthz").await;
+    let (second, second_answer) = s.deliver("real-2", DELIVERY, &sign(SECRET, DELIVERY)).await;
+
+    assert_eq!(status, 202, "{answer}");
+    // Generous: before, the delivery waited for a slot 5 s and was answered 503.
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    assert_eq!(health, 200, "{health_answer}");
+    assert_eq!(second, 202, "{second_answer}");
+    let (_, metrics) = s.get("/metrics").await;
+    assert!(
+        metric(
+            &metrics,
+            "releasebot_connections_closed_total{reason=\"evicted_mid_body\"}"
+        ) >= 1,
+        "stalled bodies made room: {metrics}"
+    );
+    for attacker in flood {
+        attacker.await.unwrap();
+    }
+}
