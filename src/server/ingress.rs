@@ -50,6 +50,8 @@ pub struct Ingress {
     pub refusals: Arc<LogLimit>,
     /// A failing `/healthz` is logged at error at most once per window.
     pub health_log: Arc<LogLimit>,
+    /// Deliveries that could not be stored are logged at error at most once per window.
+    pub store_failures: Arc<LogLimit>,
     pub started: std::time::Instant,
 }
 
@@ -358,7 +360,15 @@ async fn webhook(State(ingress): State<Ingress>, headers: HeaderMap, body: Body)
                 }
                 Err(error) => {
                     ingress.metrics.delivery(&event, "store_failed");
-                    tracing::error!(delivery = ?delivery_id, repo = ?repo, event = ?event, %error, "delivery not stored");
+                    let now = ingress.started.elapsed().as_millis() as u64;
+                    match ingress.store_failures.allow(now) {
+                        Some(suppressed) => {
+                            tracing::error!(delivery = ?delivery_id, repo = ?repo, event = ?event, %error, suppressed, "delivery not stored (further ones within 10 s are counted in /metrics as store_failed and in the next line's `suppressed`)")
+                        }
+                        None => {
+                            tracing::debug!(delivery = ?delivery_id, repo = ?repo, event = ?event, %error, "delivery not stored")
+                        }
+                    }
                     let mut response = text(
                         StatusCode::SERVICE_UNAVAILABLE,
                         format!("{error}; redeliver it from the App's advanced settings once the server is healthy"),

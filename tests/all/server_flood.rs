@@ -116,3 +116,75 @@ async fn a_reconnecting_flood_of_stalled_bodies_does_not_keep_a_delivery_or_heal
         attacker.await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_database_under_a_flood_of_deliveries_logs_a_few_lines_with_a_count() {
+    let s = server(&[]).await;
+    let (status, _) = s.deliver("before", DELIVERY, &sign(SECRET, DELIVERY)).await;
+    assert_eq!(status, 202);
+    s.delete_database();
+
+    // Past one 10 s window, so the count of what was left out is logged.
+    let until = Instant::now() + Duration::from_secs(12);
+    let senders: Vec<_> = (0..4)
+        .map(|n| {
+            let url = format!("{}/webhook", s.base);
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let signature = sign(SECRET, DELIVERY);
+                let mut refused = 0u64;
+                for i in 0..5_000 {
+                    if Instant::now() >= until {
+                        break;
+                    }
+                    let answer = http
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .header("x-github-event", "issue_comment")
+                        .header("x-github-delivery", format!("after-{n}-{i}"))
+                        .header("x-hub-signature-256", &signature)
+                        .body(DELIVERY.to_vec())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(answer.status().as_u16(), 503);
+                    refused += 1;
+                }
+                refused
+            })
+        })
+        .collect();
+    let mut refused = 0;
+    for sender in senders {
+        refused += sender.await.unwrap();
+    }
+
+    let log = s.log();
+    let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).collect();
+    eprintln!("{refused} deliveries refused, {} error lines", errors.len());
+    assert!(refused >= 50, "a flood: {refused}");
+    assert!(
+        (1..=6).contains(&errors.len()),
+        "a few lines, not one per delivery ({refused}): {} lines, first: {:?}",
+        errors.len(),
+        &errors[..errors.len().min(8)]
+    );
+    let counted: u64 = errors
+        .iter()
+        .filter_map(|l| l.split("suppressed=").nth(1))
+        .filter_map(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    assert!(
+        counted >= 1,
+        "a line says how many were left out: {errors:?}"
+    );
+    let (_, metrics) = s.get("/metrics").await;
+    assert_eq!(
+        metric(
+            &metrics,
+            "releasebot_deliveries_total{event=\"issue_comment\",outcome=\"store_failed\"}"
+        ),
+        refused,
+        "every refusal is counted: {metrics}"
+    );
+}
