@@ -1,8 +1,13 @@
 //! The HTTP front, over hyper, with what a public endpoint needs and `axum::serve` lacks: a
 //! deadline for a request's headers, a limit on idle keep-alive connections, a cap on open
-//! connections (past it the longest-idle connection is closed to make room, or the newcomer is
-//! answered 503, never left to the kernel), and a shutdown that finishes the requests already
-//! received within a deadline. What a connection may do next is decided by `judge` (no I/O).
+//! connections (past it the connection idle, or stalled mid-body, longest is closed to make
+//! room, or the newcomer is answered 503, never left to the kernel), and a shutdown that
+//! finishes the requests already received within a deadline. What a connection may do next is
+//! decided by `judge`, and which one makes room by `eviction_candidate` (no I/O).
+//!
+//! A body still arriving counts as stalled once it is behind `MIN_BODY_RATE` or has sent
+//! nothing for a while: without that, clients that send a head and a few bytes of body, and
+//! come back whenever the body timeout cuts them off, hold every connection (issue 24).
 
 use std::collections::HashMap;
 use std::io;
@@ -38,6 +43,30 @@ pub struct Phase {
     pub idle_since: u64,
     /// When the first byte of the next request's head arrived, if one did.
     pub head_started: Option<u64>,
+    /// The body of the request being answered, while it is still arriving.
+    pub body: Option<BodyProgress>,
+}
+
+/// How far a body still arriving has come (times in ms, as in `Phase`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyProgress {
+    /// When the request's head was handed over (the body's clock starts).
+    pub started: u64,
+    /// When the last bytes of it arrived (`started` before any did).
+    pub last_byte: u64,
+    pub received: u64,
+}
+
+/// A body arriving slower than this on average (bytes per second) is stalled, however often a
+/// byte of it comes: GitHub sends its largest (25 MiB) within its own 10 s, 40 times faster.
+pub const MIN_BODY_RATE: u64 = 64 * 1024;
+
+/// Since when a body still arriving has been stalled: since its last bytes, or since the time
+/// its bytes would have taken at `MIN_BODY_RATE`, whichever is earlier (a time in the future
+/// while it keeps ahead of that rate).
+pub fn stalled_since(body: BodyProgress) -> u64 {
+    let earned = body.received.saturating_mul(1000) / MIN_BODY_RATE;
+    body.last_byte.min(body.started.saturating_add(earned))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,15 +99,24 @@ pub fn judge(now: u64, phase: Phase, limits: &HttpLimits) -> Verdict {
 /// keep-alive connection would see it reset.
 pub const EVICTION_GRACE: Duration = Duration::from_secs(1);
 
-/// Of the connections not answering a request, the one idle (or sending its head) longest,
-/// if that is at least `EVICTION_GRACE`.
+/// Since when the connection could be closed to make room, if it has been so for at least
+/// `EVICTION_GRACE`: idle (or sending its head) since then, or its body stalled since then. A
+/// request whose body is all in (being verified, stored, answered) is never closed.
+pub fn evictable_since(now: u64, phase: Phase) -> Option<u64> {
+    let since = if phase.in_flight == 0 {
+        phase.head_started.unwrap_or(phase.idle_since)
+    } else {
+        stalled_since(phase.body?)
+    };
+    (now >= since.saturating_add(EVICTION_GRACE.as_millis() as u64)).then_some(since)
+}
+
+/// The connection idle, sending its head or stalled mid-body longest, if that is at least
+/// `EVICTION_GRACE`.
 pub fn eviction_candidate(now: u64, phases: impl IntoIterator<Item = (u64, Phase)>) -> Option<u64> {
-    let grace = EVICTION_GRACE.as_millis() as u64;
     phases
         .into_iter()
-        .filter(|(_, phase)| phase.in_flight == 0)
-        .map(|(id, phase)| (id, phase.head_started.unwrap_or(phase.idle_since)))
-        .filter(|(_, since)| now >= since + grace)
+        .filter_map(|(id, phase)| Some((id, evictable_since(now, phase)?)))
         .min_by_key(|(_, since)| *since)
         .map(|(id, _)| id)
 }
@@ -152,11 +190,16 @@ pub fn fit_to_open_files(limits: HttpLimits, open_files: Option<usize>) -> HttpL
 }
 
 const NO_HEAD: u64 = u64::MAX;
+const NO_BODY: u64 = u64::MAX;
 
 struct Conn {
     in_flight: AtomicUsize,
     idle_since: AtomicU64,
     head_started: AtomicU64,
+    /// The body still arriving: when it started (`NO_BODY`: none), its last bytes, how many.
+    body_started: AtomicU64,
+    body_last: AtomicU64,
+    body_received: AtomicU64,
     /// Told when a request ends, so the watchdog times the idle connection from then.
     changed: Notify,
     /// Told to close (evicted to make room).
@@ -168,11 +211,98 @@ struct Conn {
 impl Conn {
     fn phase(&self) -> Phase {
         let head = self.head_started.load(Ordering::Acquire);
+        let body = self.body_started.load(Ordering::Acquire);
         Phase {
             in_flight: self.in_flight.load(Ordering::Acquire),
             idle_since: self.idle_since.load(Ordering::Acquire),
             head_started: (head != NO_HEAD).then_some(head),
+            body: (body != NO_BODY).then(|| BodyProgress {
+                started: body,
+                last_byte: self.body_last.load(Ordering::Acquire).max(body),
+                received: self.body_received.load(Ordering::Acquire),
+            }),
         }
+    }
+}
+
+/// A request's body, telling its connection how it arrives, and when it is all in (or
+/// dropped unread: the handler answered without it).
+struct TrackedBody<B> {
+    inner: B,
+    conn: Arc<Conn>,
+    clock: Clock,
+    arriving: bool,
+}
+
+impl<B: hyper::body::Body> TrackedBody<B> {
+    fn new(inner: B, conn: Arc<Conn>, clock: Clock) -> Self {
+        let arriving = !inner.is_end_stream();
+        if arriving {
+            conn.body_received.store(0, Ordering::Release);
+            conn.body_last.store(0, Ordering::Release);
+            conn.body_started.store(clock.now(), Ordering::Release);
+        }
+        TrackedBody {
+            inner,
+            conn,
+            clock,
+            arriving,
+        }
+    }
+
+    fn all_in(&mut self) {
+        if std::mem::take(&mut self.arriving) {
+            self.conn.body_started.store(NO_BODY, Ordering::Release);
+        }
+    }
+}
+
+impl<B> Drop for TrackedBody<B> {
+    fn drop(&mut self) {
+        if self.arriving {
+            self.conn.body_started.store(NO_BODY, Ordering::Release);
+        }
+    }
+}
+
+impl<B> hyper::body::Body for TrackedBody<B>
+where
+    B: hyper::body::Body<Data = bytes::Bytes> + Unpin,
+{
+    type Data = bytes::Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.conn
+                        .body_received
+                        .fetch_add(data.len() as u64, Ordering::AcqRel);
+                    self.conn
+                        .body_last
+                        .store(self.clock.now(), Ordering::Release);
+                }
+                if self.inner.is_end_stream() {
+                    self.all_in();
+                }
+            }
+            Poll::Ready(_) => self.all_in(),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -411,6 +541,9 @@ impl Front {
             in_flight: AtomicUsize::new(0),
             idle_since: AtomicU64::new(self.clock.now()),
             head_started: AtomicU64::new(NO_HEAD),
+            body_started: AtomicU64::new(NO_BODY),
+            body_last: AtomicU64::new(0),
+            body_received: AtomicU64::new(0),
             changed: Notify::new(),
             evict: Notify::new(),
             evicted: std::sync::atomic::AtomicBool::new(false),
@@ -428,9 +561,11 @@ impl Front {
         });
         let (router, clock, for_service) = (self.router.clone(), self.clock, Arc::clone(&conn));
         let for_stop = stop.clone();
-        let service = hyper::service::service_fn(move |request| {
+        let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
             for_service.in_flight.fetch_add(1, Ordering::AcqRel);
             for_service.head_started.store(NO_HEAD, Ordering::Release);
+            let request =
+                request.map(|body| TrackedBody::new(body, Arc::clone(&for_service), clock));
             let guard = InFlight {
                 conn: Arc::clone(&for_service),
                 clock,
@@ -479,10 +614,13 @@ impl Front {
                 _ = conn.changed.notified() => {}
                 _ = &mut sleep => armed = u64::MAX,
                 _ = conn.evict.notified() => {
-                    if conn.phase().in_flight == 0 {
-                        break "evicted";
+                    let phase = conn.phase();
+                    if evictable_since(self.clock.now(), phase).is_some() {
+                        // A stalled body's request goes with its connection, unanswered.
+                        break if phase.in_flight == 0 { "evicted" } else { "evicted_mid_body" };
                     }
-                    // It took a request meanwhile: it stays, and may be chosen again later.
+                    // It took a request, or its body moved, meanwhile: it stays, and may be
+                    // chosen again later.
                     conn.evicted.store(false, Ordering::Release);
                 }
                 _ = stopping(&mut stop), if !draining => {
@@ -525,6 +663,18 @@ mod tests {
             in_flight,
             idle_since,
             head_started,
+            body: None,
+        }
+    }
+
+    fn receiving(started: u64, last_byte: u64, received: u64) -> Phase {
+        Phase {
+            body: Some(BodyProgress {
+                started,
+                last_byte,
+                received,
+            }),
+            ..phase(1, 0, None)
         }
     }
 
@@ -595,6 +745,60 @@ mod tests {
         ];
         assert_eq!(eviction_candidate(5_000, candidates), Some(3));
         assert_eq!(eviction_candidate(5_000, [(1, phase(1, 0, None))]), None);
+    }
+
+    #[test]
+    fn a_body_is_stalled_since_its_last_bytes_or_since_it_fell_behind_the_minimum_rate() {
+        let at = |last_byte, received| BodyProgress {
+            started: 10_000,
+            last_byte,
+            received,
+        };
+        assert_eq!(stalled_since(at(10_000, 0)), 10_000, "nothing sent");
+        assert_eq!(
+            stalled_since(at(12_000, 2 * MIN_BODY_RATE)),
+            12_000,
+            "stopped after 2 s at the rate"
+        );
+        assert_eq!(
+            stalled_since(at(19_900, 10)),
+            10_000,
+            "a few bytes now and then"
+        );
+        assert_eq!(
+            stalled_since(at(20_000, 100 * MIN_BODY_RATE)),
+            20_000,
+            "ahead of the rate: stalled only from its last bytes on"
+        );
+    }
+
+    #[test]
+    fn the_longest_stalled_body_makes_room_not_one_arriving_nor_one_all_in() {
+        let candidates = [
+            (1, phase(1, 0, None)),
+            (2, receiving(1_000, 4_900, 10 * MIN_BODY_RATE)),
+            (3, receiving(2_000, 4_000, 10)),
+            (4, phase(0, 3_000, None)),
+        ];
+        assert_eq!(
+            eviction_candidate(5_000, candidates),
+            Some(3),
+            "stalled since 2 000, behind the rate"
+        );
+        assert_eq!(
+            eviction_candidate(5_000, [candidates[0], candidates[1], candidates[3]]),
+            Some(4)
+        );
+        assert_eq!(
+            eviction_candidate(5_000, [candidates[0], candidates[1]]),
+            None,
+            "one all in, one arriving fast"
+        );
+        assert_eq!(
+            eviction_candidate(2_500, [candidates[2]]),
+            None,
+            "stalled for less than the grace"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use serde_json::json;
 use tokio::sync::watch;
 
 use super::admission::{self, Admission, MAX_BODY};
-use super::budget::BodyBudget;
+use super::budget::{self, BodyBudget};
 use super::intake::Intake;
 use super::log_limit::LogLimit;
 use super::metrics::Metrics;
@@ -33,8 +33,6 @@ const HEALTH_DEADLINE: Duration = Duration::from_secs(3);
 /// frozen filesystem makes the webhook answer 503, not hang. A delivery committed after its
 /// 503 is harmless: GitHub's redelivery finds it and gets 200.
 const COMMIT_DEADLINE: Duration = Duration::from_secs(8);
-/// The budget taken at a time for a body sent without `Content-Length`.
-const CHUNKED_STEP: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct Ingress {
@@ -52,6 +50,8 @@ pub struct Ingress {
     pub refusals: Arc<LogLimit>,
     /// A failing `/healthz` is logged at error at most once per window.
     pub health_log: Arc<LogLimit>,
+    /// Deliveries that could not be stored are logged at error at most once per window.
+    pub store_failures: Arc<LogLimit>,
     pub started: std::time::Instant,
 }
 
@@ -173,11 +173,11 @@ async fn read_body(
     }
     let mut reservation = ingress
         .budget
-        .reserve(declared.unwrap_or(CHUNKED_STEP).min(MAX_BODY))
+        .reserve(budget::first_hold(declared))
         .ok_or(BodyError::Busy)?;
     let mut stopping = ingress.stopping.clone();
     let deadline = tokio::time::Instant::now() + ingress.body_timeout;
-    let mut held = BytesMut::with_capacity(declared.unwrap_or(0));
+    let mut held = BytesMut::with_capacity(reservation.bytes());
     let mut body = body;
     loop {
         let frame = tokio::select! {
@@ -196,10 +196,12 @@ async fn read_body(
         if total > MAX_BODY {
             return Err(BodyError::TooLarge);
         }
-        while total > reservation.bytes() {
-            if !reservation.grow(CHUNKED_STEP.min(MAX_BODY - reservation.bytes()).max(1)) {
+        let hold = budget::hold_for(declared, MAX_BODY, total, reservation.bytes());
+        if hold > reservation.bytes() {
+            if !reservation.grow(hold - reservation.bytes()) {
                 return Err(BodyError::Busy);
             }
+            held.reserve(hold - held.len());
         }
         verifier.update(&data);
         held.extend_from_slice(&data);
@@ -361,7 +363,15 @@ async fn webhook(State(ingress): State<Ingress>, headers: HeaderMap, body: Body)
                 }
                 Err(error) => {
                     ingress.metrics.delivery(&event, "store_failed");
-                    tracing::error!(delivery = ?delivery_id, repo = ?repo, event = ?event, %error, "delivery not stored");
+                    let now = ingress.started.elapsed().as_millis() as u64;
+                    match ingress.store_failures.allow(now) {
+                        Some(suppressed) => {
+                            tracing::error!(delivery = ?delivery_id, repo = ?repo, event = ?event, %error, suppressed, "delivery not stored (further ones within 10 s are counted in /metrics as store_failed and in the next line's `suppressed`)")
+                        }
+                        None => {
+                            tracing::debug!(delivery = ?delivery_id, repo = ?repo, event = ?event, %error, "delivery not stored")
+                        }
+                    }
                     let mut response = text(
                         StatusCode::SERVICE_UNAVAILABLE,
                         format!("{error}; redeliver it from the App's advanced settings once the server is healthy"),

@@ -7,11 +7,17 @@
 //! acknowledged; and when the WAL has grown past its bound, the writer lets a checkpoint start
 //! it again before the next batch. `/healthz` asks the same writer for a probe write, so it
 //! fails when a delivery could not be committed.
+//!
+//! A failing commit is logged at most once per 10 s with how many deliveries failed since
+//! the last line (`LogLimit`): every delivery meets the same failure while the database is
+//! gone or down, and one line each flooded the log (issue 24).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Notify};
+
+use super::log_limit::LogLimit;
 
 use super::queue::postgres::PgQueue;
 use super::queue::sqlite::{SqliteQueue, WAL_RESTART_AT};
@@ -90,7 +96,8 @@ impl Writer {
     }
 
     /// Commits the batch and answers each delivery; true when a repository got runnable work.
-    fn commit(&mut self, batch: &mut Vec<Submission>) -> bool {
+    /// A failure is logged as `failures` allows (`now_ms`: for its window).
+    fn commit(&mut self, batch: &mut Vec<Submission>, failures: &LogLimit, now_ms: u64) -> bool {
         if batch.is_empty() {
             return false;
         }
@@ -104,7 +111,15 @@ impl Writer {
                 stored.new_work
             }
             Err(error) => {
-                tracing::error!(%error, deliveries = batch.len(), "queue write failed; the deliveries are refused with 503");
+                match failures.allow_many(now_ms, batch.len() as u64) {
+                    Some(suppressed) => tracing::error!(
+                        %error,
+                        deliveries = batch.len(),
+                        suppressed,
+                        "queue write failed; the deliveries are refused with 503 (deliveries failing within 10 s are counted in /metrics as store_failed and in the next line's `suppressed`)"
+                    ),
+                    None => tracing::debug!(%error, deliveries = batch.len(), "queue write failed"),
+                }
                 let message = error.to_string();
                 for submission in batch.drain(..) {
                     let _ = submission.answer.send(Err(message.clone()));
@@ -191,6 +206,8 @@ impl Intake {
             .spawn(move || {
                 let mut batch = Vec::with_capacity(MAX_BATCH);
                 let mut probes = Vec::new();
+                let failures = LogLimit::new(std::time::Duration::from_secs(10));
+                let started = std::time::Instant::now();
                 while let Some(first) = receiver.blocking_recv() {
                     let mut next = Some(first);
                     while let Some(message) = next.take() {
@@ -202,7 +219,8 @@ impl Intake {
                             next = receiver.try_recv().ok();
                         }
                     }
-                    if writer.commit(&mut batch) {
+                    let now = started.elapsed().as_millis() as u64;
+                    if writer.commit(&mut batch, &failures, now) {
                         wake.notify_waiters();
                     }
                     for answer in probes.drain(..) {

@@ -43,8 +43,8 @@ impl Metrics {
     }
 
     /// `reason`: `closed` (by the client or after the answer), `idle_timeout`,
-    /// `header_timeout`, `evicted` (to make room under the cap), `refused_busy` (answered 503
-    /// at the cap), `error`.
+    /// `header_timeout`, `evicted` (idle, to make room under the cap), `evicted_mid_body` (its
+    /// body stalled, to make room), `refused_busy` (answered 503 at the cap), `error`.
     pub fn connection_closed(&self, reason: &'static str) {
         if reason != "refused_busy" {
             self.connections_open.fetch_sub(1, Ordering::Relaxed);
@@ -160,7 +160,7 @@ impl Metrics {
             "releasebot_connections_open {}",
             self.connections_open.load(Ordering::Relaxed)
         );
-        out.push_str("# HELP releasebot_connections_closed_total HTTP connections ended, by why (idle_timeout, header_timeout, evicted, refused_busy, closed, error).\n# TYPE releasebot_connections_closed_total counter\n");
+        out.push_str("# HELP releasebot_connections_closed_total HTTP connections ended, by why (idle_timeout, header_timeout, evicted, evicted_mid_body, refused_busy, closed, error).\n# TYPE releasebot_connections_closed_total counter\n");
         for (reason, n) in self
             .connections_closed
             .lock()

@@ -177,6 +177,7 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
         lease: tuning.lease,
         wake,
         observer: tuning.observer,
+        claim_errors: log_limit::LogLimit::new(Duration::from_secs(10)),
     });
     let mut workers = pool.spawn(settings.workers, stopped.clone());
     workers.push(pool.spawn_janitor(stopped.clone()));
@@ -194,6 +195,7 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
             auth: Some(auth),
             refusals: Arc::new(log_limit::LogLimit::new(Duration::from_secs(10))),
             health_log: Arc::new(log_limit::LogLimit::new(Duration::from_secs(10))),
+            store_failures: Arc::new(log_limit::LogLimit::new(Duration::from_secs(10))),
             started: std::time::Instant::now(),
         },
         &settings.webhook_path,

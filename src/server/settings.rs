@@ -78,11 +78,11 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "RELEASEBOT_MAX_CONNECTIONS",
-        "connections open at once; past it the longest-idle one is closed, or the newcomer gets 503 (default 512)",
+        "connections open at once; past it the one idle or with its body stalled longest is closed, or the newcomer gets 503 (default 512)",
     ),
     (
         "RELEASEBOT_BODY_BUDGET_MB",
-        "MiB of request bodies held at once across all requests; past it deliveries get 503 and retry-after (default 100)",
+        "MiB of request bodies held at once across all requests, counted as bytes arrive; past it deliveries get 503 and retry-after (default 100)",
     ),
     (
         "RELEASEBOT_SHUTDOWN_TIMEOUT",

@@ -61,6 +61,9 @@ pub struct Pool {
     /// Told by the intake after every commit.
     pub wake: Arc<Notify>,
     pub observer: Option<JobObserver>,
+    /// A queue that cannot be read fails every worker's claim each second: logged at error at
+    /// most once per window, with the count of the others.
+    pub claim_errors: super::log_limit::LogLimit,
 }
 
 pub fn now_ms() -> i64 {
@@ -165,7 +168,13 @@ impl Pool {
                     }
                 }
                 Err(error) => {
-                    tracing::error!(%error, "cannot claim a job");
+                    let now = u64::try_from(now_ms()).unwrap_or_default();
+                    match self.claim_errors.allow(now) {
+                        Some(suppressed) => {
+                            tracing::error!(%error, suppressed, "cannot claim a job (further failures within 10 s are logged at debug and counted in the next line's `suppressed`)")
+                        }
+                        None => tracing::debug!(%error, "cannot claim a job"),
+                    }
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }

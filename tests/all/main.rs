@@ -29,6 +29,7 @@ mod release_command;
 mod replicas;
 mod server;
 mod server_deploy;
+mod server_flood;
 mod server_hostile;
 mod server_process;
 mod server_queue;

@@ -18,19 +18,19 @@ use crate::server_process::{refused, serve, start};
 /// A comment the bot acts on, as far as the webhook can tell.
 const COMMENT: &[u8] = br#"{"action":"created","comment":{"body":"/release help"},"issue":{"number":1},"repository":{"full_name":"o/r"}}"#;
 
-struct Server {
-    child: Child,
+pub struct Server {
+    pub child: Child,
     /// `http://127.0.0.1:PORT`
-    base: String,
-    addr: String,
-    database: PathBuf,
+    pub base: String,
+    pub addr: String,
+    pub database: PathBuf,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 /// Runs `releasebot serve` with no workers (deliveries are only stored), its log in a file, and
 /// the given settings on top.
-async fn server(settings: &[(&str, &str)]) -> Server {
+pub async fn server(settings: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("releasebot.sqlite");
     let log = dir.path().join("serve.log");
@@ -55,7 +55,7 @@ async fn server(settings: &[(&str, &str)]) -> Server {
 }
 
 impl Server {
-    async fn deliver(&self, delivery: &str, body: &[u8], signature: &str) -> (u16, String) {
+    pub async fn deliver(&self, delivery: &str, body: &[u8], signature: &str) -> (u16, String) {
         let response = reqwest::Client::new()
             .post(format!("{}/webhook", self.base))
             .header("content-type", "application/json")
@@ -69,16 +69,25 @@ impl Server {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
-    async fn get(&self, path: &str) -> (u16, String) {
+    pub async fn get(&self, path: &str) -> (u16, String) {
         let response = reqwest::get(format!("{}{path}", self.base)).await.unwrap();
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
-    fn log(&self) -> String {
+    /// Deletes the queue database (and its WAL) under the running server.
+    pub fn delete_database(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.database.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap()
     }
 
-    async fn connect(&self) -> TcpStream {
+    pub async fn connect(&self) -> TcpStream {
         TcpStream::connect(&self.addr).await.unwrap()
     }
 
@@ -93,7 +102,7 @@ impl Server {
 }
 
 /// What the server sends on the connection until it closes it (or `limit` passes: `None`).
-async fn until_closed(stream: &mut TcpStream, limit: Duration) -> Option<String> {
+pub async fn until_closed(stream: &mut TcpStream, limit: Duration) -> Option<String> {
     let mut received = Vec::new();
     let read = tokio::time::timeout(limit, async {
         let mut buffer = [0u8; 4096];
@@ -109,13 +118,13 @@ async fn until_closed(stream: &mut TcpStream, limit: Duration) -> Option<String>
         .map(|()| String::from_utf8_lossy(&received).into_owned())
 }
 
-fn head(delivery: &str, content_length: usize, signature: &str) -> String {
+pub fn head(delivery: &str, content_length: usize, signature: &str) -> String {
     format!(
         "POST /webhook HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nx-github-event: issue_comment\r\nx-github-delivery: {delivery}\r\nx-hub-signature-256: {signature}\r\ncontent-length: {content_length}\r\n\r\n"
     )
 }
 
-const FORGED: &str = "sha256=0000000000000000000000000000000000000000000000000000000000000000";
+pub const FORGED: &str = "sha256=0000000000000000000000000000000000000000000000000000000000000000";
 
 // ----- 1. timeouts -----
 
@@ -471,11 +480,7 @@ async fn a_deleted_database_acknowledges_nothing_more_and_healthz_fails() {
     let (status, _) = s.deliver("before", COMMENT, &sign(SECRET, COMMENT)).await;
     assert_eq!(status, 202);
 
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = s.database.clone().into_os_string();
-        path.push(suffix);
-        let _ = std::fs::remove_file(path);
-    }
+    s.delete_database();
 
     for n in 0..5 {
         let (status, answer) = s
