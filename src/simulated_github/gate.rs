@@ -54,7 +54,11 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
                 None
             }
             Some(Fault::Omit { property }) => {
-                omit = Some(property);
+                omit = Some((property, None));
+                None
+            }
+            Some(Fault::SetText { property, value }) => {
+                omit = Some((property, Some(value)));
                 None
             }
             Some(Fault::RefSetFirst { name, sha }) => {
@@ -132,7 +136,7 @@ pub async fn gate(State(state): State<Shared>, request: Request, next: Next) -> 
             request.extensions_mut().insert(Actor(login));
             let response = next.run(request).await;
             let response = match omit {
-                Some(property) => without(response, &property).await,
+                Some((property, value)) => rewritten(response, &property, value).await,
                 None => response,
             };
             match matched {
@@ -202,8 +206,9 @@ async fn checked(state: &Shared, matched: Matched, response: Response) -> Respon
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// The answer without one top-level property (`Fault::Omit`).
-async fn without(response: Response, property: &str) -> Response {
+/// The answer without one top-level property (`Fault::Omit`), or with it set to a text
+/// (`Fault::SetText`).
+async fn rewritten(response: Response, property: &str, value: Option<String>) -> Response {
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
         return fail(500, "answer too large");
@@ -211,7 +216,14 @@ async fn without(response: Response, property: &str) -> Response {
     let bytes = match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Ok(mut json) => {
             if let Some(object) = json.as_object_mut() {
-                object.remove(property);
+                match value {
+                    Some(value) => {
+                        object.insert(property.to_string(), value.into());
+                    }
+                    None => {
+                        object.remove(property);
+                    }
+                }
             }
             parts.headers.remove(axum::http::header::CONTENT_LENGTH);
             serde_json::to_vec(&json).unwrap_or_default().into()
@@ -234,7 +246,9 @@ fn fault_response(fault: Fault) -> Response {
         Fault::Hold => fail(504, "Held"),
         Fault::RefSetFirst { .. } => unreachable!("applied before the request, not answered"),
         Fault::Delay { .. } => unreachable!("a delay is not an answer; the gate waits instead"),
-        Fault::Omit { .. } => unreachable!("an omission changes the answer; it is not one"),
+        Fault::Omit { .. } | Fault::SetText { .. } => {
+            unreachable!("a rewrite changes the answer; it is not one")
+        }
         Fault::RateLimited { retry_after_secs } => {
             let body = payloads::error(
                 403,

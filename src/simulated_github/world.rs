@@ -269,6 +269,9 @@ pub enum Fault {
     /// Answer as usual, but without this top-level property of the JSON body: an answer that
     /// breaks GitHub's description, to see the conformance check catch it.
     Omit { property: String },
+    /// Answer as usual, but with this top-level string property set to `value`: GitHub's
+    /// answer as a compromised or broken proxy might change it (a line break in a slug).
+    SetText { property: String, value: String },
 }
 
 #[derive(Debug, Clone)]

@@ -374,3 +374,8 @@ pub async fn eventually_within(what: &str, limit: std::time::Duration, check: im
     }
     panic!("timed out waiting for: {what}");
 }
+
+/// Tests that load the machine on purpose (a thousand deliveries at once, floods of hostile
+/// connections) take turns: run side by side on a 2-core machine, one's flood starves the
+/// other's server and its measure says nothing. Each holds this for its whole run.
+pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -143,6 +143,7 @@ async fn sigterm(child: &mut Child) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_deliveries_spread_over_two_replicas_run_once_each_in_order() {
+    let _turn = crate::harness::HEAVY.lock().await;
     let s = Scenario::mathesar().await;
     s.sim.register_app(APP_ID, PUBLIC, BOT);
     let database = crate::postgres::fresh_database().await;

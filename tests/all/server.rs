@@ -498,6 +498,7 @@ async fn a_stuck_repository_holds_back_its_own_jobs_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_deliveries_are_all_acknowledged_and_each_processed_once() {
+    let _turn = crate::harness::HEAVY.lock().await;
     let r = rig().await;
     // Fifty tracking issues, twenty comments each, so no issue's history grows long.
     let mut issues = vec![r.s.issue];

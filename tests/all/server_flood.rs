@@ -42,6 +42,7 @@ async fn hold(addr: String, n: usize, content_length: usize, sent: usize, until:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_tiny_requests_declaring_25_mib_do_not_keep_signed_deliveries_out() {
+    let _turn = crate::harness::HEAVY.lock().await;
     // The default budget (100 MiB): four declared 25 MiB bodies are all of it.
     let s = server(&[]).await;
     let head_bytes = head("hold-0-0", LARGEST, FORGED).len();
@@ -83,6 +84,7 @@ async fn four_tiny_requests_declaring_25_mib_do_not_keep_signed_deliveries_out()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reconnecting_flood_of_stalled_bodies_does_not_keep_a_delivery_or_healthz_out() {
+    let _turn = crate::harness::HEAVY.lock().await;
     let s = server(&[("RELEASEBOT_MAX_CONNECTIONS", "20")]).await;
     // Twice the cap, each sending a head and 10 bytes of a 1000-byte body, then nothing; cut
     // off (the body timeout, 10 s), each comes back at once.
@@ -119,6 +121,7 @@ async fn a_reconnecting_flood_of_stalled_bodies_does_not_keep_a_delivery_or_heal
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deleted_database_under_a_flood_of_deliveries_logs_a_few_lines_with_a_count() {
+    let _turn = crate::harness::HEAVY.lock().await;
     let s = server(&[]).await;
     let (status, _) = s.deliver("before", DELIVERY, &sign(SECRET, DELIVERY)).await;
     assert_eq!(status, 202);

@@ -213,3 +213,30 @@ async fn paths_that_cannot_keep_the_key_are_refused_before_anything_is_registere
     assert!(said.contains("are the same file"), "{said}");
     assert!(!config.exists(), "nothing written");
 }
+
+/// GitHub's answer (or whatever stands between) carries a line break in the App's slug: it
+/// would write settings of its own into the file `serve` reads. Nothing is written.
+#[tokio::test]
+async fn a_line_break_in_githubs_answer_writes_no_settings() {
+    use releasebot::simulated_github::Fault;
+    let s = Scenario::mathesar().await;
+    s.sim.sign_in(MAINTAINER);
+    let dir = tempfile::tempdir().unwrap();
+    let setup = start_setup(&s.sim, dir.path(), HOOK).await;
+    let callback = confirm_on_github(&setup.url, "Mathesar Releases").await;
+    s.sim.fail_matching(
+        "POST",
+        "/app-manifests/",
+        1,
+        Fault::SetText {
+            property: "slug".into(),
+            value: "x\nRELEASEBOT_WEBHOOK_PATH=/evil\nRELEASEBOT_WORKERS=0".into(),
+        },
+    );
+
+    let (status, _, page) = get(&callback, None).await;
+
+    assert_eq!(status, 500, "{page}");
+    assert!(page.contains("control character"), "{page}");
+    assert!(!setup.config_file.exists() && !setup.key_file.exists());
+}
