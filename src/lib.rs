@@ -1,7 +1,8 @@
 //! releasebot: runs a project's release from a `/release <version>` comment.
 //!
 //! Parsing and deciding are plain functions (`command`, `config`, `version`, `bump`,
-//! `file_changes`, `status`, `engine::decide`); effects go through `github`.
+//! `file_changes`, `names`, `status`, and the release's stage and `plan` in `engine::stage`);
+//! effects go through `github`.
 
 pub mod action;
 pub mod bump;

@@ -1,4 +1,6 @@
-//! Every sentence releasebot writes on GitHub, in one place, so tone and advice stay consistent.
+//! The replies, notices and release texts releasebot writes on GitHub, in one place, so tone
+//! and advice stay consistent. (The status comment's steps are drawn from the release's stage in
+//! `engine::status_view`; a few blocked steps still name their cause where they are found.)
 //! Replies carry a hidden marker naming the comment they answer (see `status::reply_marker`).
 
 use crate::permission::{RequiredPermission, Role};
@@ -149,6 +151,11 @@ pub fn retrying_remedy(version: &str) -> String {
          says so here if it gives up. To try now, comment `/release {version}` again: steps \
          already done are not repeated."
     )
+}
+
+/// What failed in the merge's job (the tag, the draft or the dispatch), for the status comment.
+pub fn merge_job_failed(version: &semver::Version, error: &str) -> String {
+    format!("Tag and release of {version}: {error}")
 }
 
 /// The merge's job failed and the queue tries it again (App mode).

@@ -237,7 +237,7 @@ async fn show_failure(
         messages::retry_tag_remedy()
     };
     let failed = StepState::Failed {
-        what: format!("Tag and release of {version}: {error}"),
+        what: messages::merge_job_failed(version, &error.to_string()),
         remedy,
     };
     if let Err(unshown) =

@@ -353,13 +353,13 @@ impl Scenario {
     }
 }
 
-/// Waits until `check` holds, for at most 60 s (for a server working in the background).
 /// Whether a call (`METHOD /path -> status`) changes something on GitHub: every call but reads
 /// (`GET`, and the GraphQL queries, which only read).
 pub fn is_write(call: &str) -> bool {
     !call.starts_with("GET ") && !call.starts_with("POST /graphql ")
 }
 
+/// Waits until `check` holds, for at most 60 s (for a server working in the background).
 pub async fn eventually(what: &str, check: impl Fn() -> bool) {
     eventually_within(what, std::time::Duration::from_secs(60), check).await
 }

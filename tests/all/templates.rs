@@ -191,6 +191,14 @@ fn the_releasebot_workflow_listens_to_what_the_engine_reads_with_only_the_permis
         serde_yaml::from_str::<Value>("[closed, synchronize, reopened]").unwrap()
     );
     assert!(on["push"]["tags"].is_sequence());
+    // A comment starts a runner only when it may hold a command and a person wrote it: the
+    // bot's own status comments mention `/release`.
+    let only_if = wf["jobs"]["releasebot"]["if"].as_str().unwrap_or_default();
+    assert!(
+        only_if.contains("contains(github.event.comment.body, '/release')")
+            && only_if.contains("github.event.comment.user.type != 'Bot'"),
+        "{only_if}"
+    );
     assert_eq!(
         on["workflow_run"]["workflows"][0].as_str(),
         workflow("examples/workflows/release-images.yml")["name"].as_str(),
