@@ -415,7 +415,7 @@ pub fn describe_plan(
         ),
         Plan::Cancel => {
             let mut parts = Vec::new();
-            if let Some(pull) = progress.pull.as_ref().filter(|p| p.state == "open") {
+            if let Some(pull) = progress.pull.as_ref().filter(|p| p.pull_state() == crate::domain::PullState::Open) {
                 parts.push(format!("close pull request #{}", pull.number));
             }
             if progress.branch_head.is_some() {

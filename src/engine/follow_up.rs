@@ -164,7 +164,11 @@ pub async fn cancel(
         let text = messages::dry_run_follow_up("cancel", &would);
         return answer(ctx.gh, event, Reply::DryRunPlan, &text).await;
     }
-    if let Some(pull) = progress.pull.as_ref().filter(|p| p.state == "open") {
+    if let Some(pull) = progress
+        .pull
+        .as_ref()
+        .filter(|p| p.pull_state() == crate::domain::PullState::Open)
+    {
         ctx.gh.close_pull(pull.number).await?;
     }
     if progress.branch_head.is_some() {

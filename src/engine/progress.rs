@@ -120,7 +120,7 @@ pub async fn read_with(
     let pulls: Vec<PullRequest> = pulls.into_iter().filter(|p| p.user.login == me).collect();
     let pull = pulls
         .iter()
-        .find(|p| p.state == "open" || p.merged_at.is_some())
+        .find(|p| p.pull_state() != crate::domain::PullState::ClosedUnmerged)
         .or(pulls.first())
         .cloned();
     let tracked_issue = pulls.iter().find_map(|p| {

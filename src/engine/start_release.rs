@@ -450,7 +450,7 @@ async fn find_pull(
     Ok(gh.pulls_from_branch(branch).await?.into_iter().find(|p| {
         author.is_none_or(|a| p.user.login == a)
             && p.base.name == base_branch
-            && (p.state == "open" || p.is_merged())
+            && p.pull_state() != crate::domain::PullState::ClosedUnmerged
     }))
 }
 
