@@ -96,7 +96,7 @@ pub async fn retry(
     if let Plan::Refuse(refusal) = due {
         // The answer points at the status comment: it shows what GitHub holds first.
         tracking::redraw_if_behind(ctx, &status, &progress).await?;
-        return refuse(ctx, event, refusal, &version).await;
+        return refuse(ctx, event, refusal, (&version, &status.html_url)).await;
     }
     if dry_run {
         let would = messages::describe_plan(&due, ctx.config, &version, &progress);
@@ -157,7 +157,7 @@ pub async fn cancel(
     let stage = Stage::derive(&progress, Some(&status.marker))?;
     let due = plan(&stage, Trigger::Cancel);
     if let Plan::Refuse(refusal) = due {
-        return refuse(ctx, event, refusal, &version).await;
+        return refuse(ctx, event, refusal, (&version, &status.html_url)).await;
     }
     if dry_run {
         let would = messages::describe_plan(&due, ctx.config, &version, &progress);
@@ -195,7 +195,7 @@ async fn refuse(
     ctx: &Context<'_>,
     event: &CommentEvent,
     refusal: Refusal,
-    version: &Version,
+    (version, status_url): (&Version, &str),
 ) -> Result<Outcome, EngineError> {
     let (kind, text) = match refusal {
         Refusal::WaitingForMerge => (Reply::NothingToRetry, messages::waiting_for_merge()),
@@ -207,8 +207,16 @@ async fn refuse(
             Reply::NothingToRetry,
             messages::retry_cancelled(&version.to_string()),
         ),
-        // Follow-up commands act on the newest release; `/release <version>` refuses.
-        Refusal::AnotherInFlight => unreachable!("only a start plans this refusal"),
+        // Only a start plans this (follow-ups act on the newest release); said plainly
+        // should that ever change.
+        Refusal::AnotherInFlight => (
+            Reply::AnotherReleaseHere,
+            messages::another_release_in_flight(
+                &version.to_string(),
+                status_url,
+                "another version",
+            ),
+        ),
         Refusal::CancelTooLate => (
             Reply::CancelRefused,
             messages::cancel_too_late(&ctx.config.tag.render(version)),
