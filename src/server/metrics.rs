@@ -66,12 +66,12 @@ impl Metrics {
             .unwrap_or(0)
     }
 
-    pub fn job(&self, result: &'static str) {
+    pub fn job(&self, result: super::job_counted::JobResult) {
         *self
             .jobs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(result)
+            .entry(result.as_str())
             .or_default() += 1;
     }
 
@@ -211,7 +211,7 @@ mod tests {
         metrics.delivery("issue_comment", "queued");
         metrics.delivery("issue_comment", "queued");
         metrics.delivery("unverified", "rejected");
-        metrics.job("done");
+        metrics.job(crate::server::JobResult::Done);
         metrics.job_latency(Duration::from_millis(300));
         metrics.worker_restarted();
         let text = metrics.render(

@@ -15,6 +15,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+use super::job_counted::JobResult;
 use super::job_result::{disposition, is_refused_token, Disposition};
 use super::metrics::Metrics;
 use super::queue::{AfterFailure, Fenced, Job, QueueError, RetryPolicy, Store};
@@ -36,7 +37,7 @@ pub struct JobReport {
     pub event: String,
     /// As counted in `releasebot_jobs_total`: `done`, `retry`, `rate_limited`, `dead`,
     /// `permanent`, `stale`, `panicked` or `unrecorded`.
-    pub result: &'static str,
+    pub result: JobResult,
 }
 
 /// Told of every job's result, on the worker, after the result is recorded: lets whoever
@@ -148,10 +149,10 @@ impl Pool {
                         delivery_id: job.delivery_id.clone(),
                         repo: job.repo.clone(),
                         event: job.event.clone(),
-                        result: "",
+                        result: JobResult::Unrecorded,
                     };
                     report.result = Arc::clone(&self).run_guarded(job).await;
-                    if matches!(report.result, "done" | "dead" | "permanent") {
+                    if report.result.is_final() {
                         // Its repository's next job may be runnable now; this worker looks
                         // again at once, and the idle ones too (it may take another's job).
                         self.wake.notify_waiters();
@@ -184,7 +185,7 @@ impl Pool {
     /// Runs the job in a task of its own, so that a bug that panics fails this job (to be
     /// retried, then dead) instead of silently ending the worker with the job still claimed.
     /// Returns the job's result as counted in the metrics.
-    async fn run_guarded(self: Arc<Self>, job: Job) -> &'static str {
+    async fn run_guarded(self: Arc<Self>, job: Job) -> JobResult {
         let pool = Arc::clone(&self);
         let kept = job.clone();
         match tokio::spawn(async move { pool.run(job).await }).await {
@@ -192,7 +193,7 @@ impl Pool {
             Err(error) => {
                 let message = format!("the job panicked: {error}");
                 tracing::error!(delivery = ?kept.delivery_id, repo = ?kept.repo, event = ?kept.event, %message);
-                self.metrics.job("panicked");
+                self.metrics.job(JobResult::Panicked);
                 let policy = self.policy;
                 let jitter = jitter(kept.seq, kept.attempts);
                 match self
@@ -206,12 +207,12 @@ impl Pool {
                     Ok(_) => {}
                     Err(error) => tracing::error!(%error, "cannot record the job's failure"),
                 }
-                "panicked"
+                JobResult::Panicked
             }
         }
     }
 
-    async fn run(&self, job: Job) -> &'static str {
+    async fn run(&self, job: Job) -> JobResult {
         let span = tracing::info_span!(
             "job",
             delivery = ?job.delivery_id,
@@ -222,7 +223,7 @@ impl Pool {
         self.run_in_span(job).instrument(span).await
     }
 
-    async fn run_in_span(&self, job: Job) -> &'static str {
+    async fn run_in_span(&self, job: Job) -> JobResult {
         let mut result = self.engine.handle_delivery(&job.event, &job.body).await;
         let mut token_refreshed = false;
         if is_refused_token(&result) {
@@ -239,8 +240,8 @@ impl Pool {
         let counted = match disposition(&result, token_refreshed, policy.secondary_limit_wait) {
             Disposition::Done => {
                 let recorded = self.store.complete(&job).await;
-                let counted = settle(recorded, "done");
-                if counted == "done" {
+                let counted = settle(recorded, JobResult::Done);
+                if counted == JobResult::Done {
                     let outcome = result
                         .as_ref()
                         .map(|o| format!("{o:?}"))
@@ -254,8 +255,8 @@ impl Pool {
                 let at = now_ms() + wait.as_millis() as i64;
                 let shown = error.clone();
                 let recorded = self.store.retry_at(&job, &error, at).await;
-                let counted = settle(recorded, "rate_limited");
-                if counted == "rate_limited" {
+                let counted = settle(recorded, JobResult::RateLimited);
+                if counted == JobResult::RateLimited {
                     tracing::warn!(error = %shown, wait_secs = wait.as_secs(), "rate limited; the job waits");
                 }
                 counted
@@ -269,7 +270,7 @@ impl Pool {
                 match after {
                     Ok(AfterFailure::RetryAt(at)) => {
                         tracing::warn!(error = %shown, retry_in_ms = at - now_ms(), "job failed; it will be retried");
-                        "retry"
+                        JobResult::Retry
                     }
                     Ok(AfterFailure::Dead) => {
                         tracing::error!(error = %shown, "job failed for the last time; it is dead");
@@ -280,17 +281,17 @@ impl Pool {
                                 .report_permanent_failure(&event, &body, &shown, GaveUp::Retried)
                                 .await;
                         }
-                        "dead"
+                        JobResult::Dead
                     }
-                    Ok(AfterFailure::Stale) => settle(Ok(Fenced::Stale), "retry"),
-                    Err(error) => settle(Err(error), "retry"),
+                    Ok(AfterFailure::Stale) => settle(Ok(Fenced::Stale), JobResult::Retry),
+                    Err(error) => settle(Err(error), JobResult::Retry),
                 }
             }
             Disposition::Permanent { error, tell } => {
                 let (event, body, shown) = (job.event.clone(), job.body.clone(), error.clone());
                 let recorded = self.store.give_up(&job, &error).await;
-                let counted = settle(recorded, "permanent");
-                if counted == "permanent" {
+                let counted = settle(recorded, JobResult::Permanent);
+                if counted == JobResult::Permanent {
                     tracing::error!(error = %shown, "the delivery cannot succeed as it is; it is dead");
                     self.metrics.job_latency(latency);
                     if tell {
@@ -308,20 +309,20 @@ impl Pool {
 }
 
 /// What to count for a job whose result was to be recorded as `result`.
-fn settle(recorded: Result<Fenced, QueueError>, result: &'static str) -> &'static str {
+fn settle(recorded: Result<Fenced, QueueError>, result: JobResult) -> JobResult {
     match recorded {
         Ok(Fenced::Held) => result,
         Ok(Fenced::Stale) => {
             tracing::warn!(
-                dropped = result,
+                dropped = %result,
                 "this run outlived its lease and the job was claimed again; its result is dropped"
             );
-            "stale"
+            JobResult::Stale
         }
         Err(error) => {
             // The claim runs out and the job runs again; every step is idempotent.
             tracing::error!(%error, "cannot record the job's result");
-            "unrecorded"
+            JobResult::Unrecorded
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use releasebot::server::{JobObserver, JobReport};
+use releasebot::server::{JobObserver, JobReport, JobResult};
 use releasebot::simulated_github::Fault;
 
 use crate::harness::*;
@@ -201,8 +201,8 @@ async fn a_worker_that_panics_is_replaced_and_the_pool_keeps_its_size() {
     })
     .await;
 
-    let results: Vec<&str> = reports.lock().unwrap().iter().map(|r| r.result).collect();
-    assert_eq!(results, vec!["done", "done"]);
+    let results: Vec<JobResult> = reports.lock().unwrap().iter().map(|r| r.result).collect();
+    assert_eq!(results, vec![JobResult::Done, JobResult::Done]);
     assert_eq!(r.s.bot_comments().len(), 2, "each comment answered once");
     assert_eq!(
         metric(&r.metrics().await, "releasebot_worker_restarts_total"),

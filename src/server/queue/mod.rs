@@ -207,6 +207,66 @@ pub struct Counts {
     pub dead: u64,
 }
 
+impl Counts {
+    /// Adds `n` jobs in the state a backend's table names `state` (the one mapping both use).
+    pub fn add(&mut self, state: &str, n: u64) {
+        match JobState::from_db(state) {
+            Some(JobState::Queued) => self.queued = n,
+            Some(JobState::Claimed) => self.claimed = n,
+            Some(JobState::Done) => self.done = n,
+            Some(JobState::Dead) | None => self.dead = n,
+        }
+    }
+}
+
+/// Where a job stands, as the queue's table holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    Queued,
+    Claimed,
+    Done,
+    Dead,
+}
+
+impl JobState {
+    /// The table's word for it.
+    pub fn as_db(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Claimed => "claimed",
+            JobState::Done => "done",
+            JobState::Dead => "dead",
+        }
+    }
+
+    pub fn from_db(state: &str) -> Option<JobState> {
+        [
+            JobState::Queued,
+            JobState::Claimed,
+            JobState::Done,
+            JobState::Dead,
+        ]
+        .into_iter()
+        .find(|s| s.as_db() == state)
+    }
+}
+
+/// A state a job ends in: `finish` takes only these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Final {
+    Done,
+    Dead,
+}
+
+impl Final {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Final::Done => JobState::Done.as_db(),
+            Final::Dead => JobState::Dead.as_db(),
+        }
+    }
+}
+
 /// Where the queue lives, from `RELEASEBOT_DATABASE`: a `postgres://` (or `postgresql://`)
 /// URL, or else a SQLite file path.
 #[derive(Clone, PartialEq, Eq)]
@@ -351,12 +411,12 @@ impl Store {
 
     /// Records that the job succeeded.
     pub async fn complete(&self, job: &Job) -> Result<Fenced, QueueError> {
-        self.finish(job, "done", None).await
+        self.finish(job, Final::Done, None).await
     }
 
     /// Marks a job dead at once: it can never succeed as it is.
     pub async fn give_up(&self, job: &Job, error: &str) -> Result<Fenced, QueueError> {
-        self.finish(job, "dead", Some(error)).await
+        self.finish(job, Final::Dead, Some(error)).await
     }
 
     /// Records a failed attempt: back to the queue after the policy's delay, or dead.
@@ -392,7 +452,7 @@ impl Store {
     async fn finish(
         &self,
         job: &Job,
-        state: &'static str,
+        state: Final,
         error: Option<&str>,
     ) -> Result<Fenced, QueueError> {
         let error = error.map(str::to_string);

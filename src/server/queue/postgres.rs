@@ -310,9 +310,10 @@ impl PgQueue {
     pub async fn finish(
         &self,
         job: &Job,
-        state: &'static str,
+        state: super::Final,
         error: Option<&str>,
     ) -> Result<Fenced, QueueError> {
+        let state = state.as_db();
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
         transaction
@@ -407,13 +408,7 @@ impl PgQueue {
             .await?;
         let mut counts = Counts::default();
         for row in rows {
-            let n = row.get::<_, i64>(1) as u64;
-            match row.get::<_, &str>(0) {
-                "queued" => counts.queued = n,
-                "claimed" => counts.claimed = n,
-                "done" => counts.done = n,
-                _ => counts.dead = n,
-            }
+            counts.add(row.get::<_, &str>(0), row.get::<_, i64>(1) as u64);
         }
         Ok(counts)
     }

@@ -352,13 +352,8 @@ impl SqliteQueue {
         let mut counts = Counts::default();
         let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?)))?;
         for row in rows {
-            let (state, n) = row?;
-            match state.as_str() {
-                "queued" => counts.queued = n,
-                "claimed" => counts.claimed = n,
-                "done" => counts.done = n,
-                _ => counts.dead = n,
-            }
+            let (state, n): (String, u64) = row?;
+            counts.add(&state, n);
         }
         Ok(counts)
     }
@@ -404,10 +399,10 @@ impl SqliteQueue {
     pub fn finish(
         &mut self,
         job: &Job,
-        state: &'static str,
+        state: super::Final,
         error: Option<&str>,
     ) -> Result<Fenced, QueueError> {
-        debug_assert!(matches!(state, "done" | "dead"));
+        let state = state.as_db();
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -523,7 +518,12 @@ mod tests {
         let mut queue = SqliteQueue::open(&path).unwrap();
         let job = queue.claim(10, LEASE).unwrap().unwrap();
         assert_eq!((job.delivery_id.as_str(), job.claim_token), ("d-0", 1));
-        assert_eq!(queue.finish(&job, "done", None).unwrap(), Fenced::Held);
+        assert_eq!(
+            queue
+                .finish(&job, crate::server::queue::Final::Done, None)
+                .unwrap(),
+            Fenced::Held
+        );
     }
 
     #[test]
