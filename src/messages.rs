@@ -413,6 +413,9 @@ pub fn describe_plan(
         Plan::Redispatch { failed } => format!(
             "dispatch `{workflow}` on tag `{tag}` again, replacing the failed run {failed}"
         ),
+        Plan::RebuildMoved { stale } => format!(
+            "check the version files at tag `{tag}`'s commit, then dispatch `{workflow}` on it, replacing run {stale}, which built another commit"
+        ),
         Plan::Cancel => {
             let mut parts = Vec::new();
             if let Some(pull) = progress.pull.as_ref().filter(|p| p.pull_state() == crate::domain::PullState::Open) {

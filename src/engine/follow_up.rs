@@ -113,7 +113,8 @@ pub async fn retry(
             let issue = crate::domain::IssueNumber(event.issue.number);
             merged::tag_merge_commit(ctx, &version, &merge_commit, (issue, status), progress).await
         }
-        Plan::ReleaseTag => {
+        // The release path checks the moved tag's commit, then builds it.
+        Plan::ReleaseTag | Plan::RebuildMoved { .. } => {
             tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
             let known = release_path::Known {
                 tracking: Some(tracking::Tracking {

@@ -115,7 +115,7 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
         }
         // Tagged already (by a person, or by this job before it failed): the release path
         // carries out the same plan from the tag.
-        Plan::ReleaseTag | Plan::Redispatch { .. } | Plan::Settle => {
+        Plan::ReleaseTag | Plan::Redispatch { .. } | Plan::RebuildMoved { .. } | Plan::Settle => {
             let known = Known {
                 progress,
                 tracking,

@@ -77,6 +77,17 @@ pub async fn run_known(
             let status = tracking.as_ref().and_then(|t| t.status.as_ref());
             return super::rebuild::images(ctx, &version, status, progress, failed).await;
         }
+        // The tag's new commit is checked like a new tag's before it is built.
+        Plan::RebuildMoved { stale } => {
+            let commit = progress.tag_commit.clone().expect("looked at above");
+            if let Some(text) = files_disagree(ctx, (tag, &commit), &version, files_checked).await?
+            {
+                let at = (&version, tag);
+                return stop(ctx, tracking.as_ref(), &progress, at, Step::Tag, &text).await;
+            }
+            let status = tracking.as_ref().and_then(|t| t.status.as_ref());
+            return super::rebuild::images(ctx, &version, status, progress, stale).await;
+        }
         Plan::Settle => {
             // A run found by the intent alone (a crash right after the dispatch) is recorded.
             if let (Some(run), Some(marker)) = (stage.images_run(), marker) {
@@ -101,22 +112,11 @@ pub async fn run_known(
     }
     let commit = progress.tag_commit.clone().expect("looked at above");
 
-    // A real project once shipped tag 0.10.0 whose __version__ still said 0.9.0.
-    if matches!(stage, Stage::Tagged { .. }) && !files_checked {
-        let disagreements =
-            snapshot::disagreements_at(ctx.gh, ctx.config, &commit, &version).await?;
-        if !disagreements.is_empty() {
-            let text = messages::tag_disagrees(tag, &commit, &disagreements);
-            return stop(
-                ctx,
-                tracking.as_ref(),
-                &progress,
-                (&version, tag),
-                Step::Tag,
-                &text,
-            )
-            .await;
-        }
+    // A new tag's version files are checked (once the intent is recorded, they were).
+    let checked = files_checked || !matches!(stage, Stage::Tagged { .. });
+    if let Some(text) = files_disagree(ctx, (tag, &commit), &version, checked).await? {
+        let at = (&version, tag);
+        return stop(ctx, tracking.as_ref(), &progress, at, Step::Tag, &text).await;
     }
 
     // Tags listed before this one was made hold every other version, which is all `latest`
@@ -211,6 +211,22 @@ pub async fn run_known(
         ..progress
     };
     released(ctx, tracking.as_ref(), progress, &version, tag, latest).await
+}
+
+/// What the version files at the tag's commit say against the version, when they disagree and
+/// were not checked already. A real project once shipped tag 0.10.0 whose `__version__` still
+/// said 0.9.0.
+async fn files_disagree(
+    ctx: &Context<'_>,
+    (tag, commit): (&str, &str),
+    version: &Version,
+    checked: bool,
+) -> Result<Option<String>, EngineError> {
+    if checked {
+        return Ok(None);
+    }
+    let disagreements = snapshot::disagreements_at(ctx.gh, ctx.config, commit, version).await?;
+    Ok((!disagreements.is_empty()).then(|| messages::tag_disagrees(tag, commit, &disagreements)))
 }
 
 /// Redraws the status comment (when the release has one) from what was just made.

@@ -296,6 +296,9 @@ pub enum Plan {
     ReleaseTag,
     /// Build the images again after a failed run.
     Redispatch { failed: RunId },
+    /// The tag was moved off the commit `stale` built: check the version files at the tag's
+    /// commit, as for a new tag, then build it.
+    RebuildMoved { stale: RunId },
     /// Close the open pull request and delete the branch, then mark the release cancelled.
     Cancel,
     /// The pull request was closed unmerged: the release is cancelled.
@@ -393,7 +396,8 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
                 merge_commit: merge_commit.clone(),
             },
             Tagged { .. } | ImagesIntended { .. } => Plan::ReleaseTag,
-            ImagesFailed { run, .. } | ImagesStale { run, .. } => Plan::Redispatch { failed: *run },
+            ImagesFailed { run, .. } => Plan::Redispatch { failed: *run },
+            ImagesStale { run, .. } => Plan::RebuildMoved { stale: *run },
             ImagesRunning { .. } | Done { .. } => Plan::Refuse(Refusal::NothingToRetry),
         },
         Trigger::Cancel => match stage {
@@ -420,7 +424,7 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
             // The dispatch was sent; its run is not listed yet.
             (ImagesIntended { sent: true, .. }, _) => Plan::Settle,
             (Tagged { .. } | ImagesIntended { .. }, _) => Plan::ReleaseTag,
-            (ImagesStale { run, .. }, _) => Plan::Redispatch { failed: *run },
+            (ImagesStale { run, .. }, _) => Plan::RebuildMoved { stale: *run },
             // Moved past its tag already (a redelivery, the job run again after it failed).
             (_, Some(_)) => Plan::Settle,
             _ => Plan::Nothing("the release pull request is not merged"),
@@ -430,7 +434,7 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
             ImagesIntended { sent: true, .. } => Plan::Settle,
             Tagged { .. } | ImagesIntended { .. } => Plan::ReleaseTag,
             // The tag was moved: its commit is built, once (the new run is then the tag's).
-            ImagesStale { run, .. } => Plan::Redispatch { failed: *run },
+            ImagesStale { run, .. } => Plan::RebuildMoved { stale: *run },
             // The tag's release and images were made already.
             ImagesRunning { .. } | ImagesFailed { .. } | Done { .. } => Plan::Settle,
             _ => Plan::Nothing("the tag no longer exists"),
@@ -898,6 +902,8 @@ mod tests {
             Plan::ReleaseTag => "release".into(),
             Plan::Redispatch { failed: RunId(77) } => "rebuild".into(),
             Plan::Redispatch { .. } => "rebuild?".into(),
+            Plan::RebuildMoved { stale: RunId(77) } => "rebuild moved".into(),
+            Plan::RebuildMoved { .. } => "rebuild moved?".into(),
             Plan::Cancel => "cancel".into(),
             Plan::MarkCancelled => "mark cancelled".into(),
             Plan::RecordImages { run: RunId(77) } => "record".into(),
@@ -1015,7 +1021,7 @@ mod tests {
         ("images sent", "retry", "release"),
         ("images running", "retry", "refuse NothingToRetry"),
         ("images failed", "retry", "rebuild"),
-        ("images stale", "retry", "rebuild"),
+        ("images stale", "retry", "rebuild moved"),
         ("done", "retry", "refuse NothingToRetry"),
         ("published", "retry", "refuse NothingToRetry"),
 
@@ -1078,7 +1084,7 @@ mod tests {
         ("images sent", "merged", "settle"),
         ("images running", "merged", "settle"),
         ("images failed", "merged", "settle"),
-        ("images stale", "merged", "rebuild"),
+        ("images stale", "merged", "rebuild moved"),
         ("done", "merged", "settle"),
         ("published", "merged", "settle"),
 
@@ -1120,7 +1126,7 @@ mod tests {
         ("images sent", "tag", "settle"),
         ("images running", "tag", "settle"),
         ("images failed", "tag", "settle"),
-        ("images stale", "tag", "rebuild"),
+        ("images stale", "tag", "rebuild moved"),
         ("done", "tag", "settle"),
         ("published", "tag", "settle"),
 

@@ -426,3 +426,27 @@ async fn the_same_release_started_from_a_second_issue_points_at_its_home() {
     assert_eq!(s.sim.pulls(REPO).len(), 1);
     assert_eq!(s.status_comment(), status_before);
 }
+
+/// A person moves the released tag back to a commit whose version files say the previous
+/// version: its images are stale, but that commit is not built: it is checked like a new tag.
+#[tokio::test]
+async fn a_tag_moved_onto_a_commit_that_says_another_version_is_not_built() {
+    let s = Scenario::mathesar().await;
+    released_as_draft(&s).await;
+    let before_release = s.sim.refs(REPO)["refs/tags/0.1.2"].clone();
+
+    s.sim
+        .push_tag(REPO, "0.1.3", &before_release, MAINTAINER, false);
+    s.deliver().await;
+
+    assert_eq!(s.images_runs().len(), 1, "nothing built from the moved tag");
+    let said = s.bot_comments().join("\n");
+    assert!(
+        said.contains(&format!(
+            "Tag `0.1.3` was not released: the version files at {before_release} do not say `0.1.3`"
+        )) && said.contains("- `mathesar/__init__.py` says `0.1.2`"),
+        "the disagreement is named: {said}"
+    );
+    let status = s.status_comment();
+    assert!(status.contains("❌"), "{status}");
+}
