@@ -275,7 +275,7 @@ pub fn release_body(
                 "---\n**Docker images** ({}):\n",
                 config.images.platforms.join(", ")
             ));
-            for image in crate::engine::status_view::image_refs(config, version, latest) {
+            for image in config.images.refs(version, latest) {
                 body.push_str(&format!("- `{image}`\n"));
             }
             if config.version_files.iter().any(|f| f.path == "install.sh") {
@@ -383,64 +383,6 @@ pub fn dry_run_follow_up(command: &str, would: &str) -> String {
     format!(
         "**Dry run of `/release {command}`**: nothing was changed. The real command would {would}."
     )
-}
-
-/// What a follow-up plan would do, for a dry run.
-pub fn describe_plan(
-    plan: &crate::engine::stage::Plan,
-    config: &crate::config::Config,
-    version: &semver::Version,
-    progress: &crate::engine::progress::Progress,
-) -> String {
-    use crate::engine::stage::Plan;
-    let tag = config.tag.render(version);
-    let branch = config.branch.render(version);
-    let workflow = &config.images.workflow;
-    match plan {
-        Plan::OpenPullRequest => format!(
-            "make branch `{branch}` with the release commit if it is missing and open pull \
-             request `{}`",
-            config.pr_title.render(version)
-        ),
-        Plan::TagMergeCommit { merge_commit } => format!(
-            "check that the version files at the merge commit {merge_commit} say `{version}`, \
-             tag it `{tag}`, create the draft release and dispatch `{workflow}` on the tag"
-        ),
-        Plan::ReleaseTag => format!(
-            "create the draft release `{}` if it is missing and dispatch `{workflow}` on tag `{tag}`",
-            config.release_title.render(version)
-        ),
-        Plan::Redispatch { failed } => format!(
-            "dispatch `{workflow}` on tag `{tag}` again, replacing the failed run {failed}"
-        ),
-        Plan::RebuildMoved { stale } => format!(
-            "check the version files at tag `{tag}`'s commit, then dispatch `{workflow}` on it, replacing run {stale}, which built another commit"
-        ),
-        Plan::Cancel => {
-            let mut parts = Vec::new();
-            if let Some(pull) = progress.pull.as_ref().filter(|p| p.pull_state() == crate::domain::PullState::Open) {
-                parts.push(format!("close pull request #{}", pull.number));
-            }
-            if progress.branch_head.is_some() {
-                parts.push(format!("delete branch `{branch}`"));
-            }
-            parts.push(format!("mark release {version} cancelled"));
-            parts.join(", ")
-        }
-        Plan::MarkCancelled => format!("mark release {version} cancelled"),
-        Plan::Reopen => format!("take release {version} up again on its reopened pull request"),
-        Plan::RecordSmoke => "record the smoke test's result".to_string(),
-        Plan::TagElsewhere { tag_commit, .. } => {
-            format!("report that tag `{tag}` stands on {tag_commit}, not on the merge commit")
-        }
-        Plan::RecordImages { run } => format!("record the result of images run {run}"),
-        Plan::RunSmoke => format!(
-            "dispatch `{}` on branch `{branch}` again to smoke-test its head",
-            config.smoke.workflow
-        ),
-        Plan::Settle => "change nothing but the status comment, where it is behind".to_string(),
-        Plan::Refuse(_) | Plan::Nothing(_) => "change nothing".to_string(),
-    }
 }
 
 /// The answer to `/release notes <url> --dry-run`.

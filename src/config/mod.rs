@@ -176,6 +176,21 @@ pub struct ImagesConfig {
     pub images: Vec<Image>,
 }
 
+impl ImagesConfig {
+    /// The image references a build pushes: each image at `version`, and at `latest` too when
+    /// the build moves it.
+    pub fn refs(&self, version: &semver::Version, latest: bool) -> Vec<String> {
+        let mut refs = Vec::new();
+        for image in &self.images {
+            refs.push(format!("{}:{version}", image.name));
+            if latest {
+                refs.push(format!("{}:latest", image.name));
+            }
+        }
+        refs
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
     pub name: String,

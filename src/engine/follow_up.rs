@@ -99,7 +99,7 @@ pub async fn retry(
         return refuse(ctx, event, refusal, (&version, &status.html_url)).await;
     }
     if dry_run {
-        let would = messages::describe_plan(&due, ctx.config, &version, &progress);
+        let would = super::plan_words::describe(&due, ctx.config, &version, &progress);
         let text = messages::dry_run_follow_up("retry", &would);
         return answer(ctx.gh, event, Reply::DryRunPlan, &text).await;
     }
@@ -161,7 +161,7 @@ pub async fn cancel(
         return refuse(ctx, event, refusal, (&version, &status.html_url)).await;
     }
     if dry_run {
-        let would = messages::describe_plan(&due, ctx.config, &version, &progress);
+        let would = super::plan_words::describe(&due, ctx.config, &version, &progress);
         let text = messages::dry_run_follow_up("cancel", &would);
         return answer(ctx.gh, event, Reply::DryRunPlan, &text).await;
     }

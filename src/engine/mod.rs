@@ -13,6 +13,7 @@ mod images_done;
 mod merged;
 mod notes_reader;
 mod outcome;
+mod plan_words;
 pub mod progress;
 mod published;
 mod read_plan;

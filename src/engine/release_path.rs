@@ -14,7 +14,6 @@ use super::release_marker::{Dispatch, ReleaseMarker, TagPeel};
 use super::release_notes::{self, Gathered};
 use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
-use super::status_view::image_refs;
 use super::tracking::{self, Tracking};
 use crate::config::{Config, LatestPolicy};
 use crate::domain::RunId;
@@ -428,5 +427,5 @@ async fn block(
 
 /// The image references a finished build pushed, for messages.
 pub fn pushed_images(config: &Config, version: &Version, latest: bool) -> Vec<String> {
-    image_refs(config, version, latest)
+    config.images.refs(version, latest)
 }

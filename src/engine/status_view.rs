@@ -9,18 +9,6 @@ use super::stage::{Stage, Unreadable};
 use crate::config::Config;
 use crate::status::{StatusMarker, StatusView, Step, StepState};
 
-/// Image references a build pushes.
-pub fn image_refs(config: &Config, version: &Version, latest: bool) -> Vec<String> {
-    let mut refs = Vec::new();
-    for image in &config.images.images {
-        refs.push(format!("{}:{version}", image.name));
-        if latest {
-            refs.push(format!("{}:latest", image.name));
-        }
-    }
-    refs
-}
-
 fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
 }
@@ -135,7 +123,7 @@ pub fn view(
             None => StepState::Pending(format!("Tag `{tag}` on the merge commit")),
         },
     ));
-    let refs = image_refs(config, &version, latest);
+    let refs = config.images.refs(&version, latest);
     let listed = refs
         .iter()
         .map(|r| format!("`{r}`"))
