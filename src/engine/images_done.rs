@@ -5,7 +5,6 @@
 use super::context::Context;
 use super::outcome::{EngineError, Outcome};
 use super::progress;
-use super::release_path::pushed_images;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking;
 use crate::domain::RunId;
@@ -52,7 +51,7 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
             .release_marker()
             .map_err(Unreadable::from)?
             .unwrap_or_default();
-        let images = pushed_images(ctx.config, &version, marker.latest);
+        let images = ctx.config.images.refs(&version, marker.latest);
         let digests = if success {
             reported_digests(ctx, &tag).await?
         } else {

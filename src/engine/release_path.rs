@@ -15,7 +15,7 @@ use super::release_notes::{self, Gathered};
 use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking::{self, Tracking};
-use crate::config::{Config, LatestPolicy};
+use crate::config::LatestPolicy;
 use crate::domain::RunId;
 use crate::github::models::{NewRelease, Release, WorkflowRun};
 use crate::github::ApiError;
@@ -423,9 +423,4 @@ async fn block(
         tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, progress).await?;
     }
     Ok(())
-}
-
-/// The image references a finished build pushed, for messages.
-pub fn pushed_images(config: &Config, version: &Version, latest: bool) -> Vec<String> {
-    config.images.refs(version, latest)
 }

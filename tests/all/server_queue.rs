@@ -61,12 +61,7 @@ async fn a_422_fails_the_job_at_once_tells_the_owner_once_and_lets_the_repositor
         "{status}"
     );
     assert!(!status.contains("often temporary"), "{status}");
-    let notices =
-        r.s.bot_comments()
-            .iter()
-            .filter(|c| c.starts_with(&format!("@{MAINTAINER}, release 0.1.3 stopped")))
-            .count();
-    assert_eq!(notices, 1);
+    assert_eq!(stopped_notices(&r), 1);
     assert_eq!(told_permanent_failure(&r), None, "not told a second time");
 
     // The repository's next delivery is not held back by the dead one.

@@ -80,13 +80,24 @@ fn no_redirects() -> reqwest::Client {
 /// to GitHub with the page's state), confirms the App on GitHub under `name`. Returns where
 /// GitHub sends the browser back: setup's callback with the code and the state.
 pub async fn confirm_on_github(page_url: &str, name: &str) -> String {
-    // Choices in the address come from the page's own form, as the browser says.
-    let mut request = reqwest::Client::new().get(page_url);
-    if page_url.contains('?') {
-        request = request.header("sec-fetch-site", "same-origin");
-    }
-    let page = request.send().await.unwrap().text().await.unwrap();
+    let page = if page_url.contains('?') {
+        from_its_own_form(page_url).await
+    } else {
+        open(page_url).await.1
+    };
     submit_and_confirm(&page, name).await
+}
+
+/// The setup page asked for by its own form: choices in the address count only so, and the
+/// browser says so (`Sec-Fetch-Site: same-origin`).
+async fn from_its_own_form(url: &str) -> String {
+    let answer = reqwest::Client::new()
+        .get(url)
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    answer.text().await.unwrap()
 }
 
 /// The setup page's button pressed, and the App confirmed on GitHub under `name`: where GitHub
@@ -394,16 +405,8 @@ async fn without_a_webhook_url_the_page_asks_for_it_instead_of_sending_anything(
     assert_eq!(status, 200);
     assert!(page.contains("Give the webhook URL"), "{page}");
     assert!(!page.contains("id=\"create\""), "no button: {page}");
-    // The page's own form (the browser says so) with a wrong address.
-    let page = reqwest::Client::new()
-        .get(format!("{}?webhook_url=ftp://x", setup.url))
-        .header("sec-fetch-site", "same-origin")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // The page's own form with a wrong address.
+    let page = from_its_own_form(&format!("{}?webhook_url=ftp://x", setup.url)).await;
     assert!(page.contains("is not an http(s) URL"), "{page}");
 }
 
