@@ -6,7 +6,7 @@ in the npm packages `@octokit/openapi` and `@octokit/openapi-webhooks`, and its 
 SDL schema in `@octokit/graphql-schema`. This script fetches the
 pinned versions with `npm pack`, keeps only the operations the simulator serves and the webhook
 events it sends (with every component schema they reach), turns OpenAPI 3.0's `nullable` into
-JSON Schema's `"null"` type, drops prose, and writes `src/simulated_github/schemas/*.json`. The
+JSON Schema's `"null"` type, drops prose, and writes `simulated-github/src/schemas/*.json`. The
 GraphQL schema is vendored whole (`schemas/graphql.graphql`, its source on the first line): a
 query may name any type, so trimming it would turn GitHub's fields into "unknown field" errors.
 Tests read only the vendored files; they never fetch.
@@ -279,7 +279,7 @@ def vendor_webhooks(description):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(here, "..", "src", "simulated_github", "schemas")
+    out = os.path.join(here, "..", "simulated-github", "src", "schemas")
     os.makedirs(out, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         directory = sys.argv[1] if len(sys.argv) > 1 else scratch

@@ -21,6 +21,5 @@ pub mod notes;
 pub mod permission;
 pub mod server;
 pub mod setup;
-pub mod simulated_github;
 pub mod status;
 pub mod version;

@@ -22,9 +22,19 @@ enum Command {
     /// Print what `/release <version>` would change, changing nothing.
     Plan(cli::plan::Args),
     /// Run the simulated GitHub, seeded with a repository, for trying releasebot locally.
+    #[cfg(feature = "simulator")]
     Simulate(cli::simulate::Args),
     /// Play a whole release against a simulated GitHub on this machine, printing every step.
+    #[cfg(feature = "simulator")]
     Demo(cli::demo::Args),
+    /// Not in this build (built without the `simulator` feature): says how to get it.
+    #[cfg(not(feature = "simulator"))]
+    #[command(hide = true)]
+    Simulate(cli::without_simulator::Args),
+    /// Not in this build (built without the `simulator` feature): says how to get it.
+    #[cfg(not(feature = "simulator"))]
+    #[command(hide = true)]
+    Demo(cli::without_simulator::Args),
     /// Run the GitHub App server: signed webhooks in, a durable queue, App authentication.
     Serve(cli::serve::Args),
     /// Ask the server on this machine for `/healthz`: exit 0 when healthy, else 1 with the reason.
@@ -74,8 +84,12 @@ fn main() -> ExitCode {
         Command::Bump(args) => cli::bump::run(args),
         Command::CheckConfig(args) => cli::check_config::run(args),
         Command::Plan(args) => cli::plan::run(args),
+        #[cfg(feature = "simulator")]
         Command::Simulate(args) => run_async(cli::simulate::run(args)),
+        #[cfg(feature = "simulator")]
         Command::Demo(args) => run_async(cli::demo::run(args)),
+        #[cfg(not(feature = "simulator"))]
+        Command::Simulate(_) | Command::Demo(_) => cli::without_simulator::run(),
         Command::Manifest(args) => cli::manifest::run(args),
         Command::Serve(args) => run_async_with_code(cli::serve::run(args)),
         Command::Healthcheck(args) => run_async_with_code(cli::healthcheck::run(args)),
@@ -103,6 +117,7 @@ fn run_async_with_code(
 }
 
 /// For commands whose only failure is an error: exit 0 on success.
+#[cfg(feature = "simulator")]
 fn run_async(future: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
     run_async_with_code(async { future.await.map(|()| ExitCode::SUCCESS) })
 }

@@ -8,7 +8,7 @@ use crate::engine::{Engine, Outcome};
 use crate::github::Connector;
 use anyhow::Context as _;
 
-use crate::simulated_github::{RepoSeed, SimulatedGitHub, UserKind};
+use simulated_github::{RepoSeed, SimulatedGitHub, UserKind};
 
 const REPO: &str = "centerofci/mathesar";
 const MAINTAINER: &str = "kgodey";

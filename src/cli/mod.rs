@@ -3,6 +3,7 @@
 pub mod action;
 pub mod bump;
 pub mod check_config;
+#[cfg(feature = "simulator")]
 pub mod demo;
 pub mod healthcheck;
 mod local_checkout;
@@ -11,4 +12,7 @@ pub mod manifest;
 pub mod plan;
 pub mod serve;
 pub mod setup;
+#[cfg(feature = "simulator")]
 pub mod simulate;
+#[cfg(not(feature = "simulator"))]
+pub mod without_simulator;

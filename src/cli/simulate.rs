@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
-use crate::simulated_github::{RepoSeed, SimulatedGitHub, UserKind};
+use simulated_github::{RepoSeed, SimulatedGitHub, UserKind};
 
 /// The bot user the token acts as.
 const BOT_LOGIN: &str = "releasebot[bot]";

@@ -135,7 +135,7 @@ mod tests {
 
     #[test]
     fn the_simulated_github_signs_the_way_this_verifies() {
-        let header = crate::simulated_github::signature(SECRET, BODY);
+        let header = simulated_github::signature(SECRET, BODY);
         assert_eq!(verify(SECRET, BODY, Some(&header)), Ok(()));
     }
 }

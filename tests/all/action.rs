@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use releasebot::simulated_github::{Fault, MergeMethod};
+use simulated_github::{Fault, MergeMethod};
 
 use crate::harness::*;
 
@@ -306,8 +306,7 @@ async fn cancel_with_dry_run_run_by_the_action_changes_nothing() {
 async fn with_the_workflows_token_the_bot_is_github_actions() {
     let s = Scenario::mathesar().await;
     let actions_bot = "github-actions[bot]";
-    s.sim
-        .add_user(actions_bot, releasebot::simulated_github::UserKind::Bot);
+    s.sim.add_user(actions_bot, simulated_github::UserKind::Bot);
     s.sim.add_token("ghs_workflow_token", actions_bot);
     let mut runner = Runner::new();
     let as_workflow = [

@@ -9,7 +9,7 @@
 use releasebot::engine::{Engine, Outcome};
 use releasebot::github::app_auth::{AppCredentials, InstallationTokens};
 use releasebot::github::Connector;
-use releasebot::simulated_github::{MergeMethod, RecordedRequest};
+use simulated_github::{MergeMethod, RecordedRequest};
 
 use crate::harness::*;
 

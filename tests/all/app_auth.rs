@@ -4,7 +4,7 @@
 use releasebot::engine::{Engine, EngineError, Outcome};
 use releasebot::github::app_auth::{AppCredentials, InstallationTokens};
 use releasebot::github::Connector;
-use releasebot::simulated_github::Fault;
+use simulated_github::Fault;
 
 use crate::harness::*;
 

@@ -2,7 +2,7 @@
 //! `@octokit/openapi-webhooks`): every scenario checks them when it ends, and a simulator that
 //! drops a property GitHub always sends fails the test that saw it, naming operation and property.
 
-use releasebot::simulated_github::{conformance, Fault, MergeMethod};
+use simulated_github::{conformance, Fault, MergeMethod};
 
 use crate::harness::*;
 

@@ -4,7 +4,7 @@
 
 use releasebot::engine::release_marker::ReleaseMarker;
 use releasebot::engine::{Outcome, Reply};
-use releasebot::simulated_github::{Fault, MergeMethod};
+use simulated_github::{Fault, MergeMethod};
 
 use crate::harness::*;
 

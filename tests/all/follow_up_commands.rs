@@ -3,7 +3,7 @@
 //! state cannot be read is said so, never acted on as if it were `0.0.0`.
 
 use releasebot::engine::{Outcome, Reply};
-use releasebot::simulated_github::MergeMethod;
+use simulated_github::MergeMethod;
 
 use crate::harness::*;
 

@@ -1,7 +1,7 @@
 //! The release half: merge → tag → images → draft release, as Mathesar releases.
 
 use releasebot::engine::Outcome;
-use releasebot::simulated_github::MergeMethod;
+use simulated_github::MergeMethod;
 
 use crate::harness::*;
 

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use releasebot::engine::Outcome;
 use releasebot::github::prefetch::{FileAt, ReadPlan};
 use releasebot::github::{Connector, RepoClient};
-use releasebot::simulated_github::{Fault, MergeMethod};
 use serde_json::json;
+use simulated_github::{Fault, MergeMethod};
 
 use crate::harness::*;
 

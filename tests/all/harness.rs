@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use releasebot::engine::{Engine, EngineError, Outcome};
 use releasebot::github::Connector;
-use releasebot::simulated_github::{RepoSeed, SimulatedGitHub, UserKind};
+use simulated_github::{RepoSeed, SimulatedGitHub, UserKind};
 
 pub const REPO: &str = "centerofci/mathesar";
 pub const BOT_TOKEN: &str = "releasebot-installation-token";
@@ -165,7 +165,7 @@ impl Scenario {
     /// A maintainer merges the release pull request; GitHub's `pull_request` `closed` delivery
     /// is taken (with the rest of what is pending) and its payload returned, to deliver by hand.
     pub fn merge_release_pull_undelivered(&self) -> serde_json::Value {
-        use releasebot::simulated_github::MergeMethod;
+        use simulated_github::MergeMethod;
         self.sim
             .merge_pull(REPO, self.release_pull(), MergeMethod::Merge, MAINTAINER)
             .expect("the release pull request merges");
@@ -296,7 +296,7 @@ impl Scenario {
     /// The maintainer merges the release pull request; GitHub's webhooks reach the bot.
     pub async fn merge_release_pull(
         &self,
-        method: releasebot::simulated_github::MergeMethod,
+        method: simulated_github::MergeMethod,
     ) -> Vec<Result<Outcome, EngineError>> {
         self.sim
             .merge_pull(REPO, self.release_pull(), method, MAINTAINER)
@@ -305,16 +305,16 @@ impl Scenario {
     }
 
     /// Runs of the images workflow, oldest first.
-    pub fn images_runs(&self) -> Vec<releasebot::simulated_github::WorkflowRun> {
+    pub fn images_runs(&self) -> Vec<simulated_github::WorkflowRun> {
         self.runs_of("release-images.yml")
     }
 
     /// Runs of the smoke workflow, oldest first.
-    pub fn smoke_runs(&self) -> Vec<releasebot::simulated_github::WorkflowRun> {
+    pub fn smoke_runs(&self) -> Vec<simulated_github::WorkflowRun> {
         self.runs_of("release-smoke.yml")
     }
 
-    fn runs_of(&self, file: &str) -> Vec<releasebot::simulated_github::WorkflowRun> {
+    fn runs_of(&self, file: &str) -> Vec<simulated_github::WorkflowRun> {
         self.sim
             .runs(REPO)
             .into_iter()

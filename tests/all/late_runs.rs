@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use releasebot::engine::release_marker::ReleaseMarker;
-use releasebot::simulated_github::MergeMethod;
+use simulated_github::MergeMethod;
 
 use crate::harness::*;
 

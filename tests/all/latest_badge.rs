@@ -3,7 +3,7 @@
 //! goreleaser users met this), and the rule is checked again when a person publishes.
 
 use releasebot::engine::Outcome;
-use releasebot::simulated_github::MergeMethod;
+use simulated_github::MergeMethod;
 
 use crate::harness::*;
 

@@ -1,7 +1,7 @@
 //! A repository with a long history: more than 100 releases, tags and comments, so every list
 //! the bot reads spans pages (GitHub gives at most 100 a page and a `Link` to the next).
 
-use releasebot::simulated_github::MergeMethod;
+use simulated_github::MergeMethod;
 
 use crate::harness::*;
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use releasebot::engine::{Outcome, Reply};
-use releasebot::simulated_github::MergeMethod;
+use simulated_github::MergeMethod;
 
 use crate::harness::*;
 

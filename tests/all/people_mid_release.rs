@@ -128,7 +128,7 @@ async fn a_second_version_on_an_issue_whose_release_is_in_flight_is_refused() {
 /// `/release 0.1.3`, the smoke test passes, the maintainer merges, the images build succeeds:
 /// a draft release waits for a person.
 async fn released_as_draft(s: &Scenario) {
-    use releasebot::simulated_github::MergeMethod;
+    use simulated_github::MergeMethod;
     only(s.comment(MAINTAINER, "/release 0.1.3").await);
     s.finish_smoke_run("success").await;
     s.merge_release_pull(MergeMethod::Merge).await;
@@ -161,7 +161,7 @@ async fn publishing_the_draft_redraws_the_status_as_published_at_the_tags_addres
 /// queue runs it again and finds the work done. The comment must not go on saying "merge it".
 #[tokio::test]
 async fn a_retried_merge_job_that_finds_the_work_done_redraws_the_status() {
-    use releasebot::simulated_github::Fault;
+    use simulated_github::Fault;
     let s = Scenario::mathesar().await;
     only(s.comment(MAINTAINER, "/release 0.1.3").await);
     s.finish_smoke_run("success").await;
@@ -198,7 +198,7 @@ async fn a_retried_merge_job_that_finds_the_work_done_redraws_the_status() {
 /// take `:latest` (nor GitHub's Latest badge) back from 0.1.4.
 #[tokio::test]
 async fn a_retried_build_after_a_newer_release_leaves_latest_where_it_is() {
-    use releasebot::simulated_github::MergeMethod;
+    use simulated_github::MergeMethod;
     let s = Scenario::mathesar().await;
     only(s.comment(MAINTAINER, "/release 0.1.3").await);
     s.finish_smoke_run("success").await;
@@ -234,7 +234,7 @@ async fn a_retried_build_after_a_newer_release_leaves_latest_where_it_is() {
 /// back, and a retry does not build twice.
 #[tokio::test]
 async fn notes_pasted_over_the_whole_draft_keep_the_build_recorded_and_built_once() {
-    use releasebot::simulated_github::MergeMethod;
+    use simulated_github::MergeMethod;
     let s = Scenario::mathesar().await;
     only(s.comment(MAINTAINER, "/release 0.1.3").await);
     s.finish_smoke_run("success").await;
@@ -347,7 +347,7 @@ async fn a_reopened_release_pull_request_is_open_again_and_its_pushes_are_smoke_
 /// the merge commit is tagged and built, once, and the status says so.
 #[tokio::test]
 async fn a_tag_moved_off_the_built_commit_is_built_again_once() {
-    use releasebot::simulated_github::MergeMethod;
+    use simulated_github::MergeMethod;
     let s = Scenario::mathesar().await;
     only(s.comment(MAINTAINER, "/release 0.1.3").await);
     s.finish_smoke_run("success").await;

@@ -1,7 +1,7 @@
 //! The same event twice, or a failure half-way: nothing is lost and nothing is done twice.
 
 use releasebot::engine::{EngineError, Outcome};
-use releasebot::simulated_github::Fault;
+use simulated_github::Fault;
 
 use crate::harness::*;
 

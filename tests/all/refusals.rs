@@ -44,8 +44,7 @@ async fn a_writer_is_told_who_may_release_when_maintain_is_required() {
 #[tokio::test]
 async fn a_stranger_is_refused_too() {
     let s = Scenario::mathesar().await;
-    s.sim
-        .add_user("drive-by", releasebot::simulated_github::UserKind::User);
+    s.sim.add_user("drive-by", simulated_github::UserKind::User);
 
     let outcome = only(s.comment("drive-by", "/release 0.1.3").await);
 
@@ -228,10 +227,8 @@ async fn editing_a_comment_into_a_command_does_nothing() {
 #[tokio::test]
 async fn comments_by_bots_are_ignored() {
     let s = Scenario::mathesar().await;
-    s.sim.add_user(
-        "dependabot[bot]",
-        releasebot::simulated_github::UserKind::Bot,
-    );
+    s.sim
+        .add_user("dependabot[bot]", simulated_github::UserKind::Bot);
 
     let outcome = only(s.comment("dependabot[bot]", "/release 0.1.3").await);
 

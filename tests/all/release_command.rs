@@ -288,8 +288,7 @@ async fn a_repository_config_can_let_writers_release_and_name_its_own_version_fi
 async fn a_commit_made_with_a_personal_token_is_flagged_as_unsigned() {
     let mut s = Scenario::mathesar().await;
     let person = "release-manager";
-    s.sim
-        .add_user(person, releasebot::simulated_github::UserKind::User);
+    s.sim.add_user(person, simulated_github::UserKind::User);
     s.sim.add_token("personal-token", person);
     s.sim.set_role(REPO, person, "admin");
     // No login given: a personal token names its user through `GET /user`.

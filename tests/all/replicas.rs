@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use releasebot::simulated_github::Fault;
+use simulated_github::Fault;
 use tokio::process::{Child, Command};
 
 use crate::harness::*;

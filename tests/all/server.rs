@@ -9,8 +9,8 @@ use hmac::{Hmac, Mac};
 use releasebot::server::queue::Database;
 use releasebot::server::settings::{HttpLimits, KeySource, Settings};
 use releasebot::server::{self, RunningServer, Tuning};
-use releasebot::simulated_github::{Fault, MergeMethod, RepoSeed};
 use sha2::Sha256;
+use simulated_github::{Fault, MergeMethod, RepoSeed};
 
 use crate::harness::*;
 

@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use releasebot::simulated_github::Fault;
+use simulated_github::Fault;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use releasebot::server::{JobObserver, JobReport, JobResult};
-use releasebot::simulated_github::Fault;
+use simulated_github::Fault;
 
 use crate::harness::*;
 use crate::server::{fast_retries, metric, rig_with, Rig};

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use releasebot::simulated_github::SimulatedGitHub;
+use simulated_github::SimulatedGitHub;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
@@ -421,7 +421,7 @@ async fn github_failing_for_a_moment_is_a_page_and_a_reload_then_finishes() {
         "POST",
         "/app-manifests/",
         1,
-        releasebot::simulated_github::Fault::Status(503),
+        simulated_github::Fault::Status(503),
     );
 
     let (status, page) = open(&callback).await;

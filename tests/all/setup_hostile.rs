@@ -218,7 +218,7 @@ async fn paths_that_cannot_keep_the_key_are_refused_before_anything_is_registere
 /// would write settings of its own into the file `serve` reads. Nothing is written.
 #[tokio::test]
 async fn a_line_break_in_githubs_answer_writes_no_settings() {
-    use releasebot::simulated_github::Fault;
+    use simulated_github::Fault;
     let s = Scenario::mathesar().await;
     s.sim.sign_in(MAINTAINER);
     let dir = tempfile::tempdir().unwrap();

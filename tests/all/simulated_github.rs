@@ -1,9 +1,9 @@
 //! The simulated GitHub answers as GitHub does: shapes, status codes, error bodies, pagination,
 //! faults and signed webhooks. Spoken to over real HTTP.
 
-use releasebot::simulated_github::{signature, Fault, RepoSeed, SimulatedGitHub, UserKind};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use simulated_github::{signature, Fault, RepoSeed, SimulatedGitHub, UserKind};
 
 pub const REPO: &str = "octo/demo";
 const TOKEN: &str = "t0ken";

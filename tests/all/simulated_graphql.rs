@@ -1,11 +1,9 @@
 //! The simulated GitHub answers GraphQL (`POST /graphql`) over the same world as its REST API,
 //! holds every query to GitHub's published schema, and sits behind the same gate.
 
-use releasebot::simulated_github::{
-    conformance, Fault, MergeMethod, RepoSeed, SimulatedGitHub, UserKind,
-};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use simulated_github::{conformance, Fault, MergeMethod, RepoSeed, SimulatedGitHub, UserKind};
 
 const REPO: &str = "centerofci/mathesar";
 /// An App installation's token: it acts as the App's bot.

@@ -55,12 +55,7 @@ async fn a_person_closes_a_pull_request_and_reopens_it() {
 async fn a_merged_pull_request_is_not_reopened_nor_closed_again() {
     let (api, number) = with_pull().await;
     api.sim
-        .merge_pull(
-            REPO,
-            number,
-            releasebot::simulated_github::MergeMethod::Merge,
-            "ada",
-        )
+        .merge_pull(REPO, number, simulated_github::MergeMethod::Merge, "ada")
         .unwrap();
     api.sim.take_deliveries();
 
@@ -168,12 +163,7 @@ async fn reopening_through_the_api_is_refused_for_a_merged_pull_request() {
         )
         .await;
     api.sim
-        .merge_pull(
-            REPO,
-            number,
-            releasebot::simulated_github::MergeMethod::Squash,
-            "ada",
-        )
+        .merge_pull(REPO, number, simulated_github::MergeMethod::Squash, "ada")
         .unwrap();
     api.sim.take_deliveries();
 

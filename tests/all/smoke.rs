@@ -4,7 +4,7 @@
 //! comment. Without a smoke workflow the step is skipped and the release goes on.
 
 use releasebot::engine::{Outcome, Reply};
-use releasebot::simulated_github::MergeMethod;
+use simulated_github::MergeMethod;
 
 use crate::harness::*;
 
@@ -241,7 +241,7 @@ async fn a_crash_around_the_smoke_dispatch_never_runs_it_twice_nor_loses_it() {
         "POST",
         "/statuses/",
         1,
-        releasebot::simulated_github::Fault::Status(502),
+        simulated_github::Fault::Status(502),
     );
     s.sim
         .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
@@ -271,7 +271,7 @@ async fn a_crash_around_the_smoke_dispatch_never_runs_it_twice_nor_loses_it() {
         "POST",
         "release-smoke.yml/dispatches",
         1,
-        releasebot::simulated_github::Fault::Status(502),
+        simulated_github::Fault::Status(502),
     );
     let failed = t.comment(MAINTAINER, "/release 0.1.3").await;
     assert!(failed.iter().any(|o| o.is_err()), "{failed:?}");

@@ -3,7 +3,7 @@
 //! pull requests change nothing.
 
 use releasebot::engine::{Outcome, Reply};
-use releasebot::simulated_github::{MergeMethod, UserKind};
+use simulated_github::{MergeMethod, UserKind};
 
 use crate::harness::*;
 

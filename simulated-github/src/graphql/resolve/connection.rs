@@ -2,7 +2,7 @@
 //! opaque cursors. The bounds themselves are checked before execution (`pagination`).
 
 use super::{Answer, Kind, Node, Page};
-use crate::simulated_github::graphql::execute::{Args, FieldError, Resolved};
+use crate::graphql::execute::{Args, FieldError, Resolved};
 
 impl<'w> Node<'w> {
     /// One page by `first`/`after` or `last`/`before`.

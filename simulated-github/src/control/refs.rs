@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{full_name, person_acts, refusal, refused, unknown_user, ByPerson};
-use crate::simulated_github::{refs, routes, SimulatedGitHub};
+use crate::{refs, routes, SimulatedGitHub};
 
 #[derive(Deserialize)]
 pub(super) struct NewTag {

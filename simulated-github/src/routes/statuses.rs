@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use super::{
     fail, json, lock, not_found, paginate, repo_name, unprocessable, Actor, JsonBody, Shared,
 };
-use crate::simulated_github::payloads;
-use crate::simulated_github::world::{CommitStatus, Repo, World};
+use crate::payloads;
+use crate::world::{CommitStatus, Repo, World};
 
 const STATES: [&str; 4] = ["error", "failure", "pending", "success"];
 

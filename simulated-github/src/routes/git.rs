@@ -10,11 +10,9 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::{fail, json, lock, not_found, repo_name, with_repo, Actor, JsonBody, Shared};
-use crate::simulated_github::git::{
-    CommitObject, Object, MODE_EXECUTABLE, MODE_FILE, MODE_SYMLINK, MODE_TREE,
-};
-use crate::simulated_github::payloads;
-use crate::simulated_github::refs;
+use crate::git::{CommitObject, Object, MODE_EXECUTABLE, MODE_FILE, MODE_SYMLINK, MODE_TREE};
+use crate::payloads;
+use crate::refs;
 
 pub async fn get_ref(
     State(state): State<Shared>,
@@ -75,9 +73,7 @@ pub async fn create_ref(
     let r = world.repo(&full_name).expect("just used");
     let value = payloads::git_ref(&world, r, name, sha);
     // GitHub tells webhooks about refs made through the API too (an App's tag starts workflows).
-    crate::simulated_github::webhooks::emit_ref_created(
-        &mut world, &full_name, name, sha, &actor.0,
-    );
+    crate::webhooks::emit_ref_created(&mut world, &full_name, name, sha, &actor.0);
     json(StatusCode::CREATED, value)
 }
 
@@ -109,7 +105,7 @@ pub async fn update_ref(
     let full_name = repo_name(&owner, &repo);
     let r = world.repo(&full_name).expect("just used");
     let value = payloads::git_ref(&world, r, &full, sha);
-    crate::simulated_github::webhooks::emit_push(
+    crate::webhooks::emit_push(
         &mut world,
         &full_name,
         &full,
@@ -171,7 +167,7 @@ pub async fn create_commit(
     let signed_by_github = body.get("author").is_none()
         && world
             .user(&actor.0)
-            .is_some_and(|u| u.kind == crate::simulated_github::world::UserKind::Bot);
+            .is_some_and(|u| u.kind == crate::world::UserKind::Bot);
     if let Some(name) = body["author"]["name"].as_str() {
         signature.name = name.to_string();
     }
@@ -409,7 +405,7 @@ pub async fn create_tag(
     if r.git.get(object).map(|o| o.kind()) != Some(kind.as_str()) {
         return fail(422, "Object does not exist");
     }
-    let tag_object = crate::simulated_github::git::TagObject {
+    let tag_object = crate::git::TagObject {
         object: object.to_string(),
         kind,
         tag: tag.to_string(),

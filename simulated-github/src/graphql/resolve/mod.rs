@@ -9,11 +9,9 @@ mod git_objects;
 use serde_json::{json, Value};
 
 use super::execute::{Args, FieldError, Object, Resolved};
-use crate::simulated_github::git::Object as GitObject;
-use crate::simulated_github::payloads;
-use crate::simulated_github::world::{
-    Comment, CommitStatus, Issue, Release, Repo, UserKind, World,
-};
+use crate::git::Object as GitObject;
+use crate::payloads;
+use crate::world::{Comment, CommitStatus, Issue, Release, Repo, UserKind, World};
 use connection::edge_type;
 use conversation::{order_issues, pull_state};
 use git_objects::{combined_state, entry_type};

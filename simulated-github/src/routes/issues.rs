@@ -9,9 +9,9 @@ use axum::Extension;
 use serde_json::{json, Value};
 
 use super::{fail, json, lock, not_found, paginate, repo_name, with_repo, Actor, JsonBody, Shared};
-use crate::simulated_github::webhooks;
-use crate::simulated_github::world::Comment;
-use crate::simulated_github::{issue_events, payloads};
+use crate::webhooks;
+use crate::world::Comment;
+use crate::{issue_events, payloads};
 
 const REACTIONS: [&str; 8] = [
     "+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes",
@@ -348,7 +348,7 @@ pub async fn create_issue(
         return super::unprocessable("Issue", "title wasn't supplied");
     };
     let text = body["body"].as_str().unwrap_or_default();
-    let sim = crate::simulated_github::people::open_issue(
+    let sim = crate::people::open_issue(
         &mut lock(&state),
         &repo_name(&owner, &repo),
         &actor.0,

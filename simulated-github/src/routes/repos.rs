@@ -9,8 +9,8 @@ use axum::Extension;
 use serde_json::{json, Value};
 
 use super::{json, lock, not_found, paginate, with_repo, Actor, Shared};
-use crate::simulated_github::git::MODE_TREE;
-use crate::simulated_github::payloads;
+use crate::git::MODE_TREE;
+use crate::payloads;
 
 /// `GET /user`: the token's user. As on GitHub, an Actions or App installation token (a bot)
 /// is refused: it has no user.
@@ -21,7 +21,7 @@ pub async fn authenticated_user(
     let world = lock(&state);
     if world
         .user(&actor.0)
-        .is_some_and(|u| u.kind == crate::simulated_github::world::UserKind::Bot)
+        .is_some_and(|u| u.kind == crate::world::UserKind::Bot)
     {
         return super::fail(403, "Resource not accessible by integration");
     }
@@ -71,7 +71,7 @@ pub async fn authenticated_app(
         // Registered from a manifest: GitHub describes the App as it was created.
         return json(
             StatusCode::OK,
-            crate::simulated_github::app_manifests::integration(&world, registered),
+            crate::app_manifests::integration(&world, registered),
         );
     }
     let Some((_, bot)) = world.apps.get(&app) else {
@@ -363,7 +363,7 @@ pub async fn installation_token(
         StatusCode::CREATED,
         json!({
             "token": token,
-            "expires_at": crate::simulated_github::world::format_time(expires),
+            "expires_at": crate::world::format_time(expires),
             "permissions": { "contents": "write", "pull_requests": "write", "issues": "write", "actions": "write", "metadata": "read" },
             "repository_selection": "all",
         }),

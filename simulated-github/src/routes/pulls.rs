@@ -12,11 +12,11 @@ use super::{
     fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor, JsonBody,
     Shared,
 };
-use crate::simulated_github::merging::{self, MergeMethod};
-use crate::simulated_github::payloads;
-use crate::simulated_github::pull_state;
-use crate::simulated_github::webhooks;
-use crate::simulated_github::world::{Issue, Pull};
+use crate::merging::{self, MergeMethod};
+use crate::payloads;
+use crate::pull_state;
+use crate::webhooks;
+use crate::world::{Issue, Pull};
 
 pub async fn list(
     State(state): State<Shared>,

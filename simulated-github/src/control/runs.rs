@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{full_name, person_acts, refused, ByPerson};
-use crate::simulated_github::{routes, runs, SimulatedGitHub};
+use crate::{routes, runs, SimulatedGitHub};
 
 #[derive(Deserialize)]
 pub(super) struct Conclusion {

@@ -12,9 +12,9 @@ use super::{
     fail, json, list_in_repo, lock, not_found, paginate, repo_name, unprocessable, with_repo,
     Actor, JsonBody, Shared,
 };
-use crate::simulated_github::payloads;
-use crate::simulated_github::releases::{self, publish};
-use crate::simulated_github::world::Release;
+use crate::payloads;
+use crate::releases::{self, publish};
+use crate::world::Release;
 
 pub async fn list(
     State(state): State<Shared>,

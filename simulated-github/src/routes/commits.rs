@@ -10,9 +10,9 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::{json, list_in_repo, lock, not_found, statuses, with_repo, Shared};
-use crate::simulated_github::history;
-use crate::simulated_github::payloads;
-use crate::simulated_github::world::{Repo, World};
+use crate::history;
+use crate::payloads;
+use crate::world::{Repo, World};
 
 type Wanted = Query<HashMap<String, String>>;
 
@@ -143,7 +143,7 @@ pub async fn compare(
         let (Some(base), Some(head)) = (r.resolve(base_ref), r.resolve(head_ref)) else {
             return not_found();
         };
-        let Some(merge_base) = crate::simulated_github::merging::merge_base(r, &head, &base) else {
+        let Some(merge_base) = crate::merging::merge_base(r, &head, &base) else {
             return not_found();
         };
         let ahead = history::only_in(r, &head, &base);

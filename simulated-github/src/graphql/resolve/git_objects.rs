@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use super::{Answer, Kind, Node};
-use crate::simulated_github::git::{self, Object as GitObject};
-use crate::simulated_github::graphql::execute::{Args, FieldError, Resolved};
-use crate::simulated_github::world::{format_time, CommitStatus, Repo};
+use crate::git::{self, Object as GitObject};
+use crate::graphql::execute::{Args, FieldError, Resolved};
+use crate::world::{format_time, CommitStatus, Repo};
 
 /// GitHub's `Blob.text` stops here and says `isTruncated` (its GraphQL API serves text blobs
 /// up to 512 KiB; larger ones need the REST blob API).

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{full_name, person_acts, ByPerson};
-use crate::simulated_github::{releases, SimulatedGitHub};
+use crate::{releases, SimulatedGitHub};
 
 /// Publishes the draft (`release` `published`); 422 when it is published already.
 pub(super) async fn publish(

@@ -8,8 +8,8 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::{list_in_repo, lock, Shared};
-use crate::simulated_github::world::{Issue, Repo};
-use crate::simulated_github::{issue_events, payloads};
+use crate::world::{Issue, Repo};
+use crate::{issue_events, payloads};
 
 type Wanted = Query<HashMap<String, String>>;
 

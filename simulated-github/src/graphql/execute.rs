@@ -11,7 +11,7 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Node, Schema};
 use serde_json::{json, Map, Value};
 
-use crate::simulated_github::conformance::Violation;
+use crate::conformance::Violation;
 
 /// An object the walker can ask for fields.
 pub trait Object: Sized {

@@ -7,8 +7,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 
 use super::{commits, list_in_repo, lock, Shared};
-use crate::simulated_github::history;
-use crate::simulated_github::world::Repo;
+use crate::history;
+use crate::world::Repo;
 
 type Wanted = Query<HashMap<String, String>>;
 
@@ -28,7 +28,7 @@ fn head_and_base(r: &Repo, number: &str) -> Option<(String, Option<String>)> {
         .or_else(|| pull.merge_commit_sha.clone())?;
     let base = r
         .resolve(&pull.base)
-        .and_then(|base| crate::simulated_github::merging::merge_base(r, &head, &base));
+        .and_then(|base| crate::merging::merge_base(r, &head, &base));
     Some((head, base))
 }
 

@@ -3,9 +3,9 @@
 use serde_json::json;
 
 use super::{Answer, Kind, Node};
-use crate::simulated_github::graphql::execute::{Args, FieldError, Resolved};
-use crate::simulated_github::payloads;
-use crate::simulated_github::world::{Issue, Release, Repo};
+use crate::graphql::execute::{Args, FieldError, Resolved};
+use crate::payloads;
+use crate::world::{Issue, Release, Repo};
 
 impl<'w> Node<'w> {
     pub(super) fn issue_field(

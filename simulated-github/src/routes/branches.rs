@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::{json, list_in_repo, lock, not_found, with_repo, Shared};
-use crate::simulated_github::world::{Repo, World};
+use crate::world::{Repo, World};
 
 /// A branch in the `short-branch` shape.
 fn short(world: &World, r: &Repo, name: &str, sha: &str) -> Value {

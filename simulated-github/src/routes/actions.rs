@@ -11,9 +11,9 @@ use serde_json::{json, Value};
 use super::{
     fail, json, lock, not_found, repo_name, unprocessable, with_repo, Actor, JsonBody, Shared,
 };
-use crate::simulated_github::payloads;
-use crate::simulated_github::runs;
-use crate::simulated_github::world::{Repo, WorkflowRun, World};
+use crate::payloads;
+use crate::runs;
+use crate::world::{Repo, WorkflowRun, World};
 
 /// The input names declared under `on.workflow_dispatch.inputs`, by a plain scan of the YAML
 /// (enough for workflows written the usual way); `None` when there is no `workflow_dispatch`.
@@ -203,12 +203,12 @@ pub fn start_run(
     });
     let run = r.runs.last().cloned().expect("just pushed");
     // GitHub creates the run, says so (`requested`), and answers the dispatch.
-    crate::simulated_github::webhooks::emit_workflow_run(world, repo, "requested", &run);
+    crate::webhooks::emit_workflow_run(world, repo, "requested", &run);
     Ok(id)
 }
 
 fn list_runs(
-    world: &crate::simulated_github::world::World,
+    world: &crate::world::World,
     r: &Repo,
     file: Option<&str>,
     query: &HashMap<String, String>,
@@ -303,7 +303,7 @@ pub async fn workflows(
     with_repo(&world, &owner, &repo, |r| {
         let files = r
             .resolve(&r.default_branch)
-            .map(|head| crate::simulated_github::merging::files(r, &head))
+            .map(|head| crate::merging::files(r, &head))
             .unwrap_or_default();
         let items: Vec<Value> = files
             .iter()

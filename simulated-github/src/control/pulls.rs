@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{full_name, person_acts, refused, ByPerson};
-use crate::simulated_github::{merging, pull_state, MergeMethod, SimulatedGitHub};
+use crate::{merging, pull_state, MergeMethod, SimulatedGitHub};
 
 #[derive(Deserialize)]
 pub(super) struct Merge {
