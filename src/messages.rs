@@ -104,6 +104,13 @@ pub fn version_file_lines(
     text
 }
 
+/// `#N` after "tracked in" (as `pull_request_body` writes it) in a release pull request body.
+pub fn issue_in_pull_body(body: &str) -> Option<u64> {
+    let rest = &body[body.find("tracked in #")? + "tracked in #".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// The body of the release pull request.
 pub fn pull_request_body(
     issue: u64,

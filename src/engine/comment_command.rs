@@ -1,5 +1,6 @@
 //! A new comment: is it a command, may its author run it, and which command is it.
 
+use super::answer::answer;
 use super::context::Context;
 use super::conversation::Conversation;
 use super::outcome::{EngineError, Outcome, Reply};
@@ -117,18 +118,6 @@ pub async fn handle(
         }
         other => other,
     }
-}
-
-/// Posts the bot's answer to the comment; the reply marker keeps a redelivery from answering again.
-pub async fn answer(
-    gh: &RepoClient,
-    event: &CommentEvent,
-    kind: Reply,
-    text: &str,
-) -> Result<Outcome, EngineError> {
-    gh.create_comment(event.issue.number, &messages::reply(event.comment.id, text))
-        .await?;
-    Ok(Outcome::Answered(kind))
 }
 
 /// `Release notes: <url>` as the first line of the tracking issue's body.

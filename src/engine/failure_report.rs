@@ -2,11 +2,10 @@
 //! nothing will happen by itself any more. Best effort: a failure to tell is logged, never
 //! retried (the job is already dead, and GitHub may be refusing everything).
 
-use super::tracking::issue_in_pull_body;
 use super::Engine;
 use crate::event::{self, Event};
 use crate::github::{ApiError, RepoClient};
-use crate::messages::{self, ActedOn, GaveUp};
+use crate::messages::{self, issue_in_pull_body, ActedOn, GaveUp};
 
 /// The issue to tell and what was acted on: the comment's own issue, or the issue a release
 /// pull request says it is "tracked in"; none for other events.

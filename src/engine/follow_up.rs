@@ -4,25 +4,16 @@
 
 use semver::Version;
 
-use super::comment_command::answer;
+use super::answer::answer;
 use super::context::Context;
 use super::conversation::{Conversation, StatusComment};
 use super::outcome::{EngineError, Outcome, Reply};
 use super::progress;
-use super::stage::{plan, Plan, Refusal, Stage, Trigger, Unreadable};
+use super::stage::{plan, Plan, Refusal, Stage, Trigger};
 use super::tracking;
 use super::{merged, release_path, start_release};
 use crate::event::CommentEvent;
 use crate::messages;
-
-/// The version a status comment tracks; a marker whose version does not parse is an error,
-/// never a release of `0.0.0`.
-pub fn version_of(status: &StatusComment) -> Result<Version, Unreadable> {
-    Version::parse(&status.marker.version).map_err(|e| Unreadable::NotAVersion {
-        value: status.marker.version.clone(),
-        problem: e.to_string(),
-    })
-}
 
 /// `/release notes <url>`: remember the link; when the draft exists, put the notes in it now.
 pub async fn link_notes(
@@ -32,7 +23,7 @@ pub async fn link_notes(
     url: String,
     dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let version = version_of(&status)?;
+    let version = tracking::version_of(&status)?;
     let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
     let tag = ctx.config.tag.render(&version);
     let draft = progress.release.as_ref().filter(|r| r.draft);
@@ -73,7 +64,7 @@ pub async fn refresh_status(
     ctx: &Context<'_>,
     status: StatusComment,
 ) -> Result<Outcome, EngineError> {
-    let version = version_of(&status)?;
+    let version = tracking::version_of(&status)?;
     let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
     tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
     Ok(Outcome::StatusRefreshed {
@@ -89,7 +80,7 @@ pub async fn retry(
     mut status: StatusComment,
     dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let version = version_of(&status)?;
+    let version = tracking::version_of(&status)?;
     let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
     let stage = Stage::derive(&progress, Some(&status.marker))?;
     let due = plan(&stage, Trigger::Retry);
@@ -153,7 +144,7 @@ pub async fn cancel(
     mut status: StatusComment,
     dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let version = version_of(&status)?;
+    let version = tracking::version_of(&status)?;
     let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
     let stage = Stage::derive(&progress, Some(&status.marker))?;
     let due = plan(&stage, Trigger::Cancel);

@@ -3,12 +3,14 @@
 //! Every step looks before it acts, so delivering an event twice, or running a job again after
 //! a crash, does nothing twice.
 
+mod answer;
 mod checks;
 mod comment_command;
 mod context;
 mod conversation;
 mod failure_report;
 mod follow_up;
+mod images_dispatch;
 mod images_done;
 mod merged;
 mod notes_reader;

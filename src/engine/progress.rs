@@ -126,7 +126,7 @@ pub async fn read_with(
     let tracked_issue = pulls.iter().find_map(|p| {
         p.body
             .as_deref()
-            .and_then(super::tracking::issue_in_pull_body)
+            .and_then(crate::messages::issue_in_pull_body)
             .map(IssueNumber)
     });
     let (marker, recovered_marker) = match &release {

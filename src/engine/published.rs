@@ -5,10 +5,10 @@
 //! replaced where it stands), never again on a redelivery.
 
 use super::context::Context;
+use super::images_dispatch::version_tags;
 use super::outcome::{EngineError, Outcome};
 use super::progress::{self, guarded_pick};
-use super::release_marker::{Dispatch, ReleaseMarker};
-use super::release_path::{now, version_tags};
+use super::release_marker::{now, Dispatch, ReleaseMarker};
 use super::stage::Unreadable;
 use super::tracking::{self, Tracking};
 use crate::config::LatestPolicy;

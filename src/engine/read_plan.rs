@@ -121,7 +121,7 @@ pub fn for_event(
 fn tracking_issue(pull: &crate::github::models::PullRequest) -> Option<u64> {
     pull.body
         .as_deref()
-        .and_then(super::tracking::issue_in_pull_body)
+        .and_then(crate::messages::issue_in_pull_body)
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use semver::Version;
 
 use super::context::Context;
 use super::conversation::StatusComment;
+use super::images_dispatch::{dispatch_images, version_tags};
 use super::outcome::{EngineError, Outcome};
 use super::progress::Progress;
-use super::release_marker::{Dispatch, ReleaseMarker};
-use super::release_path;
+use super::release_marker::{now, Dispatch, ReleaseMarker};
 use super::stage::Unreadable;
 use super::tracking;
 use crate::config::LatestPolicy;
@@ -44,10 +44,10 @@ pub async fn images(
         superseded: Vec::new(),
         sent: true,
     });
-    marker.images = Some(previous.again(release_path::now()));
+    marker.images = Some(previous.again(now()));
     // `latest` is decided now, from the tags as they are: a newer release may have been made
     // since the failed build, and must keep `:latest` and GitHub's Latest badge.
-    let highest = moves_latest(version, &release_path::version_tags(ctx).await?);
+    let highest = moves_latest(version, &version_tags(ctx).await?);
     marker.latest = ctx.config.images.latest == LatestPolicy::OnTag && highest;
     let body = messages::images_listed(
         &marker.put_in(release.body()),
@@ -57,8 +57,7 @@ pub async fn images(
     );
     let release = ctx.gh.update_release_body(release.id, &body).await?;
     ctx.gh.set_make_latest(release.id, highest).await?;
-    let (run, release) =
-        release_path::dispatch_images(ctx, version, (&tag, &commit), marker, &release).await?;
+    let (run, release) = dispatch_images(ctx, version, (&tag, &commit), marker, &release).await?;
     let progress = Progress {
         release: Some(release),
         run: run.clone(),

@@ -61,6 +61,11 @@ pub struct Dispatch {
     pub sent: bool,
 }
 
+/// Now, as the marker records intents.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 impl Dispatch {
     pub fn intended(at: String) -> Dispatch {
         Dispatch {

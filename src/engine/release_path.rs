@@ -8,25 +8,20 @@
 use semver::Version;
 
 use super::context::Context;
+use super::images_dispatch::{dispatch_images, version_tags};
 use super::outcome::{EngineError, Outcome};
-use super::progress::{self, guarded_pick, Progress};
-use super::release_marker::{Dispatch, ReleaseMarker, TagPeel};
+use super::progress::{self, Progress};
+use super::release_marker::{now, Dispatch, ReleaseMarker, TagPeel};
 use super::release_notes::{self, Gathered};
 use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking::{self, Tracking};
 use crate::config::LatestPolicy;
 use crate::domain::RunId;
-use crate::github::models::{NewRelease, Release, WorkflowRun};
-use crate::github::ApiError;
+use crate::github::models::NewRelease;
 use crate::latest::moves_latest;
 use crate::messages;
 use crate::status::{Blocked, Step};
-
-/// Now, as the marker records intents.
-pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 /// What the caller read of the release already (in the same job, just before), so the release
 /// path does not read it again.
@@ -253,44 +248,6 @@ async fn released(
     })
 }
 
-/// Dispatches the images workflow for a draft whose marker already records the intent, then
-/// records the run GitHub started (by the id it hands back, else found by the intent).
-pub async fn dispatch_images(
-    ctx: &Context<'_>,
-    version: &Version,
-    (tag, commit): (&str, &str),
-    mut marker: ReleaseMarker,
-    release: &Release,
-) -> Result<(Option<WorkflowRun>, Release), ApiError> {
-    let inputs =
-        serde_json::json!({ "version": version.to_string(), "latest": marker.latest.to_string() });
-    let workflow = &ctx.config.images.workflow;
-    let details = ctx.gh.dispatch_workflow(workflow, tag, &inputs).await?;
-    let run = match details {
-        Some(details) => match details.queued_run(workflow, tag, commit, ctx.me) {
-            Some(run) => Some(run),
-            None => ctx.gh.workflow_run(details.workflow_run_id).await?,
-        },
-        // A server without run details: the newest run the bot started since the intent.
-        None => {
-            let runs = ctx.gh.dispatched_runs(workflow, tag).await?;
-            guarded_pick(runs, marker.images.as_ref(), ctx.me)
-        }
-    };
-    if let Some(dispatch) = marker.images.as_mut() {
-        match &run {
-            Some(found) => dispatch.run = Some(RunId(found.id)),
-            // Accepted, run not listed yet: later events wait for it instead of dispatching.
-            None => dispatch.sent = true,
-        }
-    }
-    let release = ctx
-        .gh
-        .update_release_body(release.id, &marker.put_in(release.body()))
-        .await?;
-    Ok((run, release))
-}
-
 /// Writes the id of a run found by its intent into the draft, and redraws the status.
 async fn record_found_run(
     ctx: &Context<'_>,
@@ -325,18 +282,6 @@ async fn record_found_run(
         marker.latest,
     )
     .await
-}
-
-/// The versions of the repository's version tags.
-pub async fn version_tags(ctx: &Context<'_>) -> Result<Vec<Version>, EngineError> {
-    Ok(ctx
-        .gh
-        .matching_refs("tags")
-        .await?
-        .iter()
-        .filter_map(|r| r.name.strip_prefix("refs/tags/"))
-        .filter_map(|name| ctx.config.tag.version_from(name))
-        .collect())
 }
 
 /// Keeps in the status marker where the notes came from, and why a linked document could not

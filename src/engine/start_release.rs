@@ -1,8 +1,8 @@
 //! `/release <version>`: check, then branch + commit + pull request, reporting in the status
 //! comment. Each effect is preceded by a look at GitHub, so running this again resumes.
 
+use super::answer::answer;
 use super::checks::{check_release, Approved};
-use super::comment_command::answer;
 use super::context::Context;
 use super::conversation::{Conversation, StatusComment};
 use super::outcome::{EngineError, Outcome, Reply};
@@ -37,7 +37,7 @@ pub async fn run(
         .latest_status_comment()
         .filter(|s| s.marker.version != version.to_string())
     {
-        let other_version = super::follow_up::version_of(&other)?;
+        let other_version = super::tracking::version_of(&other)?;
         let progress = progress::read(gh, config, &other_version, ctx.me).await?;
         let stage = Stage::derive(&progress, Some(&other.marker))?;
         if let Plan::Refuse(_) = plan(&stage, Trigger::StartAnother) {
@@ -176,7 +176,7 @@ pub async fn run(
         let home = pull
             .body
             .as_deref()
-            .and_then(super::tracking::issue_in_pull_body)
+            .and_then(crate::messages::issue_in_pull_body)
             .filter(|home| *home != event.issue.number);
         if let Some(home) = home {
             let text = messages::release_tracked_elsewhere(

@@ -19,11 +19,13 @@ pub struct Tracking {
     pub status: Option<StatusComment>,
 }
 
-/// `#N` after "tracked in" in a release pull request body.
-pub fn issue_in_pull_body(body: &str) -> Option<u64> {
-    let rest = &body[body.find("tracked in #")? + "tracked in #".len()..];
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+/// The version a status comment tracks; a marker whose version does not parse is an error,
+/// never a release of `0.0.0`.
+pub fn version_of(status: &StatusComment) -> Result<Version, Unreadable> {
+    Version::parse(&status.marker.version).map_err(|e| Unreadable::NotAVersion {
+        value: status.marker.version.clone(),
+        problem: e.to_string(),
+    })
 }
 
 pub async fn find(
