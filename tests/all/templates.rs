@@ -1,6 +1,7 @@
 //! The workflow templates users copy, read as YAML and held against what releasebot expects:
 //! the images workflow builds exactly the configured images, platforms, tags and build
-//! arguments; the releasebot workflow listens to the events the engine reads.
+//! arguments; the releasebot workflow listens to the events the engine reads. And the project's
+//! own release workflow, which makes what the action's install step downloads and verifies.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -338,4 +339,103 @@ fn every_action_is_pinned_to_a_full_commit_with_its_version_beside_it() {
         }
     }
     assert!(uses >= 10, "{uses}");
+}
+
+/// The index of the first step of `job` that `is`.
+fn step_index(job: &Value, what: &str, is: impl Fn(&Value) -> bool) -> usize {
+    job["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .position(is)
+        .unwrap_or_else(|| panic!("no step that {what}"))
+}
+
+fn runs(step: &Value, command: &str) -> bool {
+    step["run"]
+        .as_str()
+        .is_some_and(|run| run.contains(command))
+}
+
+#[test]
+fn releasebot_releases_itself_into_a_draft_attested_and_published_last() {
+    let wf = workflow(".github/workflows/release.yml");
+    // Started by the tag, not by publication: a published immutable release takes no assets.
+    assert_eq!(
+        wf["on"]["push"]["tags"],
+        serde_yaml::from_str::<Value>("['v*']").unwrap()
+    );
+    assert!(wf["on"].get("release").is_none());
+
+    // The lean binary, for every platform the install step knows.
+    let build = &wf["jobs"]["build"];
+    let script = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-action-binary.sh"),
+    )
+    .unwrap();
+    for entry in build["strategy"]["matrix"]["include"]
+        .as_sequence()
+        .unwrap()
+    {
+        let target = entry["target"].as_str().unwrap();
+        assert!(
+            script.contains(&format!(") target={target} ;;")),
+            "{target}"
+        );
+    }
+    let compile = step_named(build, "Build");
+    assert!(runs(
+        compile,
+        "cargo build --release --locked --no-default-features --target \"$TARGET\""
+    ));
+    assert!(runs(compile, "dist/releasebot-$TARGET.tar.gz"));
+    let check = step_named(build, "Check the tag names the version in Cargo.toml");
+    assert!(
+        runs(check, "[ \"$TAG\" != \"v$version\" ]"),
+        "tags are v<version>"
+    );
+
+    // Draft, then its assets, then their attestation, then publication.
+    let release = &wf["jobs"]["release"];
+    let draft = step_index(release, "creates the draft", |s| {
+        runs(s, "gh release create \"$TAG\"") && runs(s, "--draft")
+    });
+    let upload = step_index(release, "uploads into it", |s| {
+        runs(
+            s,
+            "gh release upload \"$TAG\" releasebot-*.tar.gz SHA256SUMS",
+        )
+    });
+    let attest = step_index(release, "attests the binaries", |s| {
+        s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("actions/attest-build-provenance@"))
+    });
+    let publish = step_index(release, "publishes", |s| {
+        runs(s, "gh release edit \"$TAG\"") && runs(s, "--draft=false")
+    });
+    assert!(
+        draft < upload && upload < attest && attest < publish,
+        "draft {draft}, upload {upload}, attest {attest}, publish {publish}"
+    );
+    assert_eq!(
+        release["steps"][attest]["with"]["subject-path"].as_str(),
+        Some("dist/releasebot-*.tar.gz")
+    );
+    // Signing and storing attestations on the release job only.
+    let permissions: BTreeMap<String, String> =
+        serde_yaml::from_value(release["permissions"].clone()).unwrap();
+    assert_eq!(
+        permissions,
+        BTreeMap::from([
+            ("attestations".to_string(), "write".to_string()),
+            ("contents".to_string(), "write".to_string()),
+            ("id-token".to_string(), "write".to_string()),
+        ])
+    );
+    assert_eq!(
+        build["permissions"],
+        serde_yaml::from_str::<Value>("contents: read").unwrap()
+    );
+    assert!(wf["permissions"].as_mapping().unwrap().is_empty());
 }
