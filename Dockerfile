@@ -14,7 +14,7 @@ WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --no-default-features \
+    cargo build --release --locked --no-default-features -p releasebot \
     && cp target/release/releasebot /releasebot
 # What the empty base needs: the user's entry, its writable /data and a /tmp.
 RUN mkdir -p /rootfs/etc /rootfs/data /rootfs/tmp \

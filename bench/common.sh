@@ -5,7 +5,7 @@ PAYLOAD=bench/issue_comment.json
 SECRET=bench-webhook-secret
 
 command -v wrk >/dev/null || { echo "the benchmark needs wrk (apt-get install wrk)" >&2; exit 2; }
-cargo build --release --locked --quiet
+cargo build --release --locked --quiet --no-default-features -p releasebot
 BIN=$PWD/target/release/releasebot
 
 WORK=$(mktemp -d)

@@ -140,6 +140,11 @@ fn the_image_runs_serve_as_an_unprivileged_user_and_checks_its_health_with_the_b
             .to_string()
     };
     assert!(last_stage.starts_with("scratch"), "{last_stage}");
+    // What ships leaves the simulated GitHub out (issue 25): `demo` is not in the image.
+    assert!(
+        dockerfile.contains("cargo build --release --locked --no-default-features"),
+        "{dockerfile}"
+    );
     let user = line("USER ");
     let uid: u32 = user["USER ".len()..]
         .split(':')

@@ -386,7 +386,7 @@ fn releasebot_releases_itself_into_a_draft_attested_and_published_last() {
     let compile = step_named(build, "Build");
     assert!(runs(
         compile,
-        "cargo build --release --locked --no-default-features --target \"$TARGET\""
+        "cargo build --release --locked --no-default-features -p releasebot --target \"$TARGET\""
     ));
     assert!(runs(compile, "dist/releasebot-$TARGET.tar.gz"));
     let check = step_named(build, "Check the tag names the version in Cargo.toml");
