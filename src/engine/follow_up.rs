@@ -105,7 +105,7 @@ pub async fn retry(
             merged::tag_merge_commit(ctx, &version, &merge_commit, (issue, status), progress).await
         }
         // The release path checks the moved tag's commit, then builds it.
-        Plan::ReleaseTag | Plan::RebuildMoved { .. } => {
+        due @ (Plan::ReleaseTag | Plan::RebuildMoved { .. }) => {
             tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
             let known = release_path::Known {
                 tracking: Some(tracking::Tracking {
@@ -115,7 +115,8 @@ pub async fn retry(
                 progress,
                 files_checked: false,
             };
-            release_path::run_known(ctx, &ctx.config.tag.render(&version), Some(known)).await
+            let tag = ctx.config.tag.render(&version);
+            release_path::run_known(ctx, &tag, Some(known), Some(due)).await
         }
         Plan::Redispatch { failed } => {
             super::rebuild::images(ctx, &version, Some(&status), progress, failed).await

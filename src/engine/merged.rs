@@ -115,13 +115,17 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
         }
         // Tagged already (by a person, or by this job before it failed): the release path
         // carries out the same plan from the tag.
-        Plan::ReleaseTag | Plan::Redispatch { .. } | Plan::RebuildMoved { .. } | Plan::Settle => {
+        due @ (Plan::ReleaseTag
+        | Plan::Redispatch { .. }
+        | Plan::RebuildMoved { .. }
+        | Plan::Settle) => {
             let known = Known {
                 progress,
                 tracking,
                 files_checked: false,
             };
-            release_path::run_known(ctx, &ctx.config.tag.render(&version), Some(known)).await
+            let tag = ctx.config.tag.render(&version);
+            release_path::run_known(ctx, &tag, Some(known), Some(due)).await
         }
         _ => {
             tracking::redraw_if_behind(ctx, &status, &progress).await?;
@@ -200,7 +204,7 @@ pub async fn tag_merge_commit(
         progress,
         files_checked: true,
     });
-    let outcome = release_path::run_known(ctx, &tag, known).await?;
+    let outcome = release_path::run_known(ctx, &tag, known, None).await?;
     Ok(match outcome {
         Outcome::Released {
             version,

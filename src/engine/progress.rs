@@ -1,5 +1,5 @@
-//! How far a release has come, read from GitHub (the source of truth), and the status comment
-//! that shows it.
+//! How far a release has come, read from GitHub (the source of truth): what the stage is derived
+//! from. The status comment that shows it is drawn in `status_view`.
 
 use semver::Version;
 

@@ -36,14 +36,16 @@ pub struct Known {
 
 /// Handles a tag that appeared (or should be released again after a fix).
 pub async fn run(ctx: &Context<'_>, tag: &str) -> Result<Outcome, EngineError> {
-    run_known(ctx, tag, None).await
+    run_known(ctx, tag, None, None).await
 }
 
-/// The same, from what the caller already read (`None`: read it all).
+/// The same, from what the caller already read (`None`: read it all), carrying out the plan
+/// the caller decided (`/release retry`, the merge), or else the plan for a tag that appeared.
 pub async fn run_known(
     ctx: &Context<'_>,
     tag: &str,
     known: Option<Known>,
+    decided: Option<Plan>,
 ) -> Result<Outcome, EngineError> {
     let Some(version) = ctx.config.tag.version_from(tag) else {
         return not_a_version_tag(ctx, tag).await;
@@ -65,7 +67,8 @@ pub async fn run_known(
     // Once tagged, the release goes on whatever the status comment says about cancelling.
     let stage = Stage::derive(&progress, None)?;
     let marker = progress.release_marker().map_err(Unreadable::from)?;
-    match plan(&stage, Trigger::TagAppeared) {
+    let due = decided.unwrap_or_else(|| plan(&stage, Trigger::TagAppeared));
+    match due {
         Plan::ReleaseTag => {}
         Plan::Redispatch { failed } => {
             let status = tracking.as_ref().and_then(|t| t.status.as_ref());
@@ -138,8 +141,10 @@ pub async fn run_known(
             commit: commit.clone(),
         });
     }
+    // Decided for this dispatch, from the tags as they are now: a dispatch sent again later (a
+    // retry after a newer release) must not move `latest` back.
+    marker.latest = ctx.config.images.latest == LatestPolicy::OnTag && highest;
     if !marker.images_dispatched() {
-        marker.latest = ctx.config.images.latest == LatestPolicy::OnTag && highest;
         // The intent goes into the draft before the dispatch is sent.
         marker.images = Some(Dispatch::intended(now()));
     }

@@ -114,8 +114,8 @@ impl RepoClient {
     fn route(&self, rest: &str) -> String {
         format!(
             "/repos/{}/{}/{}",
-            encode_path(&self.owner),
-            encode_path(&self.name),
+            encode_segment(&self.owner),
+            encode_segment(&self.name),
             rest
         )
     }
@@ -518,7 +518,10 @@ impl RepoClient {
     /// The user's effective role, counting access through (nested) teams, which this endpoint
     /// already folds in.
     pub async fn role_of(&self, login: &str) -> Result<Role, ApiError> {
-        let route = self.route(&format!("collaborators/{}/permission", encode_path(login)));
+        let route = self.route(&format!(
+            "collaborators/{}/permission",
+            encode_segment(login)
+        ));
         match self.get::<CollaboratorPermission>(route).await {
             Ok(found) => Ok(Role::from_collaborator_permission(
                 found.role_name.as_deref(),
@@ -533,7 +536,7 @@ impl RepoClient {
     // ----- gists -----
 
     pub async fn gist_files(&self, id: &str) -> Result<Vec<GistFile>, ApiError> {
-        let gist: Gist = self.get(format!("/gists/{}", encode_path(id))).await?;
+        let gist: Gist = self.get(format!("/gists/{}", encode_segment(id))).await?;
         Ok(gist.files.into_values().collect())
     }
 
@@ -827,6 +830,12 @@ fn encode_path(path: &str) -> String {
     out
 }
 
+/// Percent-encodes one path segment (an owner, a name, a login): a `/`, `#` or `?` in a value
+/// read from a payload cannot reach another route.
+fn encode_segment(segment: &str) -> String {
+    encode_path(segment).replace('/', "%2F")
+}
+
 /// An older server's 422 for the `return_run_details` field it does not know.
 fn rejects_run_details(error: &ApiError) -> bool {
     match error {
@@ -858,5 +867,13 @@ mod tests {
         assert_eq!(encode_path("heads/release/0.1.3"), "heads/release/0.1.3");
         assert_eq!(encode_path("docs/my notes.md"), "docs/my%20notes.md");
         assert_eq!(encode_path("a+b"), "a%2Bb");
+    }
+
+    #[test]
+    fn a_segment_cannot_reach_another_route() {
+        assert_eq!(encode_segment("o/../../user"), "o%2F..%2F..%2Fuser");
+        assert_eq!(encode_segment("mathesar#x"), "mathesar%23x");
+        assert_eq!(encode_segment("a?b"), "a%3Fb");
+        assert_eq!(encode_segment("mathesar-foundation"), "mathesar-foundation");
     }
 }

@@ -72,3 +72,27 @@ async fn on_an_older_server_a_run_listed_late_is_dispatched_once_and_found_once_
     );
     assert_eq!(s.images_runs().len(), 1);
 }
+
+/// GitHub accepted the dispatch but its run never appears (an older server names none, and the
+/// run was lost): the tag's events wait for it, and `/release retry` sends it again, once — as
+/// the retry's plan and its dry run say — rather than finding nothing to resume.
+#[tokio::test]
+async fn a_dispatch_accepted_but_never_listed_is_sent_again_when_a_person_retries() {
+    let s = Scenario::mathesar().await;
+    s.sim.refuse_run_details(REPO);
+    s.sim.delay_run_listing(REPO, Duration::from_secs(3600));
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.merge_release_pull(MergeMethod::Merge).await;
+    assert_eq!(s.images_runs().len(), 1, "dispatched once");
+
+    s.comment(MAINTAINER, "/release retry --dry-run").await;
+    let said = s.bot_comments().pop().unwrap();
+    assert!(said.contains("Dry run of `/release retry`"), "{said}");
+    assert!(said.contains("dispatch `release-images.yml`"), "{said}");
+    assert_eq!(s.images_runs().len(), 1, "a dry run sends nothing");
+
+    s.comment(MAINTAINER, "/release retry").await;
+    assert_eq!(s.images_runs().len(), 2, "sent again on the person's word");
+    s.comment(MAINTAINER, "/release status").await;
+    assert_eq!(s.images_runs().len(), 2, "and only then");
+}

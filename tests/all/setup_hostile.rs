@@ -44,6 +44,16 @@ async fn another_sites_requests_are_refused_and_push_out_no_state() {
         assert_eq!(status, 403, "{answer}");
         assert!(answer.contains("Open this page yourself"), "{answer}");
     }
+    // A browser that sends no Sec-Fetch-Site still names the page that asked, in Origin.
+    for _ in 0..10 {
+        let answer = reqwest::Client::new()
+            .get(&setup.url)
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 403);
+    }
     for _ in 0..100 {
         assert_eq!(get(&setup.url, None).await.0, 200);
     }

@@ -64,7 +64,8 @@ ALTER TABLE releasebot_deliveries ALTER COLUMN body SET STORAGE EXTERNAL;
 /// Any fixed number: the advisory lock migrations run under.
 const MIGRATION_LOCK: i64 = 0x0072_656c_6561_7365;
 
-/// `postgres://user:password@host/db` as `postgres://user@host/db`, for logs and errors.
+/// Where a PostgreSQL URL points, as `postgres://host:port/database`, for logs and errors: no
+/// user, no password, whatever form the URL takes.
 pub fn without_password(url: &str) -> String {
     let Ok(parsed) = url::Url::parse(url) else {
         return "a PostgreSQL URL that cannot be read".to_string();
