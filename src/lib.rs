@@ -18,6 +18,7 @@ pub mod latest;
 pub mod messages;
 pub mod names;
 pub mod notes;
+pub mod notes_file;
 pub mod permission;
 pub mod server;
 pub mod setup;
