@@ -30,6 +30,15 @@ const VERSION_FILE_KEYS: &[&str] = &[
 const IMAGES_KEYS: &[&str] = &["workflow", "latest", "platforms", "image"];
 const IMAGE_KEYS: &[&str] = &["name", "dockerfile", "build_args"];
 const SMOKE_KEYS: &[&str] = &["workflow", "covers"];
+const NOTES_SYNC_KEYS: &[&str] = &[
+    "template",
+    "placeholder",
+    "heading",
+    "nav_file",
+    "nav_section",
+    "nav_previous",
+    "nav_page",
+];
 const NOTES_KEYS: &[&str] = &[
     "header",
     "footer",
@@ -38,6 +47,7 @@ const NOTES_KEYS: &[&str] = &[
     "max_bytes",
     "timeout_secs",
     "path",
+    "sync",
     "generated",
 ];
 
@@ -613,7 +623,90 @@ impl<'t> Reader<'t> {
             generated: self
                 .boolean(table, "notes", "generated")
                 .unwrap_or(defaults.generated),
+            sync: self.notes_sync(table, &defaults.sync),
         }
+    }
+
+    /// `[notes.sync]`; `template = ""` and `nav_file = ""` turn those parts off.
+    fn notes_sync(&mut self, notes: &dyn TableLike, defaults: &NotesSync) -> NotesSync {
+        const AT: &str = "notes.sync";
+        let Some(table) = self.table(notes, "notes", "sync") else {
+            return defaults.clone();
+        };
+        self.unknown_keys(table, AT, NOTES_SYNC_KEYS);
+        let template = match self.repository_path(table, AT, "template") {
+            Some(path) if path.is_empty() => None,
+            Some(path) => Some(path),
+            None => defaults.template.clone(),
+        };
+        let placeholder = self
+            .non_empty(table, AT, "placeholder")
+            .unwrap_or(defaults.placeholder.clone());
+        let heading = self
+            .non_empty(table, AT, "heading")
+            .unwrap_or(defaults.heading.clone());
+        let nav = match self.repository_path(table, AT, "nav_file") {
+            Some(file) if file.is_empty() => None,
+            file => {
+                let default = defaults.nav.clone();
+                let file = file.or(default.as_ref().map(|nav| nav.file.clone()));
+                let section = self
+                    .non_empty(table, AT, "nav_section")
+                    .or(default.as_ref().map(|nav| nav.section.clone()));
+                let previous = match self.string(table, AT, "nav_previous") {
+                    Some(text) if text.is_empty() => None,
+                    Some(text) => Some(text),
+                    None => default.as_ref().and_then(|nav| nav.previous.clone()),
+                };
+                let span = self.get(table, AT, "nav_page").and_then(|f| f.span);
+                let page = match self.string(table, AT, "nav_page") {
+                    Some(text) => Template::with_version(&text)
+                        .map_err(|message| self.error("notes.sync.nav_page", span, message))
+                        .ok(),
+                    None => default.as_ref().map(|nav| nav.page.clone()),
+                };
+                match (file, section, page) {
+                    (Some(file), Some(section), Some(page)) => Some(NotesNav {
+                        file,
+                        section,
+                        previous,
+                        page,
+                    }),
+                    _ => None,
+                }
+            }
+        };
+        NotesSync {
+            template,
+            placeholder,
+            heading,
+            nav,
+        }
+    }
+
+    /// A path in the repository, relative and without `..`; `""` is returned as it is.
+    fn repository_path(&mut self, table: &dyn TableLike, at: &str, key: &str) -> Option<String> {
+        let span = self.get(table, at, key).and_then(|f| f.span);
+        let text = self.string(table, at, key)?;
+        if text.starts_with('/') || text.split('/').any(|part| part == "..") {
+            self.error(
+                &Self::path(at, key),
+                span,
+                "must be a path in the repository, relative, without `..`",
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    fn non_empty(&mut self, table: &dyn TableLike, at: &str, key: &str) -> Option<String> {
+        let span = self.get(table, at, key).and_then(|f| f.span);
+        let text = self.string(table, at, key)?;
+        if text.trim().is_empty() {
+            self.error(&Self::path(at, key), span, "must not be empty");
+            return None;
+        }
+        Some(text)
     }
 
     /// `path = ""` turns the convention off; otherwise a relative path with `{version}`.
@@ -791,6 +884,52 @@ mod tests {
     fn images_are_checked() {
         let found = problems("[images]\nworkflow = \"ci/build.yml\"\nlatest = \"always\"\n[[images.image]]\nname = \"Mathesar:latest\"\n");
         assert_eq!(found.len(), 3, "{found:?}");
+    }
+
+    #[test]
+    fn notes_sync_follows_mathesar_unless_told_otherwise() {
+        let default = parse("").unwrap().notes.sync;
+        assert_eq!(
+            default.template.as_deref(),
+            Some("docs/docs/releases/TEMPLATE.md")
+        );
+        let nav = default.nav.expect("Mathesar's docs have a navigation");
+        assert_eq!(
+            (
+                nav.file.as_str(),
+                nav.section.as_str(),
+                nav.previous.as_deref()
+            ),
+            ("docs/mkdocs.yml", "Releases", Some("Previous releases"))
+        );
+        assert_eq!(nav.page.as_str(), "releases/{version}.md");
+
+        let own = parse(
+            "[notes]\npath = \"CHANGES/{version}.md\"\n[notes.sync]\ntemplate = \"\"\nheading = \"Unsorted\"\nnav_file = \"\"\n",
+        )
+        .unwrap()
+        .notes
+        .sync;
+        assert_eq!(
+            (own.template, own.heading.as_str(), own.nav),
+            (None, "Unsorted", None)
+        );
+    }
+
+    #[test]
+    fn notes_sync_mistakes_name_their_key() {
+        let found = problems(
+            "[notes.sync]\ntemplate = \"../TEMPLATE.md\"\nheading = \" \"\nnav_page = \"releases.md\"\nnav_sections = \"Releases\"\n",
+        );
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(
+            found[0].starts_with("line 2: notes.sync.template: must be a path in the repository")
+        );
+        assert!(found[1].starts_with("line 3: notes.sync.heading: must not be empty"));
+        assert!(found[2].starts_with("line 4: notes.sync.nav_page:"));
+        assert!(
+            found[3].contains("notes.sync.nav_sections: unknown key (did you mean `nav_section`?)")
+        );
     }
 
     #[test]
