@@ -120,6 +120,7 @@ impl Default for Config {
                         page: Template::with_version("releases/{version}.md")
                             .expect("default notes page"),
                     }),
+                    checklist_item: Some("Release notes linked".into()),
                 },
             },
         }

@@ -230,6 +230,9 @@ pub struct NotesSync {
     pub heading: String,
     /// The docs' navigation given an entry for the notes; `None`: no navigation to keep.
     pub nav: Option<NotesNav>,
+    /// The release pull request's checklist item that stays unticked while pull requests are
+    /// left to categorize.
+    pub checklist_item: Option<String>,
 }
 
 /// Where the docs' navigation lists the notes (MkDocs' `mkdocs.yml`).

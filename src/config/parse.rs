@@ -38,6 +38,7 @@ const NOTES_SYNC_KEYS: &[&str] = &[
     "nav_section",
     "nav_previous",
     "nav_page",
+    "checklist_item",
 ];
 const NOTES_KEYS: &[&str] = &[
     "header",
@@ -319,6 +320,7 @@ impl<'t> Reader<'t> {
             .strings(root, "", "checklist")
             .unwrap_or(defaults.checklist.clone());
         let smoke = self.smoke(root, &defaults.smoke, &checklist);
+        let notes = self.notes(root, &defaults.notes, &checklist);
         Config {
             base_branch,
             branch: self.template(root, "branch", Template::for_ref, defaults.branch.clone()),
@@ -344,7 +346,7 @@ impl<'t> Reader<'t> {
                 .unwrap_or(defaults.version_files.clone()),
             images: self.images(root, &defaults.images),
             smoke,
-            notes: self.notes(root, &defaults.notes),
+            notes,
         }
     }
 
@@ -582,9 +584,16 @@ impl<'t> Reader<'t> {
         SmokeConfig { workflow, covers }
     }
 
-    fn notes(&mut self, root: &dyn TableLike, defaults: &NotesConfig) -> NotesConfig {
+    fn notes(
+        &mut self,
+        root: &dyn TableLike,
+        defaults: &NotesConfig,
+        checklist: &[String],
+    ) -> NotesConfig {
         let Some(table) = self.table(root, "", "notes") else {
-            return defaults.clone();
+            let mut notes = defaults.clone();
+            notes.sync.checklist_item = default_checklist_item(&defaults.sync, checklist);
+            return notes;
         };
         self.unknown_keys(table, "notes", NOTES_KEYS);
         let mut allowed_addresses = Vec::new();
@@ -623,15 +632,24 @@ impl<'t> Reader<'t> {
             generated: self
                 .boolean(table, "notes", "generated")
                 .unwrap_or(defaults.generated),
-            sync: self.notes_sync(table, &defaults.sync),
+            sync: self.notes_sync(table, &defaults.sync, checklist),
         }
     }
 
     /// `[notes.sync]`; `template = ""` and `nav_file = ""` turn those parts off.
-    fn notes_sync(&mut self, notes: &dyn TableLike, defaults: &NotesSync) -> NotesSync {
+    fn notes_sync(
+        &mut self,
+        notes: &dyn TableLike,
+        defaults: &NotesSync,
+        checklist: &[String],
+    ) -> NotesSync {
         const AT: &str = "notes.sync";
+        let default_item = default_checklist_item(defaults, checklist);
         let Some(table) = self.table(notes, "notes", "sync") else {
-            return defaults.clone();
+            return NotesSync {
+                checklist_item: default_item,
+                ..defaults.clone()
+            };
         };
         self.unknown_keys(table, AT, NOTES_SYNC_KEYS);
         let template = match self.repository_path(table, AT, "template") {
@@ -676,11 +694,26 @@ impl<'t> Reader<'t> {
                 }
             }
         };
+        let span = self.get(table, AT, "checklist_item").and_then(|f| f.span);
+        let checklist_item = match self.string(table, AT, "checklist_item") {
+            Some(item) if item.is_empty() => None,
+            Some(item) if checklist.contains(&item) => Some(item),
+            Some(item) => {
+                self.error(
+                    "notes.sync.checklist_item",
+                    span,
+                    format!("`{item}` is not an item of `checklist`"),
+                );
+                default_item
+            }
+            None => default_item,
+        };
         NotesSync {
             template,
             placeholder,
             heading,
             nav,
+            checklist_item,
         }
     }
 
@@ -734,6 +767,14 @@ impl<'t> Reader<'t> {
             }
         }
     }
+}
+
+/// The default notes item only where the checklist still holds it.
+fn default_checklist_item(defaults: &NotesSync, checklist: &[String]) -> Option<String> {
+    defaults
+        .checklist_item
+        .clone()
+        .filter(|item| checklist.contains(item))
 }
 
 /// Two keys one edit apart (a typo such as `permision`).
@@ -903,6 +944,15 @@ mod tests {
             ("docs/mkdocs.yml", "Releases", Some("Previous releases"))
         );
         assert_eq!(nav.page.as_str(), "releases/{version}.md");
+        assert_eq!(
+            default.checklist_item.as_deref(),
+            Some("Release notes linked")
+        );
+        let elsewhere = parse("checklist = [\"Smoke\"]\n").unwrap().notes.sync;
+        assert_eq!(
+            elsewhere.checklist_item, None,
+            "not an item of this checklist"
+        );
 
         let own = parse(
             "[notes]\npath = \"CHANGES/{version}.md\"\n[notes.sync]\ntemplate = \"\"\nheading = \"Unsorted\"\nnav_file = \"\"\n",

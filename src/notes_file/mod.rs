@@ -9,11 +9,13 @@
 mod citations;
 mod merged_pull;
 mod nav;
+mod plan;
 mod sync;
 mod template;
 
 pub use citations::{cited_pulls, left_to_categorize};
 pub use merged_pull::MergedPull;
 pub use nav::{add_nav_entry, NavError};
+pub use plan::{plan_sync, OnBranch, SyncPlan, SyncProblem};
 pub use sync::{append_uncited, Appended};
 pub use template::from_template;

@@ -19,6 +19,7 @@ mod latest_badge;
 mod many_pages;
 mod mathesar_history;
 mod notes;
+mod notes_sync;
 mod odd_answers;
 mod people_mid_release;
 mod postgres;
