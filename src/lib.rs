@@ -5,6 +5,7 @@
 //! effects go through `github`.
 
 pub mod action;
+pub mod announce;
 pub mod bump;
 pub mod cli;
 pub mod command;

@@ -2,6 +2,7 @@
 
 mod action;
 mod action_install;
+mod announce;
 mod api_economy;
 mod app_auth;
 mod cli;
