@@ -24,9 +24,12 @@ impl Default for Config {
         let pattern = |text| Pattern::new(text).expect("default pattern");
         Config {
             base_branch: None,
+            target_branch: None,
             branch: Template::for_ref("release/{version}").expect("default branch"),
             tag: Template::for_ref("{version}").expect("default tag"),
             pr_title: template("Release {version}"),
+            pr_draft: false,
+            pr_milestone: None,
             commit_message: template("Release {version}"),
             release_title: template("{version}"),
             permission: RequiredPermission::Maintain,

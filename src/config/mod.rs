@@ -14,11 +14,18 @@ use crate::permission::RequiredPermission;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// `None`: the repository's default branch.
+    /// The branch a release branch is cut from; `None`: the repository's default branch.
     pub base_branch: Option<String>,
+    /// The branch the release pull request goes into (and the tag's merge commit lands on);
+    /// `None`: the branch it was cut from, as before this key existed.
+    pub target_branch: Option<String>,
     pub branch: Template,
     pub tag: Template,
     pub pr_title: Template,
+    /// The release pull request is opened as a draft (`gh pr create -d`).
+    pub pr_draft: bool,
+    /// The milestone the release pull request is put on, made when missing; `None`: none.
+    pub pr_milestone: Option<Template>,
     pub commit_message: Template,
     pub release_title: Template,
     pub permission: RequiredPermission,
@@ -259,6 +266,21 @@ impl Config {
     /// Parses a configuration file, reporting every problem at once.
     pub fn parse(text: &str) -> Result<Config, ConfigErrors> {
         parse::parse(text)
+    }
+
+    /// The branch a release is cut from, in a repository whose default branch is `default`.
+    pub fn cut_from(&self, default: &str) -> String {
+        self.base_branch
+            .clone()
+            .unwrap_or_else(|| default.to_string())
+    }
+
+    /// The branch the release pull request goes into: `target_branch`, else the branch the
+    /// release is cut from.
+    pub fn merge_into(&self, default: &str) -> String {
+        self.target_branch
+            .clone()
+            .unwrap_or_else(|| self.cut_from(default))
     }
 
     pub fn primary_file(&self) -> &VersionFile {

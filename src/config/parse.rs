@@ -11,9 +11,12 @@ use crate::permission::RequiredPermission;
 
 const TOP_KEYS: &[&str] = &[
     "base_branch",
+    "target_branch",
     "branch",
     "tag",
     "pr_title",
+    "pr_draft",
+    "pr_milestone",
     "commit_message",
     "release_title",
     "permission",
@@ -287,13 +290,16 @@ impl<'t> Reader<'t> {
     fn config(&mut self, root: &dyn TableLike) -> Config {
         let defaults = Config::default();
         self.unknown_keys(root, "", TOP_KEYS);
-        let base_branch = self.string(root, "", "base_branch");
-        if let Some(branch) = &base_branch {
-            if branch.trim().is_empty() || branch.contains(char::is_whitespace) {
-                let span = self.get(root, "", "base_branch").and_then(|f| f.span);
-                self.error("base_branch", span, "must be a branch name");
-            }
-        }
+        let base_branch = self.branch_name(root, "base_branch");
+        let target_branch = self.branch_name(root, "target_branch");
+        let pr_milestone = self.string(root, "", "pr_milestone").and_then(|text| {
+            Template::for_milestone(&text)
+                .map_err(|message| {
+                    let span = self.get(root, "", "pr_milestone").and_then(|f| f.span);
+                    self.error("pr_milestone", span, message)
+                })
+                .ok()
+        });
         let permission = match self.string(root, "", "permission") {
             Some(text) => RequiredPermission::parse(&text).unwrap_or_else(|| {
                 let span = self.get(root, "", "permission").and_then(|f| f.span);
@@ -323,9 +329,14 @@ impl<'t> Reader<'t> {
         let notes = self.notes(root, &defaults.notes, &checklist);
         Config {
             base_branch,
+            target_branch,
             branch: self.template(root, "branch", Template::for_ref, defaults.branch.clone()),
             tag: self.template(root, "tag", Template::for_ref, defaults.tag.clone()),
             pr_title: self.template(root, "pr_title", Template::free, defaults.pr_title.clone()),
+            pr_draft: self
+                .boolean(root, "", "pr_draft")
+                .unwrap_or(defaults.pr_draft),
+            pr_milestone,
             commit_message: self.template(
                 root,
                 "commit_message",
@@ -347,6 +358,19 @@ impl<'t> Reader<'t> {
             images: self.images(root, &defaults.images),
             smoke,
             notes,
+        }
+    }
+
+    /// A fixed branch name (`base_branch`, `target_branch`), when given.
+    fn branch_name(&mut self, root: &dyn TableLike, key: &str) -> Option<String> {
+        let name = self.string(root, "", key)?;
+        match template::check_branch_name(&name) {
+            Ok(()) => Some(name),
+            Err(message) => {
+                let span = self.get(root, "", key).and_then(|f| f.span);
+                self.error(key, span, message);
+                None
+            }
         }
     }
 
@@ -835,10 +859,58 @@ mod tests {
     }
 
     #[test]
+    fn the_branch_model_is_cut_from_one_branch_into_another_as_a_draft_on_a_milestone() {
+        let config = parse(
+            "base_branch = \"develop\"\ntarget_branch = \"master\"\nbranch = \"release-{version}\"\n\
+             pr_draft = true\npr_milestone = \"v{version}\"\n",
+        )
+        .unwrap();
+        let version = semver::Version::new(0, 2, 1);
+        assert_eq!(config.cut_from("main"), "develop");
+        assert_eq!(config.merge_into("main"), "master");
+        assert_eq!(config.branch.render(&version), "release-0.2.1");
+        assert!(config.pr_draft);
+        let milestone = config.pr_milestone.as_ref().map(|m| m.render(&version));
+        assert_eq!(milestone.as_deref(), Some("v0.2.1"));
+    }
+
+    #[test]
+    fn without_a_target_the_pull_request_goes_where_the_release_was_cut_from() {
+        let default = Config::default();
+        assert_eq!(default.cut_from("master"), "master");
+        assert_eq!(default.merge_into("master"), "master");
+        assert!(!default.pr_draft && default.pr_milestone.is_none());
+        let cut = parse("base_branch = \"develop\"\n").unwrap();
+        assert_eq!(cut.merge_into("master"), "develop");
+    }
+
+    #[test]
+    fn bad_branch_model_fields_are_named() {
+        let found = problems(
+            "base_branch = \"refs/heads/develop\"\ntarget_branch = \"mas ter\"\npr_draft = \"yes\"\n\
+             pr_milestone = \"Next release\"\n",
+        );
+        assert_eq!(
+            found,
+            vec![
+                "line 1: base_branch: `refs/heads/develop` is a full ref; give the branch's name alone (`develop`)",
+                "line 2: target_branch: is `mas ter`, which is not a valid git ref name: it contains white space",
+                "line 3: pr_draft: must be true or false",
+                "line 4: pr_milestone: must contain `{version}` exactly once",
+            ]
+        );
+        let padded = problems("pr_milestone = \"v{version} \"\n");
+        assert!(
+            padded[0].starts_with("line 1: pr_milestone: must not start or end with white space"),
+            "{padded:?}"
+        );
+    }
+
+    #[test]
     fn an_unknown_key_is_named_with_its_line_and_a_suggestion() {
         assert_eq!(
             problems("label = \"release\"\npermision = \"write\"\n"),
-            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `branch`, `tag`, `pr_title`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`"]
+            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`"]
         );
     }
 
