@@ -126,6 +126,7 @@ impl Default for Config {
                     checklist_item: Some("Release notes linked".into()),
                 },
             },
+            announce: Vec::new(),
         }
     }
 }

@@ -35,6 +35,17 @@ pub struct Config {
     pub images: ImagesConfig,
     pub smoke: SmokeConfig,
     pub notes: NotesConfig,
+    /// Where the release is announced once a person publishes it (`[[announce]]`).
+    pub announce: Vec<Announcement>,
+}
+
+/// One place a published release is announced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    /// Names it in the status comment and in `/release retry`.
+    pub name: String,
+    pub channel: crate::announce::Channel,
+    pub message: crate::announce::MessageTemplate,
 }
 
 /// The smoke test releasebot dispatches on the release branch before the merge.

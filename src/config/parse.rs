@@ -26,6 +26,7 @@ const TOP_KEYS: &[&str] = &[
     "images",
     "smoke",
     "notes",
+    "announce",
 ];
 const VERSION_FILE_KEYS: &[&str] = &[
     "path", "pattern", "replace", "primary", "required", "multiple",
@@ -33,6 +34,15 @@ const VERSION_FILE_KEYS: &[&str] = &[
 const IMAGES_KEYS: &[&str] = &["workflow", "latest", "platforms", "image"];
 const IMAGE_KEYS: &[&str] = &["name", "dockerfile", "build_args"];
 const SMOKE_KEYS: &[&str] = &["workflow", "covers"];
+const ANNOUNCE_KEYS: &[&str] = &[
+    "name",
+    "kind",
+    "url_env",
+    "homeserver",
+    "room",
+    "token_env",
+    "message",
+];
 const NOTES_SYNC_KEYS: &[&str] = &[
     "template",
     "placeholder",
@@ -358,6 +368,7 @@ impl<'t> Reader<'t> {
             images: self.images(root, &defaults.images),
             smoke,
             notes,
+            announce: self.announcements(root),
         }
     }
 
@@ -372,6 +383,110 @@ impl<'t> Reader<'t> {
                 None
             }
         }
+    }
+
+    /// `[[announce]]`: each with a unique name, a kind, the environment variables its secrets
+    /// are in (under `RELEASEBOT_ANNOUNCE_`), and a message.
+    fn announcements(&mut self, root: &dyn TableLike) -> Vec<Announcement> {
+        use crate::announce::{Channel, MessageTemplate, ENV_PREFIX};
+        let mut out: Vec<Announcement> = Vec::new();
+        for (prefix, t, span) in self.tables(root, "", "announce").unwrap_or_default() {
+            self.unknown_keys(t, &prefix, ANNOUNCE_KEYS);
+            let required = |parser: &mut Self, key: &str| {
+                let value = parser.string(t, &prefix, key);
+                if value.is_none() && parser.get(t, &prefix, key).is_none() {
+                    parser.error(&prefix, span.clone(), format!("needs `{key}`"));
+                }
+                value
+            };
+            let name = required(self, "name");
+            let kind = required(self, "kind");
+            let message = required(self, "message");
+            let env = |parser: &mut Self, key: &str| {
+                let value = required(parser, key)?;
+                let valid = value.starts_with(ENV_PREFIX)
+                    && value.len() > ENV_PREFIX.len()
+                    && value
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                if !valid {
+                    let at = parser.get(t, &prefix, key).and_then(|f| f.span);
+                    parser.error(
+                        &format!("{prefix}.{key}"),
+                        at,
+                        format!("must name an environment variable starting with `{ENV_PREFIX}` (upper case, digits, `_`), which holds the secret"),
+                    );
+                    return None;
+                }
+                Some(value)
+            };
+            let channel = match kind.as_deref() {
+                Some("slack" | "mattermost") => {
+                    env(self, "url_env").map(|url_env| Channel::Slack { url_env })
+                }
+                Some("discord") => env(self, "url_env").map(|url_env| Channel::Discord { url_env }),
+                Some("json") => env(self, "url_env").map(|url_env| Channel::Json { url_env }),
+                Some("matrix") => {
+                    let homeserver = required(self, "homeserver");
+                    let room = required(self, "room");
+                    let token_env = env(self, "token_env");
+                    match (homeserver, room, token_env) {
+                        (Some(homeserver), Some(room), Some(token_env)) => Some(Channel::Matrix {
+                            homeserver,
+                            room,
+                            token_env,
+                        }),
+                        _ => None,
+                    }
+                }
+                Some(other) => {
+                    let at = self.get(t, &prefix, "kind").and_then(|f| f.span);
+                    self.error(
+                        &format!("{prefix}.kind"),
+                        at,
+                        format!("`{other}` is not accepted; use \"slack\", \"mattermost\", \"discord\", \"matrix\" or \"json\""),
+                    );
+                    None
+                }
+                None => None,
+            };
+            let message = message.and_then(|text| {
+                MessageTemplate::parse(&text)
+                    .map_err(|problem| {
+                        let at = self.get(t, &prefix, "message").and_then(|f| f.span);
+                        self.error(&format!("{prefix}.message"), at, problem);
+                    })
+                    .ok()
+            });
+            if let Some(name) = &name {
+                let valid = !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                let at = self.get(t, &prefix, "name").and_then(|f| f.span);
+                if !valid {
+                    self.error(
+                        &format!("{prefix}.name"),
+                        at,
+                        "must be lowercase letters, digits and `-`",
+                    );
+                } else if out.iter().any(|a| &a.name == name) {
+                    self.error(
+                        &format!("{prefix}.name"),
+                        at,
+                        format!("`{name}` names another announcement already"),
+                    );
+                }
+            }
+            if let (Some(name), Some(channel), Some(message)) = (name, channel, message) {
+                out.push(Announcement {
+                    name,
+                    channel,
+                    message,
+                });
+            }
+        }
+        out
     }
 
     fn version_files(&mut self, root: &dyn TableLike) -> Option<Vec<VersionFile>> {
@@ -910,7 +1025,7 @@ mod tests {
     fn an_unknown_key_is_named_with_its_line_and_a_suggestion() {
         assert_eq!(
             problems("label = \"release\"\npermision = \"write\"\n"),
-            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`"]
+            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`"]
         );
     }
 
@@ -997,6 +1112,42 @@ mod tests {
     fn images_are_checked() {
         let found = problems("[images]\nworkflow = \"ci/build.yml\"\nlatest = \"always\"\n[[images.image]]\nname = \"Mathesar:latest\"\n");
         assert_eq!(found.len(), 3, "{found:?}");
+    }
+
+    #[test]
+    fn announcements_name_their_secrets_by_variable() {
+        let config = parse(
+            "[[announce]]\nname = \"team\"\nkind = \"matrix\"\nhomeserver = \"https://matrix.org\"\nroom = \"!r:matrix.org\"\ntoken_env = \"RELEASEBOT_ANNOUNCE_MATRIX\"\nmessage = \"{version} is out: {release_url}\"\n\n[[announce]]\nname = \"users\"\nkind = \"discord\"\nurl_env = \"RELEASEBOT_ANNOUNCE_DISCORD\"\nmessage = \"Mathesar {version}\"\n",
+        )
+        .unwrap();
+        let names: Vec<(&str, &str)> = config
+            .announce
+            .iter()
+            .map(|a| (a.name.as_str(), a.channel.kind()))
+            .collect();
+        assert_eq!(names, [("team", "matrix"), ("users", "discord")]);
+        assert!(parse("").unwrap().announce.is_empty(), "none by default");
+    }
+
+    #[test]
+    fn announcement_mistakes_are_named_with_what_to_write() {
+        let found = problems(
+            "[[announce]]\nname = \"Team\"\nkind = \"irc\"\nmessage = \"{versoin}\"\n\n[[announce]]\nname = \"x\"\nkind = \"slack\"\nurl_env = \"RELEASEBOT_WEBHOOK_SECRET\"\nmessage = \"hi\"\n\n[[announce]]\nkind = \"json\"\n",
+        );
+        assert_eq!(found.len(), 7, "{found:#?}");
+        assert!(
+            found[0].contains("announce[0].name: must be lowercase"),
+            "{found:#?}"
+        );
+        assert!(found[1].contains("announce[0].kind: `irc` is not accepted"));
+        assert!(found[2].contains("announce[0].message: `{versoin}` is not a placeholder"));
+        assert!(found[3].contains("announce[1].url_env: must name an environment variable starting with `RELEASEBOT_ANNOUNCE_`"));
+        assert!(
+            found[4..]
+                .iter()
+                .all(|f| f.contains("announce[2]: needs `")),
+            "{found:#?}"
+        );
     }
 
     #[test]
