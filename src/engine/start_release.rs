@@ -131,6 +131,7 @@ pub async fn run(
             unsigned_commit: None,
             smoke: None,
             notes_file: None,
+            announced: vec![],
         });
     if notes_url.is_some() {
         marker.notes_url = notes_url;
