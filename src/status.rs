@@ -48,6 +48,16 @@ pub struct StatusMarker {
     /// The smoke test of the release branch's head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smoke: Option<SmokeRecord>,
+    /// The notes file as the last `/release notes sync` left it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes_file: Option<NotesFileState>,
+}
+
+/// How many merged pull requests the notes file still lists to categorize.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotesFileState {
+    pub path: String,
+    pub left: usize,
 }
 
 /// The smoke run of one commit of the release branch: intended, then known by its run.
@@ -232,6 +242,16 @@ impl StatusView {
                 ),
             },
         }
+        if let Some(file) = &self.marker.notes_file {
+            out.push_str(&match file.left {
+                0 => format!("Notes file `{}`: every merged pull request is categorized.\n\n", file.path),
+                n => format!(
+                    "Notes file `{}`: {n} merged pull request{} left to categorize (as of the last `/release notes sync`).\n\n",
+                    file.path,
+                    if n == 1 { "" } else { "s" }
+                ),
+            });
+        }
         for skipped in &self.marker.skipped_files {
             out.push_str(&format!("Version file {skipped}.\n"));
         }
@@ -274,6 +294,7 @@ mod tests {
             skipped_files: Vec::new(),
             unsigned_commit: None,
             smoke: None,
+            notes_file: None,
         }
     }
 

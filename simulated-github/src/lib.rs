@@ -679,6 +679,19 @@ impl SimulatedGitHub {
         }
     }
 
+    /// Changes a pull request's description behind everyone's back: no webhook (for a test that
+    /// only wants the text changed, e.g. a checklist item ticked by hand).
+    pub fn edit_pull_body(&self, repo: &str, number: u64, body: &str) {
+        if let Some(issue) = self
+            .world()
+            .repo_mut(repo)
+            .and_then(|r| r.issues.get_mut(&number))
+            .filter(|issue| issue.pull.is_some())
+        {
+            issue.body = body.to_string();
+        }
+    }
+
     /// A person edits a release's title and/or notes on its page (draft or published), e.g.
     /// pasting notes over the whole body; emits `release` `edited` with the old text in
     /// `changes` (nothing when nothing changed).

@@ -112,7 +112,21 @@ impl Default for Config {
                         .expect("default notes path"),
                 ),
                 generated: true,
+                sync: NotesSync {
+                    template: Some("docs/docs/releases/TEMPLATE.md".into()),
+                    placeholder: "__VERSION__".into(),
+                    heading: "(TO CATEGORIZE)".into(),
+                    nav: Some(NotesNav {
+                        file: "docs/mkdocs.yml".into(),
+                        section: "Releases".into(),
+                        previous: Some("Previous releases".into()),
+                        page: Template::with_version("releases/{version}.md")
+                            .expect("default notes page"),
+                    }),
+                    checklist_item: Some("Release notes linked".into()),
+                },
             },
+            announce: Vec::new(),
         }
     }
 }

@@ -14,6 +14,7 @@ mod images_dispatch;
 mod images_done;
 mod merged;
 mod notes_reader;
+mod notes_sync;
 mod outcome;
 mod plan_words;
 pub mod progress;

@@ -551,6 +551,7 @@ mod tests {
             skipped_files: vec![],
             unsigned_commit: None,
             smoke: None,
+            notes_file: None,
         }
     }
 

@@ -130,6 +130,7 @@ pub async fn run(
             skipped_files: Vec::new(),
             unsigned_commit: None,
             smoke: None,
+            notes_file: None,
         });
     if notes_url.is_some() {
         marker.notes_url = notes_url;
