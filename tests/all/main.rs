@@ -38,6 +38,7 @@ mod server_queue;
 mod setup;
 mod setup_browser;
 mod setup_hostile;
+mod simulated_branch_model;
 mod simulated_github;
 mod simulated_graphql;
 mod simulated_people;
