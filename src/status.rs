@@ -54,15 +54,48 @@ pub struct StatusMarker {
     /// Each announcement of the published release, by the configuration's name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub announced: Vec<AnnouncementRecord>,
+    /// The released branch merged back into the development branch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_back: Option<MergeBackRecord>,
 }
 
 impl StatusMarker {
-    /// An announcement failed in a way a retry may cure.
-    pub fn announcement_failed(&self) -> bool {
+    /// Something after publication failed or waits in a way `/release retry` may cure: an
+    /// announcement not taken, or the merge back not merged.
+    pub fn after_publication_left(&self) -> bool {
         self.announced
             .iter()
             .any(|a| matches!(a.state, AnnounceState::Failed { .. }))
+            || self
+                .merge_back
+                .as_ref()
+                .is_some_and(|m| matches!(m.state, MergeBackState::Waiting { .. }))
     }
+}
+
+/// The merge back of the released branch (`from`) into the development branch (`into`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeBackRecord {
+    pub from: String,
+    pub into: String,
+    /// The pull request that merges it, when one was needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_url: Option<String>,
+    pub state: MergeBackState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum MergeBackState {
+    Merged,
+    /// `into` already had everything `from` has.
+    NothingToMerge,
+    /// GitHub would not merge it yet (a conflict, a check not passed, a review wanted).
+    Waiting {
+        reason: String,
+    },
 }
 
 /// Where one announcement stands. Intent is recorded before the post, so a job that finds
@@ -256,6 +289,30 @@ impl StatusView {
             .map(|(step, _)| *step)
     }
 
+    /// The merge back, once the release is published.
+    fn render_merge_back(&self, out: &mut String) {
+        let Some(back) = &self.marker.merge_back else {
+            return;
+        };
+        let pull = match (back.pull, &back.pull_url) {
+            (Some(number), Some(url)) => format!(" in [#{number}]({url})"),
+            (Some(number), None) => format!(" in #{number}"),
+            _ => String::new(),
+        };
+        let line = match &back.state {
+            MergeBackState::Merged => format!("✅ merged{pull}"),
+            MergeBackState::NothingToMerge => format!("✅ `{}` already has it", back.into),
+            MergeBackState::Waiting { reason } => format!(
+                "⏳ not merged{pull}: {reason}; resolve it there (or merge it yourself), or \
+                 `/release retry` to merge it once it can be"
+            ),
+        };
+        out.push_str(&format!(
+            "Merge back of `{}` into `{}`: {line}\n\n",
+            back.from, back.into
+        ));
+    }
+
     /// The announcements of the published release, one line each.
     fn render_announcements(&self, out: &mut String) {
         if self.marker.announced.is_empty() {
@@ -321,6 +378,7 @@ impl StatusView {
         if self.marker.cancelled {
             out.push_str("**This release was cancelled.**\n\n");
         }
+        self.render_merge_back(&mut out);
         self.render_announcements(&mut out);
         for (_, state) in &self.steps {
             match state {
@@ -357,6 +415,7 @@ mod tests {
             smoke: None,
             notes_file: None,
             announced: vec![],
+            merge_back: None,
         }
     }
 

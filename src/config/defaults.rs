@@ -127,6 +127,7 @@ impl Default for Config {
                 },
             },
             announce: Vec::new(),
+            merge_back: None,
         }
     }
 }

@@ -37,6 +37,9 @@ pub struct Config {
     pub notes: NotesConfig,
     /// Where the release is announced once a person publishes it (`[[announce]]`).
     pub announce: Vec<Announcement>,
+    /// Once the release is published, the branch the release went into is merged back into
+    /// this one (Mathesar's `master` into `develop`); `None`: no merge back.
+    pub merge_back: Option<String>,
 }
 
 /// One place a published release is announced.

@@ -27,6 +27,7 @@ const TOP_KEYS: &[&str] = &[
     "smoke",
     "notes",
     "announce",
+    "merge_back",
 ];
 const VERSION_FILE_KEYS: &[&str] = &[
     "path", "pattern", "replace", "primary", "required", "multiple",
@@ -369,6 +370,7 @@ impl<'t> Reader<'t> {
             smoke,
             notes,
             announce: self.announcements(root),
+            merge_back: self.branch_name(root, "merge_back"),
         }
     }
 
@@ -1025,7 +1027,7 @@ mod tests {
     fn an_unknown_key_is_named_with_its_line_and_a_suggestion() {
         assert_eq!(
             problems("label = \"release\"\npermision = \"write\"\n"),
-            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`"]
+            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`, `merge_back`"]
         );
     }
 
@@ -1127,6 +1129,11 @@ mod tests {
             .collect();
         assert_eq!(names, [("team", "matrix"), ("users", "discord")]);
         assert!(parse("").unwrap().announce.is_empty(), "none by default");
+        assert_eq!(parse("").unwrap().merge_back, None);
+        let back = parse(
+            "base_branch = \"develop\"\ntarget_branch = \"master\"\nmerge_back = \"develop\"\n",
+        );
+        assert_eq!(back.unwrap().merge_back.as_deref(), Some("develop"));
     }
 
     #[test]

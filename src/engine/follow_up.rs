@@ -133,7 +133,7 @@ pub async fn retry(
                 sha: head,
             })
         }
-        Plan::Announce => {
+        Plan::AfterPublication => {
             let tag = ctx.config.tag.render(&version);
             let url = progress
                 .release
@@ -141,7 +141,7 @@ pub async fn retry(
                 .map(|r| r.html_url.clone())
                 .unwrap_or_default();
             let release = (&version, tag.as_str(), url.as_str());
-            super::announcing::run(ctx, release, &mut status, &progress, true).await?;
+            super::after_publication::run(ctx, release, &mut status, &progress, true).await?;
             Ok(Outcome::StatusRefreshed {
                 version: version.to_string(),
             })

@@ -3,6 +3,7 @@
 //! Every step looks before it acts, so delivering an event twice, or running a job again after
 //! a crash, does nothing twice.
 
+mod after_publication;
 mod announcing;
 mod answer;
 mod checks;
@@ -13,6 +14,7 @@ mod failure_report;
 mod follow_up;
 mod images_dispatch;
 mod images_done;
+mod merge_back;
 mod merged;
 mod notes_reader;
 mod notes_sync;

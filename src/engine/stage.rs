@@ -61,13 +61,14 @@ pub enum Stage {
         built: CommitSha,
     },
     /// Images built; the release is a draft for a person to publish, or published.
-    /// `unannounced`: an announcement of the published release failed and may be sent again.
+    /// `unfinished`: after publication, an announcement failed or the merge back waits, and
+    /// `/release retry` may finish it.
     Done {
         commit: CommitSha,
         release: ReleaseId,
         run: RunId,
         published: bool,
-        unannounced: bool,
+        unfinished: bool,
     },
 }
 
@@ -109,8 +110,8 @@ impl Stage {
         if let Some(tag_commit) = &progress.tag_commit {
             let commit = sha("the tag's commit", tag_commit)?;
             let mut stage = tagged_stage(progress, commit)?;
-            if let Stage::Done { unannounced, .. } = &mut stage {
-                *unannounced = status.is_some_and(StatusMarker::announcement_failed);
+            if let Stage::Done { unfinished, .. } = &mut stage {
+                *unfinished = status.is_some_and(StatusMarker::after_publication_left);
             }
             return Ok(stage);
         }
@@ -258,7 +259,7 @@ fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreada
             release: release_id,
             run: run_id,
             published: !release.draft,
-            unannounced: false,
+            unfinished: false,
         },
     })
 }
@@ -320,8 +321,9 @@ pub enum Plan {
     /// The smoke run of the branch's head finished: its result becomes the commit status, the
     /// checklist and the status comment.
     RecordSmoke,
-    /// The release is published and an announcement of it failed: send the failed ones again.
-    Announce,
+    /// The release is published and what follows publication is unfinished: merge back and
+    /// announce where that is still due.
+    AfterPublication,
     /// The work is done: keep what was found (a run found by its intent alone, after a crash)
     /// and redraw the status comment if it is behind.
     Settle,
@@ -409,9 +411,9 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
             ImagesStale { run, .. } => Plan::RebuildMoved { stale: *run },
             Done {
                 published: true,
-                unannounced: true,
+                unfinished: true,
                 ..
-            } => Plan::Announce,
+            } => Plan::AfterPublication,
             ImagesRunning { .. } | Done { .. } => Plan::Refuse(Refusal::NothingToRetry),
         },
         Trigger::Cancel => match stage {
@@ -567,6 +569,7 @@ mod tests {
             smoke: None,
             notes_file: None,
             announced: vec![],
+            merge_back: None,
         }
     }
 
@@ -861,7 +864,7 @@ mod tests {
                     release: r,
                     run,
                     published: false,
-                    unannounced: false,
+                    unfinished: false,
                 },
             ),
             (
@@ -871,17 +874,17 @@ mod tests {
                     release: r,
                     run,
                     published: true,
-                    unannounced: false,
+                    unfinished: false,
                 },
             ),
             (
-                "published, unannounced",
+                "published, unfinished",
                 Stage::Done {
                     commit: c,
                     release: r,
                     run,
                     published: true,
-                    unannounced: true,
+                    unfinished: true,
                 },
             ),
         ]
@@ -940,7 +943,7 @@ mod tests {
             Plan::Reopen => "reopen".into(),
             Plan::RecordSmoke => "record smoke".into(),
             Plan::Settle => "settle".into(),
-            Plan::Announce => "announce".into(),
+            Plan::AfterPublication => "after publication".into(),
             Plan::Refuse(refusal) => format!("refuse {refusal:?}"),
             Plan::Nothing(_) => "-".into(),
         }
@@ -969,7 +972,7 @@ mod tests {
         ("images stale", "start", "open"),
         ("done", "start", "open"),
         ("published", "start", "open"),
-        ("published, unannounced", "start", "open"),
+        ("published, unfinished", "start", "open"),
 
         // start redelivered
         ("not started", "start redelivered", "open"),
@@ -991,7 +994,7 @@ mod tests {
         ("images stale", "start redelivered", "-"),
         ("done", "start redelivered", "-"),
         ("published", "start redelivered", "-"),
-        ("published, unannounced", "start redelivered", "-"),
+        ("published, unfinished", "start redelivered", "-"),
 
         // start another
         ("not started", "start another", "open"),
@@ -1013,7 +1016,7 @@ mod tests {
         ("images stale", "start another", "refuse AnotherInFlight"),
         ("done", "start another", "refuse AnotherInFlight"),
         ("published", "start another", "open"),
-        ("published, unannounced", "start another", "open"),
+        ("published, unfinished", "start another", "open"),
 
         // reopened
         ("not started", "reopened", "-"),
@@ -1035,7 +1038,7 @@ mod tests {
         ("images stale", "reopened", "-"),
         ("done", "reopened", "-"),
         ("published", "reopened", "-"),
-        ("published, unannounced", "reopened", "-"),
+        ("published, unfinished", "reopened", "-"),
 
         // retry
         ("not started", "retry", "open"),
@@ -1057,7 +1060,7 @@ mod tests {
         ("images stale", "retry", "rebuild moved"),
         ("done", "retry", "refuse NothingToRetry"),
         ("published", "retry", "refuse NothingToRetry"),
-        ("published, unannounced", "retry", "announce"),
+        ("published, unfinished", "retry", "after publication"),
 
         // cancel
         ("not started", "cancel", "cancel"),
@@ -1079,7 +1082,7 @@ mod tests {
         ("images stale", "cancel", "refuse CancelTooLate"),
         ("done", "cancel", "refuse CancelTooLate"),
         ("published", "cancel", "refuse CancelTooLate"),
-        ("published, unannounced", "cancel", "refuse CancelTooLate"),
+        ("published, unfinished", "cancel", "refuse CancelTooLate"),
 
         // closed
         ("not started", "closed", "-"),
@@ -1101,7 +1104,7 @@ mod tests {
         ("images stale", "closed", "-"),
         ("done", "closed", "-"),
         ("published", "closed", "-"),
-        ("published, unannounced", "closed", "-"),
+        ("published, unfinished", "closed", "-"),
 
         // merged
         ("not started", "merged", "-"),
@@ -1123,7 +1126,7 @@ mod tests {
         ("images stale", "merged", "rebuild moved"),
         ("done", "merged", "settle"),
         ("published", "merged", "settle"),
-        ("published, unannounced", "merged", "settle"),
+        ("published, unfinished", "merged", "settle"),
 
         // merged elsewhere
         ("not started", "merged elsewhere", "-"),
@@ -1145,7 +1148,7 @@ mod tests {
         ("images stale", "merged elsewhere", "elsewhere"),
         ("done", "merged elsewhere", "elsewhere"),
         ("published", "merged elsewhere", "elsewhere"),
-        ("published, unannounced", "merged elsewhere", "elsewhere"),
+        ("published, unfinished", "merged elsewhere", "elsewhere"),
 
         // tag
         ("not started", "tag", "-"),
@@ -1167,7 +1170,7 @@ mod tests {
         ("images stale", "tag", "rebuild moved"),
         ("done", "tag", "settle"),
         ("published", "tag", "settle"),
-        ("published, unannounced", "tag", "settle"),
+        ("published, unfinished", "tag", "settle"),
 
         // our run done
         ("not started", "our run done", "-"),
@@ -1189,7 +1192,7 @@ mod tests {
         ("images stale", "our run done", "-"),
         ("done", "our run done", "record"),
         ("published", "our run done", "record"),
-        ("published, unannounced", "our run done", "record"),
+        ("published, unfinished", "our run done", "record"),
 
         // other run done
         ("not started", "other run done", "-"),
@@ -1211,7 +1214,7 @@ mod tests {
         ("images stale", "other run done", "-"),
         ("done", "other run done", "-"),
         ("published", "other run done", "-"),
-        ("published, unannounced", "other run done", "-"),
+        ("published, unfinished", "other run done", "-"),
 
         // pushed
         ("not started", "pushed", "-"),
@@ -1233,7 +1236,7 @@ mod tests {
         ("images stale", "pushed", "-"),
         ("done", "pushed", "-"),
         ("published", "pushed", "-"),
-        ("published, unannounced", "pushed", "-"),
+        ("published, unfinished", "pushed", "-"),
     ];
 
     /// The smoke record of the branch's head, and a run finishing: (record, run, attempt) → plan.

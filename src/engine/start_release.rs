@@ -132,6 +132,7 @@ pub async fn run(
             smoke: None,
             notes_file: None,
             announced: vec![],
+            merge_back: None,
         });
     if notes_url.is_some() {
         marker.notes_url = notes_url;

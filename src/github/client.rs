@@ -146,6 +146,7 @@ impl RepoClient {
             "GET" => self.octocrab._get(uri).await,
             "PATCH" => self.octocrab._patch(uri, body).await,
             "DELETE" => self.octocrab._delete(uri, body).await,
+            "PUT" => self.octocrab._put(uri, body).await,
             _ => self.octocrab._post(uri, body).await,
         };
         let response = match sent {
@@ -245,6 +246,14 @@ impl RepoClient {
         body: &B,
     ) -> Result<T, ApiError> {
         self.call("POST", &route, Some(body)).await
+    }
+
+    pub(super) async fn put<B: Serialize, T: DeserializeOwned>(
+        &self,
+        route: String,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        self.call("PUT", &route, Some(body)).await
     }
 
     pub(super) async fn patch<B: Serialize, T: DeserializeOwned>(

@@ -10,8 +10,10 @@ mod error;
 mod merged_since;
 pub mod models;
 pub mod prefetch;
+mod pull_merge;
 
 pub use client::{CreateRef, RepoClient};
 pub use connector::Connector;
 pub use error::ApiError;
 pub use merged_since::{FastForward, MergedAmong, PULLS_LOOKED_AT};
+pub use pull_merge::Merged;

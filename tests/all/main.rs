@@ -19,6 +19,7 @@ mod late_runs;
 mod latest_badge;
 mod many_pages;
 mod mathesar_history;
+mod merge_back;
 mod notes;
 mod notes_sync;
 mod odd_answers;
