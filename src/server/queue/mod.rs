@@ -16,6 +16,7 @@
 //! by the holder of the job's latest claim: a worker whose lease ran out while another took the
 //! job over is fenced off, so one delivery never has two results.
 
+mod heads;
 pub mod postgres;
 pub mod seam;
 pub mod sqlite;
