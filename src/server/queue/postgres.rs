@@ -153,11 +153,6 @@ impl PgQueue {
         Ok(queue)
     }
 
-    /// Who this process is on the claims it holds.
-    pub fn replica(&self) -> &str {
-        &self.replica
-    }
-
     async fn migrate(&self) -> Result<(), QueueError> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
