@@ -159,8 +159,8 @@ impl Intake {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::queue::sqlite::WAL_RESTART_AT;
     use crate::server::queue::Database;
+    use crate::server::queue::WAL_RESTART_AT;
 
     fn delivery(id: &str) -> NewDelivery {
         NewDelivery::new(id, "issue_comment", "o/r", b"{}", 0)

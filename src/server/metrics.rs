@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use super::job_counted::JobResult;
 use super::queue::Counts;
 use crate::github::api_stats::ApiStats;
 
@@ -17,7 +18,7 @@ const BUCKETS: &[f64] = &[0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 #[derive(Default)]
 pub struct Metrics {
     deliveries: Mutex<BTreeMap<(String, &'static str), u64>>,
-    jobs: Mutex<BTreeMap<&'static str, u64>>,
+    jobs: Mutex<BTreeMap<JobResult, u64>>,
     latency_buckets: [AtomicU64; 11],
     latency_count: AtomicU64,
     latency_sum_ms: AtomicU64,
@@ -66,12 +67,12 @@ impl Metrics {
             .unwrap_or(0)
     }
 
-    pub fn job(&self, result: super::job_counted::JobResult) {
+    pub fn job(&self, result: JobResult) {
         *self
             .jobs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(result.as_str())
+            .entry(result)
             .or_default() += 1;
     }
 
@@ -106,11 +107,11 @@ impl Metrics {
             .sum()
     }
 
-    pub fn jobs_of(&self, result: &str) -> u64 {
+    pub fn jobs_of(&self, result: JobResult) -> u64 {
         self.jobs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(result)
+            .get(&result)
             .copied()
             .unwrap_or(0)
     }
@@ -211,7 +212,7 @@ mod tests {
         metrics.delivery("issue_comment", "queued");
         metrics.delivery("issue_comment", "queued");
         metrics.delivery("unverified", "rejected");
-        metrics.job(crate::server::JobResult::Done);
+        metrics.job(JobResult::Done);
         metrics.job_latency(Duration::from_millis(300));
         metrics.worker_restarted();
         let text = metrics.render(

@@ -8,7 +8,7 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use releasebot::server::queue::Database;
 use releasebot::server::settings::{HttpLimits, KeySource, Settings};
-use releasebot::server::{self, RunningServer, Tuning};
+use releasebot::server::{self, JobResult, RunningServer, Tuning};
 use sha2::Sha256;
 use simulated_github::{Fault, MergeMethod, RepoSeed};
 
@@ -354,7 +354,7 @@ async fn the_same_comment_under_two_delivery_ids_is_run_twice_and_answered_once(
     assert_eq!((first, second), (202, 202));
 
     let server = r.server.as_ref().unwrap();
-    eventually("both jobs", || server.metrics.jobs_of("done") == 2).await;
+    eventually("both jobs", || server.metrics.jobs_of(JobResult::Done) == 2).await;
     assert_eq!(r.s.branches(), vec!["master", "release/0.1.3"]);
     assert_eq!(r.s.sim.pulls(REPO).len(), 1);
     assert_eq!(r.s.bot_comments().len(), 1, "one status comment");
@@ -417,10 +417,13 @@ async fn two_502s_then_a_rate_limit_then_success_completes_the_job_once() {
     assert_eq!(status, 202);
 
     let server = r.server.as_ref().unwrap();
-    eventually("the job done", || server.metrics.jobs_of("done") == 1).await;
-    assert_eq!(server.metrics.jobs_of("retry"), 2);
-    assert_eq!(server.metrics.jobs_of("rate_limited"), 1);
-    assert_eq!(server.metrics.jobs_of("dead"), 0);
+    eventually("the job done", || {
+        server.metrics.jobs_of(JobResult::Done) == 1
+    })
+    .await;
+    assert_eq!(server.metrics.jobs_of(JobResult::Retry), 2);
+    assert_eq!(server.metrics.jobs_of(JobResult::RateLimited), 1);
+    assert_eq!(server.metrics.jobs_of(JobResult::Dead), 0);
     assert_eq!(r.s.branches(), vec!["master", "release/0.1.3"]);
     assert_eq!(r.s.sim.pulls(REPO).len(), 1);
     assert_eq!(r.s.bot_comments().len(), 1);
@@ -450,7 +453,7 @@ async fn an_expired_installation_token_is_refreshed_and_the_job_goes_on() {
     assert_eq!(r.token_requests(), 2, "one refresh");
     let server = r.server.as_ref().unwrap();
     assert_eq!(
-        server.metrics.jobs_of("retry"),
+        server.metrics.jobs_of(JobResult::Retry),
         0,
         "refreshed within the job"
     );
@@ -569,7 +572,7 @@ async fn a_thousand_concurrent_deliveries_are_all_acknowledged_and_each_processe
     // A thousand jobs, each reading the ever longer conversation: minutes on a busy CI machine.
     let limit = std::time::Duration::from_secs(300);
     eventually_within("every job", limit, || {
-        server.metrics.jobs_of("done") == 1000
+        server.metrics.jobs_of(JobResult::Done) == 1000
     })
     .await;
     // Each run starts by reacting 👀 to its comment: one reaction per comment means one run.

@@ -46,11 +46,11 @@ async fn a_422_fails_the_job_at_once_tells_the_owner_once_and_lets_the_repositor
 
     let server = r.server.as_ref().unwrap();
     eventually("the job to fail for good", || {
-        server.metrics.jobs_of("permanent") == 1
+        server.metrics.jobs_of(JobResult::Permanent) == 1
     })
     .await;
     assert_eq!(branch_creations(&r), 1, "one attempt, no retries");
-    assert_eq!(server.metrics.jobs_of("retry"), 0);
+    assert_eq!(server.metrics.jobs_of(JobResult::Retry), 0);
     assert_eq!(metric(&r.metrics().await, "releasebot_jobs_dead"), 1);
     // The step's own report says it, once, without calling it temporary.
     let status = r.s.status_comment();
@@ -67,7 +67,10 @@ async fn a_422_fails_the_job_at_once_tells_the_owner_once_and_lets_the_repositor
     // The repository's next delivery is not held back by the dead one.
     let (id, body) = comment(&r, "/release help");
     assert_eq!(r.deliver_signed("issue_comment", &id, &body).await.0, 202);
-    eventually("the help answer", || server.metrics.jobs_of("done") == 1).await;
+    eventually("the help answer", || {
+        server.metrics.jobs_of(JobResult::Done) == 1
+    })
+    .await;
     assert!(
         r.s.bot_comments()
             .last()
@@ -95,7 +98,7 @@ async fn a_permanent_failure_before_any_step_is_told_on_the_issue() {
     .await;
     // The notice is written before the job is recorded as failed for good.
     eventually("the job to be permanent", || {
-        server.metrics.jobs_of("permanent") == 1
+        server.metrics.jobs_of(JobResult::Permanent) == 1
     })
     .await;
     let told = told_permanent_failure(&r).unwrap();
@@ -112,7 +115,7 @@ async fn a_delivery_dead_of_a_permanent_error_runs_again_when_redelivered_after_
     r.deliver_signed("issue_comment", &id, &body).await;
     let server = r.server.as_ref().unwrap();
     eventually("the job to fail for good", || {
-        server.metrics.jobs_of("permanent") == 1
+        server.metrics.jobs_of(JobResult::Permanent) == 1
     })
     .await;
     assert!(r.s.sim.pulls(REPO).is_empty());
@@ -123,7 +126,7 @@ async fn a_delivery_dead_of_a_permanent_error_runs_again_when_redelivered_after_
     assert_eq!(status, 202, "{answer}");
     assert!(answer.contains("queued again"), "{answer}");
     eventually("the redelivered job done", || {
-        server.metrics.jobs_of("done") == 1
+        server.metrics.jobs_of(JobResult::Done) == 1
     })
     .await;
     assert_eq!(r.s.branches(), vec!["master", "release/0.1.3"]);
@@ -158,10 +161,15 @@ async fn a_run_that_outlives_its_lease_is_fenced_off_and_the_job_has_one_result(
 
     let server = r.server.as_ref().unwrap();
     eventually("both runs to end", || {
-        server.metrics.jobs_of("stale") == 1 && server.metrics.jobs_of("done") == 1
+        server.metrics.jobs_of(JobResult::Stale) == 1
+            && server.metrics.jobs_of(JobResult::Done) == 1
     })
     .await;
-    assert_eq!(server.metrics.jobs_of("done"), 1, "one result recorded");
+    assert_eq!(
+        server.metrics.jobs_of(JobResult::Done),
+        1,
+        "one result recorded"
+    );
     let metrics = r.metrics().await;
     assert_eq!(metric(&metrics, "releasebot_queue_depth"), 0);
     assert_eq!(metric(&metrics, "releasebot_jobs_dead"), 0);
@@ -224,10 +232,10 @@ async fn a_502_that_the_next_attempt_cures_tells_the_owner_nothing() {
 
     let server = r.server.as_ref().unwrap();
     eventually("the retried job to succeed", || {
-        server.metrics.jobs_of("done") == 1
+        server.metrics.jobs_of(JobResult::Done) == 1
     })
     .await;
-    assert_eq!(server.metrics.jobs_of("retry"), 1);
+    assert_eq!(server.metrics.jobs_of(JobResult::Retry), 1);
     assert_eq!(stopped_notices(&r), 0, "{:?}", r.s.bot_comments());
     assert_eq!(told_permanent_failure(&r), None);
     let status = r.s.status_comment();
@@ -262,5 +270,8 @@ async fn a_502_on_every_attempt_is_told_once_when_the_queue_gives_up() {
         status.contains("releasebot tries again by itself"),
         "{status}"
     );
-    eventually("the job to be dead", || server.metrics.jobs_of("dead") == 1).await;
+    eventually("the job to be dead", || {
+        server.metrics.jobs_of(JobResult::Dead) == 1
+    })
+    .await;
 }

@@ -16,9 +16,10 @@
 //! by the holder of the job's latest claim: a worker whose lease ran out while another took the
 //! job over is fenced off, so one delivery never has two results.
 
-pub mod postgres;
+mod heads;
+mod postgres;
 pub mod seam;
-pub mod sqlite;
+mod sqlite;
 mod sqlite_backend;
 
 use std::path::PathBuf;
@@ -27,7 +28,10 @@ use std::time::Duration;
 
 use seam::Backend;
 pub use seam::Writer;
-pub use sqlite::{FileIdentity, SqliteLock};
+use sqlite::SqliteLock;
+/// The WAL's bound, for the intake's test of it.
+#[cfg(test)]
+pub(crate) use sqlite::WAL_RESTART_AT;
 use sqlite_backend::SqliteBackend;
 
 #[derive(Debug, thiserror::Error)]

@@ -14,7 +14,7 @@
 //! - Each claim records the replica that holds it, so a replica shutting down frees its own
 //!   jobs and no one else's; a replica that dies leaves them to their lease.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -22,6 +22,7 @@ use futures_util::StreamExt as _;
 use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, NoTls};
 
+use super::heads::{advance, Advance};
 use super::seam::{Backend, Call, Writer};
 use super::{
     fenced, unpack, Counts, Enqueued, Fenced, Final, Job, NewDelivery, QueueError, Stored, Ticket,
@@ -63,6 +64,13 @@ ALTER TABLE releasebot_deliveries SET (toast_tuple_target = 8160);
 ALTER TABLE releasebot_deliveries ALTER COLUMN body SET STORAGE EXTERNAL;
 ",
 ];
+
+/// How a finished job's head moves on (`heads.rs`), in PostgreSQL's words.
+static ADVANCE: LazyLock<Advance> = LazyLock::new(|| {
+    advance("releasebot_deliveries", "releasebot_heads", |n| {
+        format!("${n}")
+    })
+});
 
 /// Any fixed number: the advisory lock migrations run under.
 const MIGRATION_LOCK: i64 = 0x0072_656c_6561_7365;
@@ -143,11 +151,6 @@ impl PgQueue {
             other => cannot(other.to_string()),
         })?;
         Ok(queue)
-    }
-
-    /// Who this process is on the claims it holds.
-    pub fn replica(&self) -> &str {
-        &self.replica
     }
 
     async fn migrate(&self) -> Result<(), QueueError> {
@@ -337,31 +340,18 @@ impl Backend for PgQueue {
                 )
                 .await?;
             if changed == 1 {
-                let next: Option<i64> = transaction
-                    .query_one(
-                        "SELECT MIN(seq) FROM releasebot_deliveries WHERE repo = $1 AND state IN ('queued', 'claimed')",
-                        &[&job.repo],
-                    )
+                transaction
+                    .execute(&ADVANCE.drop_head, &[&job.repo])
+                    .await?;
+                // A next job is runnable work: every replica's workers hear of it.
+                if transaction
+                    .execute(&ADVANCE.next_head, &[&job.repo])
                     .await?
-                    .get(0);
-                match next {
-                    Some(seq) => {
-                        transaction
-                            .execute(
-                                "INSERT INTO releasebot_heads (repo, seq) VALUES ($1, $2)
-                                 ON CONFLICT (repo) DO UPDATE SET seq = EXCLUDED.seq",
-                                &[&job.repo, &seq],
-                            )
-                            .await?;
-                        transaction
-                            .execute("SELECT pg_notify($1, '')", &[&CHANNEL])
-                            .await?;
-                    }
-                    None => {
-                        transaction
-                            .execute("DELETE FROM releasebot_heads WHERE repo = $1", &[&job.repo])
-                            .await?;
-                    }
+                    == 1
+                {
+                    transaction
+                        .execute("SELECT pg_notify($1, '')", &[&CHANNEL])
+                        .await?;
                 }
             }
             transaction.commit().await?;

@@ -1,7 +1,7 @@
 //! The one seam between the queue's behaviour and where it is kept: `Backend` is what workers,
 //! the janitor and `/metrics` ask of a queue (through `Store`), and `Writer` is the webhook's
 //! batched path into it (through `Store::writer`). SQLite and PostgreSQL each implement both;
-//! nothing outside their own files knows which one answers.
+//! their modules are private to the queue, and only opening a `Store` tells them apart.
 
 use std::future::Future;
 use std::pin::Pin;

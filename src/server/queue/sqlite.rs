@@ -8,10 +8,12 @@
 //! the job they found, so a backlog neither slows a claim nor stands in the writer's way.
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
+use super::heads::{advance, Advance};
 use super::{
     fenced, unpack, Counts, Enqueued, Fenced, Job, NewDelivery, QueueError, Stored, Ticket,
 };
@@ -51,6 +53,10 @@ CREATE TABLE IF NOT EXISTS heads (repo TEXT PRIMARY KEY, seq INTEGER NOT NULL) W
 CREATE INDEX IF NOT EXISTS deliveries_unfinished ON deliveries (repo, seq)
     WHERE state IN ('queued', 'claimed');
 ";
+
+/// How a finished job's head moves on (`heads.rs`), in SQLite's words.
+static ADVANCE: LazyLock<Advance> =
+    LazyLock::new(|| advance("deliveries", "heads", |n| format!("?{n}")));
 
 /// The columns a claim returns, in `job_from_row`'s order.
 const JOB_COLUMNS: &str =
@@ -415,20 +421,8 @@ impl SqliteQueue {
             params![job.seq, job.claim_token, error, state],
         )?;
         if changed == 1 {
-            let next: Option<i64> = transaction.query_row(
-                "SELECT MIN(seq) FROM deliveries WHERE repo = ?1 AND state IN ('queued', 'claimed')",
-                params![job.repo],
-                |row| row.get(0),
-            )?;
-            match next {
-                Some(seq) => transaction.execute(
-                    "INSERT OR REPLACE INTO heads (repo, seq) VALUES (?1, ?2)",
-                    params![job.repo, seq],
-                )?,
-                None => {
-                    transaction.execute("DELETE FROM heads WHERE repo = ?1", params![job.repo])?
-                }
-            };
+            transaction.execute(&ADVANCE.drop_head, params![job.repo])?;
+            transaction.execute(&ADVANCE.next_head, params![job.repo])?;
         }
         transaction.commit()?;
         Ok(fenced(changed as u64))
