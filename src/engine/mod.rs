@@ -13,6 +13,7 @@ mod follow_up;
 mod images_dispatch;
 mod images_done;
 mod merged;
+mod milestone;
 mod notes_reader;
 mod notes_sync;
 mod outcome;

@@ -552,6 +552,7 @@ mod tests {
             unsigned_commit: None,
             smoke: None,
             notes_file: None,
+            milestone_problem: None,
         }
     }
 
