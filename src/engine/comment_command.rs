@@ -71,6 +71,7 @@ pub async fn handle(
         config: &config,
         repository: &event.repository,
         notes: &notes,
+        announce: engine.announce_settings(),
         retried: engine.is_retried_by_queue(),
     };
     let result = match parsed {

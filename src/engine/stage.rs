@@ -61,11 +61,13 @@ pub enum Stage {
         built: CommitSha,
     },
     /// Images built; the release is a draft for a person to publish, or published.
+    /// `unannounced`: an announcement of the published release failed and may be sent again.
     Done {
         commit: CommitSha,
         release: ReleaseId,
         run: RunId,
         published: bool,
+        unannounced: bool,
     },
 }
 
@@ -106,7 +108,11 @@ impl Stage {
         let cancelled = status.is_some_and(|s| s.cancelled) && !reopened;
         if let Some(tag_commit) = &progress.tag_commit {
             let commit = sha("the tag's commit", tag_commit)?;
-            return tagged_stage(progress, commit);
+            let mut stage = tagged_stage(progress, commit)?;
+            if let Stage::Done { unannounced, .. } = &mut stage {
+                *unannounced = status.is_some_and(StatusMarker::announcement_failed);
+            }
+            return Ok(stage);
         }
         let pull = progress.pull.as_ref();
         if let Some(pull) = pull.filter(|p| p.pull_state() == PullState::Merged) {
@@ -252,6 +258,7 @@ fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreada
             release: release_id,
             run: run_id,
             published: !release.draft,
+            unannounced: false,
         },
     })
 }
@@ -313,6 +320,8 @@ pub enum Plan {
     /// The smoke run of the branch's head finished: its result becomes the commit status, the
     /// checklist and the status comment.
     RecordSmoke,
+    /// The release is published and an announcement of it failed: send the failed ones again.
+    Announce,
     /// The work is done: keep what was found (a run found by its intent alone, after a crash)
     /// and redraw the status comment if it is behind.
     Settle,
@@ -398,6 +407,11 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
             Tagged { .. } | ImagesIntended { .. } => Plan::ReleaseTag,
             ImagesFailed { run, .. } => Plan::Redispatch { failed: *run },
             ImagesStale { run, .. } => Plan::RebuildMoved { stale: *run },
+            Done {
+                published: true,
+                unannounced: true,
+                ..
+            } => Plan::Announce,
             ImagesRunning { .. } | Done { .. } => Plan::Refuse(Refusal::NothingToRetry),
         },
         Trigger::Cancel => match stage {
@@ -553,6 +567,7 @@ mod tests {
             smoke: None,
             notes_file: None,
             milestone_problem: None,
+            announced: vec![],
         }
     }
 
@@ -847,15 +862,27 @@ mod tests {
                     release: r,
                     run,
                     published: false,
+                    unannounced: false,
                 },
             ),
             (
                 "published",
                 Stage::Done {
+                    commit: c.clone(),
+                    release: r,
+                    run,
+                    published: true,
+                    unannounced: false,
+                },
+            ),
+            (
+                "published, unannounced",
+                Stage::Done {
                     commit: c,
                     release: r,
                     run,
                     published: true,
+                    unannounced: true,
                 },
             ),
         ]
@@ -914,6 +941,7 @@ mod tests {
             Plan::Reopen => "reopen".into(),
             Plan::RecordSmoke => "record smoke".into(),
             Plan::Settle => "settle".into(),
+            Plan::Announce => "announce".into(),
             Plan::Refuse(refusal) => format!("refuse {refusal:?}"),
             Plan::Nothing(_) => "-".into(),
         }
@@ -942,6 +970,7 @@ mod tests {
         ("images stale", "start", "open"),
         ("done", "start", "open"),
         ("published", "start", "open"),
+        ("published, unannounced", "start", "open"),
 
         // start redelivered
         ("not started", "start redelivered", "open"),
@@ -963,6 +992,7 @@ mod tests {
         ("images stale", "start redelivered", "-"),
         ("done", "start redelivered", "-"),
         ("published", "start redelivered", "-"),
+        ("published, unannounced", "start redelivered", "-"),
 
         // start another
         ("not started", "start another", "open"),
@@ -984,6 +1014,7 @@ mod tests {
         ("images stale", "start another", "refuse AnotherInFlight"),
         ("done", "start another", "refuse AnotherInFlight"),
         ("published", "start another", "open"),
+        ("published, unannounced", "start another", "open"),
 
         // reopened
         ("not started", "reopened", "-"),
@@ -1005,6 +1036,7 @@ mod tests {
         ("images stale", "reopened", "-"),
         ("done", "reopened", "-"),
         ("published", "reopened", "-"),
+        ("published, unannounced", "reopened", "-"),
 
         // retry
         ("not started", "retry", "open"),
@@ -1026,6 +1058,7 @@ mod tests {
         ("images stale", "retry", "rebuild moved"),
         ("done", "retry", "refuse NothingToRetry"),
         ("published", "retry", "refuse NothingToRetry"),
+        ("published, unannounced", "retry", "announce"),
 
         // cancel
         ("not started", "cancel", "cancel"),
@@ -1047,6 +1080,7 @@ mod tests {
         ("images stale", "cancel", "refuse CancelTooLate"),
         ("done", "cancel", "refuse CancelTooLate"),
         ("published", "cancel", "refuse CancelTooLate"),
+        ("published, unannounced", "cancel", "refuse CancelTooLate"),
 
         // closed
         ("not started", "closed", "-"),
@@ -1068,6 +1102,7 @@ mod tests {
         ("images stale", "closed", "-"),
         ("done", "closed", "-"),
         ("published", "closed", "-"),
+        ("published, unannounced", "closed", "-"),
 
         // merged
         ("not started", "merged", "-"),
@@ -1089,6 +1124,7 @@ mod tests {
         ("images stale", "merged", "rebuild moved"),
         ("done", "merged", "settle"),
         ("published", "merged", "settle"),
+        ("published, unannounced", "merged", "settle"),
 
         // merged elsewhere
         ("not started", "merged elsewhere", "-"),
@@ -1110,6 +1146,7 @@ mod tests {
         ("images stale", "merged elsewhere", "elsewhere"),
         ("done", "merged elsewhere", "elsewhere"),
         ("published", "merged elsewhere", "elsewhere"),
+        ("published, unannounced", "merged elsewhere", "elsewhere"),
 
         // tag
         ("not started", "tag", "-"),
@@ -1131,6 +1168,7 @@ mod tests {
         ("images stale", "tag", "rebuild moved"),
         ("done", "tag", "settle"),
         ("published", "tag", "settle"),
+        ("published, unannounced", "tag", "settle"),
 
         // our run done
         ("not started", "our run done", "-"),
@@ -1152,6 +1190,7 @@ mod tests {
         ("images stale", "our run done", "-"),
         ("done", "our run done", "record"),
         ("published", "our run done", "record"),
+        ("published, unannounced", "our run done", "record"),
 
         // other run done
         ("not started", "other run done", "-"),
@@ -1173,6 +1212,7 @@ mod tests {
         ("images stale", "other run done", "-"),
         ("done", "other run done", "-"),
         ("published", "other run done", "-"),
+        ("published, unannounced", "other run done", "-"),
 
         // pushed
         ("not started", "pushed", "-"),
@@ -1194,6 +1234,7 @@ mod tests {
         ("images stale", "pushed", "-"),
         ("done", "pushed", "-"),
         ("published", "pushed", "-"),
+        ("published, unannounced", "pushed", "-"),
     ];
 
     /// The smoke record of the branch's head, and a run finishing: (record, run, attempt) → plan.

@@ -130,6 +130,7 @@ pub async fn run(
             smoke: None,
             notes_file: None,
             milestone_problem: None,
+            announced: vec![],
         });
     if notes_url.is_some() {
         marker.notes_url = notes_url;

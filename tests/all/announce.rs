@@ -284,3 +284,193 @@ async fn no_receiver_at_all_is_said_after_the_last_attempt() {
         "slack at 127.0.0.1 did not take it after 3 attempts (last: no connection)"
     );
 }
+
+// ----- a published release, announced by the engine -----
+
+mod published {
+    use std::collections::BTreeMap;
+
+    use releasebot::engine::Engine;
+    use releasebot::github::Connector;
+    use simulated_github::MergeMethod;
+
+    use super::*;
+    use crate::harness::*;
+
+    /// Mathesar whose configuration announces to Slack, Discord and a Matrix room on the
+    /// receiver, with the secrets in the engine's environment (one variable left unset when
+    /// asked, as an operator might forget it).
+    async fn announcing_mathesar(receiver: &Receiver, forget: Option<&str>) -> Scenario {
+        let config = format!(
+            "[[announce]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"RELEASEBOT_ANNOUNCE_SLACK\"\nmessage = \"Mathesar {{version}} is out: {{release_url}}\"\n\n\
+             [[announce]]\nname = \"community\"\nkind = \"discord\"\nurl_env = \"RELEASEBOT_ANNOUNCE_DISCORD\"\nmessage = \"Mathesar {{version}} is out\"\n\n\
+             [[announce]]\nname = \"matrix\"\nkind = \"matrix\"\nhomeserver = \"{}\"\nroom = \"!mathesar:matrix.org\"\ntoken_env = \"RELEASEBOT_ANNOUNCE_MATRIX_TOKEN\"\nmessage = \"Mathesar {{version}}: {{release_url}}\"\n",
+            receiver.url
+        );
+        let mut s = Scenario::mathesar_altered(|dir| {
+            std::fs::create_dir_all(dir.join(".github")).unwrap();
+            std::fs::write(dir.join(".github/releasebot.toml"), config).unwrap();
+        })
+        .await;
+        let mut env = BTreeMap::from([
+            (
+                "RELEASEBOT_ANNOUNCE_SLACK".to_string(),
+                format!("{}/hooks/slack-secret", receiver.url),
+            ),
+            (
+                "RELEASEBOT_ANNOUNCE_DISCORD".to_string(),
+                format!("{}/hooks/discord-secret", receiver.url),
+            ),
+            (
+                "RELEASEBOT_ANNOUNCE_MATRIX_TOKEN".to_string(),
+                "syt_secret".to_string(),
+            ),
+        ]);
+        if let Some(name) = forget {
+            env.remove(name);
+        }
+        let connector = Connector::with_token(&s.sim.url(), BOT_TOKEN).unwrap();
+        s.use_engine(
+            Engine::new(connector)
+                .with_login(BOT)
+                .allowing_http_notes_on_loopback()
+                .with_announcements(env, quick()),
+        );
+        s
+    }
+
+    /// The release, drafted with its images built; the maintainer publishes it.
+    async fn publish(s: &Scenario) {
+        only(s.comment(MAINTAINER, "/release 0.1.3").await);
+        s.finish_smoke_run("success").await;
+        s.merge_release_pull(MergeMethod::Merge).await;
+        s.finish_images_run("success").await;
+        let draft = s.sim.releases(REPO)[0].id;
+        s.sim.publish_release(REPO, draft, MAINTAINER).unwrap();
+    }
+
+    fn bodies(receiver: &Receiver) -> Vec<String> {
+        receiver
+            .kept()
+            .iter()
+            .map(|k| {
+                let text = k.get("text").or(k.get("content")).or(k.get("body"));
+                text.and_then(|t| t.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn publishing_announces_in_each_place_once_even_when_the_publication_is_delivered_again()
+    {
+        let receiver = Receiver::start(vec![]).await;
+        let s = announcing_mathesar(&receiver, None).await;
+        publish(&s).await;
+        let deliveries = s.sim.take_deliveries();
+        let published = deliveries
+            .iter()
+            .find(|d| d.event == "release" && d.payload["action"] == "published")
+            .expect("GitHub sends `release` `published`")
+            .payload
+            .clone();
+        for delivery in &deliveries {
+            s.redeliver(&delivery.event, &delivery.payload)
+                .await
+                .unwrap();
+        }
+
+        let kept = receiver.kept();
+        assert_eq!(kept.len(), 3, "{kept:#?}");
+        let text = kept[0]["text"].as_str().unwrap();
+        assert!(
+            text.starts_with("Mathesar 0.1.3 is out: http")
+                && text.ends_with("/releases/tag/0.1.3"),
+            "{text}"
+        );
+        assert_eq!(
+            kept[1],
+            serde_json::json!({"content": "Mathesar 0.1.3 is out"})
+        );
+        assert_eq!(kept[2]["msgtype"], "m.text");
+        let status = s.status_comment();
+        assert!(
+            status.contains("- **team** (slack at 127.0.0.1): ✅ posted"),
+            "{status}"
+        );
+        assert!(
+            status.contains("- **matrix** (matrix at 127.0.0.1): ✅ posted"),
+            "{status}"
+        );
+        assert!(
+            !status.contains("secret"),
+            "no secret on the issue: {status}"
+        );
+
+        // GitHub's "Redeliver": nobody hears of 0.1.3 twice.
+        s.redeliver("release", &published).await.unwrap();
+        assert_eq!(receiver.kept().len(), 3);
+        assert_eq!(receiver.requests(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_announcement_answered_500_then_200_is_posted_once() {
+        let receiver = Receiver::start(vec![Answer::Status(500)]).await;
+        let s = announcing_mathesar(&receiver, None).await;
+        publish(&s).await;
+        s.deliver().await;
+
+        assert_eq!(bodies(&receiver).len(), 3);
+        assert_eq!(receiver.requests(), 4, "the first one was tried twice");
+        assert!(!s.status_comment().contains("❌"));
+    }
+
+    #[tokio::test]
+    async fn a_refused_announcement_is_shown_and_retry_sends_only_it() {
+        let receiver = Receiver::start(vec![Answer::Status(404)]).await;
+        let s = announcing_mathesar(&receiver, None).await;
+        publish(&s).await;
+        s.deliver().await;
+        let status = s.status_comment();
+        assert!(
+            status
+                .contains("- **team** (slack at 127.0.0.1): ❌ slack at 127.0.0.1 refused it (404"),
+            "{status}"
+        );
+        assert!(
+            status.contains("`/release retry` sends it again"),
+            "{status}"
+        );
+        assert_eq!(receiver.kept().len(), 2);
+
+        // The webhook is fixed; the release owner asks again.
+        s.comment(MAINTAINER, "/release retry").await;
+
+        assert_eq!(receiver.kept().len(), 3, "only the refused one again");
+        assert!(s
+            .status_comment()
+            .contains("- **team** (slack at 127.0.0.1): ✅ posted"));
+        let again = only(s.comment(MAINTAINER, "/release retry").await);
+        assert_eq!(
+            again,
+            releasebot::engine::Outcome::Answered(releasebot::engine::Reply::NothingToRetry)
+        );
+        assert_eq!(receiver.kept().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_secret_not_set_where_releasebot_runs_is_named_on_the_status() {
+        let receiver = Receiver::start(vec![]).await;
+        let s = announcing_mathesar(&receiver, Some("RELEASEBOT_ANNOUNCE_DISCORD")).await;
+        publish(&s).await;
+        s.deliver().await;
+
+        let status = s.status_comment();
+        assert!(
+            status.contains("- **community** (discord): ❌ the environment variable RELEASEBOT_ANNOUNCE_DISCORD is not set: set it where releasebot runs"),
+            "{status}"
+        );
+        assert_eq!(receiver.kept().len(), 2, "the others are posted");
+    }
+}
