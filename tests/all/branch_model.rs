@@ -15,7 +15,7 @@ const BRANCH_MODEL: &str = "base_branch = \"develop\"\ntarget_branch = \"master\
 
 /// Mathesar at 0.1.2 configured with the branch model, and work on `develop` that `master`
 /// has not seen; that push's deliveries are handed over.
-async fn mathesar_with_develop() -> (Scenario, String) {
+pub async fn mathesar_with_develop() -> (Scenario, String) {
     let s = Scenario::mathesar_altered(|dir| {
         std::fs::write(dir.join(".github/releasebot.toml"), BRANCH_MODEL).unwrap();
     })
@@ -197,4 +197,24 @@ async fn a_missing_base_branch_is_answered_with_what_to_do_and_nothing_is_made()
         s.branches()
     );
     assert!(s.sim.milestones(REPO).is_empty());
+}
+
+#[tokio::test]
+async fn a_dry_run_says_where_the_release_is_cut_from_and_where_its_draft_goes() {
+    let (s, _) = mathesar_with_develop().await;
+
+    s.comment(MAINTAINER, "/release 0.1.3 --dry-run").await;
+
+    let said = s.bot_comments().join("\n");
+    assert!(
+        said.contains("create branch `release-0.1.3` from `develop`"),
+        "{said}"
+    );
+    assert!(
+        said.contains(
+            "open draft pull request `Release 0.1.3` into `master` on milestone `v0.1.3` (made if missing)"
+        ),
+        "{said}"
+    );
+    assert!(s.sim.pulls(REPO).is_empty() && s.sim.milestones(REPO).is_empty());
 }
