@@ -69,6 +69,14 @@ pub fn base_branch_missing(branch: &str) -> String {
     )
 }
 
+pub fn target_branch_missing(branch: &str) -> String {
+    format!(
+        "I did not start a release: the branch `{branch}` that release pull requests go into does \
+         not exist. Create it, or set `target_branch` in `.github/releasebot.toml` to the branch \
+         releases are merged into."
+    )
+}
+
 /// Shown on the pull request's step when it could not be put on its milestone.
 pub fn milestone_not_set(title: &str, problem: &str, version: &str) -> String {
     format!(

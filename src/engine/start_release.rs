@@ -85,6 +85,17 @@ pub async fn run(
         let text = messages::base_branch_missing(&base_branch);
         return answer(gh, event, Reply::BaseBranchMissing, &text).await;
     };
+    // A pull request into a branch that is not there would be refused after the release
+    // branch was made: said first, with what to set. (Into the base branch, just read, it is.)
+    if target_branch != base_branch
+        && gh
+            .git_ref(&format!("heads/{target_branch}"))
+            .await?
+            .is_none()
+    {
+        let text = messages::target_branch_missing(&target_branch);
+        return answer(gh, event, Reply::TargetBranchMissing, &text).await;
+    }
     let tags: Vec<String> = tags
         .into_iter()
         .filter_map(|r| r.name.strip_prefix("refs/tags/").map(str::to_string))

@@ -218,3 +218,30 @@ async fn a_dry_run_says_where_the_release_is_cut_from_and_where_its_draft_goes()
     );
     assert!(s.sim.pulls(REPO).is_empty() && s.sim.milestones(REPO).is_empty());
 }
+
+#[tokio::test]
+async fn a_missing_target_branch_is_answered_before_anything_is_made() {
+    let s = Scenario::mathesar_altered(|dir| {
+        let config = BRANCH_MODEL.replace("target_branch = \"master\"", "target_branch = \"main\"");
+        std::fs::write(dir.join(".github/releasebot.toml"), config).unwrap();
+    })
+    .await;
+    s.sim
+        .push_commit(REPO, "develop", WRITER, "Work", &[("work.txt", "work\n")]);
+    s.deliver().await;
+
+    let answered = only(s.comment(MAINTAINER, "/release 0.1.3").await);
+
+    assert_eq!(answered, Outcome::Answered(Reply::TargetBranchMissing));
+    let said = s.bot_comments().join("\n");
+    assert!(
+        said.contains("the branch `main` that release pull requests go into does not exist. Create it, or set `target_branch`"),
+        "{said}"
+    );
+    assert!(s.sim.pulls(REPO).is_empty());
+    assert!(
+        !s.branches().iter().any(|b| b.starts_with("release-")),
+        "{:?}",
+        s.branches()
+    );
+}
