@@ -461,6 +461,20 @@ mod tests {
                 "create",
                 json!({"ref": "release/0.1.3", "ref_type": "branch"}),
             ),
+            // A merge queue's checks and its end: the merge itself arrives as the pull
+            // request's `closed`, which is what the release acts on.
+            ("merge_group", json!({"action": "checks_requested"})),
+            (
+                "merge_group",
+                json!({"action": "destroyed", "reason": "merged"}),
+            ),
+            ("pull_request", json!({"action": "ready_for_review"})),
+            ("pull_request", json!({"action": "milestoned"})),
+            ("milestone", json!({"action": "created"})),
+            (
+                "push",
+                json!({"ref": "refs/heads/gh-readonly-queue/master/pr-7-abc", "after": "a", "deleted": false}),
+            ),
         ];
         for (event, mut payload) in dropped {
             payload["repository"] = repository.clone();

@@ -69,6 +69,23 @@ pub fn base_branch_missing(branch: &str) -> String {
     )
 }
 
+pub fn target_branch_missing(branch: &str) -> String {
+    format!(
+        "I did not start a release: the branch `{branch}` that release pull requests go into does \
+         not exist. Create it, or set `target_branch` in `.github/releasebot.toml` to the branch \
+         releases are merged into."
+    )
+}
+
+/// Shown on the pull request's step when it could not be put on its milestone.
+pub fn milestone_not_set(title: &str, problem: &str, version: &str) -> String {
+    format!(
+        " ⚠️ not on milestone `{title}`: {problem}. The release goes on without it; put the pull \
+         request on the milestone by hand, or fix what is named and comment `/release {version}` \
+         to try again"
+    )
+}
+
 pub fn files_refused(problem: &str) -> String {
     format!(
         "I did not start a release, because the version files are not as the configuration \
@@ -195,7 +212,7 @@ pub fn refused_remedy(version: &str) -> String {
 pub fn dry_run_plan(
     config: &crate::config::Config,
     approved: &crate::engine::Approved,
-    base_branch: &str,
+    (base_branch, target_branch): (&str, &str),
 ) -> String {
     let version = &approved.version;
     let mut text = format!(
@@ -211,8 +228,13 @@ pub fn dry_run_plan(
         &version.to_string(),
         "   ",
     ));
+    let draft = if config.pr_draft { "draft " } else { "" };
+    let milestone = match &config.pr_milestone {
+        Some(m) => format!(" on milestone `{}` (made if missing)", m.render(version)),
+        None => String::new(),
+    };
     text.push_str(&format!(
-        "3. open pull request `{title}` into `{base_branch}` with the release checklist;\n\
+        "3. open {draft}pull request `{title}` into `{target_branch}`{milestone} with the release checklist;\n\
          4. after it is merged, tag the merge commit `{tag}`, build and push the images, and \
          create a draft release `{release}`.\n",
         title = config.pr_title.render(version),

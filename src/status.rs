@@ -51,6 +51,9 @@ pub struct StatusMarker {
     /// The notes file as the last `/release notes sync` left it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes_file: Option<NotesFileState>,
+    /// Why the pull request could not be put on its milestone last time (the release went on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milestone_problem: Option<String>,
     /// Each announcement of the published release, by the configuration's name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub announced: Vec<AnnouncementRecord>,
@@ -414,6 +417,7 @@ mod tests {
             unsigned_commit: None,
             smoke: None,
             notes_file: None,
+            milestone_problem: None,
             announced: vec![],
             merge_back: None,
         }

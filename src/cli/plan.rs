@@ -52,8 +52,23 @@ pub fn run(args: Args) -> ExitCode {
     for skipped in &planned.skipped {
         println!("   {skipped}");
     }
+    let into = config
+        .target_branch
+        .as_deref()
+        .map(|target| format!(" into {target}"))
+        .unwrap_or_default();
+    let draft = if config.pr_draft {
+        "Draft pull"
+    } else {
+        "Pull"
+    };
+    let milestone = config
+        .pr_milestone
+        .as_ref()
+        .map(|m| format!(" on milestone {}", m.render(&version)))
+        .unwrap_or_default();
     println!(
-        "2. Pull request \"{}\" with the checklist:",
+        "2. {draft} request \"{}\"{into}{milestone} with the checklist:",
         config.pr_title.render(&version)
     );
     for item in &config.checklist {

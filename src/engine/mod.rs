@@ -16,6 +16,7 @@ mod images_dispatch;
 mod images_done;
 mod merge_back;
 mod merged;
+mod milestone;
 mod notes_reader;
 mod notes_sync;
 mod outcome;
@@ -244,8 +245,10 @@ impl Engine {
             let _ = self.login.set(login);
         }
         let me = self.own_login().await?;
+        // Each handler's future is boxed: together they are large (every step a release can
+        // take), and a future on the stack of a runtime's thread would grow with each new step.
         if let Event::CommentCreated(comment) = &event {
-            return comment_command::handle(&gh, comment, self).await;
+            return Box::pin(comment_command::handle(&gh, comment, self)).await;
         }
         if self.rehearsal {
             return Ok(Outcome::Ignored(
@@ -287,12 +290,14 @@ impl Engine {
             retried: self.retried_by_queue,
         };
         match &event {
-            Event::PullRequestClosed(closed) => merged::run(&ctx, closed).await,
-            Event::PullRequestSynchronized(pushed) => smoke::pushed(&ctx, pushed).await,
-            Event::PullRequestReopened(reopened) => smoke::reopened(&ctx, reopened).await,
-            Event::TagCreated(created) => release_path::run(&ctx, &created.tag).await,
-            Event::WorkflowRunCompleted(completed) => images_done::run(&ctx, completed).await,
-            Event::ReleasePublished(published) => published::run(&ctx, published).await,
+            Event::PullRequestClosed(closed) => Box::pin(merged::run(&ctx, closed)).await,
+            Event::PullRequestSynchronized(pushed) => Box::pin(smoke::pushed(&ctx, pushed)).await,
+            Event::PullRequestReopened(reopened) => Box::pin(smoke::reopened(&ctx, reopened)).await,
+            Event::TagCreated(created) => Box::pin(release_path::run(&ctx, &created.tag)).await,
+            Event::WorkflowRunCompleted(completed) => {
+                Box::pin(images_done::run(&ctx, completed)).await
+            }
+            Event::ReleasePublished(published) => Box::pin(published::run(&ctx, published)).await,
             Event::CommentCreated(_) | Event::Ignored(_) => unreachable!("handled above"),
         }
     }

@@ -14,6 +14,8 @@ pub enum Reply {
     ConfigInvalid,
     VersionRefused,
     BaseBranchMissing,
+    /// `target_branch` names a branch that does not exist.
+    TargetBranchMissing,
     FilesRefused,
     DryRunPlan,
     NoReleaseHere,

@@ -48,12 +48,8 @@ pub fn for_event(
             };
             plan.comments = Some(comment.issue.number);
             if let Ok(Command::Release { .. }) = parsed {
-                let base = config
-                    .base_branch
-                    .clone()
-                    .unwrap_or_else(|| repository.default_branch.clone());
                 plan.base = Some(FilesAt {
-                    at: base,
+                    at: config.cut_from(&repository.default_branch),
                     paths: version_paths(),
                 });
                 plan.tags = true;

@@ -568,6 +568,7 @@ mod tests {
             unsigned_commit: None,
             smoke: None,
             notes_file: None,
+            milestone_problem: None,
             announced: vec![],
             merge_back: None,
         }

@@ -69,10 +69,8 @@ pub async fn run(
         }
     }
 
-    let base_branch = config
-        .base_branch
-        .clone()
-        .unwrap_or_else(|| event.repository.default_branch.clone());
+    let base_branch = config.cut_from(&event.repository.default_branch);
+    let target_branch = config.merge_into(&event.repository.default_branch);
     let paths: Vec<&str> = config
         .version_files
         .iter()
@@ -87,6 +85,17 @@ pub async fn run(
         let text = messages::base_branch_missing(&base_branch);
         return answer(gh, event, Reply::BaseBranchMissing, &text).await;
     };
+    // A pull request into a branch that is not there would be refused after the release
+    // branch was made: said first, with what to set. (Into the base branch, just read, it is.)
+    if target_branch != base_branch
+        && gh
+            .git_ref(&format!("heads/{target_branch}"))
+            .await?
+            .is_none()
+    {
+        let text = messages::target_branch_missing(&target_branch);
+        return answer(gh, event, Reply::TargetBranchMissing, &text).await;
+    }
     let tags: Vec<String> = tags
         .into_iter()
         .filter_map(|r| r.name.strip_prefix("refs/tags/").map(str::to_string))
@@ -109,7 +118,7 @@ pub async fn run(
         }
     };
     if dry_run {
-        let text = messages::dry_run_plan(config, &approved, &base_branch);
+        let text = messages::dry_run_plan(config, &approved, (&base_branch, &target_branch));
         return answer(gh, event, Reply::DryRunPlan, &text).await;
     }
 
@@ -131,6 +140,7 @@ pub async fn run(
             unsigned_commit: None,
             smoke: None,
             notes_file: None,
+            milestone_problem: None,
             announced: vec![],
             merge_back: None,
         });
@@ -151,7 +161,7 @@ pub async fn run(
         super::status_view::view(
             config,
             &repo_url,
-            &base_branch,
+            &target_branch,
             marker,
             &trigger_url,
             progress,
@@ -169,7 +179,7 @@ pub async fn run(
         ctx,
         event,
         &approved,
-        (&base, &base_branch),
+        (&base, &target_branch),
         look_first,
         &mut done,
     )
@@ -199,6 +209,10 @@ pub async fn run(
     match opened {
         Ok((pull, unsigned)) => {
             marker.unsigned_commit = unsigned;
+            // Bookkeeping, not a step: a milestone GitHub refuses is shown, and the release
+            // goes on.
+            marker.milestone_problem =
+                super::milestone::put_on(gh, config, &approved.version, pull.number).await;
             let head = done
                 .branch_head
                 .clone()
@@ -270,12 +284,13 @@ fn opened_outcome(approved: &Approved, pull: &PullRequest, status: &StatusCommen
     }
 }
 
-/// Branch, commit and pull request, each looked up before it is made; `done` collects them.
+/// Branch, commit and pull request (into `target_branch`), each looked up before it is made;
+/// `done` collects them.
 async fn open_pull_request(
     ctx: &Context<'_>,
     event: &CommentEvent,
     approved: &Approved,
-    (base, base_branch): (&Snapshot, &str),
+    (base, target_branch): (&Snapshot, &str),
     look_first: bool,
     done: &mut Progress,
 ) -> Result<(PullRequest, Option<String>), (Step, StepFailure)> {
@@ -285,7 +300,7 @@ async fn open_pull_request(
         .await
         .map_err(|e| (Step::Branch, e))?;
     done.branch_head = Some(head.sha.clone());
-    let pull = ensure_pull(ctx, event, approved, base_branch, look_first)
+    let pull = ensure_pull(ctx, event, approved, target_branch, look_first)
         .await
         .map_err(|e| (Step::PullRequest, e))?;
     done.pull = Some(pull.clone());
@@ -392,12 +407,12 @@ async fn ensure_pull(
     ctx: &Context<'_>,
     event: &CommentEvent,
     approved: &Approved,
-    base_branch: &str,
+    target_branch: &str,
     look_first: bool,
 ) -> Result<PullRequest, StepFailure> {
     let (gh, config, me) = (ctx.gh, ctx.config, ctx.me);
     if look_first {
-        if let Some(found) = find_pull(gh, Some(me), &approved.branch, base_branch).await? {
+        if let Some(found) = find_pull(gh, Some(me), &approved.branch, target_branch).await? {
             return Ok(found);
         }
     }
@@ -411,20 +426,20 @@ async fn ensure_pull(
     match gh
         .create_pull(
             &config.pr_title.render(version),
-            &approved.branch,
-            base_branch,
+            (&approved.branch, target_branch),
             &body,
+            config.pr_draft,
         )
         .await
     {
         Ok(pull) => Ok(pull),
         Err(error) if error.is_unprocessable() => {
-            if let Some(ours) = find_pull(gh, Some(me), &approved.branch, base_branch).await? {
+            if let Some(ours) = find_pull(gh, Some(me), &approved.branch, target_branch).await? {
                 return Ok(ours);
             }
             // Someone else's pull request from the branch is in the way: it is not ours to
             // tag, so a person decides.
-            match find_pull(gh, None, &approved.branch, base_branch).await? {
+            match find_pull(gh, None, &approved.branch, target_branch).await? {
                 Some(theirs) => Err(StepFailure::Conflict {
                     what: format!(
                         "Pull request #{} from `{}` was opened by @{}, not by releasebot",
@@ -442,17 +457,17 @@ async fn ensure_pull(
     }
 }
 
-/// An open or merged pull request from the release branch into the base branch: by `author`
-/// only, when given.
+/// An open or merged pull request from the release branch into the target branch: by
+/// `author` only, when given.
 async fn find_pull(
     gh: &RepoClient,
     author: Option<&str>,
     branch: &str,
-    base_branch: &str,
+    target_branch: &str,
 ) -> Result<Option<PullRequest>, ApiError> {
     Ok(gh.pulls_from_branch(branch).await?.into_iter().find(|p| {
         author.is_none_or(|a| p.user.login == a)
-            && p.base.name == base_branch
+            && p.base.name == target_branch
             && p.pull_state() != crate::domain::PullState::ClosedUnmerged
     }))
 }

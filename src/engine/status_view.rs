@@ -9,6 +9,32 @@ use super::stage::{Stage, Unreadable};
 use crate::config::Config;
 use crate::status::{StatusMarker, StatusView, Step, StepState};
 
+/// How the pull request was opened (as a draft, on a milestone), and a milestone GitHub
+/// refused, with what to do: the release went on without it.
+fn pull_extras(config: &Config, version: &Version, marker: &StatusMarker) -> String {
+    let mut extras = Vec::new();
+    if config.pr_draft {
+        extras.push("as a draft".to_string());
+    }
+    let milestone = config.pr_milestone.as_ref().map(|m| m.render(version));
+    match (&milestone, &marker.milestone_problem) {
+        (Some(title), None) => extras.push(format!("on milestone `{title}`")),
+        (Some(title), Some(problem)) => {
+            let text = crate::messages::milestone_not_set(title, problem, &version.to_string());
+            return format!("{}{}", join_extras(&extras), text);
+        }
+        (None, _) => {}
+    }
+    join_extras(&extras)
+}
+
+fn join_extras(extras: &[String]) -> String {
+    match extras.is_empty() {
+        true => String::new(),
+        false => format!(", {}", extras.join(", ")),
+    }
+}
+
 fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
 }
@@ -18,7 +44,7 @@ fn short(sha: &str) -> &str {
 pub fn view(
     config: &Config,
     repo_url: &str,
-    base_branch: &str,
+    target_branch: &str,
     marker: &StatusMarker,
     trigger_url: &str,
     progress: &Progress,
@@ -73,12 +99,16 @@ pub fn view(
         Step::PullRequest,
         match &progress.pull {
             Some(p) => StepState::Done(format!(
-                "Pull request [#{} {}]({}) into `{base_branch}`",
-                p.number, p.title, p.html_url
+                "Pull request [#{} {}]({}) into `{target_branch}`{}",
+                p.number,
+                p.title,
+                p.html_url,
+                pull_extras(config, &version, marker)
             )),
             None => StepState::Pending(format!(
-                "Pull request `{}` into `{base_branch}`",
-                config.pr_title.render(&version)
+                "Pull request `{}` into `{target_branch}`{}",
+                config.pr_title.render(&version),
+                pull_extras(config, &version, marker)
             )),
         },
     ));

@@ -113,14 +113,10 @@ fn view(
     status: &StatusComment,
     progress: &Progress,
 ) -> Result<crate::status::StatusView, Unreadable> {
-    let base_branch = config
-        .base_branch
-        .clone()
-        .unwrap_or_else(|| repository.default_branch.clone());
     super::status_view::view(
         config,
         &repository.html_url,
-        &base_branch,
+        &config.merge_into(&repository.default_branch),
         &status.marker,
         &trigger_url(&status.html_url, status.marker.trigger_comment),
         progress,

@@ -765,18 +765,44 @@ impl RepoClient {
         .await
     }
 
+    /// Opens a pull request; as a draft when `draft`. (`draft: false` is not sent: it is
+    /// GitHub's default, and some Enterprise Servers refuse the field on plans without drafts.)
     pub async fn create_pull(
         &self,
         title: &str,
-        head: &str,
-        base: &str,
+        (head, base): (&str, &str),
         body: &str,
+        draft: bool,
     ) -> Result<PullRequest, ApiError> {
-        self.post(
-            self.route("pulls"),
-            &json!({ "title": title, "head": head, "base": base, "body": body }),
-        )
-        .await
+        let mut request = json!({ "title": title, "head": head, "base": base, "body": body });
+        if draft {
+            request["draft"] = json!(true);
+        }
+        self.post(self.route("pulls"), &request).await
+    }
+
+    // ----- milestones -----
+
+    /// Every milestone, open or closed (a closed one's title is taken too).
+    pub async fn milestones(&self) -> Result<Vec<Milestone>, ApiError> {
+        self.get_all(self.route("milestones?state=all")).await
+    }
+
+    /// Makes an open milestone; GitHub answers 422 `already_exists` when the title is taken.
+    pub async fn create_milestone(&self, title: &str) -> Result<Milestone, ApiError> {
+        self.post(self.route("milestones"), &json!({ "title": title }))
+            .await
+    }
+
+    /// Puts an issue or pull request on milestone `number` (the issues API does it for both).
+    pub async fn set_milestone(&self, issue: u64, number: u64) -> Result<(), ApiError> {
+        let _issue: serde_json::Value = self
+            .patch(
+                self.route(&format!("issues/{issue}")),
+                &json!({ "milestone": number }),
+            )
+            .await?;
+        Ok(())
     }
 }
 

@@ -76,6 +76,13 @@ pub struct FileContent {
     pub encoding: Option<String>,
 }
 
+/// A milestone, as listed and as made.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Milestone {
+    pub number: u64,
+    pub title: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct User {
     pub login: String,

@@ -421,3 +421,54 @@ async fn the_config_input_points_the_action_at_another_file() {
     });
     assert!(read_config, "{:?}", s.sim.requests());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_action_releases_a_draft_from_develop_merged_through_the_queue() {
+    let (s, _develop) = crate::branch_model::mathesar_with_develop().await;
+    let mut runner = Runner::new();
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    let comment = runner.run_on_last(&s, "issue_comment", &[]);
+    assert_eq!(
+        output(&comment, "outcome"),
+        "release-opened",
+        "{}",
+        comment.stdout
+    );
+    let pull = s.sim.pulls(REPO).remove(0);
+    assert_eq!(
+        (pull.base.as_str(), pull.draft, pull.milestone.as_deref()),
+        ("master", true, Some("v0.1.3"))
+    );
+
+    s.sim.mark_ready(REPO, pull.number, MAINTAINER).unwrap();
+    let merge_commit = s
+        .sim
+        .merge_through_queue(REPO, pull.number, MergeMethod::Merge, MAINTAINER)
+        .unwrap();
+    let deliveries = s.sim.take_deliveries();
+    let of = |event: &str, action: &str| {
+        let found = deliveries
+            .iter()
+            .find(|d| d.event == event && d.payload["action"] == action);
+        found
+            .unwrap_or_else(|| panic!("no {event} {action}"))
+            .payload
+            .clone()
+    };
+    // A workflow that also runs on the queue's checks is told there is nothing to do.
+    let checks = runner.run(
+        &s,
+        "merge_group",
+        &of("merge_group", "checks_requested"),
+        &[],
+    );
+    let merged = runner.run(&s, "pull_request", &of("pull_request", "closed"), &[]);
+
+    assert_eq!(checks.exit_code, 0, "{}", checks.stdout);
+    assert_eq!(output(&checks, "outcome"), "ignored");
+    assert_eq!(merged.exit_code, 0, "{}", merged.stdout);
+    assert_eq!(output(&merged, "outcome"), "released");
+    assert_eq!(s.sim.resolve(REPO, Some("0.1.3")), Some(merge_commit));
+    assert_eq!(s.images_runs().len(), 1);
+}

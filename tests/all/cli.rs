@@ -229,6 +229,48 @@ fn check_config_accepts_the_example_and_summarises_it() {
 }
 
 #[test]
+fn check_config_names_a_bad_branch_model_and_summarises_a_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("releasebot.toml");
+    std::fs::write(
+        &file,
+        "base_branch = \"develop\"\ntarget_branch = \"refs/heads/master\"\npr_milestone = \" v{version}\"\n",
+    )
+    .unwrap();
+
+    let out = releasebot(&["check-config", file.to_str().unwrap()], dir.path());
+
+    assert_eq!(out.status.code(), Some(1));
+    let shown = file.display().to_string();
+    assert_eq!(
+        text(&out.stdout).lines().collect::<Vec<_>>(),
+        [
+            format!("{shown}:2: target_branch: `refs/heads/master` is a full ref; give the branch's name alone (`master`)"),
+            format!("{shown}:3: pr_milestone: must not start or end with white space: GitHub trims titles, and the milestone would not be found again by its name"),
+        ]
+    );
+
+    std::fs::write(
+        &file,
+        "base_branch = \"develop\"\ntarget_branch = \"master\"\nbranch = \"release-{version}\"\n\
+         pr_draft = true\npr_milestone = \"v{version}\"\n",
+    )
+    .unwrap();
+    let out = releasebot(&["check-config", file.to_str().unwrap()], dir.path());
+
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let summary = text(&out.stdout);
+    for line in [
+        "base branch: develop\n",
+        "pull request into: master\n",
+        "pull request: draft on milestone v{version}\n",
+        "branch: release-{version}  tag: {version}",
+    ] {
+        assert!(summary.contains(line), "{line:?} in {summary}");
+    }
+}
+
+#[test]
 fn check_config_on_a_missing_file_exits_2() {
     let dir = tempfile::tempdir().unwrap();
 

@@ -5,6 +5,7 @@ mod action_install;
 mod announce;
 mod api_economy;
 mod app_auth;
+mod branch_model;
 mod cli;
 mod conformance;
 mod exactly_once;
