@@ -54,7 +54,7 @@ pub struct StatusMarker {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmokeRecord {
     /// The commit tested.
-    pub sha: String,
+    pub sha: crate::domain::CommitSha,
     /// `None` when the step was skipped (no smoke workflow).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatch: Option<crate::engine::release_marker::Dispatch>,
