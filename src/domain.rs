@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A full 40-hex git object id, as GitHub gives it. Read from GitHub's answers and payloads
 /// through `parse`, so an id that is none is refused where it is read, not where it is used.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct CommitSha(String);
 

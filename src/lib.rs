@@ -5,6 +5,7 @@
 //! effects go through `github`.
 
 pub mod action;
+pub mod announce;
 pub mod bump;
 pub mod cli;
 pub mod command;
@@ -18,6 +19,7 @@ pub mod latest;
 pub mod messages;
 pub mod names;
 pub mod notes;
+pub mod notes_file;
 pub mod permission;
 pub mod server;
 pub mod setup;

@@ -22,6 +22,7 @@ pub fn help() -> String {
 | `/release <version> --dry-run` | shows what `/release <version>` would do, changing nothing |
 | `/release <version> notes <url>` | the same, with the release notes document linked |
 | `/release notes <url>` | links the release notes document (Markdown or plain text over HTTPS); the draft release takes its text |
+| `/release notes sync` | commits to the release branch the notes file (from the repository's template when missing) with every pull request merged since the previous release and not yet cited, under a heading to categorize, and the docs' navigation entry; nothing when nothing is new |
 | `/release status` | redraws the status comment from what GitHub holds now |
 | `/release retry` | runs the first failed or missing step again (for example a failed images build) |
 | `/release cancel` | closes the pull request and deletes the release branch; refused once the tag exists |
@@ -454,6 +455,118 @@ pub fn notes_unreadable(url: &str, problem: &str) -> String {
     )
 }
 
+/// `/release notes sync` where `notes.path` is off: there is no file to keep.
+pub fn notes_sync_off() -> String {
+    "There is no notes file to keep in step: `path` under `[notes]` in `.github/releasebot.toml` \
+     is off. Set it (for example `docs/docs/releases/{version}.md`) and comment \
+     `/release notes sync` again."
+        .to_string()
+}
+
+/// `/release notes sync` when the release pull request is not open.
+pub fn notes_sync_not_open(branch: &str) -> String {
+    format!(
+        "The notes file is kept in step on the release branch `{branch}` while its pull request \
+         is open, and it is not open now: edit the notes where they are, or start the release \
+         again."
+    )
+}
+
+/// `/release notes sync` for the first release: nothing to compare with.
+pub fn notes_sync_no_previous(version: &str) -> String {
+    format!(
+        "There is no release tag below {version} to list merged pull requests from, so the \
+         notes file was left as it is: write it by hand for a first release."
+    )
+}
+
+/// What the repository holds stops the sync.
+pub fn notes_sync_problem(problem: &str) -> String {
+    format!("I could not sync the release notes: {problem}. Nothing was committed.")
+}
+
+/// Someone pushed to the release branch while the notes were being written.
+pub fn notes_sync_branch_moved(branch: &str) -> String {
+    format!(
+        "The release branch `{branch}` moved while I wrote the notes (a push came first), so \
+         nothing was committed: comment `/release notes sync` again."
+    )
+}
+
+/// What a sync did, or would do.
+pub struct NotesSynced<'a> {
+    pub path: &'a str,
+    pub branch: &'a str,
+    pub heading: &'a str,
+    pub added: &'a [u64],
+    pub left: usize,
+    pub created: bool,
+    pub nav: Option<&'a str>,
+    /// Older closed pull requests than those looked at exist and were not read.
+    pub gave_up: Option<usize>,
+    /// The commit made, or `None` for a dry run.
+    pub commit: Option<&'a str>,
+}
+
+pub fn notes_synced(synced: &NotesSynced<'_>) -> String {
+    let mut done = Vec::new();
+    if synced.created {
+        done.push(format!("start `{}` from the template", synced.path));
+    }
+    if !synced.added.is_empty() {
+        let numbers: Vec<String> = synced.added.iter().map(|n| format!("#{n}")).collect();
+        done.push(format!(
+            "add {} merged pull request{} under **{}** ({})",
+            synced.added.len(),
+            if synced.added.len() == 1 { "" } else { "s" },
+            synced.heading,
+            numbers.join(", ")
+        ));
+    }
+    if let Some(nav) = synced.nav {
+        done.push(format!("list it in the docs' navigation (`{nav}`)"));
+    }
+    let left = match synced.left {
+        0 => "nothing is left to categorize".to_string(),
+        1 => format!(
+            "1 pull request is left to categorize under **{}**",
+            synced.heading
+        ),
+        n => format!(
+            "{n} pull requests are left to categorize under **{}**",
+            synced.heading
+        ),
+    };
+    let gave_up = synced.gave_up.map_or(String::new(), |looked| {
+        format!(
+            " Only the {looked} most recent closed pull requests were looked at: cite older ones \
+             by hand."
+        )
+    });
+    let text = if done.is_empty() {
+        format!(
+            "The release notes `{}` on `{}` are in step: every pull request merged since the \
+             previous release is cited; {left}.",
+            synced.path, synced.branch
+        )
+    } else {
+        match synced.commit {
+            Some(commit) => format!(
+                "Synced the release notes on `{}` in {commit}: {}. Now {left}.",
+                synced.branch,
+                done.join(", ")
+            ),
+            None => format!(
+                "**Dry run of `/release notes sync`**: nothing was changed. The real command would \
+                 commit to `{}`: {}; then {left}.",
+                synced.branch,
+                done.join(", ")
+            ),
+        }
+    };
+    format!("{text}{gave_up}")
+}
+
 pub fn retry_cancelled(version: &str) -> String {
     format!("Release {version} was cancelled; start it again with `/release {version}`.")
 }
@@ -556,6 +669,18 @@ pub fn smoke_unusable(workflow: &str, problem: &str) -> String {
          `sha` (the template `examples/workflows/release-smoke.yml` installs the release commit \
          and tries it), or set `[smoke] workflow` in `.github/releasebot.toml`"
     )
+}
+
+/// The release pull request's body with `item` unticked (the release notes, while pull
+/// requests are left to categorize); everything else kept as it is.
+pub fn pull_body_unticked(body: &str, item: &str) -> String {
+    body.split('\n')
+        .map(|line| match line.strip_prefix("- [x] ") {
+            Some(ticked) if ticked == item => format!("- [ ] {item}"),
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 const SMOKE_SECTION: &str = "<!-- releasebot:smoke -->";

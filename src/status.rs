@@ -48,6 +48,53 @@ pub struct StatusMarker {
     /// The smoke test of the release branch's head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smoke: Option<SmokeRecord>,
+    /// The notes file as the last `/release notes sync` left it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes_file: Option<NotesFileState>,
+    /// Each announcement of the published release, by the configuration's name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub announced: Vec<AnnouncementRecord>,
+}
+
+impl StatusMarker {
+    /// An announcement failed in a way a retry may cure.
+    pub fn announcement_failed(&self) -> bool {
+        self.announced
+            .iter()
+            .any(|a| matches!(a.state, AnnounceState::Failed { .. }))
+    }
+}
+
+/// Where one announcement stands. Intent is recorded before the post, so a job that finds
+/// `Sending` knows an earlier one stopped mid-post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnouncementRecord {
+    pub name: String,
+    /// Where it goes, as it may be shown (kind and host).
+    pub target: String,
+    pub state: AnnounceState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum AnnounceState {
+    Sending,
+    Sent,
+    /// Not taken; `/release retry` sends it again.
+    Failed {
+        reason: String,
+    },
+    /// It may have been posted (the answer was lost): never sent again by the bot.
+    Unknown {
+        reason: String,
+    },
+}
+
+/// How many merged pull requests the notes file still lists to categorize.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotesFileState {
+    pub path: String,
+    pub left: usize,
 }
 
 /// The smoke run of one commit of the release branch: intended, then known by its run.
@@ -209,6 +256,29 @@ impl StatusView {
             .map(|(step, _)| *step)
     }
 
+    /// The announcements of the published release, one line each.
+    fn render_announcements(&self, out: &mut String) {
+        if self.marker.announced.is_empty() {
+            return;
+        }
+        out.push_str("Announced:\n");
+        for record in &self.marker.announced {
+            let line = match &record.state {
+                AnnounceState::Sending => "sending…".to_string(),
+                AnnounceState::Sent => "✅ posted".to_string(),
+                AnnounceState::Failed { reason } => {
+                    format!("❌ {reason}; `/release retry` sends it again")
+                }
+                AnnounceState::Unknown { reason } => format!("⚠️ {reason}"),
+            };
+            out.push_str(&format!(
+                "- **{}** ({}): {line}\n",
+                record.name, record.target
+            ));
+        }
+        out.push('\n');
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         out.push_str(&self.marker.to_comment_line());
@@ -232,6 +302,16 @@ impl StatusView {
                 ),
             },
         }
+        if let Some(file) = &self.marker.notes_file {
+            out.push_str(&match file.left {
+                0 => format!("Notes file `{}`: every merged pull request is categorized.\n\n", file.path),
+                n => format!(
+                    "Notes file `{}`: {n} merged pull request{} left to categorize (as of the last `/release notes sync`).\n\n",
+                    file.path,
+                    if n == 1 { "" } else { "s" }
+                ),
+            });
+        }
         for skipped in &self.marker.skipped_files {
             out.push_str(&format!("Version file {skipped}.\n"));
         }
@@ -241,6 +321,7 @@ impl StatusView {
         if self.marker.cancelled {
             out.push_str("**This release was cancelled.**\n\n");
         }
+        self.render_announcements(&mut out);
         for (_, state) in &self.steps {
             match state {
                 StepState::Pending(text) => out.push_str(&format!("- [ ] {text}\n")),
@@ -274,6 +355,8 @@ mod tests {
             skipped_files: Vec::new(),
             unsigned_commit: None,
             smoke: None,
+            notes_file: None,
+            announced: vec![],
         }
     }
 

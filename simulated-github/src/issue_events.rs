@@ -1,6 +1,7 @@
 //! What happened to an issue or pull request, as GitHub lists it under `issues/{n}/events` and
-//! in its timeline: closed, reopened, merged, labeled, assigned, head_ref_deleted. Recorded when
-//! it happens, so a person (or a script) reading the page mid-release sees the moves in order.
+//! in its timeline: closed, reopened, merged, labeled, assigned, milestoned, head_ref_deleted.
+//! Recorded when it happens, so a person (or a script) reading the page mid-release sees the
+//! moves in order.
 
 use serde_json::{json, Value};
 
@@ -61,6 +62,9 @@ pub fn payload(world: &World, repo: &Repo, event: &IssueEvent) -> Value {
         ("assigned" | "unassigned", Some(login)) => {
             value["assignee"] = payloads::user(world, login);
             value["assigner"] = payloads::user(world, &event.actor);
+        }
+        ("milestoned" | "demilestoned", Some(title)) => {
+            value["milestone"] = json!({ "title": title });
         }
         ("closed", _) => value["state_reason"] = json!("completed"),
         ("reopened", _) => value["state_reason"] = json!("reopened"),

@@ -13,7 +13,9 @@ pub mod git;
 mod graphql;
 mod history;
 mod issue_events;
+mod merge_queue;
 mod merging;
+mod milestones;
 mod payloads;
 mod people;
 mod pull_state;
@@ -64,6 +66,19 @@ pub struct PullInfo {
     pub state: String,
     pub merged: bool,
     pub author: String,
+    pub draft: bool,
+    /// The title of the milestone it is on.
+    pub milestone: Option<String>,
+    /// Who merged it (a person, or the merge queue's bot).
+    pub merged_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneInfo {
+    pub number: u64,
+    pub title: String,
+    pub state: String,
+    pub creator: String,
 }
 
 impl PullInfo {
@@ -473,6 +488,7 @@ impl SimulatedGitHub {
                 assignees: vec![],
                 created_at: now.clone(),
                 updated_at: now,
+                milestone: None,
                 pull: Some(world::Pull {
                     head: head.to_string(),
                     base: base.to_string(),
@@ -500,6 +516,49 @@ impl SimulatedGitHub {
     ) -> Result<String, String> {
         let mut world = self.world();
         merging::merge(&mut world, repo, number, method, by).map_err(refusal)
+    }
+
+    /// A person adds a pull request to the merge queue, which merges it: `merge_group`
+    /// `checks_requested`, then `pull_request` `closed` (merged) and `push` sent by
+    /// `github-merge-queue[bot]`, whose commit it returns. Refused as a merge is (a draft, a
+    /// conflict, a closed pull request).
+    pub fn merge_through_queue(
+        &self,
+        repo: &str,
+        number: u64,
+        method: MergeMethod,
+        by: &str,
+    ) -> Result<String, String> {
+        merge_queue::enqueue(&mut self.world(), repo, number, method, by).map_err(refusal)
+    }
+
+    /// A person marks a draft pull request ready for review; emits `pull_request`
+    /// `ready_for_review`.
+    pub fn mark_ready(&self, repo: &str, number: u64, by: &str) -> Result<(), String> {
+        pull_state::mark_ready(&mut self.world(), repo, number, by).map_err(refusal)
+    }
+
+    /// A person makes a milestone on the repository's page; emits `milestone` `created`.
+    pub fn create_milestone(&self, repo: &str, title: &str, by: &str) -> Result<u64, String> {
+        milestones::create(&mut self.world(), repo, title, None, "open", by)
+            .map(|m| m.number)
+            .map_err(|refused| format!("{refused:?}"))
+    }
+
+    pub fn milestones(&self, repo: &str) -> Vec<MilestoneInfo> {
+        let world = self.world();
+        let Some(r) = world.repo(repo) else {
+            return vec![];
+        };
+        r.milestones
+            .iter()
+            .map(|m| MilestoneInfo {
+                number: m.number,
+                title: m.title.clone(),
+                state: m.state.clone(),
+                creator: m.creator.clone(),
+            })
+            .collect()
     }
 
     /// A person closes a pull request without merging it; emits `pull_request` `closed`.
@@ -625,6 +684,19 @@ impl SimulatedGitHub {
             .and_then(|r| r.releases.iter_mut().find(|rel| rel.id == id))
         {
             release.body = body.to_string();
+        }
+    }
+
+    /// Changes a pull request's description behind everyone's back: no webhook (for a test that
+    /// only wants the text changed, e.g. a checklist item ticked by hand).
+    pub fn edit_pull_body(&self, repo: &str, number: u64, body: &str) {
+        if let Some(issue) = self
+            .world()
+            .repo_mut(repo)
+            .and_then(|r| r.issues.get_mut(&number))
+            .filter(|issue| issue.pull.is_some())
+        {
+            issue.body = body.to_string();
         }
     }
 
@@ -787,6 +859,12 @@ impl SimulatedGitHub {
                     state: issue.state.clone(),
                     merged: pull.merged,
                     author: issue.author.clone(),
+                    draft: pull.draft,
+                    milestone: issue.milestone.and_then(|n| {
+                        let found = r.milestones.iter().find(|m| m.number == n);
+                        found.map(|m| m.title.clone())
+                    }),
+                    merged_by: pull.merged_by.clone(),
                 })
             })
             .collect()

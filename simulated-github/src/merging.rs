@@ -1,5 +1,7 @@
 //! Merging a pull request the three ways GitHub offers, with a three-way merge of file lists so
-//! that a base branch that moved on still merges when the changes do not overlap.
+//! that a base branch that moved on still merges when the changes do not overlap. A draft is
+//! refused, as GitHub refuses it. The merge queue makes its commit the same way (`prepare`) and
+//! lands it as its own bot (`land`).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
@@ -28,6 +30,15 @@ impl MergeMethod {
 
 type Files = BTreeMap<String, (String, String)>;
 
+/// A merge commit made and not yet on its base branch: what the merge button, or the merge
+/// queue, is about to land.
+pub struct Prepared {
+    pub commit: String,
+    /// The base branch's name, and its head the commit was made on.
+    pub base: String,
+    pub base_head: String,
+}
+
 /// Merges pull request `number`; returns the new head of the base branch. Errors are
 /// (status, message) as GitHub answers them.
 pub fn merge(
@@ -37,8 +48,22 @@ pub fn merge(
     method: MergeMethod,
     by: &str,
 ) -> Result<String, (u16, String)> {
-    let signature = world.signature(by);
-    let now = world.timestamp();
+    let prepared = prepare(world, repo, number, method, by)?;
+    land(world, repo, number, &prepared, by);
+    Ok(prepared.commit)
+}
+
+/// Makes the commit merging pull request `number` the `method` way would put on its base
+/// branch, authored by `author`; nothing moves yet. GitHub refuses a draft, a closed pull
+/// request, a deleted branch and a conflict.
+pub fn prepare(
+    world: &mut World,
+    repo: &str,
+    number: u64,
+    method: MergeMethod,
+    author: &str,
+) -> Result<Prepared, (u16, String)> {
+    let signature = world.signature(author);
     let r = world.repo_mut(repo).ok_or((404, "Not Found".to_string()))?;
     let issue = r
         .issues
@@ -48,6 +73,9 @@ pub fn merge(
     let pull = issue.pull.clone().ok_or((404, "Not Found".to_string()))?;
     if issue.state != "open" {
         return Err((405, "Pull Request is not mergeable".into()));
+    }
+    if pull.draft {
+        return Err((405, "Pull Request is still a draft".into()));
     }
     // A fork's head is kept here as `refs/pull/<number>/head`.
     let head_ref = match &pull.head_owner {
@@ -69,7 +97,7 @@ pub fn merge(
     let r = world.repo_mut(repo).expect("checked");
     let merged = three_way(&files(r, &merge_base), &files(r, &base), &files(r, &head))
         .ok_or((405, "Pull Request is not mergeable".to_string()))?;
-    let new_head = match method {
+    let commit = match method {
         MergeMethod::Merge | MergeMethod::Squash => {
             let tree = r.git.write_tree(&merged);
             let (parents, message) = if method == MergeMethod::Merge {
@@ -112,29 +140,38 @@ pub fn merge(
             current
         }
     };
-    r.refs
-        .insert(format!("refs/heads/{}", pull.base), new_head.clone());
-    let stored = r.issues.get_mut(&number).expect("checked");
-    stored.state = "closed".into();
-    stored.updated_at = now.clone();
-    if let Some(p) = stored.pull.as_mut() {
-        p.merged = true;
-        p.merge_commit_sha = Some(new_head.clone());
-        p.merged_at = Some(now);
-        p.merged_by = Some(by.to_string());
+    Ok(Prepared {
+        commit,
+        base: pull.base,
+        base_head: base,
+    })
+}
+
+/// Moves the base branch to the prepared commit and closes the pull request as merged by `by`;
+/// emits `pull_request` `closed` (merged) and the base branch's `push`, both sent by `by`.
+pub fn land(world: &mut World, repo: &str, number: u64, prepared: &Prepared, by: &str) {
+    let now = world.timestamp();
+    let Some(r) = world.repo_mut(repo) else {
+        return;
+    };
+    let base_ref = format!("refs/heads/{}", prepared.base);
+    r.refs.insert(base_ref.clone(), prepared.commit.clone());
+    if let Some(stored) = r.issues.get_mut(&number) {
+        stored.state = "closed".into();
+        stored.updated_at = now.clone();
+        if let Some(p) = stored.pull.as_mut() {
+            p.merged = true;
+            p.merge_commit_sha = Some(prepared.commit.clone());
+            p.merged_at = Some(now);
+            p.merged_by = Some(by.to_string());
+        }
     }
-    issue_events::record(world, repo, number, "merged", by, Some(&new_head));
-    issue_events::record(world, repo, number, "closed", by, Some(&new_head));
+    let commit = Some(prepared.commit.as_str());
+    issue_events::record(world, repo, number, "merged", by, commit);
+    issue_events::record(world, repo, number, "closed", by, commit);
     webhooks::emit_pull_request(world, repo, "closed", number, by);
-    webhooks::emit_push(
-        world,
-        repo,
-        &format!("refs/heads/{}", pull.base),
-        Some(&base),
-        Some(&new_head),
-        by,
-    );
-    Ok(new_head)
+    let before = Some(prepared.base_head.as_str());
+    webhooks::emit_push(world, repo, &base_ref, before, commit, by);
 }
 
 pub fn files(repo: &super::world::Repo, commit: &str) -> Files {

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::git::{CommitObject, Signature};
-use super::world::{format_time, Comment, Issue, Repo, User, UserKind, World};
+use super::world::{format_time, Comment, Issue, Milestone, Repo, User, UserKind, World};
 
 /// A login as GitHub puts it in a URL: `releasebot[bot]` is `releasebot%5Bbot%5D`.
 pub fn encoded(login: &str) -> String {
@@ -223,7 +223,7 @@ pub fn issue(world: &World, repo: &Repo, issue: &Issue) -> Value {
         "labels": issue.labels.iter().map(|name| label(world, repo, name)).collect::<Vec<_>>(),
         "assignees": issue.assignees.iter().map(|login| user(world, login)).collect::<Vec<_>>(),
         "assignee": issue.assignees.first().map(|login| user(world, login)),
-        "milestone": null,
+        "milestone": issue_milestone(world, repo, issue),
         "comments": comments,
         "created_at": issue.created_at,
         "updated_at": issue.updated_at,
@@ -250,6 +250,46 @@ pub fn issue(world: &World, repo: &Repo, issue: &Issue) -> Value {
         });
     }
     value
+}
+
+/// The milestone an issue or pull request is on, or `null`.
+fn issue_milestone(world: &World, repo: &Repo, issue: &Issue) -> Value {
+    issue
+        .milestone
+        .and_then(|number| repo.milestones.iter().find(|m| m.number == number))
+        .map_or(Value::Null, |m| milestone(world, repo, m))
+}
+
+/// A milestone with its counts of open and closed issues (pull requests included, as GitHub
+/// counts them).
+pub fn milestone(world: &World, repo: &Repo, milestone: &Milestone) -> Value {
+    let base = &world.base_url;
+    let full_name = repo.full_name();
+    let on_it = || {
+        repo.issues
+            .values()
+            .filter(|i| i.milestone == Some(milestone.number))
+    };
+    let url = format!("{base}repos/{full_name}/milestones/{}", milestone.number);
+    let id = 300_000 + milestone.number;
+    json!({
+        "url": url,
+        "html_url": format!("{base}{full_name}/milestone/{}", milestone.number),
+        "labels_url": format!("{url}/labels"),
+        "id": id,
+        "node_id": format!("MI_{id}"),
+        "number": milestone.number,
+        "state": milestone.state,
+        "title": milestone.title,
+        "description": milestone.description,
+        "creator": user(world, &milestone.creator),
+        "open_issues": on_it().filter(|i| i.state == "open").count(),
+        "closed_issues": on_it().filter(|i| i.state != "open").count(),
+        "created_at": milestone.created_at,
+        "updated_at": milestone.updated_at,
+        "closed_at": (milestone.state == "closed").then(|| milestone.updated_at.clone()),
+        "due_on": null,
+    })
 }
 
 pub fn label(world: &World, repo: &Repo, name: &str) -> Value {
@@ -402,7 +442,7 @@ pub fn pull(world: &World, repo: &Repo, issue: &Issue) -> Value {
         "assignees": issue.assignees.iter().map(|login| user(world, login)).collect::<Vec<_>>(),
         "requested_reviewers": [],
         "requested_teams": [],
-        "milestone": null,
+        "milestone": issue_milestone(world, repo, issue),
         "auto_merge": null,
         "author_association": author_association(repo, &issue.author),
         "created_at": issue.created_at,

@@ -27,6 +27,7 @@ pub fn open_issue(
         assignees: vec![],
         created_at: now.clone(),
         updated_at: now,
+        milestone: None,
         pull: None,
     };
     r.issues.insert(number, issue.clone());

@@ -50,6 +50,21 @@ pub struct Repo {
     pub run_listing_delay: std::time::Duration,
     /// What happened to issues and pull requests (closed, reopened, labeled, …), oldest first.
     pub issue_events: Vec<IssueEvent>,
+    /// Milestones, numbered from 1 in the order made.
+    pub milestones: Vec<Milestone>,
+}
+
+/// A milestone issues and pull requests are put on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestone {
+    pub number: u64,
+    pub title: String,
+    pub description: Option<String>,
+    /// `open` or `closed`.
+    pub state: String,
+    pub creator: String,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 /// One entry of an issue's or pull request's events, as GitHub lists them.
@@ -135,6 +150,8 @@ pub struct Issue {
     pub assignees: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// The number of the milestone it is on.
+    pub milestone: Option<u64>,
     /// Set when this issue is a pull request.
     pub pull: Option<Pull>,
 }

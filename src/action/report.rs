@@ -161,6 +161,19 @@ fn fields(outcome: &Outcome) -> Fields {
             f.what = format!("Release {version}: the status comment is up to date.");
             f.version = Some(version.clone());
         }
+        Outcome::NotesSynced {
+            version,
+            commit,
+            added,
+            left,
+        } => {
+            f.outcome = "notes-synced";
+            f.what = format!(
+                "Release {version}: the notes file was synced in {commit} ({} pull requests added, {left} left to categorize).",
+                added.len()
+            );
+            f.version = Some(version.clone());
+        }
         Outcome::NothingToResume { version } => {
             f.outcome = "nothing-to-resume";
             f.what = format!("Release {version} has already moved past this step.");

@@ -56,6 +56,18 @@ fn summary(config: &Config) -> String {
             .as_deref()
             .unwrap_or("(the repository's default branch)")
     ));
+    if let Some(target) = &config.target_branch {
+        out.push_str(&format!("pull request into: {target}\n"));
+    }
+    let draft = if config.pr_draft { "draft " } else { "" };
+    match &config.pr_milestone {
+        Some(milestone) => out.push_str(&format!(
+            "pull request: {draft}on milestone {}\n",
+            milestone.as_str()
+        )),
+        None if config.pr_draft => out.push_str("pull request: draft\n"),
+        None => {}
+    }
     out.push_str(&format!(
         "branch: {}  tag: {}  permission: {}\n",
         config.branch.as_str(),

@@ -13,6 +13,9 @@ pub enum Command {
     },
     /// `/release notes <url> [--dry-run]`: link the release notes document.
     Notes { url: String, dry_run: bool },
+    /// `/release notes sync [--dry-run]`: bring the notes file on the release branch in step
+    /// with the pull requests merged since the previous release.
+    NotesSync { dry_run: bool },
     /// `/release status`: redraw the status comment from GitHub's state.
     Status,
     /// `/release retry [--dry-run]`: run the first failed or missing step again.
@@ -120,12 +123,12 @@ pub fn parse_command_line(line: &str) -> Result<Command, CommandParseError> {
         "status" => no_dry_run(dry_run, "status", Command::Status)?,
         "retry" => Command::Retry { dry_run },
         "cancel" => Command::Cancel { dry_run },
-        "notes" => Command::Notes {
-            url: positional
-                .next()
-                .ok_or(CommandParseError::MissingUrl)?
-                .into(),
-            dry_run,
+        "notes" => match positional.next().ok_or(CommandParseError::MissingUrl)? {
+            "sync" => Command::NotesSync { dry_run },
+            url => Command::Notes {
+                url: url.into(),
+                dry_run,
+            },
         },
         version => {
             let notes = match positional.next() {
@@ -183,6 +186,24 @@ mod tests {
             dry_run,
             notes: None,
         }
+    }
+
+    #[test]
+    fn notes_sync_is_its_own_command_with_its_rehearsal() {
+        assert_eq!(
+            parse_command_line("/release notes sync"),
+            Ok(Command::NotesSync { dry_run: false })
+        );
+        assert_eq!(
+            parse_command_line("/release notes sync --dry-run"),
+            Ok(Command::NotesSync { dry_run: true })
+        );
+        assert_eq!(
+            parse_command_line("/release notes sync now"),
+            Err(CommandParseError::UnexpectedArgument {
+                argument: "now".into()
+            })
+        );
     }
 
     #[test]

@@ -24,9 +24,12 @@ impl Default for Config {
         let pattern = |text| Pattern::new(text).expect("default pattern");
         Config {
             base_branch: None,
+            target_branch: None,
             branch: Template::for_ref("release/{version}").expect("default branch"),
             tag: Template::for_ref("{version}").expect("default tag"),
             pr_title: template("Release {version}"),
+            pr_draft: false,
+            pr_milestone: None,
             commit_message: template("Release {version}"),
             release_title: template("{version}"),
             permission: RequiredPermission::Maintain,
@@ -109,7 +112,21 @@ impl Default for Config {
                         .expect("default notes path"),
                 ),
                 generated: true,
+                sync: NotesSync {
+                    template: Some("docs/docs/releases/TEMPLATE.md".into()),
+                    placeholder: "__VERSION__".into(),
+                    heading: "(TO CATEGORIZE)".into(),
+                    nav: Some(NotesNav {
+                        file: "docs/mkdocs.yml".into(),
+                        section: "Releases".into(),
+                        previous: Some("Previous releases".into()),
+                        page: Template::with_version("releases/{version}.md")
+                            .expect("default notes page"),
+                    }),
+                    checklist_item: Some("Release notes linked".into()),
+                },
             },
+            announce: Vec::new(),
         }
     }
 }

@@ -14,11 +14,18 @@ use crate::permission::RequiredPermission;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// `None`: the repository's default branch.
+    /// The branch a release branch is cut from; `None`: the repository's default branch.
     pub base_branch: Option<String>,
+    /// The branch the release pull request goes into (and the tag's merge commit lands on);
+    /// `None`: the branch it was cut from, as before this key existed.
+    pub target_branch: Option<String>,
     pub branch: Template,
     pub tag: Template,
     pub pr_title: Template,
+    /// The release pull request is opened as a draft (`gh pr create -d`).
+    pub pr_draft: bool,
+    /// The milestone the release pull request is put on, made when missing; `None`: none.
+    pub pr_milestone: Option<Template>,
     pub commit_message: Template,
     pub release_title: Template,
     pub permission: RequiredPermission,
@@ -28,6 +35,17 @@ pub struct Config {
     pub images: ImagesConfig,
     pub smoke: SmokeConfig,
     pub notes: NotesConfig,
+    /// Where the release is announced once a person publishes it (`[[announce]]`).
+    pub announce: Vec<Announcement>,
+}
+
+/// One place a published release is announced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    /// Names it in the status comment and in `/release retry`.
+    pub name: String,
+    pub channel: crate::announce::Channel,
+    pub message: crate::announce::MessageTemplate,
 }
 
 /// The smoke test releasebot dispatches on the release branch before the merge.
@@ -214,6 +232,37 @@ pub struct NotesConfig {
     /// When neither a link nor the file gives notes: GitHub's generated notes (the pull
     /// requests merged since the previous release), marked as generated.
     pub generated: bool,
+    /// What `/release notes sync` does to the notes file at `path` on the release branch.
+    pub sync: NotesSync,
+}
+
+/// `[notes.sync]`: how the notes file is started and kept in step with what was merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotesSync {
+    /// The repository's template for a new notes file; `None`: a new file starts with only the
+    /// pull requests to categorize.
+    pub template: Option<String>,
+    /// Replaced by the version in the template (Mathesar's `__VERSION__`).
+    pub placeholder: String,
+    /// The heading the uncited pull requests go under.
+    pub heading: String,
+    /// The docs' navigation given an entry for the notes; `None`: no navigation to keep.
+    pub nav: Option<NotesNav>,
+    /// The release pull request's checklist item that stays unticked while pull requests are
+    /// left to categorize.
+    pub checklist_item: Option<String>,
+}
+
+/// Where the docs' navigation lists the notes (MkDocs' `mkdocs.yml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotesNav {
+    pub file: String,
+    /// The `- <section>:` item the new version goes first under.
+    pub section: String,
+    /// A group in that section the former versions move to (Mathesar's `Previous releases`).
+    pub previous: Option<String>,
+    /// The page as the navigation names it (relative to the docs' directory).
+    pub page: Template,
 }
 
 impl Config {
@@ -228,6 +277,21 @@ impl Config {
     /// Parses a configuration file, reporting every problem at once.
     pub fn parse(text: &str) -> Result<Config, ConfigErrors> {
         parse::parse(text)
+    }
+
+    /// The branch a release is cut from, in a repository whose default branch is `default`.
+    pub fn cut_from(&self, default: &str) -> String {
+        self.base_branch
+            .clone()
+            .unwrap_or_else(|| default.to_string())
+    }
+
+    /// The branch the release pull request goes into: `target_branch`, else the branch the
+    /// release is cut from.
+    pub fn merge_into(&self, default: &str) -> String {
+        self.target_branch
+            .clone()
+            .unwrap_or_else(|| self.cut_from(default))
     }
 
     pub fn primary_file(&self) -> &VersionFile {

@@ -11,9 +11,12 @@ use crate::permission::RequiredPermission;
 
 const TOP_KEYS: &[&str] = &[
     "base_branch",
+    "target_branch",
     "branch",
     "tag",
     "pr_title",
+    "pr_draft",
+    "pr_milestone",
     "commit_message",
     "release_title",
     "permission",
@@ -23,6 +26,7 @@ const TOP_KEYS: &[&str] = &[
     "images",
     "smoke",
     "notes",
+    "announce",
 ];
 const VERSION_FILE_KEYS: &[&str] = &[
     "path", "pattern", "replace", "primary", "required", "multiple",
@@ -30,6 +34,25 @@ const VERSION_FILE_KEYS: &[&str] = &[
 const IMAGES_KEYS: &[&str] = &["workflow", "latest", "platforms", "image"];
 const IMAGE_KEYS: &[&str] = &["name", "dockerfile", "build_args"];
 const SMOKE_KEYS: &[&str] = &["workflow", "covers"];
+const ANNOUNCE_KEYS: &[&str] = &[
+    "name",
+    "kind",
+    "url_env",
+    "homeserver",
+    "room",
+    "token_env",
+    "message",
+];
+const NOTES_SYNC_KEYS: &[&str] = &[
+    "template",
+    "placeholder",
+    "heading",
+    "nav_file",
+    "nav_section",
+    "nav_previous",
+    "nav_page",
+    "checklist_item",
+];
 const NOTES_KEYS: &[&str] = &[
     "header",
     "footer",
@@ -38,6 +61,7 @@ const NOTES_KEYS: &[&str] = &[
     "max_bytes",
     "timeout_secs",
     "path",
+    "sync",
     "generated",
 ];
 
@@ -276,13 +300,16 @@ impl<'t> Reader<'t> {
     fn config(&mut self, root: &dyn TableLike) -> Config {
         let defaults = Config::default();
         self.unknown_keys(root, "", TOP_KEYS);
-        let base_branch = self.string(root, "", "base_branch");
-        if let Some(branch) = &base_branch {
-            if branch.trim().is_empty() || branch.contains(char::is_whitespace) {
-                let span = self.get(root, "", "base_branch").and_then(|f| f.span);
-                self.error("base_branch", span, "must be a branch name");
-            }
-        }
+        let base_branch = self.branch_name(root, "base_branch");
+        let target_branch = self.branch_name(root, "target_branch");
+        let pr_milestone = self.string(root, "", "pr_milestone").and_then(|text| {
+            Template::for_milestone(&text)
+                .map_err(|message| {
+                    let span = self.get(root, "", "pr_milestone").and_then(|f| f.span);
+                    self.error("pr_milestone", span, message)
+                })
+                .ok()
+        });
         let permission = match self.string(root, "", "permission") {
             Some(text) => RequiredPermission::parse(&text).unwrap_or_else(|| {
                 let span = self.get(root, "", "permission").and_then(|f| f.span);
@@ -309,11 +336,17 @@ impl<'t> Reader<'t> {
             .strings(root, "", "checklist")
             .unwrap_or(defaults.checklist.clone());
         let smoke = self.smoke(root, &defaults.smoke, &checklist);
+        let notes = self.notes(root, &defaults.notes, &checklist);
         Config {
             base_branch,
+            target_branch,
             branch: self.template(root, "branch", Template::for_ref, defaults.branch.clone()),
             tag: self.template(root, "tag", Template::for_ref, defaults.tag.clone()),
             pr_title: self.template(root, "pr_title", Template::free, defaults.pr_title.clone()),
+            pr_draft: self
+                .boolean(root, "", "pr_draft")
+                .unwrap_or(defaults.pr_draft),
+            pr_milestone,
             commit_message: self.template(
                 root,
                 "commit_message",
@@ -334,8 +367,126 @@ impl<'t> Reader<'t> {
                 .unwrap_or(defaults.version_files.clone()),
             images: self.images(root, &defaults.images),
             smoke,
-            notes: self.notes(root, &defaults.notes),
+            notes,
+            announce: self.announcements(root),
         }
+    }
+
+    /// A fixed branch name (`base_branch`, `target_branch`), when given.
+    fn branch_name(&mut self, root: &dyn TableLike, key: &str) -> Option<String> {
+        let name = self.string(root, "", key)?;
+        match template::check_branch_name(&name) {
+            Ok(()) => Some(name),
+            Err(message) => {
+                let span = self.get(root, "", key).and_then(|f| f.span);
+                self.error(key, span, message);
+                None
+            }
+        }
+    }
+
+    /// `[[announce]]`: each with a unique name, a kind, the environment variables its secrets
+    /// are in (under `RELEASEBOT_ANNOUNCE_`), and a message.
+    fn announcements(&mut self, root: &dyn TableLike) -> Vec<Announcement> {
+        use crate::announce::{Channel, MessageTemplate, ENV_PREFIX};
+        let mut out: Vec<Announcement> = Vec::new();
+        for (prefix, t, span) in self.tables(root, "", "announce").unwrap_or_default() {
+            self.unknown_keys(t, &prefix, ANNOUNCE_KEYS);
+            let required = |parser: &mut Self, key: &str| {
+                let value = parser.string(t, &prefix, key);
+                if value.is_none() && parser.get(t, &prefix, key).is_none() {
+                    parser.error(&prefix, span.clone(), format!("needs `{key}`"));
+                }
+                value
+            };
+            let name = required(self, "name");
+            let kind = required(self, "kind");
+            let message = required(self, "message");
+            let env = |parser: &mut Self, key: &str| {
+                let value = required(parser, key)?;
+                let valid = value.starts_with(ENV_PREFIX)
+                    && value.len() > ENV_PREFIX.len()
+                    && value
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+                if !valid {
+                    let at = parser.get(t, &prefix, key).and_then(|f| f.span);
+                    parser.error(
+                        &format!("{prefix}.{key}"),
+                        at,
+                        format!("must name an environment variable starting with `{ENV_PREFIX}` (upper case, digits, `_`), which holds the secret"),
+                    );
+                    return None;
+                }
+                Some(value)
+            };
+            let channel = match kind.as_deref() {
+                Some("slack" | "mattermost") => {
+                    env(self, "url_env").map(|url_env| Channel::Slack { url_env })
+                }
+                Some("discord") => env(self, "url_env").map(|url_env| Channel::Discord { url_env }),
+                Some("json") => env(self, "url_env").map(|url_env| Channel::Json { url_env }),
+                Some("matrix") => {
+                    let homeserver = required(self, "homeserver");
+                    let room = required(self, "room");
+                    let token_env = env(self, "token_env");
+                    match (homeserver, room, token_env) {
+                        (Some(homeserver), Some(room), Some(token_env)) => Some(Channel::Matrix {
+                            homeserver,
+                            room,
+                            token_env,
+                        }),
+                        _ => None,
+                    }
+                }
+                Some(other) => {
+                    let at = self.get(t, &prefix, "kind").and_then(|f| f.span);
+                    self.error(
+                        &format!("{prefix}.kind"),
+                        at,
+                        format!("`{other}` is not accepted; use \"slack\", \"mattermost\", \"discord\", \"matrix\" or \"json\""),
+                    );
+                    None
+                }
+                None => None,
+            };
+            let message = message.and_then(|text| {
+                MessageTemplate::parse(&text)
+                    .map_err(|problem| {
+                        let at = self.get(t, &prefix, "message").and_then(|f| f.span);
+                        self.error(&format!("{prefix}.message"), at, problem);
+                    })
+                    .ok()
+            });
+            if let Some(name) = &name {
+                let valid = !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                let at = self.get(t, &prefix, "name").and_then(|f| f.span);
+                if !valid {
+                    self.error(
+                        &format!("{prefix}.name"),
+                        at,
+                        "must be lowercase letters, digits and `-`",
+                    );
+                } else if out.iter().any(|a| &a.name == name) {
+                    self.error(
+                        &format!("{prefix}.name"),
+                        at,
+                        format!("`{name}` names another announcement already"),
+                    );
+                }
+            }
+            if let (Some(name), Some(channel), Some(message)) = (name, channel, message) {
+                out.push(Announcement {
+                    name,
+                    channel,
+                    message,
+                });
+            }
+        }
+        out
     }
 
     fn version_files(&mut self, root: &dyn TableLike) -> Option<Vec<VersionFile>> {
@@ -572,9 +723,16 @@ impl<'t> Reader<'t> {
         SmokeConfig { workflow, covers }
     }
 
-    fn notes(&mut self, root: &dyn TableLike, defaults: &NotesConfig) -> NotesConfig {
+    fn notes(
+        &mut self,
+        root: &dyn TableLike,
+        defaults: &NotesConfig,
+        checklist: &[String],
+    ) -> NotesConfig {
         let Some(table) = self.table(root, "", "notes") else {
-            return defaults.clone();
+            let mut notes = defaults.clone();
+            notes.sync.checklist_item = default_checklist_item(&defaults.sync, checklist);
+            return notes;
         };
         self.unknown_keys(table, "notes", NOTES_KEYS);
         let mut allowed_addresses = Vec::new();
@@ -613,7 +771,114 @@ impl<'t> Reader<'t> {
             generated: self
                 .boolean(table, "notes", "generated")
                 .unwrap_or(defaults.generated),
+            sync: self.notes_sync(table, &defaults.sync, checklist),
         }
+    }
+
+    /// `[notes.sync]`; `template = ""` and `nav_file = ""` turn those parts off.
+    fn notes_sync(
+        &mut self,
+        notes: &dyn TableLike,
+        defaults: &NotesSync,
+        checklist: &[String],
+    ) -> NotesSync {
+        const AT: &str = "notes.sync";
+        let default_item = default_checklist_item(defaults, checklist);
+        let Some(table) = self.table(notes, "notes", "sync") else {
+            return NotesSync {
+                checklist_item: default_item,
+                ..defaults.clone()
+            };
+        };
+        self.unknown_keys(table, AT, NOTES_SYNC_KEYS);
+        let template = match self.repository_path(table, AT, "template") {
+            Some(path) if path.is_empty() => None,
+            Some(path) => Some(path),
+            None => defaults.template.clone(),
+        };
+        let placeholder = self
+            .non_empty(table, AT, "placeholder")
+            .unwrap_or(defaults.placeholder.clone());
+        let heading = self
+            .non_empty(table, AT, "heading")
+            .unwrap_or(defaults.heading.clone());
+        let nav = match self.repository_path(table, AT, "nav_file") {
+            Some(file) if file.is_empty() => None,
+            file => {
+                let default = defaults.nav.clone();
+                let file = file.or(default.as_ref().map(|nav| nav.file.clone()));
+                let section = self
+                    .non_empty(table, AT, "nav_section")
+                    .or(default.as_ref().map(|nav| nav.section.clone()));
+                let previous = match self.string(table, AT, "nav_previous") {
+                    Some(text) if text.is_empty() => None,
+                    Some(text) => Some(text),
+                    None => default.as_ref().and_then(|nav| nav.previous.clone()),
+                };
+                let span = self.get(table, AT, "nav_page").and_then(|f| f.span);
+                let page = match self.string(table, AT, "nav_page") {
+                    Some(text) => Template::with_version(&text)
+                        .map_err(|message| self.error("notes.sync.nav_page", span, message))
+                        .ok(),
+                    None => default.as_ref().map(|nav| nav.page.clone()),
+                };
+                match (file, section, page) {
+                    (Some(file), Some(section), Some(page)) => Some(NotesNav {
+                        file,
+                        section,
+                        previous,
+                        page,
+                    }),
+                    _ => None,
+                }
+            }
+        };
+        let span = self.get(table, AT, "checklist_item").and_then(|f| f.span);
+        let checklist_item = match self.string(table, AT, "checklist_item") {
+            Some(item) if item.is_empty() => None,
+            Some(item) if checklist.contains(&item) => Some(item),
+            Some(item) => {
+                self.error(
+                    "notes.sync.checklist_item",
+                    span,
+                    format!("`{item}` is not an item of `checklist`"),
+                );
+                default_item
+            }
+            None => default_item,
+        };
+        NotesSync {
+            template,
+            placeholder,
+            heading,
+            nav,
+            checklist_item,
+        }
+    }
+
+    /// A path in the repository, relative and without `..`; `""` is returned as it is.
+    fn repository_path(&mut self, table: &dyn TableLike, at: &str, key: &str) -> Option<String> {
+        let span = self.get(table, at, key).and_then(|f| f.span);
+        let text = self.string(table, at, key)?;
+        if text.starts_with('/') || text.split('/').any(|part| part == "..") {
+            self.error(
+                &Self::path(at, key),
+                span,
+                "must be a path in the repository, relative, without `..`",
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    fn non_empty(&mut self, table: &dyn TableLike, at: &str, key: &str) -> Option<String> {
+        let span = self.get(table, at, key).and_then(|f| f.span);
+        let text = self.string(table, at, key)?;
+        if text.trim().is_empty() {
+            self.error(&Self::path(at, key), span, "must not be empty");
+            return None;
+        }
+        Some(text)
     }
 
     /// `path = ""` turns the convention off; otherwise a relative path with `{version}`.
@@ -641,6 +906,14 @@ impl<'t> Reader<'t> {
             }
         }
     }
+}
+
+/// The default notes item only where the checklist still holds it.
+fn default_checklist_item(defaults: &NotesSync, checklist: &[String]) -> Option<String> {
+    defaults
+        .checklist_item
+        .clone()
+        .filter(|item| checklist.contains(item))
 }
 
 /// Two keys one edit apart (a typo such as `permision`).
@@ -701,10 +974,58 @@ mod tests {
     }
 
     #[test]
+    fn the_branch_model_is_cut_from_one_branch_into_another_as_a_draft_on_a_milestone() {
+        let config = parse(
+            "base_branch = \"develop\"\ntarget_branch = \"master\"\nbranch = \"release-{version}\"\n\
+             pr_draft = true\npr_milestone = \"v{version}\"\n",
+        )
+        .unwrap();
+        let version = semver::Version::new(0, 2, 1);
+        assert_eq!(config.cut_from("main"), "develop");
+        assert_eq!(config.merge_into("main"), "master");
+        assert_eq!(config.branch.render(&version), "release-0.2.1");
+        assert!(config.pr_draft);
+        let milestone = config.pr_milestone.as_ref().map(|m| m.render(&version));
+        assert_eq!(milestone.as_deref(), Some("v0.2.1"));
+    }
+
+    #[test]
+    fn without_a_target_the_pull_request_goes_where_the_release_was_cut_from() {
+        let default = Config::default();
+        assert_eq!(default.cut_from("master"), "master");
+        assert_eq!(default.merge_into("master"), "master");
+        assert!(!default.pr_draft && default.pr_milestone.is_none());
+        let cut = parse("base_branch = \"develop\"\n").unwrap();
+        assert_eq!(cut.merge_into("master"), "develop");
+    }
+
+    #[test]
+    fn bad_branch_model_fields_are_named() {
+        let found = problems(
+            "base_branch = \"refs/heads/develop\"\ntarget_branch = \"mas ter\"\npr_draft = \"yes\"\n\
+             pr_milestone = \"Next release\"\n",
+        );
+        assert_eq!(
+            found,
+            vec![
+                "line 1: base_branch: `refs/heads/develop` is a full ref; give the branch's name alone (`develop`)",
+                "line 2: target_branch: is `mas ter`, which is not a valid git ref name: it contains white space",
+                "line 3: pr_draft: must be true or false",
+                "line 4: pr_milestone: must contain `{version}` exactly once",
+            ]
+        );
+        let padded = problems("pr_milestone = \"v{version} \"\n");
+        assert!(
+            padded[0].starts_with("line 1: pr_milestone: must not start or end with white space"),
+            "{padded:?}"
+        );
+    }
+
+    #[test]
     fn an_unknown_key_is_named_with_its_line_and_a_suggestion() {
         assert_eq!(
             problems("label = \"release\"\npermision = \"write\"\n"),
-            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `branch`, `tag`, `pr_title`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`"]
+            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`"]
         );
     }
 
@@ -791,6 +1112,97 @@ mod tests {
     fn images_are_checked() {
         let found = problems("[images]\nworkflow = \"ci/build.yml\"\nlatest = \"always\"\n[[images.image]]\nname = \"Mathesar:latest\"\n");
         assert_eq!(found.len(), 3, "{found:?}");
+    }
+
+    #[test]
+    fn announcements_name_their_secrets_by_variable() {
+        let config = parse(
+            "[[announce]]\nname = \"team\"\nkind = \"matrix\"\nhomeserver = \"https://matrix.org\"\nroom = \"!r:matrix.org\"\ntoken_env = \"RELEASEBOT_ANNOUNCE_MATRIX\"\nmessage = \"{version} is out: {release_url}\"\n\n[[announce]]\nname = \"users\"\nkind = \"discord\"\nurl_env = \"RELEASEBOT_ANNOUNCE_DISCORD\"\nmessage = \"Mathesar {version}\"\n",
+        )
+        .unwrap();
+        let names: Vec<(&str, &str)> = config
+            .announce
+            .iter()
+            .map(|a| (a.name.as_str(), a.channel.kind()))
+            .collect();
+        assert_eq!(names, [("team", "matrix"), ("users", "discord")]);
+        assert!(parse("").unwrap().announce.is_empty(), "none by default");
+    }
+
+    #[test]
+    fn announcement_mistakes_are_named_with_what_to_write() {
+        let found = problems(
+            "[[announce]]\nname = \"Team\"\nkind = \"irc\"\nmessage = \"{versoin}\"\n\n[[announce]]\nname = \"x\"\nkind = \"slack\"\nurl_env = \"RELEASEBOT_WEBHOOK_SECRET\"\nmessage = \"hi\"\n\n[[announce]]\nkind = \"json\"\n",
+        );
+        assert_eq!(found.len(), 7, "{found:#?}");
+        assert!(
+            found[0].contains("announce[0].name: must be lowercase"),
+            "{found:#?}"
+        );
+        assert!(found[1].contains("announce[0].kind: `irc` is not accepted"));
+        assert!(found[2].contains("announce[0].message: `{versoin}` is not a placeholder"));
+        assert!(found[3].contains("announce[1].url_env: must name an environment variable starting with `RELEASEBOT_ANNOUNCE_`"));
+        assert!(
+            found[4..]
+                .iter()
+                .all(|f| f.contains("announce[2]: needs `")),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn notes_sync_follows_mathesar_unless_told_otherwise() {
+        let default = parse("").unwrap().notes.sync;
+        assert_eq!(
+            default.template.as_deref(),
+            Some("docs/docs/releases/TEMPLATE.md")
+        );
+        let nav = default.nav.expect("Mathesar's docs have a navigation");
+        assert_eq!(
+            (
+                nav.file.as_str(),
+                nav.section.as_str(),
+                nav.previous.as_deref()
+            ),
+            ("docs/mkdocs.yml", "Releases", Some("Previous releases"))
+        );
+        assert_eq!(nav.page.as_str(), "releases/{version}.md");
+        assert_eq!(
+            default.checklist_item.as_deref(),
+            Some("Release notes linked")
+        );
+        let elsewhere = parse("checklist = [\"Smoke\"]\n").unwrap().notes.sync;
+        assert_eq!(
+            elsewhere.checklist_item, None,
+            "not an item of this checklist"
+        );
+
+        let own = parse(
+            "[notes]\npath = \"CHANGES/{version}.md\"\n[notes.sync]\ntemplate = \"\"\nheading = \"Unsorted\"\nnav_file = \"\"\n",
+        )
+        .unwrap()
+        .notes
+        .sync;
+        assert_eq!(
+            (own.template, own.heading.as_str(), own.nav),
+            (None, "Unsorted", None)
+        );
+    }
+
+    #[test]
+    fn notes_sync_mistakes_name_their_key() {
+        let found = problems(
+            "[notes.sync]\ntemplate = \"../TEMPLATE.md\"\nheading = \" \"\nnav_page = \"releases.md\"\nnav_sections = \"Releases\"\n",
+        );
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(
+            found[0].starts_with("line 2: notes.sync.template: must be a path in the repository")
+        );
+        assert!(found[1].starts_with("line 3: notes.sync.heading: must not be empty"));
+        assert!(found[2].starts_with("line 4: notes.sync.nav_page:"));
+        assert!(
+            found[3].contains("notes.sync.nav_sections: unknown key (did you mean `nav_section`?)")
+        );
     }
 
     #[test]

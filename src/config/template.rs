@@ -52,6 +52,24 @@ impl Template {
         Ok(template)
     }
 
+    /// A milestone title: `{version}` once (one milestone per release), on one line, without
+    /// white space at either end: GitHub trims a title, and the milestone is found again by the
+    /// exact title it was made with.
+    pub fn for_milestone(text: &str) -> Result<Template, String> {
+        let template = Template::with_version(text)?;
+        if text.contains(|c: char| c.is_control()) {
+            return Err("must be one line, without control characters".into());
+        }
+        if text.trim() != text {
+            return Err(
+                "must not start or end with white space: GitHub trims titles, and the milestone \
+                 would not be found again by its name"
+                    .into(),
+            );
+        }
+        Ok(template)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.text
     }
@@ -69,6 +87,20 @@ impl Template {
         // `Version` normalises nothing, but be sure the name is exactly what we would render.
         (self.render(&version) == name).then_some(version)
     }
+}
+
+/// A fixed branch name (`base_branch`, `target_branch`), held to git's rules as templates are.
+pub fn check_branch_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("must be a branch name, not empty".into());
+    }
+    if name.starts_with("refs/") {
+        return Err(format!(
+            "`{name}` is a full ref; give the branch's name alone (`{}`)",
+            name.trim_start_matches("refs/heads/")
+        ));
+    }
+    check_ref_name(name).map_err(|why| why.replacen("renders to", "is", 1))
 }
 
 /// git's rules for ref names (git-check-ref-format), the parts a template can break.
@@ -130,6 +162,35 @@ mod tests {
             .unwrap_err()
             .contains(".lock"));
         assert!(Template::for_ref("rel..{version}").is_err());
+    }
+
+    #[test]
+    fn milestone_titles_are_one_trimmed_line_with_the_version() {
+        let title = Template::for_milestone("v{version}").unwrap();
+        assert_eq!(title.render(&Version::new(0, 2, 1)), "v0.2.1");
+        assert!(Template::for_milestone("Next release")
+            .unwrap_err()
+            .contains("exactly once"));
+        assert!(Template::for_milestone(" v{version}")
+            .unwrap_err()
+            .contains("white space"));
+        assert!(Template::for_milestone("v{version}\nmore")
+            .unwrap_err()
+            .contains("one line"));
+    }
+
+    #[test]
+    fn fixed_branch_names_follow_git() {
+        assert!(check_branch_name("develop").is_ok());
+        assert!(check_branch_name("release/next").is_ok());
+        assert_eq!(
+            check_branch_name("refs/heads/develop").unwrap_err(),
+            "`refs/heads/develop` is a full ref; give the branch's name alone (`develop`)"
+        );
+        assert!(check_branch_name("de velop")
+            .unwrap_err()
+            .starts_with("is `de velop`, which is not a valid git ref name"));
+        assert!(check_branch_name("").is_err());
     }
 
     #[test]

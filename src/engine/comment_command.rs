@@ -4,7 +4,7 @@ use super::answer::answer;
 use super::context::Context;
 use super::conversation::Conversation;
 use super::outcome::{EngineError, Outcome, Reply};
-use super::{follow_up, start_release};
+use super::{follow_up, notes_sync, start_release};
 use crate::command::{self, Command};
 use crate::event::CommentEvent;
 use crate::github::RepoClient;
@@ -71,6 +71,7 @@ pub async fn handle(
         config: &config,
         repository: &event.repository,
         notes: &notes,
+        announce: engine.announce_settings(),
         retried: engine.is_retried_by_queue(),
     };
     let result = match parsed {
@@ -98,6 +99,9 @@ pub async fn handle(
             match follow {
                 Command::Notes { url, dry_run } => {
                     follow_up::link_notes(&ctx, event, status, url, dry_run || rehearsal).await
+                }
+                Command::NotesSync { dry_run } => {
+                    notes_sync::sync(&ctx, event, status, dry_run || rehearsal).await
                 }
                 Command::Status => follow_up::refresh_status(&ctx, status).await,
                 Command::Retry { dry_run } => {

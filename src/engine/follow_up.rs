@@ -133,6 +133,19 @@ pub async fn retry(
                 sha: head,
             })
         }
+        Plan::Announce => {
+            let tag = ctx.config.tag.render(&version);
+            let url = progress
+                .release
+                .as_ref()
+                .map(|r| r.html_url.clone())
+                .unwrap_or_default();
+            let release = (&version, tag.as_str(), url.as_str());
+            super::announcing::run(ctx, release, &mut status, &progress, true).await?;
+            Ok(Outcome::StatusRefreshed {
+                version: version.to_string(),
+            })
+        }
         other => unreachable!("retry never plans {other:?}"),
     }
 }

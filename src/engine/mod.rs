@@ -3,6 +3,7 @@
 //! Every step looks before it acts, so delivering an event twice, or running a job again after
 //! a crash, does nothing twice.
 
+mod announcing;
 mod answer;
 mod checks;
 mod comment_command;
@@ -14,6 +15,7 @@ mod images_dispatch;
 mod images_done;
 mod merged;
 mod notes_reader;
+mod notes_sync;
 mod outcome;
 mod plan_words;
 pub mod progress;
@@ -38,7 +40,7 @@ use crate::config::Config;
 use crate::event::{self, Event};
 use crate::github::Connector;
 use crate::notes::NotesPolicy;
-pub use context::Context;
+pub use context::{AnnounceSettings, Context};
 
 /// Where the repository's own configuration lives, read from its default branch.
 pub const CONFIG_PATH: &str = ".github/releasebot.toml";
@@ -55,6 +57,7 @@ pub struct Engine {
     login: std::sync::Arc<tokio::sync::OnceCell<String>>,
     /// Each repository's configuration as last read, to plan the next delivery's reads.
     configs: std::sync::Arc<std::sync::Mutex<ConfigMemory>>,
+    announce: AnnounceSettings,
 }
 
 /// The configurations last read, by repository; forgotten whole when it grows past its bound
@@ -87,7 +90,24 @@ impl Engine {
             retried_by_queue: false,
             login: std::sync::Arc::new(tokio::sync::OnceCell::new()),
             configs: Default::default(),
+            announce: AnnounceSettings::from_process(),
         }
+    }
+
+    /// Announcements read their secrets from these variables, and retry so, instead of the
+    /// process environment's (a test's receiver, say).
+    pub fn with_announcements(
+        mut self,
+        env: std::collections::BTreeMap<String, String>,
+        retry: crate::announce::Retry,
+    ) -> Self {
+        self.announce.env = std::sync::Arc::new(env);
+        self.announce.retry = retry;
+        self
+    }
+
+    pub(crate) fn announce_settings(&self) -> &AnnounceSettings {
+        &self.announce
     }
 
     /// The login the bot acts as, when the caller knows it (the Actions token is
@@ -261,6 +281,7 @@ impl Engine {
             config: &config,
             repository,
             notes: &notes,
+            announce: &self.announce,
             retried: self.retried_by_queue,
         };
         match &event {

@@ -23,6 +23,13 @@ pub enum Reply {
     /// `/release <version>` on another issue than the one tracking that release.
     TrackedElsewhere,
     NotesUnreadable,
+    /// `/release notes sync` could not run (no notes path, no open pull request, a missing
+    /// template or navigation, the branch moved): said, with what to do.
+    NotesSyncRefused,
+    /// `/release notes sync` found every merged pull request cited already.
+    NotesInStep,
+    /// `/release notes sync` committed the notes file.
+    NotesSynced,
     NothingToRetry,
     CancelRefused,
     /// The release's state on GitHub cannot be read (a damaged marker, a merge without a
@@ -84,6 +91,14 @@ pub enum Outcome {
     ImagesReported { version: String, success: bool },
     /// The status comment (and draft release) were brought up to date.
     StatusRefreshed { version: String },
+    /// `/release notes sync` committed the notes file (and the navigation) to the release
+    /// branch.
+    NotesSynced {
+        version: String,
+        commit: String,
+        added: Vec<u64>,
+        left: usize,
+    },
     /// A repeated start of a release that has already moved past what the command does.
     NothingToResume { version: String },
 }

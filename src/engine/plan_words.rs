@@ -61,6 +61,10 @@ pub fn describe(
             "dispatch `{}` on branch `{branch}` again to smoke-test its head",
             config.smoke.workflow
         ),
+        Plan::Announce => format!(
+            "announce release {version} again where announcing it failed (not where it may \
+             have been posted already)"
+        ),
         Plan::Settle => "change nothing but the status comment, where it is behind".to_string(),
         Plan::Refuse(_) | Plan::Nothing(_) => "change nothing".to_string(),
     }

@@ -2,8 +2,10 @@
 //! Docker's `latest` (the highest stable version), since another release may have been tagged
 //! since the draft was made. With `latest = "on-publish"`, this is also when `:latest` moves to
 //! the already-built `<version>` images: dispatched once (intent recorded first, the marker
-//! replaced where it stands), never again on a redelivery.
+//! replaced where it stands), never again on a redelivery. Then the release is announced where
+//! the configuration says.
 
+use super::announcing;
 use super::context::Context;
 use super::images_dispatch::version_tags;
 use super::outcome::{EngineError, Outcome};
@@ -30,10 +32,17 @@ pub async fn run(ctx: &Context<'_>, event: &ReleasePublished) -> Result<Outcome,
     {
         let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
         if let Some(Tracking {
-            status: Some(status),
+            status: Some(mut status),
             ..
         }) = tracking::find(ctx.gh, ctx.me, &version, &progress).await?
         {
+            // Published: now it can be announced (each place once; see `announcing`).
+            let release = (
+                &version,
+                event.release.tag_name.as_str(),
+                event.release.html_url.as_str(),
+            );
+            announcing::run(ctx, release, &mut status, &progress, false).await?;
             tracking::redraw_if_behind(ctx, &status, &progress).await?;
         }
     }

@@ -61,11 +61,13 @@ pub enum Stage {
         built: CommitSha,
     },
     /// Images built; the release is a draft for a person to publish, or published.
+    /// `unannounced`: an announcement of the published release failed and may be sent again.
     Done {
         commit: CommitSha,
         release: ReleaseId,
         run: RunId,
         published: bool,
+        unannounced: bool,
     },
 }
 
@@ -103,7 +105,11 @@ impl Stage {
             .is_some_and(|p| p.pull_state() == PullState::Open);
         let cancelled = status.is_some_and(|s| s.cancelled) && !reopened;
         if let Some(commit) = &progress.tag_commit {
-            return tagged_stage(progress, commit.clone());
+            let mut stage = tagged_stage(progress, commit.clone())?;
+            if let Stage::Done { unannounced, .. } = &mut stage {
+                *unannounced = status.is_some_and(StatusMarker::announcement_failed);
+            }
+            return Ok(stage);
         }
         let pull = progress.pull.as_ref();
         if let Some(pull) = pull.filter(|p| p.pull_state() == PullState::Merged) {
@@ -237,6 +243,7 @@ fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreada
             release: release_id,
             run: run_id,
             published: !release.draft,
+            unannounced: false,
         },
     })
 }
@@ -298,6 +305,8 @@ pub enum Plan {
     /// The smoke run of the branch's head finished: its result becomes the commit status, the
     /// checklist and the status comment.
     RecordSmoke,
+    /// The release is published and an announcement of it failed: send the failed ones again.
+    Announce,
     /// The work is done: keep what was found (a run found by its intent alone, after a crash)
     /// and redraw the status comment if it is behind.
     Settle,
@@ -383,6 +392,11 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
             Tagged { .. } | ImagesIntended { .. } => Plan::ReleaseTag,
             ImagesFailed { run, .. } => Plan::Redispatch { failed: *run },
             ImagesStale { run, .. } => Plan::RebuildMoved { stale: *run },
+            Done {
+                published: true,
+                unannounced: true,
+                ..
+            } => Plan::Announce,
             ImagesRunning { .. } | Done { .. } => Plan::Refuse(Refusal::NothingToRetry),
         },
         Trigger::Cancel => match stage {
@@ -537,6 +551,8 @@ mod tests {
             skipped_files: vec![],
             unsigned_commit: None,
             smoke: None,
+            notes_file: None,
+            announced: vec![],
         }
     }
 
@@ -836,15 +852,27 @@ mod tests {
                     release: r,
                     run,
                     published: false,
+                    unannounced: false,
                 },
             ),
             (
                 "published",
                 Stage::Done {
+                    commit: c.clone(),
+                    release: r,
+                    run,
+                    published: true,
+                    unannounced: false,
+                },
+            ),
+            (
+                "published, unannounced",
+                Stage::Done {
                     commit: c,
                     release: r,
                     run,
                     published: true,
+                    unannounced: true,
                 },
             ),
         ]
@@ -903,6 +931,7 @@ mod tests {
             Plan::Reopen => "reopen".into(),
             Plan::RecordSmoke => "record smoke".into(),
             Plan::Settle => "settle".into(),
+            Plan::Announce => "announce".into(),
             Plan::Refuse(refusal) => format!("refuse {refusal:?}"),
             Plan::Nothing(_) => "-".into(),
         }
@@ -931,6 +960,7 @@ mod tests {
         ("images stale", "start", "open"),
         ("done", "start", "open"),
         ("published", "start", "open"),
+        ("published, unannounced", "start", "open"),
 
         // start redelivered
         ("not started", "start redelivered", "open"),
@@ -952,6 +982,7 @@ mod tests {
         ("images stale", "start redelivered", "-"),
         ("done", "start redelivered", "-"),
         ("published", "start redelivered", "-"),
+        ("published, unannounced", "start redelivered", "-"),
 
         // start another
         ("not started", "start another", "open"),
@@ -973,6 +1004,7 @@ mod tests {
         ("images stale", "start another", "refuse AnotherInFlight"),
         ("done", "start another", "refuse AnotherInFlight"),
         ("published", "start another", "open"),
+        ("published, unannounced", "start another", "open"),
 
         // reopened
         ("not started", "reopened", "-"),
@@ -994,6 +1026,7 @@ mod tests {
         ("images stale", "reopened", "-"),
         ("done", "reopened", "-"),
         ("published", "reopened", "-"),
+        ("published, unannounced", "reopened", "-"),
 
         // retry
         ("not started", "retry", "open"),
@@ -1015,6 +1048,7 @@ mod tests {
         ("images stale", "retry", "rebuild moved"),
         ("done", "retry", "refuse NothingToRetry"),
         ("published", "retry", "refuse NothingToRetry"),
+        ("published, unannounced", "retry", "announce"),
 
         // cancel
         ("not started", "cancel", "cancel"),
@@ -1036,6 +1070,7 @@ mod tests {
         ("images stale", "cancel", "refuse CancelTooLate"),
         ("done", "cancel", "refuse CancelTooLate"),
         ("published", "cancel", "refuse CancelTooLate"),
+        ("published, unannounced", "cancel", "refuse CancelTooLate"),
 
         // closed
         ("not started", "closed", "-"),
@@ -1057,6 +1092,7 @@ mod tests {
         ("images stale", "closed", "-"),
         ("done", "closed", "-"),
         ("published", "closed", "-"),
+        ("published, unannounced", "closed", "-"),
 
         // merged
         ("not started", "merged", "-"),
@@ -1078,6 +1114,7 @@ mod tests {
         ("images stale", "merged", "rebuild moved"),
         ("done", "merged", "settle"),
         ("published", "merged", "settle"),
+        ("published, unannounced", "merged", "settle"),
 
         // merged elsewhere
         ("not started", "merged elsewhere", "-"),
@@ -1099,6 +1136,7 @@ mod tests {
         ("images stale", "merged elsewhere", "elsewhere"),
         ("done", "merged elsewhere", "elsewhere"),
         ("published", "merged elsewhere", "elsewhere"),
+        ("published, unannounced", "merged elsewhere", "elsewhere"),
 
         // tag
         ("not started", "tag", "-"),
@@ -1120,6 +1158,7 @@ mod tests {
         ("images stale", "tag", "rebuild moved"),
         ("done", "tag", "settle"),
         ("published", "tag", "settle"),
+        ("published, unannounced", "tag", "settle"),
 
         // our run done
         ("not started", "our run done", "-"),
@@ -1141,6 +1180,7 @@ mod tests {
         ("images stale", "our run done", "-"),
         ("done", "our run done", "record"),
         ("published", "our run done", "record"),
+        ("published, unannounced", "our run done", "record"),
 
         // other run done
         ("not started", "other run done", "-"),
@@ -1162,6 +1202,7 @@ mod tests {
         ("images stale", "other run done", "-"),
         ("done", "other run done", "-"),
         ("published", "other run done", "-"),
+        ("published, unannounced", "other run done", "-"),
 
         // pushed
         ("not started", "pushed", "-"),
@@ -1183,6 +1224,7 @@ mod tests {
         ("images stale", "pushed", "-"),
         ("done", "pushed", "-"),
         ("published", "pushed", "-"),
+        ("published, unannounced", "pushed", "-"),
     ];
 
     /// The smoke record of the branch's head, and a run finishing: (record, run, attempt) → plan.

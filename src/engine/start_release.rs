@@ -131,6 +131,8 @@ pub async fn run(
             skipped_files: Vec::new(),
             unsigned_commit: None,
             smoke: None,
+            notes_file: None,
+            announced: vec![],
         });
     if notes_url.is_some() {
         marker.notes_url = notes_url;

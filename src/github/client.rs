@@ -112,7 +112,7 @@ impl RepoClient {
         &self.name
     }
 
-    fn route(&self, rest: &str) -> String {
+    pub(super) fn route(&self, rest: &str) -> String {
         format!(
             "/repos/{}/{}/{}",
             encode_segment(&self.owner),
@@ -177,7 +177,10 @@ impl RepoClient {
             .map_err(|e| ApiError::from_octocrab(method, route, e))
     }
 
-    async fn get<T: octocrab::FromResponse>(&self, route: String) -> Result<T, ApiError> {
+    pub(super) async fn get<T: octocrab::FromResponse>(
+        &self,
+        route: String,
+    ) -> Result<T, ApiError> {
         self.call("GET", &route, None::<&()>).await
     }
 
@@ -245,7 +248,7 @@ impl RepoClient {
         self.call("POST", &route, Some(body)).await
     }
 
-    async fn patch<B: Serialize, T: DeserializeOwned>(
+    pub(super) async fn patch<B: Serialize, T: DeserializeOwned>(
         &self,
         route: String,
         body: &B,
@@ -814,7 +817,7 @@ fn decode_text(content: &str, encoding: &str) -> Result<String, String> {
 }
 
 /// Percent-encodes a path for a URL, keeping `/` so nested paths and refs read as GitHub expects.
-fn encode_path(path: &str) -> String {
+pub(super) fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for byte in path.bytes() {
         match byte {

@@ -7,9 +7,11 @@ pub mod app_auth;
 mod client;
 mod connector;
 mod error;
+mod merged_since;
 pub mod models;
 pub mod prefetch;
 
 pub use client::{CreateRef, RepoClient};
 pub use connector::Connector;
 pub use error::ApiError;
+pub use merged_since::{FastForward, MergedAmong, PULLS_LOOKED_AT};

@@ -2,26 +2,21 @@
 //! waiting in a single transaction (group commit), then answers each. A delivery is answered
 //! only after its transaction is on disk, and a burst costs one commit, not one per delivery.
 //!
-//! With SQLite, before each batch the writer checks that the database path still names the
-//! file it opened (SQLite would go on writing to a deleted file): if not, nothing is
-//! acknowledged; and when the WAL has grown past its bound, the writer lets a checkpoint start
-//! it again before the next batch. `/healthz` asks the same writer for a probe write, so it
-//! fails when a delivery could not be committed.
+//! The writer is the store's own (`Store::writer`, the queue's seam): what a backend checks
+//! before a batch and does after one lives with that backend (SQLite: that the path still names
+//! the file it opened, and the WAL's bound). `/healthz` asks the same writer for a probe write,
+//! so it fails when a delivery could not be committed.
 //!
 //! A failing commit is logged at most once per 10 s with how many deliveries failed since
 //! the last line (`LogLimit`): every delivery meets the same failure while the database is
 //! gone or down, and one line each flooded the log (issue 24).
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use super::log_limit::LogLimit;
-
-use super::queue::postgres::PgQueue;
-use super::queue::sqlite::{SqliteQueue, WAL_RESTART_AT};
-use super::queue::{Enqueued, FileIdentity, NewDelivery, QueueError, Store, Stored, Writes};
+use super::queue::{Enqueued, NewDelivery, QueueError, Store, Writer};
 
 /// Deliveries committed together at most; bounds the time the first of them waits.
 const MAX_BATCH: usize = 256;
@@ -50,156 +45,53 @@ pub enum IntakeError {
     Stopped,
 }
 
-/// Where the writer commits.
-enum Writer {
-    Sqlite {
-        queue: SqliteQueue,
-        path: PathBuf,
-        identity: FileIdentity,
-        /// Tells the checkpoint thread there is something to copy.
-        written: std::sync::mpsc::SyncSender<()>,
-    },
-    Postgres {
-        queue: PgQueue,
-        runtime: tokio::runtime::Handle,
-    },
-}
-
-impl Writer {
-    fn store(&mut self, deliveries: &[NewDelivery]) -> Result<Stored, QueueError> {
-        match self {
-            Writer::Sqlite {
-                queue,
-                path,
-                identity,
-                ..
-            } => identity
-                .check(path)
-                .and_then(|()| queue.enqueue_batch(deliveries)),
-            Writer::Postgres { queue, runtime } => {
-                runtime.block_on(queue.enqueue_batch(deliveries))
-            }
-        }
+/// Commits the batch and answers each delivery; true when a repository got runnable work.
+/// A failure is logged as `failures` allows (`now_ms`: for its window).
+fn commit(
+    writer: &mut dyn Writer,
+    batch: &mut Vec<Submission>,
+    failures: &LogLimit,
+    now_ms: u64,
+) -> bool {
+    if batch.is_empty() {
+        return false;
     }
-
-    /// After a commit: SQLite's WAL is copied back by the checkpoint thread, and started again
-    /// from its beginning here once it has grown past its bound.
-    fn after_commit(&mut self) {
-        if let Writer::Sqlite { queue, written, .. } = self {
-            let _ = written.try_send(());
-            if queue.wal_bytes() > WAL_RESTART_AT {
-                if let Err(error) = queue.restart_wal() {
-                    tracing::warn!(%error, "cannot restart the WAL; the next batch tries again");
-                }
+    let deliveries: Vec<NewDelivery> = batch.iter().map(|s| s.delivery.clone()).collect();
+    match writer.store(deliveries) {
+        Ok(stored) => {
+            for (submission, result) in batch.drain(..).zip(stored.results) {
+                let _ = submission.answer.send(Ok(result));
             }
+            writer.after_commit();
+            stored.new_work
         }
-    }
-
-    /// Commits the batch and answers each delivery; true when a repository got runnable work.
-    /// A failure is logged as `failures` allows (`now_ms`: for its window).
-    fn commit(&mut self, batch: &mut Vec<Submission>, failures: &LogLimit, now_ms: u64) -> bool {
-        if batch.is_empty() {
-            return false;
-        }
-        let deliveries: Vec<NewDelivery> = batch.iter().map(|s| s.delivery.clone()).collect();
-        match self.store(&deliveries) {
-            Ok(stored) => {
-                for (submission, result) in batch.drain(..).zip(stored.results) {
-                    let _ = submission.answer.send(Ok(result));
-                }
-                self.after_commit();
-                stored.new_work
+        Err(error) => {
+            match failures.allow_many(now_ms, batch.len() as u64) {
+                Some(suppressed) => tracing::error!(
+                    %error,
+                    deliveries = batch.len(),
+                    suppressed,
+                    "queue write failed; the deliveries are refused with 503 (deliveries failing within 10 s are counted in /metrics as store_failed and in the next line's `suppressed`)"
+                ),
+                None => tracing::debug!(%error, deliveries = batch.len(), "queue write failed"),
             }
-            Err(error) => {
-                match failures.allow_many(now_ms, batch.len() as u64) {
-                    Some(suppressed) => tracing::error!(
-                        %error,
-                        deliveries = batch.len(),
-                        suppressed,
-                        "queue write failed; the deliveries are refused with 503 (deliveries failing within 10 s are counted in /metrics as store_failed and in the next line's `suppressed`)"
-                    ),
-                    None => tracing::debug!(%error, deliveries = batch.len(), "queue write failed"),
-                }
-                let message = error.to_string();
-                for submission in batch.drain(..) {
-                    let _ = submission.answer.send(Err(message.clone()));
-                }
-                false
+            let message = error.to_string();
+            for submission in batch.drain(..) {
+                let _ = submission.answer.send(Err(message.clone()));
             }
+            false
         }
-    }
-
-    fn probe(&self) -> Result<(), String> {
-        let now = chrono::Utc::now().timestamp_millis();
-        match self {
-            Writer::Sqlite {
-                queue,
-                path,
-                identity,
-                ..
-            } => identity.check(path).and_then(|()| queue.probe(now)),
-            Writer::Postgres { queue, runtime } => runtime.block_on(queue.probe(now)),
-        }
-        .map_err(|error| error.to_string())
-    }
-}
-
-fn thread_error(path: &str, error: std::io::Error) -> QueueError {
-    QueueError::Open {
-        path: path.to_string(),
-        cause: rusqlite::Error::ToSqlConversionFailure(Box::new(error)),
     }
 }
 
 impl Intake {
-    /// The writer for the store's backend.
+    /// Starts the store's writer on a thread of its own; `wake` is told after every commit
+    /// that gives a repository runnable work, so idle workers look at once.
     pub fn start(store: &Store, wake: Arc<Notify>) -> Result<Intake, QueueError> {
-        match store.writes() {
-            Writes::Sqlite(path) => Self::start_sqlite(path, wake),
-            Writes::Postgres(queue) => Self::start_postgres(queue.clone(), wake),
-        }
+        Self::spawn(store.writer()?, wake)
     }
 
-    /// Opens its own connection to the SQLite queue at `path`; `wake` is told after every
-    /// commit that gives a repository runnable work, so idle workers look at once.
-    pub fn start_sqlite(path: &Path, wake: Arc<Notify>) -> Result<Intake, QueueError> {
-        let queue = SqliteQueue::open_for_intake(path)?;
-        let identity = FileIdentity::of(path)
-            .map_err(|error| thread_error(&path.display().to_string(), error))?;
-        let checkpoints = SqliteQueue::open(path)?;
-        let (written, to_checkpoint) = std::sync::mpsc::sync_channel::<()>(1);
-        std::thread::Builder::new()
-            .name("releasebot-checkpoint".into())
-            .spawn(move || {
-                // Ends when the writer ends (the channel closes).
-                while to_checkpoint.recv().is_ok() {
-                    if let Err(error) = checkpoints.checkpoint() {
-                        tracing::warn!(%error, "WAL checkpoint failed; the next one retries");
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                }
-            })
-            .map_err(|error| thread_error(&path.display().to_string(), error))?;
-        let writer = Writer::Sqlite {
-            queue,
-            path: path.to_path_buf(),
-            identity,
-            written,
-        };
-        Self::spawn(writer, wake, &path.display().to_string())
-    }
-
-    /// Writes through the PostgreSQL queue's pool, from a thread of its own like SQLite's
-    /// writer; other replicas' workers hear of new work by `NOTIFY`.
-    pub fn start_postgres(queue: PgQueue, wake: Arc<Notify>) -> Result<Intake, QueueError> {
-        let writer = Writer::Postgres {
-            queue,
-            runtime: tokio::runtime::Handle::current(),
-        };
-        Self::spawn(writer, wake, "PostgreSQL")
-    }
-
-    fn spawn(mut writer: Writer, wake: Arc<Notify>, shown: &str) -> Result<Intake, QueueError> {
+    fn spawn(mut writer: Box<dyn Writer>, wake: Arc<Notify>) -> Result<Intake, QueueError> {
         let (sender, mut receiver) = mpsc::channel::<Message>(4 * MAX_BATCH);
         std::thread::Builder::new()
             .name("releasebot-intake".into())
@@ -220,15 +112,19 @@ impl Intake {
                         }
                     }
                     let now = started.elapsed().as_millis() as u64;
-                    if writer.commit(&mut batch, &failures, now) {
+                    if commit(writer.as_mut(), &mut batch, &failures, now) {
                         wake.notify_waiters();
                     }
                     for answer in probes.drain(..) {
-                        let _ = answer.send(writer.probe());
+                        let now = chrono::Utc::now().timestamp_millis();
+                        let _ = answer.send(writer.probe(now).map_err(|error| error.to_string()));
                     }
                 }
             })
-            .map_err(|error| thread_error(shown, error))?;
+            .map_err(|cause| QueueError::Thread {
+                what: "writer",
+                cause,
+            })?;
         Ok(Intake { sender })
     }
 
@@ -263,16 +159,27 @@ impl Intake {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::queue::sqlite::WAL_RESTART_AT;
+    use crate::server::queue::Database;
 
     fn delivery(id: &str) -> NewDelivery {
         NewDelivery::new(id, "issue_comment", "o/r", b"{}", 0)
+    }
+
+    /// A server's queue in a file of the test's own, and its intake.
+    async fn started(path: &std::path::Path) -> (Store, Intake) {
+        let store = Store::open(&Database::Sqlite(path.to_path_buf()), 1)
+            .await
+            .unwrap();
+        let intake = Intake::start(&store, Arc::new(Notify::new())).unwrap();
+        (store, intake)
     }
 
     #[tokio::test]
     async fn concurrent_submissions_are_all_committed_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("queue.sqlite");
-        let intake = Intake::start_sqlite(&path, Arc::new(Notify::new())).unwrap();
+        let (store, intake) = started(&path).await;
         let mut tasks = Vec::new();
         for n in 0..200 {
             let intake = intake.clone();
@@ -288,7 +195,7 @@ mod tests {
             }
         }
         assert_eq!(new, 100);
-        let stored = SqliteQueue::open(&path).unwrap().counts().unwrap();
+        let stored = store.counts().await.unwrap();
         assert_eq!(stored.queued, 100);
     }
 
@@ -296,7 +203,7 @@ mod tests {
     async fn a_commit_that_fails_answers_the_delivery_with_the_error_and_stores_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("queue.sqlite");
-        let intake = Intake::start_sqlite(&path, Arc::new(Notify::new())).unwrap();
+        let (_store, intake) = started(&path).await;
         // The database is damaged under the server (here: its table is gone).
         rusqlite::Connection::open(&path)
             .unwrap()
@@ -322,7 +229,7 @@ mod tests {
     async fn a_deleted_database_acknowledges_nothing_and_fails_the_probe() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("queue.sqlite");
-        let intake = Intake::start_sqlite(&path, Arc::new(Notify::new())).unwrap();
+        let (_store, intake) = started(&path).await;
         assert_eq!(intake.probe().await, Ok(()));
         std::fs::remove_file(&path).unwrap();
 
@@ -336,7 +243,7 @@ mod tests {
     async fn a_sustained_burst_keeps_the_wal_within_its_bound() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("queue.sqlite");
-        let intake = Intake::start_sqlite(&path, Arc::new(Notify::new())).unwrap();
+        let (store, intake) = started(&path).await;
         let wal = dir.path().join("queue.sqlite-wal");
         let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let sampler = {
@@ -380,7 +287,7 @@ mod tests {
             "the WAL reached {} MB",
             largest / 1024 / 1024
         );
-        let stored = SqliteQueue::open(&path).unwrap().counts().unwrap();
+        let stored = store.counts().await.unwrap();
         assert_eq!(stored.queued, 8_000);
     }
 }

@@ -34,7 +34,7 @@ use crate::github::Connector;
 pub use ingress::floor_router;
 pub use job_counted::JobResult;
 pub use metrics::Metrics;
-use queue::{Database, RetryPolicy, SqliteLock, Store};
+use queue::{Hold, RetryPolicy, Store};
 pub use settings::Settings;
 pub use workers::{JobObserver, JobReport};
 
@@ -76,8 +76,8 @@ pub struct RunningServer {
     grace: Duration,
     /// PostgreSQL's `LISTEN` for other replicas' new work.
     listener: Option<JoinHandle<()>>,
-    /// SQLite's hold on its file, for as long as the server runs.
-    _lock: Option<SqliteLock>,
+    /// The queue kept to this process (SQLite's file lock), for as long as the server runs.
+    _hold: Hold,
 }
 
 /// Everything that keeps the server from starting, each with the setting it concerns.
@@ -112,7 +112,7 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
     });
     let credentials = credentials.map_err(|problem| problems.push(problem)).ok();
 
-    let opened = open_queue(&settings.database, settings.workers).await;
+    let opened = Store::serve(&settings.database, settings.workers).await;
     let opened = opened
         .map_err(|error| problems.push(format!("RELEASEBOT_DATABASE: {error}")))
         .ok();
@@ -140,7 +140,7 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
             .ok(),
     };
 
-    let (Some(credentials), Some((store, lock, released)), Some(listener), Some(metrics_listener)) =
+    let (Some(credentials), Some((store, hold, released)), Some(listener), Some(metrics_listener)) =
         (credentials, opened, listener, metrics_listener)
     else {
         return Err(StartError(problems));
@@ -224,31 +224,8 @@ pub async fn start(settings: &Settings, tuning: Tuning) -> Result<RunningServer,
         store,
         grace: tuning.grace,
         listener: listener_task,
-        _lock: lock,
+        _hold: hold,
     })
-}
-
-/// Opens the queue the setting names. SQLite: the file is locked for this process first (a
-/// second server on it would run the first one's jobs again), then every claim left by an
-/// earlier process is freed. PostgreSQL: claims stay with their replicas until their leases
-/// run out, since other replicas may be running them.
-async fn open_queue(
-    database: &Database,
-    workers: usize,
-) -> Result<(Store, Option<SqliteLock>, u64), queue::QueueError> {
-    match database {
-        Database::Sqlite(path) => {
-            let lock = SqliteLock::acquire(path)?;
-            let store = Store::open(database, 1).await?;
-            let released = store.release_claims().await?;
-            Ok((store, Some(lock), released))
-        }
-        Database::Postgres(_) => {
-            // The workers, the writer, the janitor and `/metrics` each hold one at most.
-            let store = Store::open(database, workers + 4).await?;
-            Ok((store, None, 0))
-        }
-    }
 }
 
 impl RunningServer {

@@ -9,7 +9,7 @@ use crate::harness::*;
 #[test]
 fn the_descriptions_cover_every_operation_and_event_the_simulator_uses() {
     let descriptions = conformance::descriptions();
-    assert_eq!(descriptions.counts(), (72, 24));
+    assert_eq!(descriptions.counts(), (75, 32));
     assert_eq!(
         descriptions.sources,
         [
@@ -27,6 +27,11 @@ fn the_descriptions_cover_every_operation_and_event_the_simulator_uses() {
         "release-edited",
         "workflow-run-requested",
         "workflow-run-in-progress",
+        "merge-group-checks-requested",
+        "merge-group-destroyed",
+        "pull-request-ready-for-review",
+        "pull-request-milestoned",
+        "milestone-created",
     ] {
         assert!(events.contains(&event.to_string()), "{event} in {events:?}");
     }

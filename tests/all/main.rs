@@ -2,6 +2,7 @@
 
 mod action;
 mod action_install;
+mod announce;
 mod api_economy;
 mod app_auth;
 mod cli;
@@ -19,6 +20,7 @@ mod latest_badge;
 mod many_pages;
 mod mathesar_history;
 mod notes;
+mod notes_sync;
 mod odd_answers;
 mod people_mid_release;
 mod postgres;
@@ -36,6 +38,7 @@ mod server_queue;
 mod setup;
 mod setup_browser;
 mod setup_hostile;
+mod simulated_branch_model;
 mod simulated_github;
 mod simulated_graphql;
 mod simulated_people;

@@ -27,6 +27,8 @@ pub fn router(sim: SimulatedGitHub) -> Router {
         .route(&at("issues/{number}/comments"), post(comment))
         .route(&at("comments/{id}"), patch(edit_comment))
         .route(&at("pulls/{number}/merge"), post(pulls::merge))
+        .route(&at("pulls/{number}/enqueue"), post(pulls::enqueue))
+        .route(&at("pulls/{number}/ready"), post(pulls::ready))
         .route(&at("pulls/{number}/close"), post(pulls::close))
         .route(&at("pulls/{number}/reopen"), post(pulls::reopen))
         .route(&at("tags"), post(refs::push_tag))
@@ -99,7 +101,7 @@ async fn repository_state(
     let pulls: Vec<Value> = sim
         .pulls(&full_name)
         .into_iter()
-        .map(|p| json!({ "number": p.number, "title": p.title, "head": p.head, "base": p.base, "state": p.state, "merged": p.merged }))
+        .map(|p| json!({ "number": p.number, "title": p.title, "head": p.head, "base": p.base, "state": p.state, "merged": p.merged, "draft": p.draft, "milestone": p.milestone }))
         .collect();
     let runs: Vec<Value> = sim
         .runs(&full_name)

@@ -12,6 +12,7 @@ mod generated_notes;
 mod git;
 mod issue_reads;
 mod issues;
+mod milestones;
 mod pull_reads;
 mod pulls;
 mod releases;
@@ -87,7 +88,11 @@ pub fn router(state: Shared) -> Router {
         )
         .route(
             "/repos/{owner}/{repo}/issues/{number}",
-            get(issues::get_issue),
+            get(issues::get_issue).patch(milestones::update_issue),
+        )
+        .route(
+            "/repos/{owner}/{repo}/milestones",
+            get(milestones::list).post(milestones::create),
         )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/comments",

@@ -122,6 +122,7 @@ pub async fn create(
         assignees: vec![],
         created_at: now.clone(),
         updated_at: now,
+        milestone: None,
         pull: Some(Pull {
             head,
             base: base.to_string(),

@@ -4,23 +4,31 @@
 //! side by side. Failed jobs come back after an exponential back-off with jitter, and after the
 //! last attempt stay as `dead` with their error.
 //!
-//! Two backends keep one behaviour: SQLite (embedded, one process: `sqlite.rs`) and PostgreSQL
-//! (shared by several replicas: `postgres.rs`). Both keep a table of repository *heads* — each
-//! repository's earliest unfinished job — maintained in the same transactions as the jobs, so a
-//! claim looks at one row per repository with work, never at the backlog behind them.
+//! Two backends keep one behaviour behind one seam (`seam.rs`: the `Backend` calls `Store`
+//! makes, and the `Writer` the webhook's intake commits through): SQLite (embedded, one
+//! process: `sqlite.rs`, run off the runtime by `sqlite_backend.rs`) and PostgreSQL (shared by
+//! several replicas: `postgres.rs`). Only opening a `Store` tells them apart. Both keep a table
+//! of repository *heads* — each repository's earliest unfinished job — maintained in the same
+//! transactions as the jobs, so a claim looks at one row per repository with work, never at
+//! the backlog behind them.
 //!
 //! Every claim carries a fresh token (the row's claim counter), and a result is recorded only
 //! by the holder of the job's latest claim: a worker whose lease ran out while another took the
 //! job over is fenced off, so one delivery never has two results.
 
 pub mod postgres;
+pub mod seam;
 pub mod sqlite;
+mod sqlite_backend;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use seam::Backend;
+pub use seam::Writer;
 pub use sqlite::{FileIdentity, SqliteLock};
+use sqlite_backend::SqliteBackend;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
@@ -40,6 +48,11 @@ pub enum QueueError {
     Connect { at: String, cause: String },
     #[error("the PostgreSQL queue failed: {0}")]
     Postgres(String),
+    #[error("the queue's {what} thread cannot be started: {cause}")]
+    Thread {
+        what: &'static str,
+        cause: std::io::Error,
+    },
     /// A queue call run on another thread panicked (the caller reports it; the queue is intact,
     /// since the database rolls back what the call had not committed).
     #[error("a queue call panicked: {0}")]
@@ -100,6 +113,26 @@ pub struct Job {
     pub received_ms: i64,
     /// This claim's token: only its holder may record the job's result.
     pub claim_token: i64,
+}
+
+impl Job {
+    /// What the job's result is recorded against.
+    pub fn ticket(&self) -> Ticket {
+        Ticket {
+            seq: self.seq,
+            claim_token: self.claim_token,
+            repo: self.repo.clone(),
+        }
+    }
+}
+
+/// A claimed job as its result is recorded: which job, under which claim (only the latest has
+/// a say), of which repository (whose head moves on once the job is finished).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub seq: i64,
+    pub claim_token: i64,
+    pub repo: String,
 }
 
 /// Whether a result was recorded: only the holder of a job's latest claim has a say.
@@ -301,89 +334,71 @@ impl std::fmt::Debug for Database {
     }
 }
 
-/// The queue as the server uses it: the same calls whichever backend holds it. SQLite calls
-/// run on the blocking pool behind one connection; PostgreSQL calls go through a pool.
+/// The queue as the server uses it: the same calls whichever backend holds it (see `seam`).
 #[derive(Clone)]
 pub struct Store {
-    backend: Backend,
+    backend: Arc<dyn Backend>,
 }
 
-#[derive(Clone)]
-enum Backend {
-    Sqlite {
-        queue: Arc<Mutex<sqlite::SqliteQueue>>,
-        /// The webhook's writer opens its own connection to the same file.
-        path: PathBuf,
-    },
-    Postgres(Box<postgres::PgQueue>),
-}
-
-/// Where the webhook's writer commits deliveries.
-pub enum Writes<'a> {
-    Sqlite(&'a std::path::Path),
-    Postgres(&'a postgres::PgQueue),
+/// What keeps the database to this process while it serves: the SQLite file's lock (nothing
+/// for PostgreSQL, which replicas share). Dropped last, when the server has stopped.
+pub struct Hold {
+    _lock: Option<SqliteLock>,
 }
 
 impl Store {
     /// Opens (creating and migrating) the queue. `connections` bounds a PostgreSQL pool.
     pub async fn open(database: &Database, connections: usize) -> Result<Store, QueueError> {
-        let backend = match database {
+        Ok(Self::opening(database, connections, false).await?.0)
+    }
+
+    /// Opens the queue for `releasebot serve` with `workers` workers. SQLite: the file is
+    /// locked for this process first (a second server on it would run the first one's jobs
+    /// again), then every claim left by an earlier process is freed. PostgreSQL: claims stay
+    /// with their replicas until their leases run out, since other replicas may be running
+    /// them. Returns how many claims were freed.
+    pub async fn serve(
+        database: &Database,
+        workers: usize,
+    ) -> Result<(Store, Hold, u64), QueueError> {
+        // The workers, the writer, the janitor and `/metrics` each hold one at most.
+        let (store, hold) = Self::opening(database, workers + 4, true).await?;
+        let released = store.release_claims().await?;
+        Ok((store, hold, released))
+    }
+
+    /// The one place that tells the backends apart.
+    async fn opening(
+        database: &Database,
+        connections: usize,
+        exclusive: bool,
+    ) -> Result<(Store, Hold), QueueError> {
+        let (backend, lock): (Arc<dyn Backend>, _) = match database {
             Database::Sqlite(path) => {
-                let opening = path.clone();
-                let queue =
-                    tokio::task::spawn_blocking(move || sqlite::SqliteQueue::open(&opening))
-                        .await
-                        .map_err(|error| QueueError::Panicked(error.to_string()))??;
-                Backend::Sqlite {
-                    queue: Arc::new(Mutex::new(queue)),
-                    path: path.clone(),
-                }
+                let lock = exclusive.then(|| SqliteLock::acquire(path)).transpose()?;
+                (Arc::new(SqliteBackend::open(path).await?), lock)
             }
-            Database::Postgres(url) => {
-                Backend::Postgres(Box::new(postgres::PgQueue::open(url, connections).await?))
-            }
+            Database::Postgres(url) => (
+                Arc::new(postgres::PgQueue::open(url, connections).await?),
+                None,
+            ),
         };
-        Ok(Store { backend })
+        Ok((Store { backend }, Hold { _lock: lock }))
     }
 
-    /// Where the webhook's writer commits.
-    pub fn writes(&self) -> Writes<'_> {
-        match &self.backend {
-            Backend::Sqlite { path, .. } => Writes::Sqlite(path),
-            Backend::Postgres(queue) => Writes::Postgres(queue),
-        }
+    /// The webhook's writer (see `intake.rs`): called once, before its thread starts.
+    pub fn writer(&self) -> Result<Box<dyn Writer>, QueueError> {
+        self.backend.writer()
     }
 
-    /// PostgreSQL: wakes `wake`'s waiters whenever any replica gives a repository runnable
-    /// work. SQLite has one process, whose writer wakes the workers itself.
+    /// Wakes `wake`'s waiters whenever another process gives a repository runnable work
+    /// (PostgreSQL's replicas). SQLite has one process, whose writer wakes the workers itself.
     pub fn listen(&self, wake: Arc<tokio::sync::Notify>) -> Option<tokio::task::JoinHandle<()>> {
-        match &self.backend {
-            Backend::Sqlite { .. } => None,
-            Backend::Postgres(queue) => Some(queue.listen(wake)),
-        }
-    }
-
-    async fn sqlite<T: Send + 'static>(
-        queue: &Arc<Mutex<sqlite::SqliteQueue>>,
-        call: impl FnOnce(&mut sqlite::SqliteQueue) -> Result<T, QueueError> + Send + 'static,
-    ) -> Result<T, QueueError> {
-        let queue = Arc::clone(queue);
-        tokio::task::spawn_blocking(move || {
-            // A call that panicked left nothing half-written (SQLite rolled it back).
-            let mut queue = queue.lock().unwrap_or_else(|e| e.into_inner());
-            call(&mut queue)
-        })
-        .await
-        .map_err(|error| QueueError::Panicked(error.to_string()))?
+        self.backend.listen(wake)
     }
 
     pub async fn enqueue_batch(&self, batch: Vec<NewDelivery>) -> Result<Stored, QueueError> {
-        match &self.backend {
-            Backend::Sqlite { queue: q, .. } => {
-                Self::sqlite(q, move |q| q.enqueue_batch(&batch)).await
-            }
-            Backend::Postgres(q) => q.enqueue_batch(&batch).await,
-        }
+        self.backend.enqueue_batch(batch).await
     }
 
     pub async fn enqueue(
@@ -401,22 +416,19 @@ impl Store {
     /// The oldest runnable job, claimed until `now + lease`. A job is runnable when it is its
     /// repository's head, due, and not claimed (or its claim expired: a crashed worker).
     pub async fn claim(&self, now_ms: i64, lease: Duration) -> Result<Option<Job>, QueueError> {
-        match &self.backend {
-            Backend::Sqlite { queue: q, .. } => {
-                Self::sqlite(q, move |q| q.claim(now_ms, lease)).await
-            }
-            Backend::Postgres(q) => q.claim(now_ms, lease).await,
-        }
+        self.backend.claim(now_ms, lease).await
     }
 
     /// Records that the job succeeded.
     pub async fn complete(&self, job: &Job) -> Result<Fenced, QueueError> {
-        self.finish(job, Final::Done, None).await
+        self.backend.finish(job.ticket(), Final::Done, None).await
     }
 
     /// Marks a job dead at once: it can never succeed as it is.
     pub async fn give_up(&self, job: &Job, error: &str) -> Result<Fenced, QueueError> {
-        self.finish(job, Final::Dead, Some(error)).await
+        self.backend
+            .finish(job.ticket(), Final::Dead, Some(error.to_string()))
+            .await
     }
 
     /// Records a failed attempt: back to the queue after the policy's delay, or dead.
@@ -433,7 +445,9 @@ impl Store {
         } else {
             let at = now_ms + policy.delay(job.attempts, jitter).as_millis() as i64;
             (
-                self.requeue(job, error, at, 0).await?,
+                self.backend
+                    .requeue(job.ticket(), error.to_string(), at, 0)
+                    .await?,
                 AfterFailure::RetryAt(at),
             )
         };
@@ -446,69 +460,27 @@ impl Store {
     /// Puts a job back to run at `at_ms` (a rate limit's `retry-after`); waiting for a rate
     /// limit is not a failed attempt, so the claim's count is given back.
     pub async fn retry_at(&self, job: &Job, error: &str, at_ms: i64) -> Result<Fenced, QueueError> {
-        self.requeue(job, error, at_ms, 1).await
-    }
-
-    async fn finish(
-        &self,
-        job: &Job,
-        state: Final,
-        error: Option<&str>,
-    ) -> Result<Fenced, QueueError> {
-        let error = error.map(str::to_string);
-        match &self.backend {
-            Backend::Sqlite { queue: q, .. } => {
-                let job = job.clone();
-                Self::sqlite(q, move |q| q.finish(&job, state, error.as_deref())).await
-            }
-            Backend::Postgres(q) => q.finish(job, state, error.as_deref()).await,
-        }
-    }
-
-    async fn requeue(
-        &self,
-        job: &Job,
-        error: &str,
-        at_ms: i64,
-        give_back: u32,
-    ) -> Result<Fenced, QueueError> {
-        let error = error.to_string();
-        match &self.backend {
-            Backend::Sqlite { queue: q, .. } => {
-                let job = job.clone();
-                Self::sqlite(q, move |q| q.requeue(&job, &error, at_ms, give_back)).await
-            }
-            Backend::Postgres(q) => q.requeue(job, &error, at_ms, give_back).await,
-        }
+        self.backend
+            .requeue(job.ticket(), error.to_string(), at_ms, 1)
+            .await
     }
 
     /// Frees the jobs this process holds (at shutdown, and for SQLite at start: the one
     /// process that owns the file holds every claim there is). Another replica's claims are
     /// left to their lease.
     pub async fn release_claims(&self) -> Result<u64, QueueError> {
-        match &self.backend {
-            Backend::Sqlite { queue: q, .. } => Self::sqlite(q, |q| q.release_claims()).await,
-            Backend::Postgres(q) => q.release_own_claims().await,
-        }
+        self.backend.release_claims().await
     }
 
     pub async fn counts(&self) -> Result<Counts, QueueError> {
-        match &self.backend {
-            Backend::Sqlite { queue: q, .. } => Self::sqlite(q, |q| q.counts()).await,
-            Backend::Postgres(q) => q.counts().await,
-        }
+        self.backend.counts().await
     }
 
     /// Forgets finished jobs received before `before_ms`, bodies and all. Kept until then so a
     /// redelivery (GitHub keeps deliveries for three days) is still recognised; dead jobs stay
     /// for a person to read.
     pub async fn prune_done(&self, before_ms: i64) -> Result<u64, QueueError> {
-        match &self.backend {
-            Backend::Sqlite { queue: q, .. } => {
-                Self::sqlite(q, move |q| q.prune_done(before_ms)).await
-            }
-            Backend::Postgres(q) => q.prune_done(before_ms).await,
-        }
+        self.backend.prune_done(before_ms).await
     }
 
     /// Jobs not yet done or dead.
@@ -519,22 +491,7 @@ impl Store {
 
     /// Dead jobs as (delivery id, last error).
     pub async fn dead(&self) -> Result<Vec<(String, String)>, QueueError> {
-        match &self.backend {
-            Backend::Sqlite { queue: q, .. } => Self::sqlite(q, |q| q.dead()).await,
-            Backend::Postgres(q) => q.dead().await,
-        }
-    }
-
-    /// Runs `call` on the SQLite connection; `None` for PostgreSQL.
-    #[cfg(test)]
-    async fn with_sqlite<T: Send + 'static>(
-        &self,
-        call: impl FnOnce(&mut sqlite::SqliteQueue) -> Result<T, QueueError> + Send + 'static,
-    ) -> Option<Result<T, QueueError>> {
-        match &self.backend {
-            Backend::Sqlite { queue: q, .. } => Some(Self::sqlite(q, call).await),
-            Backend::Postgres(_) => None,
-        }
+        self.backend.dead().await
     }
 }
 
@@ -557,24 +514,6 @@ mod tests {
             policy.delay(1, 0.999_999),
             Duration::from_secs(2).mul_f64(1.0 + 0.25 * 0.999_999)
         );
-    }
-
-    #[tokio::test]
-    async fn a_queue_call_that_panics_is_an_error_and_the_queue_still_answers() {
-        let dir = tempfile::tempdir().unwrap();
-        let database = Database::Sqlite(dir.path().join("queue.sqlite"));
-        let store = Store::open(&database, 1).await.unwrap();
-
-        let failed = store
-            .with_sqlite(|_| -> Result<(), QueueError> { panic!("a bug in a queue call") })
-            .await
-            .unwrap();
-
-        assert!(
-            matches!(&failed, Err(QueueError::Panicked(why)) if why.contains("panicked")),
-            "{failed:?}"
-        );
-        assert_eq!(store.depth().await.unwrap(), 0);
     }
 
     #[test]

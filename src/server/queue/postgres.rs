@@ -22,7 +22,10 @@ use futures_util::StreamExt as _;
 use tokio::sync::Notify;
 use tokio_postgres::{AsyncMessage, NoTls};
 
-use super::{fenced, unpack, Counts, Enqueued, Fenced, Job, NewDelivery, QueueError, Stored};
+use super::seam::{Backend, Call, Writer};
+use super::{
+    fenced, unpack, Counts, Enqueued, Fenced, Final, Job, NewDelivery, QueueError, Stored, Ticket,
+};
 
 /// The channel workers listen on.
 pub const CHANNEL: &str = "releasebot_jobs";
@@ -187,261 +190,269 @@ impl PgQueue {
             .await?;
         Ok(())
     }
+}
 
+impl Backend for PgQueue {
     /// Stores a batch in one transaction: the repositories' locks, every insert (the unique
     /// index drops redeliveries) and the new heads go out together, one round trip, and PostgreSQL
     /// runs them in order. Only redeliveries look further, for a dead job to queue again.
-    pub async fn enqueue_batch(&self, batch: &[NewDelivery]) -> Result<Stored, QueueError> {
-        let mut client = self.pool.get().await?;
-        let transaction = client.transaction().await?;
-        let repos: Vec<&str> = batch.iter().map(|d| d.repo.as_str()).collect();
-        let lock = transaction.prepare_cached(LOCK_REPOSITORIES).await?;
-        let insert = transaction.prepare_cached(INSERT_DELIVERIES).await?;
-        let heads = transaction.prepare_cached(NEW_HEADS).await?;
-        let none: Vec<Option<String>> = vec![None; batch.len()];
-        let columns = Columns::of(batch, &none);
-        let (lock_params, insert_params) = ([&repos as _], columns.params());
-        let heads_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&repos, &CHANNEL];
-        let (_, inserted, mut new_heads) = futures_util::try_join!(
-            transaction.execute(&lock, &lock_params),
-            transaction.query(&insert, &insert_params),
-            transaction.query_one(&heads, &heads_params),
-        )?;
-        let inserted: std::collections::HashSet<String> =
-            inserted.iter().map(|row| row.get(0)).collect();
-        let mut results: Vec<Option<Enqueued>> = vec![None; batch.len()];
-        let mut seen = std::collections::HashSet::new();
-        for (index, delivery) in batch.iter().enumerate() {
-            if inserted.contains(&delivery.delivery_id) && seen.insert(&delivery.delivery_id) {
-                results[index] = Some(Enqueued::New);
-            }
-        }
-        // Redeliveries: a dead job's row gives way to the new delivery, behind the others.
-        let again: Vec<&str> = batch
-            .iter()
-            .filter(|d| !seen.contains(&d.delivery_id))
-            .map(|d| d.delivery_id.as_str())
-            .collect();
-        if !again.is_empty() {
-            let dead = transaction
-                .query(
-                    "DELETE FROM releasebot_deliveries WHERE delivery_id = ANY($1) AND state = 'dead'
-                     RETURNING delivery_id, last_error",
-                    &[&again],
-                )
-                .await?;
-            let dead: std::collections::HashMap<String, Option<String>> =
-                dead.iter().map(|row| (row.get(0), row.get(1))).collect();
-            let mut revived = Vec::new();
-            let mut errors = Vec::new();
+    fn enqueue_batch(&self, batch: Vec<NewDelivery>) -> Call<'_, Stored> {
+        Box::pin(async move {
+            let batch = batch.as_slice();
+            let mut client = self.pool.get().await?;
+            let transaction = client.transaction().await?;
+            let repos: Vec<&str> = batch.iter().map(|d| d.repo.as_str()).collect();
+            let lock = transaction.prepare_cached(LOCK_REPOSITORIES).await?;
+            let insert = transaction.prepare_cached(INSERT_DELIVERIES).await?;
+            let heads = transaction.prepare_cached(NEW_HEADS).await?;
+            let none: Vec<Option<String>> = vec![None; batch.len()];
+            let columns = Columns::of(batch, &none);
+            let (lock_params, insert_params) = ([&repos as _], columns.params());
+            let heads_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&repos, &CHANNEL];
+            let (_, inserted, mut new_heads) = futures_util::try_join!(
+                transaction.execute(&lock, &lock_params),
+                transaction.query(&insert, &insert_params),
+                transaction.query_one(&heads, &heads_params),
+            )?;
+            let inserted: std::collections::HashSet<String> =
+                inserted.iter().map(|row| row.get(0)).collect();
+            let mut results: Vec<Option<Enqueued>> = vec![None; batch.len()];
+            let mut seen = std::collections::HashSet::new();
             for (index, delivery) in batch.iter().enumerate() {
-                if results[index].is_some() {
-                    continue;
+                if inserted.contains(&delivery.delivery_id) && seen.insert(&delivery.delivery_id) {
+                    results[index] = Some(Enqueued::New);
                 }
-                match dead.get(&delivery.delivery_id) {
-                    Some(last_error) if seen.insert(&delivery.delivery_id) => {
-                        revived.push(delivery.clone());
-                        // Its last error stays until the job succeeds, for whoever looks.
-                        errors.push(last_error.clone());
-                        results[index] = Some(Enqueued::Revived);
+            }
+            // Redeliveries: a dead job's row gives way to the new delivery, behind the others.
+            let again: Vec<&str> = batch
+                .iter()
+                .filter(|d| !seen.contains(&d.delivery_id))
+                .map(|d| d.delivery_id.as_str())
+                .collect();
+            if !again.is_empty() {
+                let dead = transaction
+                    .query(
+                        "DELETE FROM releasebot_deliveries WHERE delivery_id = ANY($1) AND state = 'dead'
+                         RETURNING delivery_id, last_error",
+                        &[&again],
+                    )
+                    .await?;
+                let dead: std::collections::HashMap<String, Option<String>> =
+                    dead.iter().map(|row| (row.get(0), row.get(1))).collect();
+                let mut revived = Vec::new();
+                let mut errors = Vec::new();
+                for (index, delivery) in batch.iter().enumerate() {
+                    if results[index].is_some() {
+                        continue;
                     }
-                    _ => results[index] = Some(Enqueued::Duplicate),
+                    match dead.get(&delivery.delivery_id) {
+                        Some(last_error) if seen.insert(&delivery.delivery_id) => {
+                            revived.push(delivery.clone());
+                            // Its last error stays until the job succeeds, for whoever looks.
+                            errors.push(last_error.clone());
+                            results[index] = Some(Enqueued::Revived);
+                        }
+                        _ => results[index] = Some(Enqueued::Duplicate),
+                    }
+                }
+                if !revived.is_empty() {
+                    let columns = Columns::of(&revived, &errors);
+                    transaction.query(&insert, &columns.params()).await?;
+                    let more = transaction.query_one(&heads, &heads_params).await?;
+                    if more.get::<_, i64>(0) > 0 {
+                        new_heads = more;
+                    }
                 }
             }
-            if !revived.is_empty() {
-                let columns = Columns::of(&revived, &errors);
-                transaction.query(&insert, &columns.params()).await?;
-                let more = transaction.query_one(&heads, &heads_params).await?;
-                if more.get::<_, i64>(0) > 0 {
-                    new_heads = more;
-                }
-            }
-        }
-        transaction.commit().await?;
-        Ok(Stored {
-            results: results
-                .into_iter()
-                .map(|r| r.unwrap_or(Enqueued::Duplicate))
-                .collect(),
-            new_work: new_heads.get::<_, i64>(0) > 0,
+            transaction.commit().await?;
+            Ok(Stored {
+                results: results
+                    .into_iter()
+                    .map(|r| r.unwrap_or(Enqueued::Duplicate))
+                    .collect(),
+                new_work: new_heads.get::<_, i64>(0) > 0,
+            })
         })
     }
 
     /// The oldest runnable head, locked with `SKIP LOCKED` so replicas never wait on each
     /// other's claims, and claimed in the same statement.
-    pub async fn claim(&self, now_ms: i64, lease: Duration) -> Result<Option<Job>, QueueError> {
-        let until = now_ms + lease.as_millis() as i64;
-        let client = self.pool.get().await?;
-        let statement = client
-            .prepare_cached(
-                "UPDATE releasebot_deliveries SET state = 'claimed', claimed_until = $2,
-                     attempts = attempts + 1, claim_token = claim_token + 1, claimed_by = $3
-                 WHERE seq = (
-                     SELECT seq FROM releasebot_deliveries
-                     WHERE seq = ANY(ARRAY(SELECT seq FROM releasebot_heads))
-                       AND (state = 'queued' OR (state = 'claimed' AND claimed_until <= $1))
-                       AND not_before <= $1
-                     ORDER BY seq LIMIT 1
-                     FOR UPDATE SKIP LOCKED)
-                 RETURNING seq, delivery_id, event, repo, body, attempts, received_at, encoding, claim_token",
-            )
-            .await?;
-        let Some(row) = client
-            .query_opt(&statement, &[&now_ms, &until, &&*self.replica])
-            .await?
-        else {
-            return Ok(None);
-        };
-        let encoding: String = row.get(7);
-        let body = unpack(&encoding, row.get(4)).map_err(QueueError::Postgres)?;
-        Ok(Some(Job {
-            seq: row.get(0),
-            delivery_id: row.get(1),
-            event: row.get(2),
-            repo: row.get(3),
-            body,
-            attempts: row.get::<_, i32>(5) as u32,
-            received_ms: row.get(6),
-            claim_token: row.get(8),
-        }))
+    fn claim(&self, now_ms: i64, lease: Duration) -> Call<'_, Option<Job>> {
+        Box::pin(async move {
+            let until = now_ms + lease.as_millis() as i64;
+            let client = self.pool.get().await?;
+            let statement = client
+                .prepare_cached(
+                    "UPDATE releasebot_deliveries SET state = 'claimed', claimed_until = $2,
+                         attempts = attempts + 1, claim_token = claim_token + 1, claimed_by = $3
+                     WHERE seq = (
+                         SELECT seq FROM releasebot_deliveries
+                         WHERE seq = ANY(ARRAY(SELECT seq FROM releasebot_heads))
+                           AND (state = 'queued' OR (state = 'claimed' AND claimed_until <= $1))
+                           AND not_before <= $1
+                         ORDER BY seq LIMIT 1
+                         FOR UPDATE SKIP LOCKED)
+                     RETURNING seq, delivery_id, event, repo, body, attempts, received_at, encoding, claim_token",
+                )
+                .await?;
+            let Some(row) = client
+                .query_opt(&statement, &[&now_ms, &until, &&*self.replica])
+                .await?
+            else {
+                return Ok(None);
+            };
+            let encoding: String = row.get(7);
+            let body = unpack(&encoding, row.get(4)).map_err(QueueError::Postgres)?;
+            Ok(Some(Job {
+                seq: row.get(0),
+                delivery_id: row.get(1),
+                event: row.get(2),
+                repo: row.get(3),
+                body,
+                attempts: row.get::<_, i32>(5) as u32,
+                received_ms: row.get(6),
+                claim_token: row.get(8),
+            }))
+        })
     }
 
     /// Records `done` or `dead` for the holder of the latest claim and moves the repository's
     /// head on, under the repository's lock.
-    pub async fn finish(
-        &self,
-        job: &Job,
-        state: super::Final,
-        error: Option<&str>,
-    ) -> Result<Fenced, QueueError> {
-        let state = state.as_db();
-        let mut client = self.pool.get().await?;
-        let transaction = client.transaction().await?;
-        transaction
-            .execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                &[&job.repo],
-            )
-            .await?;
-        let changed = transaction
-            .execute(
-                "UPDATE releasebot_deliveries SET state = $3, last_error = $4, claimed_by = NULL
-                 WHERE seq = $1 AND state = 'claimed' AND claim_token = $2",
-                &[&job.seq, &job.claim_token, &state, &error],
-            )
-            .await?;
-        if changed == 1 {
-            let next: Option<i64> = transaction
-                .query_one(
-                    "SELECT MIN(seq) FROM releasebot_deliveries WHERE repo = $1 AND state IN ('queued', 'claimed')",
+    fn finish(&self, job: Ticket, state: Final, error: Option<String>) -> Call<'_, Fenced> {
+        Box::pin(async move {
+            let state = state.as_db();
+            let mut client = self.pool.get().await?;
+            let transaction = client.transaction().await?;
+            transaction
+                .execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
                     &[&job.repo],
                 )
-                .await?
-                .get(0);
-            match next {
-                Some(seq) => {
-                    transaction
-                        .execute(
-                            "INSERT INTO releasebot_heads (repo, seq) VALUES ($1, $2)
-                             ON CONFLICT (repo) DO UPDATE SET seq = EXCLUDED.seq",
-                            &[&job.repo, &seq],
-                        )
-                        .await?;
-                    transaction
-                        .execute("SELECT pg_notify($1, '')", &[&CHANNEL])
-                        .await?;
-                }
-                None => {
-                    transaction
-                        .execute("DELETE FROM releasebot_heads WHERE repo = $1", &[&job.repo])
-                        .await?;
+                .await?;
+            let changed = transaction
+                .execute(
+                    "UPDATE releasebot_deliveries SET state = $3, last_error = $4, claimed_by = NULL
+                     WHERE seq = $1 AND state = 'claimed' AND claim_token = $2",
+                    &[&job.seq, &job.claim_token, &state, &error],
+                )
+                .await?;
+            if changed == 1 {
+                let next: Option<i64> = transaction
+                    .query_one(
+                        "SELECT MIN(seq) FROM releasebot_deliveries WHERE repo = $1 AND state IN ('queued', 'claimed')",
+                        &[&job.repo],
+                    )
+                    .await?
+                    .get(0);
+                match next {
+                    Some(seq) => {
+                        transaction
+                            .execute(
+                                "INSERT INTO releasebot_heads (repo, seq) VALUES ($1, $2)
+                                 ON CONFLICT (repo) DO UPDATE SET seq = EXCLUDED.seq",
+                                &[&job.repo, &seq],
+                            )
+                            .await?;
+                        transaction
+                            .execute("SELECT pg_notify($1, '')", &[&CHANNEL])
+                            .await?;
+                    }
+                    None => {
+                        transaction
+                            .execute("DELETE FROM releasebot_heads WHERE repo = $1", &[&job.repo])
+                            .await?;
+                    }
                 }
             }
-        }
-        transaction.commit().await?;
-        Ok(fenced(changed))
+            transaction.commit().await?;
+            Ok(fenced(changed))
+        })
     }
 
-    pub async fn requeue(
-        &self,
-        job: &Job,
-        error: &str,
-        at_ms: i64,
-        give_back: u32,
-    ) -> Result<Fenced, QueueError> {
-        let client = self.pool.get().await?;
-        let changed = client
-            .execute(
-                "UPDATE releasebot_deliveries SET state = 'queued', not_before = $3, claimed_until = 0,
-                     claimed_by = NULL, last_error = $4, attempts = GREATEST(attempts - $5, 0)
-                 WHERE seq = $1 AND state = 'claimed' AND claim_token = $2",
-                &[&job.seq, &job.claim_token, &at_ms, &error, &(give_back as i32)],
-            )
-            .await?;
-        Ok(fenced(changed))
+    fn requeue(&self, job: Ticket, error: String, at_ms: i64, give_back: u32) -> Call<'_, Fenced> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            let changed = client
+                .execute(
+                    "UPDATE releasebot_deliveries SET state = 'queued', not_before = $3, claimed_until = 0,
+                         claimed_by = NULL, last_error = $4, attempts = GREATEST(attempts - $5, 0)
+                     WHERE seq = $1 AND state = 'claimed' AND claim_token = $2",
+                    &[&job.seq, &job.claim_token, &at_ms, &error, &(give_back as i32)],
+                )
+                .await?;
+            Ok(fenced(changed))
+        })
     }
 
     /// Frees the jobs this replica holds (at shutdown); the others' stay theirs.
-    pub async fn release_own_claims(&self) -> Result<u64, QueueError> {
-        let client = self.pool.get().await?;
-        let released = client
-            .execute(
-                "UPDATE releasebot_deliveries SET state = 'queued', claimed_until = 0, claimed_by = NULL
-                 WHERE state = 'claimed' AND claimed_by = $1",
-                &[&&*self.replica],
-            )
-            .await?;
-        if released > 0 {
-            client
-                .execute("SELECT pg_notify($1, '')", &[&CHANNEL])
+    fn release_claims(&self) -> Call<'_, u64> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            let released = client
+                .execute(
+                    "UPDATE releasebot_deliveries SET state = 'queued', claimed_until = 0, claimed_by = NULL
+                     WHERE state = 'claimed' AND claimed_by = $1",
+                    &[&&*self.replica],
+                )
                 .await?;
-        }
-        Ok(released)
+            if released > 0 {
+                client
+                    .execute("SELECT pg_notify($1, '')", &[&CHANNEL])
+                    .await?;
+            }
+            Ok(released)
+        })
     }
 
-    pub async fn counts(&self) -> Result<Counts, QueueError> {
-        let client = self.pool.get().await?;
-        let rows = client
-            .query(
-                "SELECT state, COUNT(*) FROM releasebot_deliveries GROUP BY state",
-                &[],
-            )
-            .await?;
-        let mut counts = Counts::default();
-        for row in rows {
-            counts.add(row.get::<_, &str>(0), row.get::<_, i64>(1) as u64);
-        }
-        Ok(counts)
+    fn counts(&self) -> Call<'_, Counts> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            let rows = client
+                .query(
+                    "SELECT state, COUNT(*) FROM releasebot_deliveries GROUP BY state",
+                    &[],
+                )
+                .await?;
+            let mut counts = Counts::default();
+            for row in rows {
+                counts.add(row.get::<_, &str>(0), row.get::<_, i64>(1) as u64);
+            }
+            Ok(counts)
+        })
     }
 
-    pub async fn prune_done(&self, before_ms: i64) -> Result<u64, QueueError> {
-        let client = self.pool.get().await?;
-        Ok(client
-            .execute(
-                "DELETE FROM releasebot_deliveries WHERE state = 'done' AND received_at < $1",
-                &[&before_ms],
-            )
-            .await?)
+    fn prune_done(&self, before_ms: i64) -> Call<'_, u64> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            Ok(client
+                .execute(
+                    "DELETE FROM releasebot_deliveries WHERE state = 'done' AND received_at < $1",
+                    &[&before_ms],
+                )
+                .await?)
+        })
     }
 
-    pub async fn dead(&self) -> Result<Vec<(String, String)>, QueueError> {
-        let client = self.pool.get().await?;
-        let rows = client
-            .query(
-                "SELECT delivery_id, COALESCE(last_error, '') FROM releasebot_deliveries
-                 WHERE state = 'dead' ORDER BY seq",
-                &[],
-            )
-            .await?;
-        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+    fn dead(&self) -> Call<'_, Vec<(String, String)>> {
+        Box::pin(async move {
+            let client = self.pool.get().await?;
+            let rows = client
+                .query(
+                    "SELECT delivery_id, COALESCE(last_error, '') FROM releasebot_deliveries
+                     WHERE state = 'dead' ORDER BY seq",
+                    &[],
+                )
+                .await?;
+            Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
+        })
     }
 
     /// Wakes `wake`'s waiters whenever any replica gives a repository a runnable job, until
     /// the task is aborted. A lost connection is opened again (workers poll meanwhile).
-    pub fn listen(&self, wake: Arc<Notify>) -> tokio::task::JoinHandle<()> {
+    fn listen(&self, wake: Arc<Notify>) -> Option<tokio::task::JoinHandle<()>> {
         let config = self.config.clone();
         let shown = Arc::clone(&self.shown);
-        tokio::spawn(async move {
+        Some(tokio::spawn(async move {
             let mut pause = Duration::from_millis(200);
             loop {
                 match listen_once(&config, &wake).await {
@@ -455,7 +466,32 @@ impl PgQueue {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(10));
             }
-        })
+        }))
+    }
+
+    /// Writes through the pool, from the intake's thread; other replicas' workers hear of new
+    /// work by `NOTIFY`.
+    fn writer(&self) -> Result<Box<dyn Writer>, QueueError> {
+        Ok(Box::new(PgWriter {
+            queue: self.clone(),
+            runtime: tokio::runtime::Handle::current(),
+        }))
+    }
+}
+
+/// The webhook's writer: the queue's own calls, waited for on the intake's thread.
+struct PgWriter {
+    queue: PgQueue,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Writer for PgWriter {
+    fn store(&mut self, batch: Vec<NewDelivery>) -> Result<Stored, QueueError> {
+        self.runtime.block_on(self.queue.enqueue_batch(batch))
+    }
+
+    fn probe(&mut self, now_ms: i64) -> Result<(), QueueError> {
+        self.runtime.block_on(self.queue.probe(now_ms))
     }
 }
 

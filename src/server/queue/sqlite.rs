@@ -1,7 +1,8 @@
 //! The SQLite backend: one file, one process. The process holds an exclusive lock on the file
 //! for its lifetime (`SqliteLock`), so a second server on the same file refuses to start
 //! instead of freeing and re-running the first one's jobs. The webhook's writer commits
-//! deliveries in batches (see `intake.rs`); workers share one other connection.
+//! deliveries in batches on a connection of its own; workers share one other connection (both
+//! in `sqlite_backend.rs`).
 //!
 //! Claims read the repository heads without taking the write lock and take it only to claim
 //! the job they found, so a backlog neither slows a claim nor stands in the writer's way.
@@ -11,7 +12,9 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::{fenced, unpack, Counts, Enqueued, Fenced, Job, NewDelivery, QueueError, Stored};
+use super::{
+    fenced, unpack, Counts, Enqueued, Fenced, Job, NewDelivery, QueueError, Stored, Ticket,
+};
 
 /// The WAL is checkpointed back to this size once the burst writing it pauses.
 const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
@@ -398,7 +401,7 @@ impl SqliteQueue {
     /// moves its repository's head on to the next unfinished job.
     pub fn finish(
         &mut self,
-        job: &Job,
+        job: &Ticket,
         state: super::Final,
         error: Option<&str>,
     ) -> Result<Fenced, QueueError> {
@@ -434,7 +437,7 @@ impl SqliteQueue {
     /// Back to the queue at `at_ms`; still its repository's head.
     pub fn requeue(
         &self,
-        job: &Job,
+        job: &Ticket,
         error: &str,
         at_ms: i64,
         give_back: u32,
@@ -520,7 +523,7 @@ mod tests {
         assert_eq!((job.delivery_id.as_str(), job.claim_token), ("d-0", 1));
         assert_eq!(
             queue
-                .finish(&job, crate::server::queue::Final::Done, None)
+                .finish(&job.ticket(), crate::server::queue::Final::Done, None)
                 .unwrap(),
             Fenced::Held
         );
