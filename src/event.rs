@@ -66,7 +66,7 @@ pub use crate::github::models::User as Account;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Issue {
-    pub number: u64,
+    pub number: crate::domain::IssueNumber,
     pub title: String,
     #[serde(default)]
     pub body: Option<String>,
@@ -523,7 +523,7 @@ mod tests {
             panic!("expected a comment event, got {event:?}")
         };
         assert_eq!(event.comment.body, "/release 0.1.3");
-        assert_eq!(event.issue.number, 7);
+        assert_eq!(event.issue.number, crate::domain::IssueNumber(7));
         assert_eq!(event.repository.owner(), "centerofci");
         assert_eq!(event.installation, Some(Installation { id: 1234 }));
         assert!(!event.issue.is_pull_request());
@@ -571,16 +571,23 @@ mod tests {
         let payload = json!({
             "action": "closed",
             "pull_request": {"number": 12, "title": "Release 0.1.3", "merged": true,
-                "merge_commit_sha": "abc", "user": {"login": "releasebot[bot]", "type": "Bot"},
-                "head": {"ref": "release/0.1.3", "sha": "def", "repo": {"full_name": "centerofci/mathesar"}},
-                "base": {"ref": "master", "sha": "123", "repo": {"full_name": "centerofci/mathesar"}}},
+                "merge_commit_sha": "a".repeat(40), "user": {"login": "releasebot[bot]", "type": "Bot"},
+                "head": {"ref": "release/0.1.3", "sha": "b".repeat(40), "repo": {"full_name": "centerofci/mathesar"}},
+                "base": {"ref": "master", "sha": "c".repeat(40), "repo": {"full_name": "centerofci/mathesar"}}},
             "repository": repository(),
         });
         let Event::PullRequestClosed(event) = parse_value("pull_request", payload).unwrap() else {
             panic!("expected a closed pull request")
         };
         assert!(event.pull_request.is_merged());
-        assert_eq!(event.pull_request.merge_commit_sha.as_deref(), Some("abc"));
+        assert_eq!(
+            event
+                .pull_request
+                .merge_commit_sha
+                .as_ref()
+                .map(|c| c.as_str()),
+            Some("a".repeat(40).as_str())
+        );
         assert_eq!(event.pull_request.head.name, "release/0.1.3");
         assert!(event.pull_request.user.is_bot());
     }
@@ -624,12 +631,17 @@ mod tests {
     fn a_completed_workflow_run_and_a_published_release_are_read() {
         let run = json!({"action": "completed", "repository": repository(),
             "workflow_run": {"id": 5, "path": ".github/workflows/release-images.yml",
-                "head_branch": "0.1.3", "head_sha": "abc", "conclusion": "failure",
+                "head_branch": "0.1.3", "head_sha": "d".repeat(40), "status": "completed", "conclusion": "failure",
                 "html_url": "https://github.com/centerofci/mathesar/actions/runs/5", "event": "workflow_dispatch"}});
         let Event::WorkflowRunCompleted(run) = parse_value("workflow_run", run).unwrap() else {
             panic!()
         };
-        assert_eq!(run.run.conclusion.as_deref(), Some("failure"));
+        assert_eq!(
+            run.run.run_state(),
+            crate::domain::RunState::Failed {
+                conclusion: crate::domain::Conclusion::Failure
+            }
+        );
         let release = json!({"action": "published", "repository": repository(),
             "release": {"id": 9, "tag_name": "0.1.3", "draft": false, "prerelease": false}});
         let Event::ReleasePublished(release) = parse_value("release", release).unwrap() else {

@@ -3,6 +3,7 @@
 //! `engine::status_view`; a few blocked steps still name their cause where they are found.)
 //! Replies carry a hidden marker naming the comment they answer (see `status::reply_marker`).
 
+use crate::domain::{IssueNumber, PullNumber};
 use crate::permission::{RequiredPermission, Role};
 use crate::status::reply_marker;
 
@@ -123,15 +124,15 @@ pub fn version_file_lines(
 }
 
 /// `#N` after "tracked in" (as `pull_request_body` writes it) in a release pull request body.
-pub fn issue_in_pull_body(body: &str) -> Option<u64> {
+pub fn issue_in_pull_body(body: &str) -> Option<IssueNumber> {
     let rest = &body[body.find("tracked in #")? + "tracked in #".len()..];
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    digits.parse().ok().map(IssueNumber)
 }
 
 /// The body of the release pull request.
 pub fn pull_request_body(
-    issue: u64,
+    issue: IssueNumber,
     version: &str,
     changes: &crate::file_changes::PlannedChanges,
     checklist: &[String],
@@ -448,8 +449,8 @@ pub fn no_release_on_issue() -> String {
 /// `/release <version>` on another issue than the one that tracks the version's release.
 pub fn release_tracked_elsewhere(
     version: &str,
-    home: u64,
-    (pull, pull_url): (u64, &str),
+    home: IssueNumber,
+    (pull, pull_url): (PullNumber, &str),
 ) -> String {
     format!(
         "Release {version} is already in flight, tracked in #{home} with pull request \
@@ -623,7 +624,7 @@ pub enum ActedOn<'a> {
     /// A comment on this issue (its address, empty when unknown).
     Comment { url: &'a str },
     /// The release pull request tracked on this issue, merged or closed.
-    PullRequestClosed { number: u64, merged: bool },
+    PullRequestClosed { number: PullNumber, merged: bool },
 }
 
 /// Told on the issue when a job failed in a way that waiting does not fix: nothing happens by
@@ -753,7 +754,7 @@ pub fn pull_body_with_smoke(
 
 fn smoke_section(record: &crate::status::SmokeRecord) -> String {
     use crate::status::SmokeState;
-    let commit = &record.sha[..record.sha.len().min(7)];
+    let commit = record.sha.short();
     let run = record
         .run_url
         .as_deref()
@@ -805,7 +806,7 @@ mod tests {
     fn a_pull_request_failure_asks_for_a_retry_and_an_error_with_a_fence_stays_fenced() {
         let text = job_failed_permanently(
             ActedOn::PullRequestClosed {
-                number: 12,
+                number: PullNumber(12),
                 merged: true,
             },
             "odd ``` error",

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::PullNumber;
 use crate::file_changes::SkippedFile;
 
 const MARKER_PREFIX: &str = "<!-- releasebot:status ";
@@ -83,7 +84,7 @@ pub struct MergeBackRecord {
     pub into: String,
     /// The pull request that merges it, when one was needed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pull: Option<u64>,
+    pub pull: Option<PullNumber>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pull_url: Option<String>,
     pub state: MergeBackState,
@@ -137,7 +138,7 @@ pub struct NotesFileState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SmokeRecord {
     /// The commit tested.
-    pub sha: String,
+    pub sha: crate::domain::CommitSha,
     /// `None` when the step was skipped (no smoke workflow).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatch: Option<crate::engine::release_marker::Dispatch>,

@@ -81,6 +81,13 @@ pub struct MilestoneInfo {
     pub creator: String,
 }
 
+impl PullInfo {
+    /// Open, as GitHub's `state` says it.
+    pub fn is_open(&self) -> bool {
+        self.state == "open"
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssueInfo {
     pub title: String,
@@ -491,6 +498,7 @@ impl SimulatedGitHub {
                     merged_by: None,
                     head_owner: fork.map(|(owner, _)| owner.to_string()),
                     draft: false,
+                    deleted_head: None,
                 }),
             },
         );

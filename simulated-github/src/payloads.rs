@@ -355,6 +355,8 @@ pub fn pull(world: &World, repo: &Repo, issue: &Issue) -> Value {
             .cloned()
             // A merged and deleted branch still names its last commit.
             .or_else(|| pull.merge_commit_sha.clone())
+            // So does a closed one's head.
+            .or_else(|| pull.deleted_head.clone().filter(|_| name == pull.head))
             .unwrap_or_default();
         let owner = fork.unwrap_or(&repo.owner);
         let user = match fork {

@@ -22,6 +22,17 @@ pub fn delete(world: &mut World, repo: &str, full_ref: &str, by: &str) -> Result
         .refs
         .remove(full_ref)
         .ok_or((422, "Reference does not exist".to_string()))?;
+    // A pull request whose branch is deleted still names its head commit on GitHub.
+    if let Some(branch) = full_ref.strip_prefix("refs/heads/") {
+        let from_branch = r
+            .issues
+            .values_mut()
+            .filter_map(|i| i.pull.as_mut())
+            .filter(|p| p.head == branch && p.head_owner.is_none());
+        for pull in from_branch {
+            pull.deleted_head = Some(sha.clone());
+        }
+    }
     webhooks::emit_ref_deleted(world, repo, full_ref, &sha, by);
     if let Some(branch) = full_ref.strip_prefix("refs/heads/") {
         close_pulls_from(world, repo, branch, by);

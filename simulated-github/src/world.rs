@@ -170,6 +170,9 @@ pub struct Pull {
     /// Who merged it.
     pub merged_by: Option<String>,
     pub draft: bool,
+    /// The head branch's last commit once the branch is deleted: GitHub still names it as the
+    /// pull request's head.
+    pub deleted_head: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,6 +219,13 @@ pub struct WorkflowRun {
     pub previous_attempts: Vec<RunAttempt>,
     /// From when run lists show it.
     pub listed_from: std::time::Instant,
+}
+
+impl WorkflowRun {
+    /// Completed, as GitHub's `status` says it (queued and in-progress runs are not).
+    pub fn is_completed(&self) -> bool {
+        self.status == "completed"
+    }
 }
 
 /// An attempt of a workflow run that was re-run, as it ended.

@@ -53,7 +53,7 @@ fn fields(outcome: &Outcome) -> Fields {
             f.outcome = "release-opened";
             f.what = format!("Release {version}: the pull request is open.");
             f.version = Some(version.clone());
-            f.pr = Some((*pull_request, pull_request_url.clone()));
+            f.pr = Some((pull_request.0, pull_request_url.clone()));
         }
         Outcome::StepBlocked { version, step } => {
             f.outcome = "step-blocked";
@@ -131,7 +131,7 @@ fn fields(outcome: &Outcome) -> Fields {
             f.outcome = "smoke-dispatched";
             f.what = format!(
                 "Release {version}: the smoke test of `{}` was dispatched.",
-                &sha[..sha.len().min(7)]
+                sha.short()
             );
             f.version = Some(version.clone());
         }
@@ -298,7 +298,7 @@ mod tests {
         let outcome = Ok(Outcome::ReleaseOpened {
             version: "0.1.3".into(),
             branch: "release/0.1.3".into(),
-            pull_request: 12,
+            pull_request: crate::domain::PullNumber(12),
             pull_request_url: "https://github.com/o/r/pull/12".into(),
             status_comment: 99,
         });

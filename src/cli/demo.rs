@@ -288,7 +288,7 @@ impl Demo {
         let Some(run) = runs
             .iter()
             .rev()
-            .find(|r| r.path.ends_with(&format!("/{file}")) && r.status != "completed")
+            .find(|r| r.path.ends_with(&format!("/{file}")) && !r.is_completed())
         else {
             return Ok(());
         };
@@ -339,7 +339,7 @@ impl Demo {
                     .sim
                     .pulls(REPO)
                     .into_iter()
-                    .find(|p| p.state == "open")
+                    .find(|p| p.is_open())
                     .map(|p| p.number);
                 if let Some(number) = open {
                     self.act(

@@ -3,13 +3,14 @@
 //! retried (the job is already dead, and GitHub may be refusing everything).
 
 use super::Engine;
+use crate::domain::IssueNumber;
 use crate::event::{self, Event};
 use crate::github::{ApiError, RepoClient};
 use crate::messages::{self, issue_in_pull_body, ActedOn, GaveUp};
 
 /// The issue to tell and what was acted on: the comment's own issue, or the issue a release
 /// pull request says it is "tracked in"; none for other events.
-fn audience(event: &Event) -> Option<(u64, ActedOn<'_>)> {
+fn audience(event: &Event) -> Option<(IssueNumber, ActedOn<'_>)> {
     match event {
         Event::CommentCreated(created) => Some((
             created.issue.number,
@@ -60,12 +61,12 @@ impl Engine {
         };
         match told.await {
             Ok(true) => tracing::info!(
-                issue,
+                %issue,
                 "the issue was told that the delivery failed for good"
             ),
-            Ok(false) => tracing::info!(issue, "the issue was already told of this failure"),
+            Ok(false) => tracing::info!(%issue, "the issue was already told of this failure"),
             Err(unsent) => {
-                tracing::warn!(issue, %unsent, "could not tell the issue that the delivery failed")
+                tracing::warn!(%issue, %unsent, "could not tell the issue that the delivery failed")
             }
         }
     }
@@ -76,7 +77,7 @@ impl Engine {
 async fn post_once(
     gh: &RepoClient,
     me: Option<&str>,
-    issue: u64,
+    issue: IssueNumber,
     text: &str,
 ) -> Result<bool, ApiError> {
     let comments = gh.issue_comments(issue).await?;
@@ -101,14 +102,14 @@ mod tests {
     }
 
     fn closed_pull(body: Option<&str>) -> Vec<u8> {
-        let branch = json!({"ref": "release/0.1.3", "sha": "abc"});
+        let branch = json!({"ref": "release/0.1.3", "sha": "a".repeat(40)});
         serde_json::to_vec(&json!({
             "action": "closed",
             "repository": repository(),
             "installation": {"id": 7},
             "pull_request": {"number": 12, "title": "Release 0.1.3", "merged": true, "body": body,
                              "user": {"login": "releasebot[bot]", "type": "Bot"},
-                             "head": branch, "base": {"ref": "master", "sha": "def"}}
+                             "head": branch, "base": {"ref": "master", "sha": "b".repeat(40)}}
         }))
         .unwrap()
     }
@@ -127,7 +128,7 @@ mod tests {
         assert_eq!(
             audience(&event),
             Some((
-                3,
+                IssueNumber(3),
                 ActedOn::Comment {
                     url: "https://x/3#c9"
                 }
@@ -142,9 +143,9 @@ mod tests {
         assert_eq!(
             audience(&event),
             Some((
-                5,
+                IssueNumber(5),
                 ActedOn::PullRequestClosed {
-                    number: 12,
+                    number: crate::domain::PullNumber(12),
                     merged: true
                 }
             ))

@@ -101,7 +101,7 @@ pub async fn retry(
             start_release::run(ctx, event, conversation, &version.to_string(), false, None).await
         }
         Plan::TagMergeCommit { merge_commit } => {
-            let issue = crate::domain::IssueNumber(event.issue.number);
+            let issue = event.issue.number;
             merged::tag_merge_commit(ctx, &version, &merge_commit, (issue, status), progress).await
         }
         // The release path checks the moved tag's commit, then builds it.
@@ -109,7 +109,7 @@ pub async fn retry(
             tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
             let known = release_path::Known {
                 tracking: Some(tracking::Tracking {
-                    issue: crate::domain::IssueNumber(event.issue.number),
+                    issue: event.issue.number,
                     status: Some(status),
                 }),
                 progress,

@@ -8,7 +8,7 @@ use super::context::Context;
 use super::outcome::EngineError;
 use super::progress::guarded_pick;
 use super::release_marker::ReleaseMarker;
-use crate::domain::RunId;
+use crate::domain::CommitSha;
 use crate::github::models::{Release, WorkflowRun};
 use crate::github::ApiError;
 
@@ -17,7 +17,7 @@ use crate::github::ApiError;
 pub async fn dispatch_images(
     ctx: &Context<'_>,
     version: &Version,
-    (tag, commit): (&str, &str),
+    (tag, commit): (&str, &CommitSha),
     mut marker: ReleaseMarker,
     release: &Release,
 ) -> Result<(Option<WorkflowRun>, Release), ApiError> {
@@ -38,7 +38,7 @@ pub async fn dispatch_images(
     };
     if let Some(dispatch) = marker.images.as_mut() {
         match &run {
-            Some(found) => dispatch.run = Some(RunId(found.id)),
+            Some(found) => dispatch.run = Some(found.id),
             // Accepted, run not listed yet: later events wait for it instead of dispatching.
             None => dispatch.sent = true,
         }

@@ -7,7 +7,7 @@ use super::outcome::{EngineError, Outcome};
 use super::progress;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking;
-use crate::domain::RunId;
+use crate::domain::{Conclusion, StatusState};
 use crate::event::WorkflowRunCompleted;
 
 pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outcome, EngineError> {
@@ -42,10 +42,10 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
     )
     .await?;
     let stage = Stage::derive(&progress, None)?;
-    if let Plan::Nothing(why) = plan(&stage, Trigger::RunCompleted { run: RunId(run.id) }) {
+    if let Plan::Nothing(why) = plan(&stage, Trigger::RunCompleted { run: run.id }) {
         return Ok(Outcome::Ignored(format!("run {}: {why}", run.id)));
     }
-    let success = run.conclusion.as_deref() == Some("success");
+    let success = run.conclusion == Some(Conclusion::Success);
     if let Some(release) = &progress.release {
         let marker = progress
             .release_marker()
@@ -87,16 +87,18 @@ async fn reported_digests(
     tag: &str,
 ) -> Result<std::collections::BTreeMap<String, String>, EngineError> {
     let mut digests = std::collections::BTreeMap::new();
-    for (context, state, description) in ctx.gh.commit_statuses(tag).await? {
-        let (Some(image), Some(digest)) = (context.strip_prefix(DIGEST_CONTEXT), description)
-        else {
+    for status in ctx.gh.commit_statuses(tag).await? {
+        let (Some(image), Some(digest)) = (
+            status.context.strip_prefix(DIGEST_CONTEXT),
+            status.description,
+        ) else {
             continue;
         };
         let is_digest = digest
             .strip_prefix("sha256:")
             .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
         let configured = ctx.config.images.images.iter().any(|i| i.name == image);
-        if state == "success" && is_digest && configured {
+        if status.state == StatusState::Success && is_digest && configured {
             digests.entry(image.to_string()).or_insert(digest);
         }
     }

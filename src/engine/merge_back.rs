@@ -7,6 +7,7 @@
 use super::context::Context;
 use super::conversation::StatusComment;
 use super::outcome::EngineError;
+use crate::domain::PullNumber;
 use crate::github::Merged;
 use crate::status::{MergeBackRecord, MergeBackState};
 
@@ -33,13 +34,8 @@ pub async fn run(
         return Ok(false);
     }
     let into = into.expect("due only when configured").to_string();
-    let from = ctx
-        .config
-        .target_branch
-        .clone()
-        .or_else(|| ctx.config.base_branch.clone())
-        .unwrap_or_else(|| ctx.repository.default_branch.clone());
-    let record = |pull: Option<(u64, String)>, state| MergeBackRecord {
+    let from = ctx.config.merge_into(&ctx.repository.default_branch);
+    let record = |pull: Option<(PullNumber, String)>, state| MergeBackRecord {
         from: from.clone(),
         into: into.clone(),
         pull: pull.as_ref().map(|(n, _)| *n),
@@ -59,7 +55,9 @@ pub async fn run(
                 "Release {version} is published from `{from}`; this brings `{into}` up to date \
                  with it. Opened by releasebot, merged by it when GitHub allows."
             );
-            ctx.gh.create_pull(&title, &from, &into, &body).await?
+            ctx.gh
+                .create_pull(&title, (&from, &into), &body, false)
+                .await?
         }
     };
     let title = format!(
@@ -87,7 +85,7 @@ mod tests {
         MergeBackRecord {
             from: "master".into(),
             into: "develop".into(),
-            pull: Some(9),
+            pull: Some(PullNumber(9)),
             pull_url: None,
             state,
         }

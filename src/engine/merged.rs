@@ -11,7 +11,7 @@ use super::release_path::{self, Known};
 use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking::{self, Tracking};
-use crate::domain::{CommitSha, IssueNumber, PullNumber};
+use crate::domain::{CommitSha, IssueNumber};
 use crate::event::PullRequestEvent;
 use crate::github::CreateRef;
 use crate::messages;
@@ -77,13 +77,10 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
     }
     let mut status = status.clone();
     let stage = Stage::derive(&progress, Some(&status.marker))?;
-    let merge_commit = match (pull.is_merged(), pull.merge_commit_sha.as_deref()) {
+    let merge_commit = match (pull.is_merged(), &pull.merge_commit_sha) {
         (false, _) => None,
-        (true, Some(sha)) => Some(CommitSha::parse(sha).ok_or_else(|| Unreadable::NotACommit {
-            what: "the merge commit",
-            value: sha.to_string(),
-        })?),
-        (true, None) => return Err(Unreadable::NoMergeCommit(PullNumber(pull.number)).into()),
+        (true, Some(sha)) => Some(sha.clone()),
+        (true, None) => return Err(Unreadable::NoMergeCommit(pull.number).into()),
     };
     match plan(&stage, Trigger::PullClosed { merge_commit }) {
         Plan::MarkCancelled => {
@@ -146,14 +143,14 @@ pub async fn tag_merge_commit(
 ) -> Result<Outcome, EngineError> {
     let version = version.clone();
     let tag = ctx.config.tag.render(&version);
-    let merge_commit = merge_commit.to_string();
 
     // The merge commit must say the version (a squash or a conflict fix can lose the bump).
     let disagreements =
-        snapshot::disagreements_at(ctx.gh, ctx.config, &merge_commit, &version).await?;
+        snapshot::disagreements_at(ctx.gh, ctx.config, merge_commit, &version).await?;
     // (The plan tags only a release whose tag does not exist: a tag elsewhere was decided on.)
     if !disagreements.is_empty() {
-        let what = messages::merge_disagrees(&version.to_string(), &merge_commit, &disagreements);
+        let what =
+            messages::merge_disagrees(&version.to_string(), merge_commit.as_str(), &disagreements);
         return blocked(ctx, &version, status, &progress, what).await;
     }
 
@@ -166,7 +163,7 @@ pub async fn tag_merge_commit(
         let message = format!("{}\n", ctx.config.commit_message.render(&version));
         let object = ctx
             .gh
-            .create_tag_object(&tag, &message, &merge_commit)
+            .create_tag_object(&tag, &message, merge_commit)
             .await?;
         match ctx
             .gh
@@ -180,8 +177,9 @@ pub async fn tag_merge_commit(
             // Made by a concurrent run (or a person) between our look and our act: check it.
             CreateRef::AlreadyExists => {
                 let now = progress::tag_commit(ctx.gh, &tag).await?;
-                if let Some(existing) = now.filter(|c| *c != merge_commit) {
-                    let what = messages::tag_race_lost(&tag, &existing, &merge_commit);
+                if let Some(existing) = now.filter(|c| c != merge_commit) {
+                    let what =
+                        messages::tag_race_lost(&tag, existing.as_str(), merge_commit.as_str());
                     return blocked(ctx, &version, status, &progress, what).await;
                 }
                 read_again = true;
@@ -189,7 +187,7 @@ pub async fn tag_merge_commit(
         }
     }
     let progress = Progress {
-        tag_commit: Some(merge_commit),
+        tag_commit: Some(merge_commit.clone()),
         tag_object: made_object.or(progress.tag_object),
         ..progress
     };
@@ -277,7 +275,7 @@ async fn blocked(
             &format!("{what}."),
             &status.html_url,
         );
-        ctx.gh.create_comment(issue.0, &notice).await?;
+        ctx.gh.create_comment(issue, &notice).await?;
     }
     Ok(Outcome::StepBlocked {
         version: version.to_string(),

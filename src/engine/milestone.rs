@@ -3,6 +3,7 @@
 //! GitHub refuses, the release goes on and the status comment says why and what to do.
 
 use crate::config::Config;
+use crate::domain::PullNumber;
 use crate::github::models::Milestone;
 use crate::github::{ApiError, RepoClient};
 
@@ -12,14 +13,14 @@ pub async fn put_on(
     gh: &RepoClient,
     config: &Config,
     version: &semver::Version,
-    pull: u64,
+    pull: PullNumber,
 ) -> Option<String> {
     let title = config.pr_milestone.as_ref()?.render(version);
     let number = match milestone_number(gh, &title).await {
         Ok(number) => number,
         Err(problem) => return Some(problem),
     };
-    gh.set_milestone(pull, number)
+    gh.set_milestone(pull.as_issue(), number)
         .await
         .err()
         .map(|error| format!("GitHub refused to set it on the pull request ({error})"))

@@ -53,7 +53,7 @@ pub async fn sync(
 
     let commits = ctx
         .gh
-        .commits_between(&ctx.config.tag.render(&previous), &head)
+        .commits_between(&ctx.config.tag.render(&previous), head.as_str())
         .await?;
     let among = ctx.gh.pulls_merged_as(&commits).await?;
     // Oldest first, as they were merged: the order a person reads the list in.
@@ -61,7 +61,7 @@ pub async fn sync(
         .pulls
         .iter()
         .map(|pull| MergedPull {
-            number: pull.number,
+            number: pull.number.0,
             title: pull.title.clone(),
             html_url: pull.html_url.clone(),
         })
@@ -145,7 +145,7 @@ pub async fn sync(
     let tree = ctx.gh.create_tree(&files.tree_sha, &with_modes).await?;
     let message = format!("Sync the release notes for {version}");
     let commit = ctx.gh.create_commit(&message, &tree, &[&head]).await?;
-    if ctx.gh.fast_forward(&branch, &commit.sha).await? == FastForward::Diverged {
+    if ctx.gh.fast_forward(&branch, commit.sha.as_str()).await? == FastForward::Diverged {
         return refuse(ctx, event, messages::notes_sync_branch_moved(&branch)).await;
     }
 
@@ -160,7 +160,7 @@ pub async fn sync(
         }
         _ => tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?,
     }
-    said.commit = Some(&commit.sha[..commit.sha.len().min(7)]);
+    said.commit = Some(commit.sha.short());
     answer(
         ctx.gh,
         event,
@@ -170,7 +170,7 @@ pub async fn sync(
     .await?;
     Ok(Outcome::NotesSynced {
         version: version.to_string(),
-        commit: commit.sha,
+        commit: commit.sha.to_string(),
         added: decided.added,
         left: decided.left,
     })

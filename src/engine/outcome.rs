@@ -1,5 +1,6 @@
 //! What handling an event came to: for logs, for the Action's outputs, and for tests.
 
+use crate::domain::{CommitSha, PullNumber};
 use crate::event::EventParseError;
 use crate::github::ApiError;
 use crate::status::Step;
@@ -50,7 +51,7 @@ pub enum Outcome {
     ReleaseOpened {
         version: String,
         branch: String,
-        pull_request: u64,
+        pull_request: PullNumber,
         pull_request_url: String,
         status_comment: u64,
     },
@@ -80,7 +81,7 @@ pub enum Outcome {
         release_url: String,
     },
     /// The smoke test was dispatched on the release branch's head.
-    SmokeDispatched { version: String, sha: String },
+    SmokeDispatched { version: String, sha: CommitSha },
     /// The smoke test of the release branch finished; its result is recorded.
     SmokeReported { version: String, passed: bool },
     /// A person published the release and GitHub's "Latest" badge was checked (and set or

@@ -5,18 +5,18 @@ use semver::Version;
 
 use super::release_marker::{Dispatch, ReleaseMarker, UnreadableMarker};
 use crate::config::Config;
-use crate::domain::IssueNumber;
+use crate::domain::{CommitSha, IssueNumber};
 use crate::github::models::{PullRequest, Release, WorkflowRun};
 use crate::github::{ApiError, RepoClient};
 
 /// What GitHub holds for one version's release.
 #[derive(Debug, Clone, Default)]
 pub struct Progress {
-    pub branch_head: Option<String>,
+    pub branch_head: Option<CommitSha>,
     /// The release pull request: the open or merged one, else the last closed one.
     pub pull: Option<PullRequest>,
     /// The commit the version tag points at (through an annotated tag object).
-    pub tag_commit: Option<String>,
+    pub tag_commit: Option<CommitSha>,
     /// The annotated tag object the version tag points at, when it is annotated.
     pub tag_object: Option<String>,
     /// The release on the tag, draft or published.
@@ -127,7 +127,6 @@ pub async fn read_with(
         p.body
             .as_deref()
             .and_then(crate::messages::issue_in_pull_body)
-            .map(IssueNumber)
     });
     let (marker, recovered_marker) = match &release {
         Some(release) => match ReleaseMarker::find_in(release.body()) {
@@ -148,25 +147,22 @@ pub async fn read_with(
             let remembered = marker
                 .as_ref()
                 .and_then(|m| m.tag.as_ref())
-                .filter(|t| t.object == found.object.sha)
-                .map(|t| t.commit.clone());
+                .filter(|t| t.object == found.object.sha.as_str())
+                .and_then(|t| CommitSha::parse(&t.commit));
             let commit = match remembered {
                 Some(commit) => Some(commit),
                 None => gh
-                    .tag_object(&found.object.sha)
+                    .tag_object(found.object.sha.as_str())
                     .await?
                     .map(|t| t.object.sha),
             };
-            (commit, Some(found.object.sha))
+            (commit, Some(found.object.sha.to_string()))
         }
     };
     let run = match marker {
         Some(marker) => {
             let recorded = marker.images.as_ref().and_then(|d| d.run);
-            match delivered
-                .run
-                .filter(|run| recorded.is_some_and(|id| id.0 == run.id))
-            {
+            match delivered.run.filter(|run| recorded == Some(run.id)) {
                 Some(run) => Some(run.clone()),
                 None => our_run(gh, config, &tag, &marker, me).await?,
             }
@@ -217,8 +213,8 @@ pub async fn recover_marker(
         && crate::latest::moves_latest(version, &tags);
     marker.images = Some(Dispatch {
         intended_at: newest.created_at.clone().unwrap_or_default(),
-        run: Some(crate::domain::RunId(newest.id)),
-        superseded: ours.map(|run| crate::domain::RunId(run.id)).collect(),
+        run: Some(newest.id),
+        superseded: ours.map(|run| run.id).collect(),
         sent: true,
     });
     Ok(Some(marker))
@@ -235,7 +231,7 @@ pub async fn our_run(
     me: &str,
 ) -> Result<Option<WorkflowRun>, ApiError> {
     if let Some(id) = marker.images.as_ref().and_then(|d| d.run) {
-        return gh.workflow_run(id.0).await;
+        return gh.workflow_run(id).await;
     }
     if !marker.images_dispatched() {
         return Ok(None);
@@ -259,7 +255,7 @@ pub fn guarded_pick(
         .map(|t| t.timestamp() - CLOCK_SLACK_SECS);
     runs.into_iter().find(|run| {
         let by_us = run.actor_login() == Some(me);
-        let replaced = dispatch.is_some_and(|d| d.superseded.iter().any(|s| s.0 == run.id));
+        let replaced = dispatch.is_some_and(|d| d.superseded.contains(&run.id));
         let created = run
             .created_at
             .as_deref()
@@ -274,7 +270,7 @@ pub fn guarded_pick(
 }
 
 /// The commit a tag points at, peeling an annotated tag object.
-pub async fn tag_commit(gh: &RepoClient, tag: &str) -> Result<Option<String>, ApiError> {
+pub async fn tag_commit(gh: &RepoClient, tag: &str) -> Result<Option<CommitSha>, ApiError> {
     let Some(found) = gh.git_ref(&format!("tags/{tag}")).await? else {
         return Ok(None);
     };
@@ -282,7 +278,7 @@ pub async fn tag_commit(gh: &RepoClient, tag: &str) -> Result<Option<String>, Ap
         return Ok(Some(found.object.sha));
     }
     Ok(gh
-        .tag_object(&found.object.sha)
+        .tag_object(found.object.sha.as_str())
         .await?
         .map(|t| t.object.sha))
 }

@@ -14,7 +14,6 @@ use super::release_marker::{now, Dispatch, ReleaseMarker};
 use super::stage::Unreadable;
 use super::tracking::{self, Tracking};
 use crate::config::LatestPolicy;
-use crate::domain::RunId;
 use crate::event::ReleasePublished;
 use crate::latest::moves_latest;
 
@@ -98,7 +97,7 @@ async fn check_and_promote(
             known
                 .superseded
                 .extend(marker.images.as_ref().and_then(|d| d.run));
-            guarded_pick(runs, Some(&known), ctx.me).map(|run| RunId(run.id))
+            guarded_pick(runs, Some(&known), ctx.me).map(|run| run.id)
         }
         None => None,
     };
@@ -117,7 +116,7 @@ async fn check_and_promote(
             ctx.gh
                 .dispatch_workflow(workflow, tag, &inputs)
                 .await?
-                .map(|details| RunId(details.workflow_run_id))
+                .map(|details| details.workflow_run_id)
         }
     };
     marker.promoted = true;

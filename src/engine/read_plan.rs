@@ -5,6 +5,7 @@
 
 use crate::command::{self, Command};
 use crate::config::Config;
+use crate::domain::IssueNumber;
 use crate::event::Event;
 use crate::github::prefetch::{FileAt, FilesAt, ReadPlan, ReleaseNames};
 
@@ -65,7 +66,7 @@ pub fn for_event(
                 plan.comments = tracking_issue(pull);
                 if let Some(merge) = pull.merge_commit_sha.clone().filter(|_| pull.is_merged()) {
                     plan.commit = Some(FilesAt {
-                        at: merge,
+                        at: merge.to_string(),
                         paths: version_paths(),
                     });
                 }
@@ -114,7 +115,7 @@ pub fn for_event(
 }
 
 /// The tracking issue a release pull request's body names.
-fn tracking_issue(pull: &crate::github::models::PullRequest) -> Option<u64> {
+fn tracking_issue(pull: &crate::github::models::PullRequest) -> Option<IssueNumber> {
     pull.body
         .as_deref()
         .and_then(crate::messages::issue_in_pull_body)
@@ -169,7 +170,7 @@ mod tests {
                 path: CONFIG_PATH.into()
             })
         );
-        assert_eq!(plan.comments, Some(12));
+        assert_eq!(plan.comments, Some(IssueNumber(12)));
         let base = plan.base.expect("the base branch's files");
         assert_eq!(base.at, "master");
         assert_eq!(
@@ -189,7 +190,7 @@ mod tests {
     #[test]
     fn a_follow_up_command_reads_the_conversation_but_not_the_base_branch() {
         let plan = plan(&comment("/release status"), Some(ME), false);
-        assert_eq!(plan.comments, Some(12));
+        assert_eq!(plan.comments, Some(IssueNumber(12)));
         assert!(plan.base.is_none() && !plan.tags && !plan.viewer);
     }
 
@@ -226,7 +227,7 @@ mod tests {
         assert!(plan.tags && plan.releases);
         assert_eq!(
             plan.comments,
-            Some(12),
+            Some(IssueNumber(12)),
             "the tracking issue named in the body"
         );
         let commit = plan.commit.expect("the merge commit's files");

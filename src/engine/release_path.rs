@@ -17,7 +17,7 @@ use super::snapshot;
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
 use super::tracking::{self, Tracking};
 use crate::config::LatestPolicy;
-use crate::domain::RunId;
+use crate::domain::{CommitSha, RunId};
 use crate::github::models::NewRelease;
 use crate::latest::moves_latest;
 use crate::messages;
@@ -130,15 +130,20 @@ pub async fn run_known(
         .as_ref()
         .and_then(|t| t.status.as_ref())
         .and_then(|s| s.marker.notes_url.clone());
-    let gathered =
-        release_notes::gather(ctx, link.as_deref(), (&version, tag, &commit), &tags).await;
+    let gathered = release_notes::gather(
+        ctx,
+        link.as_deref(),
+        (&version, tag, commit.as_str()),
+        &tags,
+    )
+    .await;
     let tracking = remember_notes(tracking, &gathered);
     let notes = gathered.text;
     let mut marker = marker.unwrap_or_else(|| ReleaseMarker::new(&version.to_string()));
     if let Some(object) = &progress.tag_object {
         marker.tag = Some(TagPeel {
             object: object.clone(),
-            commit: commit.clone(),
+            commit: commit.to_string(),
         });
     }
     // Decided for this dispatch, from the tags as they are now: a dispatch sent again later (a
@@ -170,7 +175,7 @@ pub async fn run_known(
             ctx.gh
                 .create_release(&NewRelease {
                     tag_name: tag,
-                    target_commitish: &commit,
+                    target_commitish: commit.as_str(),
                     name: &ctx.config.release_title.render(&version),
                     body: &body,
                     draft: true,
@@ -217,7 +222,7 @@ pub async fn run_known(
 /// said 0.9.0.
 async fn files_disagree(
     ctx: &Context<'_>,
-    (tag, commit): (&str, &str),
+    (tag, commit): (&str, &CommitSha),
     version: &Version,
     checked: bool,
 ) -> Result<Option<String>, EngineError> {
@@ -225,7 +230,8 @@ async fn files_disagree(
         return Ok(None);
     }
     let disagreements = snapshot::disagreements_at(ctx.gh, ctx.config, commit, version).await?;
-    Ok((!disagreements.is_empty()).then(|| messages::tag_disagrees(tag, commit, &disagreements)))
+    Ok((!disagreements.is_empty())
+        .then(|| messages::tag_disagrees(tag, commit.as_str(), &disagreements)))
 }
 
 /// Redraws the status comment (when the release has one) from what was just made.

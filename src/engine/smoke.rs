@@ -14,6 +14,7 @@ use super::progress::{self, guarded_pick, Progress};
 use super::release_marker::{now, Dispatch};
 use super::stage::{plan, smoke_plan, Plan, Stage, Trigger};
 use super::tracking;
+use crate::domain::{CommitSha, Conclusion, StatusState};
 use crate::event::{PullRequestEvent, WorkflowRun};
 use crate::github::ApiError;
 use crate::messages;
@@ -28,7 +29,7 @@ pub const CONTEXT: &str = "releasebot/smoke";
 pub async fn run(
     ctx: &Context<'_>,
     version: &semver::Version,
-    sha: &str,
+    sha: &CommitSha,
     status: &mut StatusComment,
     progress: &Progress,
 ) -> Result<(), EngineError> {
@@ -44,7 +45,7 @@ pub async fn run(
 }
 
 /// Records in the marker the intent to smoke-test `sha` (replacing any earlier run's record).
-pub fn intend(marker: &mut crate::status::StatusMarker, sha: &str) -> Dispatch {
+pub fn intend(marker: &mut crate::status::StatusMarker, sha: &CommitSha) -> Dispatch {
     let previous = marker.smoke.as_ref().and_then(|s| s.dispatch.clone());
     let intent = match previous {
         Some(earlier) => earlier.again(now()),
@@ -52,7 +53,7 @@ pub fn intend(marker: &mut crate::status::StatusMarker, sha: &str) -> Dispatch {
     };
     marker.smoke = Some(SmokeRecord {
         attempt: 1,
-        sha: sha.to_string(),
+        sha: sha.clone(),
         dispatch: Some(intent.clone()),
         run_url: None,
         state: SmokeState::Running,
@@ -65,7 +66,7 @@ pub fn intend(marker: &mut crate::status::StatusMarker, sha: &str) -> Dispatch {
 pub async fn dispatch_intended(
     ctx: &Context<'_>,
     version: &semver::Version,
-    sha: &str,
+    sha: &CommitSha,
     status: &mut StatusComment,
     progress: &Progress,
     intent: Dispatch,
@@ -79,7 +80,7 @@ pub async fn dispatch_intended(
         Err(error) if error.is_not_found() || error.is_unprocessable() => {
             status.marker.smoke = Some(SmokeRecord {
                 attempt: 1,
-                sha: sha.to_string(),
+                sha: sha.clone(),
                 dispatch: None,
                 run_url: None,
                 state: SmokeState::Skipped {
@@ -115,7 +116,7 @@ pub async fn dispatch_intended(
 async fn intended_run(
     ctx: &Context<'_>,
     branch: &str,
-    sha: &str,
+    sha: &CommitSha,
     status: &StatusComment,
 ) -> Result<Option<WorkflowRun>, EngineError> {
     let Some(record) = status.marker.smoke.as_ref() else {
@@ -124,7 +125,7 @@ async fn intended_run(
     let Some(intent) = record.dispatch.as_ref() else {
         return Ok(None);
     };
-    if record.sha != sha || record.state != SmokeState::Running || intent.run.is_some() {
+    if record.sha != *sha || record.state != SmokeState::Running || intent.run.is_some() {
         return Ok(None);
     }
     let runs = ctx
@@ -137,7 +138,7 @@ async fn intended_run(
 /// The commit status goes pending on the run, the marker keeps its id, the checklist waits.
 async fn record_run(
     ctx: &Context<'_>,
-    sha: &str,
+    sha: &CommitSha,
     run: WorkflowRun,
     status: &mut StatusComment,
     progress: &Progress,
@@ -146,7 +147,7 @@ async fn record_run(
     ctx.gh
         .set_commit_status(
             sha,
-            "pending",
+            StatusState::Pending,
             CONTEXT,
             "Smoke test running",
             run_url.as_deref(),
@@ -154,7 +155,7 @@ async fn record_run(
         .await?;
     if let Some(record) = status.marker.smoke.as_mut() {
         if let Some(dispatch) = record.dispatch.as_mut() {
-            dispatch.run = Some(crate::domain::RunId(run.id));
+            dispatch.run = Some(run.id);
         }
         record.run_url = run_url;
     }
@@ -263,25 +264,25 @@ pub async fn finished(ctx: &Context<'_>, run: &WorkflowRun) -> Result<Outcome, E
         )));
     };
     let record = status.marker.smoke.clone();
-    let finished = (crate::domain::RunId(run.id), run.run_attempt);
+    let finished = (run.id, run.run_attempt);
     let (Plan::RecordSmoke, Some(record)) = (smoke_plan(record.as_ref(), finished), record) else {
         return Ok(Outcome::Ignored(format!(
             "run {} attempt {} is not the smoke test to record",
             run.id, run.run_attempt
         )));
     };
-    let passed = run.conclusion.as_deref() == Some("success");
+    let passed = run.conclusion == Some(Conclusion::Success);
     let state = if passed {
         SmokeState::Passed
     } else {
         SmokeState::Failed {
-            conclusion: run.conclusion.clone().unwrap_or_else(|| "failure".into()),
+            conclusion: run.conclusion.unwrap_or(Conclusion::Failure).to_string(),
         }
     };
     let (commit_state, description) = if passed {
-        ("success", "Smoke test passed")
+        (StatusState::Success, "Smoke test passed")
     } else {
-        ("failure", "Smoke test failed")
+        (StatusState::Failure, "Smoke test failed")
     };
     ctx.gh
         .set_commit_status(
@@ -328,7 +329,7 @@ pub async fn finished(ctx: &Context<'_>, run: &WorkflowRun) -> Result<Outcome, E
             ),
             &status.html_url,
         );
-        ctx.gh.create_comment(issue.0, &notice).await?;
+        ctx.gh.create_comment(issue, &notice).await?;
     }
     Ok(Outcome::SmokeReported {
         version: version.to_string(),

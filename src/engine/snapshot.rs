@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::domain::CommitSha;
 use crate::github::models::TreeEntry;
 use crate::github::{ApiError, RepoClient};
 
 pub struct Snapshot {
-    pub head_sha: String,
+    pub head_sha: CommitSha,
     pub tree_sha: String,
     /// path → (mode, text) for the files asked for that exist.
     pub files: BTreeMap<String, (String, String)>,
@@ -70,7 +71,7 @@ pub async fn read(
 pub async fn disagreements_at(
     gh: &RepoClient,
     config: &crate::config::Config,
-    commit: &str,
+    commit: &CommitSha,
     version: &semver::Version,
 ) -> Result<Vec<(String, String)>, ApiError> {
     let paths: Vec<&str> = config
@@ -83,10 +84,14 @@ pub async fn disagreements_at(
 }
 
 /// Reads `paths` at a commit.
-pub async fn read_commit(gh: &RepoClient, sha: &str, paths: &[&str]) -> Result<Snapshot, ApiError> {
+pub async fn read_commit(
+    gh: &RepoClient,
+    sha: &CommitSha,
+    paths: &[&str],
+) -> Result<Snapshot, ApiError> {
     if let Some((tree_sha, files)) = gh.prefetched_files(sha, paths) {
         return Ok(Snapshot {
-            head_sha: sha.to_string(),
+            head_sha: sha.clone(),
             tree_sha,
             files: files
                 .into_iter()
@@ -104,7 +109,7 @@ pub async fn read_commit(gh: &RepoClient, sha: &str, paths: &[&str]) -> Result<S
         .map(|(entry, text)| (entry.path, (entry.mode, text)))
         .collect();
     Ok(Snapshot {
-        head_sha: sha.to_string(),
+        head_sha: sha.clone(),
         tree_sha,
         files,
     })
@@ -115,10 +120,10 @@ pub async fn read_commit(gh: &RepoClient, sha: &str, paths: &[&str]) -> Result<S
 /// repositories; when GitHub truncates it (very large trees), walk down each path instead.
 async fn blob_entries(
     gh: &RepoClient,
-    commit: &str,
+    commit: &CommitSha,
     paths: &[&str],
 ) -> Result<(String, Vec<TreeEntry>), ApiError> {
-    let tree = gh.tree_recursive(commit).await?;
+    let tree = gh.tree_recursive(commit.as_str()).await?;
     let root = tree.sha;
     if !tree.truncated {
         let entries = tree
@@ -166,7 +171,7 @@ mod tests {
 
     fn at(files: &[(&str, &str)]) -> Snapshot {
         Snapshot {
-            head_sha: "c".repeat(40),
+            head_sha: CommitSha::parse(&"c".repeat(40)).unwrap(),
             tree_sha: "t".repeat(40),
             files: files
                 .iter()

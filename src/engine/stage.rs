@@ -87,8 +87,6 @@ pub enum SmokeStage {
 pub enum Unreadable {
     #[error("pull request #{0} is merged but GitHub gives no merge commit for it")]
     NoMergeCommit(PullNumber),
-    #[error("`{what}` is not a commit id: `{value}`")]
-    NotACommit { what: &'static str, value: String },
     #[error(transparent)]
     Marker(#[from] UnreadableMarker),
     #[error("the status comment's marker names version `{value}`, which is not a version ({problem}); restore the comment from its edit history")]
@@ -107,9 +105,8 @@ impl Stage {
             .as_ref()
             .is_some_and(|p| p.pull_state() == PullState::Open);
         let cancelled = status.is_some_and(|s| s.cancelled) && !reopened;
-        if let Some(tag_commit) = &progress.tag_commit {
-            let commit = sha("the tag's commit", tag_commit)?;
-            let mut stage = tagged_stage(progress, commit)?;
+        if let Some(commit) = &progress.tag_commit {
+            let mut stage = tagged_stage(progress, commit.clone())?;
             if let Stage::Done { unfinished, .. } = &mut stage {
                 *unfinished = status.is_some_and(StatusMarker::after_publication_left);
             }
@@ -117,26 +114,21 @@ impl Stage {
         }
         let pull = progress.pull.as_ref();
         if let Some(pull) = pull.filter(|p| p.pull_state() == PullState::Merged) {
-            let number = PullNumber(pull.number);
             let merge_commit = pull
                 .merge_commit_sha
-                .as_deref()
-                .ok_or(Unreadable::NoMergeCommit(number))?;
-            return Ok(Stage::Merged {
-                merge_commit: sha("the merge commit", merge_commit)?,
-            });
+                .clone()
+                .ok_or(Unreadable::NoMergeCommit(pull.number))?;
+            return Ok(Stage::Merged { merge_commit });
         }
         if cancelled {
             return Ok(Stage::Cancelled);
         }
         Ok(match pull {
             Some(p) if p.pull_state() == PullState::Open => Stage::PullOpen {
-                pull: PullNumber(p.number),
+                pull: p.number,
                 smoke: smoke_stage(status.and_then(|s| s.smoke.as_ref()), &p.head.sha),
             },
-            Some(p) => Stage::ClosedUnmerged {
-                pull: PullNumber(p.number),
-            },
+            Some(p) => Stage::ClosedUnmerged { pull: p.number },
             None if progress.branch_head.is_some() => Stage::Branched,
             None => Stage::NotStarted,
         })
@@ -181,9 +173,9 @@ impl Stage {
 }
 
 /// The smoke test counts for the pull request's current head only: a newer push has not run yet.
-fn smoke_stage(record: Option<&SmokeRecord>, head: &str) -> SmokeStage {
+fn smoke_stage(record: Option<&SmokeRecord>, head: &CommitSha) -> SmokeStage {
     match record {
-        Some(record) if record.sha == head => match record.state {
+        Some(record) if record.sha == *head => match record.state {
             // Intended, but the run never became known (the dispatch failed, or the job died
             // before recording it): not running as far as anyone can tell.
             SmokeState::Running if record.dispatch.as_ref().is_none_or(|d| d.run.is_none()) => {
@@ -198,13 +190,6 @@ fn smoke_stage(record: Option<&SmokeRecord>, head: &str) -> SmokeStage {
     }
 }
 
-fn sha(what: &'static str, value: &str) -> Result<CommitSha, Unreadable> {
-    CommitSha::parse(value).ok_or_else(|| Unreadable::NotACommit {
-        what,
-        value: value.to_string(),
-    })
-}
-
 fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreadable> {
     let Some(release) = &progress.release else {
         return Ok(Stage::Tagged {
@@ -212,7 +197,7 @@ fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreada
             draft: None,
         });
     };
-    let release_id = ReleaseId(release.id);
+    let release_id = release.id;
     let marker = progress.release_marker()?;
     let dispatched = marker.as_ref().is_some_and(|m| m.images_dispatched());
     let sent = marker
@@ -233,14 +218,14 @@ fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreada
             }
         });
     };
-    let run_id = RunId(run.id);
+    let run_id = run.id;
     // Images of another commit than the tag's (the tag was moved since) are not the release's.
-    if let Some(built) = CommitSha::parse(&run.head_sha).filter(|built| *built != commit) {
+    if run.head_sha != commit {
         return Ok(Stage::ImagesStale {
             commit,
             release: release_id,
             run: run_id,
-            built,
+            built: run.head_sha.clone(),
         });
     }
     Ok(match run.run_state() {
@@ -477,34 +462,35 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Conclusion, OpenOrClosed, RunStatus};
     use crate::engine::release_marker::Dispatch;
     use crate::github::models::{PullBranch, PullRequest, Release, User, WorkflowRun};
 
     const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
-    fn pull(state: &str, merged: bool) -> PullRequest {
+    fn pull(state: OpenOrClosed, merged: bool) -> PullRequest {
         PullRequest {
-            number: 9,
+            number: PullNumber(9),
             body: None,
-            merge_commit_sha: merged.then(|| B.to_string()),
+            merge_commit_sha: merged.then(|| sha(B)),
             user: User {
                 login: "releasebot[bot]".into(),
                 kind: "Bot".into(),
             },
-            state: state.into(),
+            state,
             title: "Release 0.1.3".into(),
             html_url: String::new(),
             merged_at: merged.then(|| "2026-11-25T10:00:00Z".to_string()),
             merged: None,
             head: PullBranch {
                 name: "release/0.1.3".into(),
-                sha: A.into(),
+                sha: sha(A),
                 repo: None,
             },
             base: PullBranch {
                 name: "master".into(),
-                sha: A.into(),
+                sha: sha(A),
                 repo: None,
             },
         }
@@ -512,7 +498,7 @@ mod tests {
 
     fn release(body: &str, draft: bool) -> Release {
         Release {
-            id: 4,
+            id: ReleaseId(4),
             tag_name: "0.1.3".into(),
             name: None,
             body: Some(body.into()),
@@ -522,14 +508,14 @@ mod tests {
         }
     }
 
-    fn run(status: &str, conclusion: Option<&str>) -> WorkflowRun {
+    fn run(status: RunStatus, conclusion: Option<Conclusion>) -> WorkflowRun {
         WorkflowRun {
-            id: 77,
+            id: RunId(77),
             path: ".github/workflows/release-images.yml".into(),
             head_branch: Some("0.1.3".into()),
-            head_sha: B.into(),
-            status: status.into(),
-            conclusion: conclusion.map(String::from),
+            head_sha: sha(B),
+            status,
+            conclusion,
             html_url: String::new(),
             event: "workflow_dispatch".into(),
             actor: None,
@@ -578,12 +564,12 @@ mod tests {
     fn before_the_tag_the_stage_follows_the_branch_and_the_pull_request() {
         assert_eq!(derive(Progress::default()), Stage::NotStarted);
         let branched = Progress {
-            branch_head: Some(A.into()),
+            branch_head: Some(sha(A)),
             ..Progress::default()
         };
         assert_eq!(derive(branched.clone()), Stage::Branched);
         let open = Progress {
-            pull: Some(pull("open", false)),
+            pull: Some(pull(OpenOrClosed::Open, false)),
             ..branched.clone()
         };
         assert_eq!(
@@ -602,7 +588,7 @@ mod tests {
             "reopened after the cancel"
         );
         let gone = Progress {
-            pull: Some(pull("closed", false)),
+            pull: Some(pull(OpenOrClosed::Closed, false)),
             ..Progress::default()
         };
         assert_eq!(
@@ -610,7 +596,7 @@ mod tests {
             Stage::Cancelled
         );
         let closed = Progress {
-            pull: Some(pull("closed", false)),
+            pull: Some(pull(OpenOrClosed::Closed, false)),
             ..branched
         };
         assert_eq!(
@@ -620,7 +606,7 @@ mod tests {
             }
         );
         let merged = Progress {
-            pull: Some(pull("closed", true)),
+            pull: Some(pull(OpenOrClosed::Closed, true)),
             ..Progress::default()
         };
         assert_eq!(
@@ -640,7 +626,7 @@ mod tests {
 
     #[test]
     fn a_merged_pull_request_without_a_merge_commit_is_an_error_not_an_empty_sha() {
-        let mut merged = pull("closed", true);
+        let mut merged = pull(OpenOrClosed::Closed, true);
         merged.merge_commit_sha = None;
         let progress = Progress {
             pull: Some(merged),
@@ -650,22 +636,27 @@ mod tests {
             Stage::derive(&progress, None),
             Err(Unreadable::NoMergeCommit(PullNumber(9)))
         );
-        let mut odd = pull("closed", true);
-        odd.merge_commit_sha = Some(String::new());
-        let progress = Progress {
-            pull: Some(odd),
-            ..Progress::default()
-        };
-        assert!(matches!(
-            Stage::derive(&progress, None),
-            Err(Unreadable::NotACommit { .. })
-        ));
+        // A merge commit that is no commit id is refused where GitHub's answer is read.
+        let mut odd = serde_json::json!({
+            "number": 9, "title": "Release 0.1.3", "state": "closed", "merged": true,
+            "merge_commit_sha": "", "user": { "login": "releasebot[bot]" },
+            "head": { "ref": "release/0.1.3", "sha": A }, "base": { "ref": "master", "sha": A }
+        });
+        let refused = serde_json::from_value::<PullRequest>(odd.clone()).unwrap_err();
+        assert!(
+            refused.to_string().contains("is not a git object id"),
+            "{refused}"
+        );
+        odd["merge_commit_sha"] = B.into();
+        assert!(serde_json::from_value::<PullRequest>(odd)
+            .unwrap()
+            .is_merged());
     }
 
     #[test]
     fn after_the_tag_the_stage_follows_the_draft_and_our_run() {
         let tagged = Progress {
-            tag_commit: Some(B.into()),
+            tag_commit: Some(sha(B)),
             ..Progress::default()
         };
         assert_eq!(
@@ -703,23 +694,23 @@ mod tests {
             ..intended.clone()
         };
         assert!(matches!(
-            derive(with(run("in_progress", None))),
+            derive(with(run(RunStatus::InProgress, None))),
             Stage::ImagesRunning { run: RunId(77), .. }
         ));
         assert!(matches!(
-            derive(with(run("completed", Some("failure")))),
+            derive(with(run(RunStatus::Completed, Some(Conclusion::Failure)))),
             Stage::ImagesFailed { run: RunId(77), .. }
         ));
         assert!(matches!(
-            derive(with(run("completed", Some("success")))),
+            derive(with(run(RunStatus::Completed, Some(Conclusion::Success)))),
             Stage::Done {
                 published: false,
                 ..
             }
         ));
         // The tag was moved off the commit our run built.
-        let mut elsewhere = run("completed", Some("success"));
-        elsewhere.head_sha = A.into();
+        let mut elsewhere = run(RunStatus::Completed, Some(Conclusion::Success));
+        elsewhere.head_sha = sha(A);
         assert_eq!(
             derive(with(elsewhere)),
             Stage::ImagesStale {
@@ -734,7 +725,7 @@ mod tests {
     #[test]
     fn an_unreadable_draft_marker_stops_the_derivation() {
         let progress = Progress {
-            tag_commit: Some(B.into()),
+            tag_commit: Some(sha(B)),
             release: Some(release("<!-- releasebot:release {oops -->", true)),
             ..Progress::default()
         };
@@ -1244,7 +1235,7 @@ mod tests {
     #[test]
     fn a_smoke_result_is_recorded_for_our_run_once_per_attempt() {
         let record = |run: Option<u64>, attempt, state| SmokeRecord {
-            sha: A.into(),
+            sha: sha(A),
             dispatch: Some(Dispatch {
                 run: run.map(RunId),
                 ..Dispatch::intended("t".into())
@@ -1328,29 +1319,29 @@ mod tests {
 
     #[test]
     fn the_smoke_test_counts_for_the_head_it_tested_only() {
-        let record = |sha: &str, state| SmokeRecord {
+        let record = |at: &str, state| SmokeRecord {
             attempt: 1,
-            sha: sha.into(),
+            sha: sha(at),
             dispatch: None,
             run_url: None,
             state,
         };
-        assert_eq!(smoke_stage(None, A), SmokeStage::NotRun);
+        assert_eq!(smoke_stage(None, &sha(A)), SmokeStage::NotRun);
         let mut intended = record(A, SmokeState::Running);
         intended.dispatch = Some(Dispatch::intended("t".into()));
         assert_eq!(
-            smoke_stage(Some(&intended), A),
+            smoke_stage(Some(&intended), &sha(A)),
             SmokeStage::NotRun,
             "intended, never known to run"
         );
         intended.dispatch.as_mut().unwrap().run = Some(RunId(3));
-        assert_eq!(smoke_stage(Some(&intended), A), SmokeStage::Running);
+        assert_eq!(smoke_stage(Some(&intended), &sha(A)), SmokeStage::Running);
         assert_eq!(
-            smoke_stage(Some(&record(A, SmokeState::Passed)), A),
+            smoke_stage(Some(&record(A, SmokeState::Passed)), &sha(A)),
             SmokeStage::Passed
         );
         assert_eq!(
-            smoke_stage(Some(&record(B, SmokeState::Passed)), A),
+            smoke_stage(Some(&record(B, SmokeState::Passed)), &sha(A)),
             SmokeStage::NotRun,
             "a push since the run"
         );
@@ -1362,7 +1353,7 @@ mod tests {
                         conclusion: "failure".into()
                     }
                 )),
-                A
+                &sha(A)
             ),
             SmokeStage::Failed
         );

@@ -9,6 +9,7 @@ use super::outcome::{EngineError, Outcome, Reply};
 use super::progress::{self, Progress};
 use super::snapshot::{self, Snapshot};
 use super::stage::{plan, Plan, Stage, Trigger};
+use crate::domain::CommitSha;
 use crate::event::CommentEvent;
 use crate::github::models::{Commit, PullRequest};
 use crate::github::{ApiError, CreateRef, RepoClient};
@@ -360,7 +361,7 @@ async fn ensure_branch(
     let tree = gh.create_tree(&base.tree_sha, &files).await?;
     let commit = gh.create_commit(message, &tree, &[&base.head_sha]).await?;
     match gh
-        .create_ref(&format!("refs/{short_ref}"), &commit.sha)
+        .create_ref(&format!("refs/{short_ref}"), commit.sha.as_str())
         .await?
     {
         CreateRef::Created => Ok(commit),
@@ -384,7 +385,7 @@ async fn ensure_branch(
 async fn ours_or_conflict(
     gh: &RepoClient,
     approved: &Approved,
-    sha: &str,
+    sha: &CommitSha,
     message: &str,
 ) -> Result<Commit, StepFailure> {
     let commit = gh.commit(sha).await?;

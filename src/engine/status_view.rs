@@ -7,6 +7,7 @@ use semver::Version;
 use super::progress::Progress;
 use super::stage::{Stage, Unreadable};
 use crate::config::Config;
+use crate::domain::{CommitSha, Conclusion};
 use crate::status::{StatusMarker, StatusView, Step, StepState};
 
 /// How the pull request was opened (as a draft, on a milestone), and a milestone GitHub
@@ -33,10 +34,6 @@ fn join_extras(extras: &[String]) -> String {
         true => String::new(),
         false => format!(", {}", extras.join(", ")),
     }
-}
-
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(7)]
 }
 
 /// The status comment for a release: each step's state drawn from the release's stage (the same
@@ -89,7 +86,7 @@ pub fn view(
             };
             StepState::Done(format!(
                 "Branch [`{branch}`]({repo_url}/tree/{branch}) with commit [`{}`]({repo_url}/commit/{head}) `{message}`{signed}",
-                short(head)
+                head.short()
             ))
         }
         (None, true) => StepState::Done(format!("Branch `{branch}` merged (and since deleted)")),
@@ -124,19 +121,21 @@ pub fn view(
                 StepState::Failed {
                     what: format!(
                         "Pull request #{} was closed without merging: the release is cancelled",
-                        closed_pull.unwrap_or_default()
+                        closed_pull.map(|n| n.to_string()).unwrap_or_default()
                     ),
                     remedy: format!("Comment `/release {version}` to start it again."),
                 }
             }
-            Ok(Stage::Merged { merge_commit }) => merged_as(repo_url, merge_commit.as_str()),
+            Ok(Stage::Merged { merge_commit }) => merged_as(repo_url, merge_commit),
             Ok(stage) if stage.is_tagged() && merged => {
                 let sha = progress
                     .pull
                     .as_ref()
-                    .and_then(|p| p.merge_commit_sha.clone())
-                    .unwrap_or_default();
-                merged_as(repo_url, &sha)
+                    .and_then(|p| p.merge_commit_sha.as_ref());
+                match sha {
+                    Some(sha) => merged_as(repo_url, sha),
+                    None => StepState::Done("Merged".into()),
+                }
             }
             Ok(_) => StepState::Pending(
                 "Go through the rest of the pull request's checklist, then merge it".into(),
@@ -148,7 +147,7 @@ pub fn view(
         match &progress.tag_commit {
             Some(commit) => StepState::Done(format!(
                 "Tag [`{tag}`]({repo_url}/tree/{tag}) on [`{}`]({repo_url}/commit/{commit})",
-                short(commit)
+                commit.short()
             )),
             None => StepState::Pending(format!("Tag `{tag}` on the merge commit")),
         },
@@ -173,8 +172,8 @@ pub fn view(
                     progress
                         .run
                         .as_ref()
-                        .and_then(|r| r.conclusion.as_deref())
-                        .unwrap_or("failure")
+                        .and_then(|r| r.conclusion)
+                        .unwrap_or(Conclusion::Failure)
                 ),
                 remedy: "Fix the cause, then comment `/release retry` to build the images again."
                     .into(),
@@ -182,8 +181,8 @@ pub fn view(
             Ok(Stage::ImagesStale { built, commit, .. }) => StepState::Failed {
                 what: format!(
                     "The images [run]({run_url}) built `{}`, which is no longer tag `{tag}`'s commit `{}`: they are not this release's",
-                    short(built.as_str()),
-                    short(commit.as_str())
+                    built.short(),
+                    commit.short()
                 ),
                 remedy: "Comment `/release retry` to build them from the tag's commit.".into(),
             },
@@ -237,13 +236,13 @@ pub fn view(
 fn smoke_state(config: &Config, marker: &StatusMarker, progress: &Progress) -> StepState {
     use crate::status::SmokeState;
     let workflow = &config.smoke.workflow;
-    let head = progress.pull.as_ref().map(|p| p.head.sha.as_str());
+    let head = progress.pull.as_ref().map(|p| &p.head.sha);
     let Some(record) = marker.smoke.as_ref() else {
         return StepState::Pending(format!(
             "Smoke test: `{workflow}` installs the release commit and tries it"
         ));
     };
-    let commit = short(&record.sha);
+    let commit = record.sha.short();
     let run = record
         .run_url
         .as_deref()
@@ -251,7 +250,7 @@ fn smoke_state(config: &Config, marker: &StatusMarker, progress: &Progress) -> S
         .unwrap_or_default();
     match &record.state {
         SmokeState::Skipped { why } => StepState::Done(format!("Smoke test skipped: {why}")),
-        _ if head.is_some_and(|h| h != record.sha) && !progress.merged() => StepState::Pending(
+        _ if head.is_some_and(|h| *h != record.sha) && !progress.merged() => StepState::Pending(
             format!("Smoke test of the branch's new head (`{commit}` was tested before)"),
         ),
         SmokeState::Running => StepState::Pending(format!("Smoke test of `{commit}` running{run}")),
@@ -267,9 +266,9 @@ fn smoke_state(config: &Config, marker: &StatusMarker, progress: &Progress) -> S
     }
 }
 
-fn merged_as(repo_url: &str, sha: &str) -> StepState {
+fn merged_as(repo_url: &str, sha: &CommitSha) -> StepState {
     StepState::Done(format!(
         "Merged as [`{}`]({repo_url}/commit/{sha})",
-        short(sha)
+        sha.short()
     ))
 }

@@ -42,7 +42,7 @@ pub async fn find(
     let is_status = |c: &IssueComment| {
         c.user.login == me && StatusMarker::find_in(c.body()).is_some_and(|m| m.version == version)
     };
-    let found = gh.find_issue_comment(issue.0, is_status).await?;
+    let found = gh.find_issue_comment(issue, is_status).await?;
     let conversation = Conversation::new(found.into_iter().collect(), me);
     Ok(Some(Tracking {
         issue,
@@ -134,7 +134,7 @@ pub async fn report_problem(
     text: &str,
 ) -> Result<(), ApiError> {
     let (issue, already_said) = match tracking {
-        Some(tracking) => (Some(tracking.issue.0), None),
+        Some(tracking) => (Some(tracking.issue), None),
         None => match gh.open_issue_titled(title).await? {
             Some((number, body)) => (Some(number), Some(body)),
             None => (None, None),

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::models::*;
 use super::prefetch::{changed_by, Prefetched, ReadPlan};
 use super::{api_stats, ApiError};
+use crate::domain::{CommitSha, IssueNumber, PullNumber, ReleaseId, RunId, StatusState};
 use crate::permission::Role;
 
 #[derive(Clone)]
@@ -97,7 +98,7 @@ impl RepoClient {
     /// The tree id and the entries and texts of `paths` at a commit, when the query read them all.
     pub fn prefetched_files(
         &self,
-        commit: &str,
+        commit: &CommitSha,
         paths: &[&str],
     ) -> Option<(String, Vec<(TreeEntry, String)>)> {
         self.known().commit_files(commit, paths)
@@ -323,6 +324,7 @@ impl RepoClient {
             .await
     }
 
+    /// Points a new ref at an object: a commit, or an annotated tag object.
     pub async fn create_ref(&self, full_ref: &str, sha: &str) -> Result<CreateRef, ApiError> {
         let route = self.route("git/refs");
         let result: Result<GitRef, _> = self
@@ -347,7 +349,7 @@ impl RepoClient {
         &self,
         tag: &str,
         message: &str,
-        commit: &str,
+        commit: &CommitSha,
     ) -> Result<String, ApiError> {
         let created: Created = self
             .post(
@@ -367,7 +369,7 @@ impl RepoClient {
             .await
     }
 
-    pub async fn commit(&self, sha: &str) -> Result<Commit, ApiError> {
+    pub async fn commit(&self, sha: &CommitSha) -> Result<Commit, ApiError> {
         self.get(self.route(&format!("git/commits/{sha}"))).await
     }
 
@@ -412,7 +414,7 @@ impl RepoClient {
         &self,
         message: &str,
         tree: &str,
-        parents: &[&str],
+        parents: &[&CommitSha],
     ) -> Result<Commit, ApiError> {
         self.post(
             self.route("git/commits"),
@@ -423,7 +425,7 @@ impl RepoClient {
 
     // ----- issues and comments -----
 
-    pub async fn issue_comments(&self, issue: u64) -> Result<Vec<IssueComment>, ApiError> {
+    pub async fn issue_comments(&self, issue: IssueNumber) -> Result<Vec<IssueComment>, ApiError> {
         if let Some(known) = self.known().issue_comments(issue) {
             return Ok(known);
         }
@@ -434,7 +436,7 @@ impl RepoClient {
     /// The oldest comment of an issue that `wanted` picks, reading pages only until it is found.
     pub async fn find_issue_comment(
         &self,
-        issue: u64,
+        issue: IssueNumber,
         wanted: impl Fn(&IssueComment) -> bool,
     ) -> Result<Option<IssueComment>, ApiError> {
         if let Some(known) = self.known().issue_comments(issue) {
@@ -445,10 +447,10 @@ impl RepoClient {
     }
 
     /// Opens an issue, returning its number.
-    pub async fn create_issue(&self, title: &str, body: &str) -> Result<u64, ApiError> {
+    pub async fn create_issue(&self, title: &str, body: &str) -> Result<IssueNumber, ApiError> {
         #[derive(serde::Deserialize)]
         struct Created {
-            number: u64,
+            number: IssueNumber,
         }
         let created: Created = self
             .post(
@@ -461,20 +463,22 @@ impl RepoClient {
 
     /// The open issue with this exact title, as (number, body), to avoid opening the same
     /// report twice.
-    pub async fn open_issue_titled(&self, title: &str) -> Result<Option<(u64, String)>, ApiError> {
-        let issues: Vec<serde_json::Value> = self.get_all(self.route("issues?state=open")).await?;
+    pub async fn open_issue_titled(
+        &self,
+        title: &str,
+    ) -> Result<Option<(IssueNumber, String)>, ApiError> {
+        let issues: Vec<IssueListed> = self.get_all(self.route("issues?state=open")).await?;
         Ok(issues
-            .iter()
-            .find(|i| i["title"].as_str() == Some(title) && i.get("pull_request").is_none())
-            .and_then(|i| {
-                Some((
-                    i["number"].as_u64()?,
-                    i["body"].as_str().unwrap_or("").to_string(),
-                ))
-            }))
+            .into_iter()
+            .find(|i| i.title == title && i.pull_request.is_none())
+            .map(|i| (i.number, i.body.unwrap_or_default())))
     }
 
-    pub async fn create_comment(&self, issue: u64, body: &str) -> Result<IssueComment, ApiError> {
+    pub async fn create_comment(
+        &self,
+        issue: IssueNumber,
+        body: &str,
+    ) -> Result<IssueComment, ApiError> {
         self.post(
             self.route(&format!("issues/{issue}/comments")),
             &json!({ "body": body }),
@@ -505,7 +509,7 @@ impl RepoClient {
         Ok(())
     }
 
-    pub async fn add_assignees(&self, issue: u64, logins: &[&str]) -> Result<(), ApiError> {
+    pub async fn add_assignees(&self, issue: IssueNumber, logins: &[&str]) -> Result<(), ApiError> {
         let _: serde_json::Value = self
             .post(
                 self.route(&format!("issues/{issue}/assignees")),
@@ -515,7 +519,7 @@ impl RepoClient {
         Ok(())
     }
 
-    pub async fn add_labels(&self, issue: u64, labels: &[&str]) -> Result<(), ApiError> {
+    pub async fn add_labels(&self, issue: IssueNumber, labels: &[&str]) -> Result<(), ApiError> {
         let _: serde_json::Value = self
             .post(
                 self.route(&format!("issues/{issue}/labels")),
@@ -577,7 +581,11 @@ impl RepoClient {
         self.post(self.route("releases"), release).await
     }
 
-    pub async fn update_release_body(&self, id: u64, body: &str) -> Result<Release, ApiError> {
+    pub async fn update_release_body(
+        &self,
+        id: ReleaseId,
+        body: &str,
+    ) -> Result<Release, ApiError> {
         self.patch(
             self.route(&format!("releases/{id}")),
             &json!({ "body": body }),
@@ -586,7 +594,7 @@ impl RepoClient {
     }
 
     /// Sets whether the release is (or, once published, becomes) GitHub's "Latest".
-    pub async fn set_make_latest(&self, id: u64, latest: bool) -> Result<Release, ApiError> {
+    pub async fn set_make_latest(&self, id: ReleaseId, latest: bool) -> Result<Release, ApiError> {
         self.patch(
             self.route(&format!("releases/{id}")),
             &json!({ "make_latest": latest.to_string() }),
@@ -664,7 +672,7 @@ impl RepoClient {
     }
 
     /// One workflow run, or `None` when it does not exist (any more).
-    pub async fn workflow_run(&self, id: u64) -> Result<Option<WorkflowRun>, ApiError> {
+    pub async fn workflow_run(&self, id: RunId) -> Result<Option<WorkflowRun>, ApiError> {
         self.get_optional(self.route(&format!("actions/runs/{id}")))
             .await
     }
@@ -700,7 +708,11 @@ impl RepoClient {
         .await
     }
 
-    pub async fn update_pull_body(&self, number: u64, body: &str) -> Result<PullRequest, ApiError> {
+    pub async fn update_pull_body(
+        &self,
+        number: PullNumber,
+        body: &str,
+    ) -> Result<PullRequest, ApiError> {
         self.patch(
             self.route(&format!("pulls/{number}")),
             &json!({ "body": body }),
@@ -710,11 +722,11 @@ impl RepoClient {
 
     // ----- commit statuses -----
 
-    /// Sets the commit status `context` on `sha` (`pending`, `success`, `failure`, `error`).
+    /// Sets the commit status `context` on `sha`.
     pub async fn set_commit_status(
         &self,
-        sha: &str,
-        state: &str,
+        sha: &CommitSha,
+        state: StatusState,
         context: &str,
         description: &str,
         target_url: Option<&str>,
@@ -733,31 +745,16 @@ impl RepoClient {
         Ok(())
     }
 
-    /// The statuses of a ref's commit, newest first, as (context, state, description).
-    pub async fn commit_statuses(
-        &self,
-        git_ref: &str,
-    ) -> Result<Vec<(String, String, Option<String>)>, ApiError> {
+    /// The statuses of a ref's commit, newest first.
+    pub async fn commit_statuses(&self, git_ref: &str) -> Result<Vec<CommitStatus>, ApiError> {
         if let Some(known) = self.known().commit_statuses(git_ref) {
             return Ok(known);
         }
-        #[derive(serde::Deserialize)]
-        struct Status {
-            context: String,
-            state: String,
-            #[serde(default)]
-            description: Option<String>,
-        }
-        let statuses: Vec<Status> = self
-            .get_all(self.route(&format!("commits/{}/statuses", encode_path(git_ref))))
-            .await?;
-        Ok(statuses
-            .into_iter()
-            .map(|s| (s.context, s.state, s.description))
-            .collect())
+        self.get_all(self.route(&format!("commits/{}/statuses", encode_path(git_ref))))
+            .await
     }
 
-    pub async fn close_pull(&self, number: u64) -> Result<PullRequest, ApiError> {
+    pub async fn close_pull(&self, number: PullNumber) -> Result<PullRequest, ApiError> {
         self.patch(
             self.route(&format!("pulls/{number}")),
             &json!({ "state": "closed" }),
@@ -795,7 +792,7 @@ impl RepoClient {
     }
 
     /// Puts an issue or pull request on milestone `number` (the issues API does it for both).
-    pub async fn set_milestone(&self, issue: u64, number: u64) -> Result<(), ApiError> {
+    pub async fn set_milestone(&self, issue: IssueNumber, number: u64) -> Result<(), ApiError> {
         let _issue: serde_json::Value = self
             .patch(
                 self.route(&format!("issues/{issue}")),

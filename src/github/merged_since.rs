@@ -79,7 +79,7 @@ impl RepoClient {
                 let Some(sha) = pull.merge_commit_sha.clone() else {
                     continue;
                 };
-                if pull.is_merged() && commits.contains(&sha) && matched.insert(sha) {
+                if pull.is_merged() && commits.contains(sha.as_str()) && matched.insert(sha) {
                     pulls.push(pull);
                 }
             }

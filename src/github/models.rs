@@ -2,6 +2,11 @@
 
 use serde::Deserialize;
 
+use crate::domain::{
+    CommitSha, Conclusion, IssueNumber, OpenOrClosed, PullNumber, PullState, ReleaseId, RunId,
+    RunState, RunStatus, StatusState,
+};
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct GitRef {
     #[serde(rename = "ref")]
@@ -11,18 +16,19 @@ pub struct GitRef {
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct GitObject {
-    pub sha: String,
+    /// A commit's id, or an annotated tag object's (`kind` says which).
+    pub sha: CommitSha,
     #[serde(rename = "type")]
     pub kind: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Commit {
-    pub sha: String,
+    pub sha: CommitSha,
     pub message: String,
     pub tree: ShaOnly,
     #[serde(default)]
-    pub parents: Vec<ShaOnly>,
+    pub parents: Vec<Parent>,
     #[serde(default)]
     pub html_url: String,
     /// GitHub's signature check; commits made through the API with an App or Actions token and
@@ -41,6 +47,12 @@ pub struct Verification {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ShaOnly {
     pub sha: String,
+}
+
+/// A commit's parent, named by its id.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Parent {
+    pub sha: CommitSha,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,14 +134,14 @@ pub struct CollaboratorPermission {
 /// A pull request, from the API or a webhook payload (one struct for both).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PullRequest {
-    pub number: u64,
+    pub number: PullNumber,
     #[serde(default)]
     pub body: Option<String>,
     #[serde(default)]
-    pub merge_commit_sha: Option<String>,
+    pub merge_commit_sha: Option<CommitSha>,
     pub user: User,
     #[serde(default)]
-    pub state: String,
+    pub state: OpenOrClosed,
     pub title: String,
     #[serde(default)]
     pub html_url: String,
@@ -148,12 +160,11 @@ impl PullRequest {
         self.merged.unwrap_or(self.merged_at.is_some())
     }
 
-    pub fn pull_state(&self) -> crate::domain::PullState {
-        use crate::domain::PullState;
-        match (self.state.as_str(), self.is_merged()) {
+    pub fn pull_state(&self) -> PullState {
+        match (self.state, self.is_merged()) {
             (_, true) => PullState::Merged,
-            ("open", false) => PullState::Open,
-            _ => PullState::ClosedUnmerged,
+            (OpenOrClosed::Open, false) => PullState::Open,
+            (OpenOrClosed::Closed, false) => PullState::ClosedUnmerged,
         }
     }
 }
@@ -162,7 +173,7 @@ impl PullRequest {
 pub struct PullBranch {
     #[serde(rename = "ref")]
     pub name: String,
-    pub sha: String,
+    pub sha: CommitSha,
     /// `None` when the head repository was deleted.
     #[serde(default)]
     pub repo: Option<RepositoryName>,
@@ -183,7 +194,7 @@ pub struct TagObject {
 /// A release, from the API or a webhook payload.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Release {
-    pub id: u64,
+    pub id: ReleaseId,
     pub tag_name: String,
     #[serde(default)]
     pub name: Option<String>,
@@ -223,17 +234,17 @@ pub struct WorkflowRuns {
 /// A workflow run, from the API or a webhook payload.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct WorkflowRun {
-    pub id: u64,
+    pub id: RunId,
     /// `.github/workflows/<file>`.
     #[serde(default)]
     pub path: String,
     #[serde(default)]
     pub head_branch: Option<String>,
-    pub head_sha: String,
+    pub head_sha: CommitSha,
     #[serde(default)]
-    pub status: String,
+    pub status: RunStatus,
     #[serde(default)]
-    pub conclusion: Option<String>,
+    pub conclusion: Option<Conclusion>,
     #[serde(default)]
     pub html_url: String,
     #[serde(default)]
@@ -252,8 +263,8 @@ fn first_attempt() -> u32 {
 }
 
 impl WorkflowRun {
-    pub fn run_state(&self) -> crate::domain::RunState {
-        crate::domain::RunState::from_fields(&self.status, self.conclusion.as_deref())
+    pub fn run_state(&self) -> RunState {
+        RunState::from_fields(self.status, self.conclusion)
     }
 
     pub fn actor_login(&self) -> Option<&str> {
@@ -264,7 +275,7 @@ impl WorkflowRun {
 /// The answer to a dispatch with `return_run_details: true`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DispatchedRun {
-    pub workflow_run_id: u64,
+    pub workflow_run_id: RunId,
     #[serde(default)]
     pub html_url: String,
 }
@@ -277,15 +288,15 @@ impl DispatchedRun {
         &self,
         workflow_file: &str,
         git_ref: &str,
-        head_sha: &str,
+        head_sha: &CommitSha,
         actor: &str,
     ) -> Option<WorkflowRun> {
         (!self.html_url.is_empty()).then(|| WorkflowRun {
             id: self.workflow_run_id,
             path: format!(".github/workflows/{workflow_file}"),
             head_branch: Some(git_ref.to_string()),
-            head_sha: head_sha.to_string(),
-            status: "queued".into(),
+            head_sha: head_sha.clone(),
+            status: RunStatus::Queued,
             conclusion: None,
             html_url: self.html_url.clone(),
             event: "workflow_dispatch".into(),
@@ -297,6 +308,27 @@ impl DispatchedRun {
             run_attempt: 1,
         })
     }
+}
+
+/// A commit status's latest state in one context.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CommitStatus {
+    pub context: String,
+    pub state: StatusState,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// An issue as the issues list gives it; pull requests are in the list too, with a
+/// `pull_request` field.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IssueListed {
+    pub number: IssueNumber,
+    pub title: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub pull_request: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::client::RepoClient;
 use super::ApiError;
+use crate::domain::PullNumber;
 
 /// What GitHub did with a merge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +26,7 @@ struct MergeAnswer {
 
 impl RepoClient {
     /// Merges pull request `number` with a merge commit (history on both branches kept).
-    pub async fn merge_pull(&self, number: u64, title: &str) -> Result<Merged, ApiError> {
+    pub async fn merge_pull(&self, number: PullNumber, title: &str) -> Result<Merged, ApiError> {
         let route = self.route(&format!("pulls/{number}/merge"));
         let body = json!({ "merge_method": "merge", "commit_title": title });
         match self.put::<_, MergeAnswer>(route, &body).await {

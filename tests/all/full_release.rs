@@ -1,5 +1,6 @@
 //! The release half: merge → tag → images → draft release, as Mathesar releases.
 
+use releasebot::domain::{CommitSha, StatusState};
 use releasebot::engine::Outcome;
 use simulated_github::MergeMethod;
 
@@ -801,8 +802,8 @@ async fn the_digests_the_images_workflow_reports_are_listed_in_the_draft() {
     ] {
         as_workflow
             .set_commit_status(
-                &commit,
-                "success",
+                &CommitSha::parse(&commit).unwrap(),
+                StatusState::Success,
                 &format!("releasebot/image/{image}"),
                 description,
                 None,

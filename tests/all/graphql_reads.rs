@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use releasebot::domain::IssueNumber;
 use releasebot::engine::Outcome;
 use releasebot::github::prefetch::{FileAt, ReadPlan};
 use releasebot::github::{Connector, RepoClient};
@@ -87,7 +88,7 @@ fn config_plan() -> ReadPlan {
             rev: "main".into(),
             path: CONFIG.into(),
         }),
-        comments: Some(1),
+        comments: Some(IssueNumber(1)),
         ..ReadPlan::default()
     }
 }
@@ -106,7 +107,7 @@ async fn what_the_query_read_is_not_read_again_over_rest() {
     gh.prefetch(&config_plan()).await.unwrap();
     let text = gh.file_text(CONFIG, "main").await.unwrap();
     assert_eq!(text.as_deref(), Some("label = \"graphql\"\n"));
-    assert_eq!(gh.issue_comments(1).await.unwrap(), vec![]);
+    assert_eq!(gh.issue_comments(IssueNumber(1)).await.unwrap(), vec![]);
     assert_eq!(github.seen(), ["/graphql"]);
 }
 
@@ -115,8 +116,8 @@ async fn after_our_own_comment_the_comments_are_read_from_github_again() {
     let github = Odd::answering(200, config_read_by_graphql());
     let gh = github.serve("/").await;
     gh.prefetch(&config_plan()).await.unwrap();
-    gh.create_comment(1, "hello").await.unwrap();
-    let comments = gh.issue_comments(1).await.unwrap();
+    gh.create_comment(IssueNumber(1), "hello").await.unwrap();
+    let comments = gh.issue_comments(IssueNumber(1)).await.unwrap();
     assert_eq!(
         comments[0].body(),
         "hello",

@@ -75,7 +75,7 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
     let pulls = s.sim.pulls(REPO);
     assert_eq!(pulls.len(), 1);
     let pull = &pulls[0];
-    assert_eq!(pull.number, pull_request);
+    assert_eq!(pull.number, pull_request.0);
     assert_eq!(pull.title, "Release 0.1.3");
     assert_eq!(
         (pull.head.as_str(), pull.base.as_str()),
@@ -139,7 +139,7 @@ async fn a_maintainer_comments_release_and_gets_one_bump_commit_in_a_pull_reques
         ("0.1.3", "kgodey", trigger)
     );
     let recorded = marker.smoke.expect("the smoke run is recorded");
-    assert_eq!(recorded.sha, head);
+    assert_eq!(recorded.sha.as_str(), head);
     assert_eq!(
         recorded.dispatch.and_then(|d| d.run).map(|r| r.0),
         Some(run)

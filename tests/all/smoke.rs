@@ -107,7 +107,7 @@ async fn a_failing_smoke_run_is_linked_and_the_owner_told_once_then_retry_runs_i
     let retry = only(s.comment(MAINTAINER, "/release retry").await);
 
     assert!(
-        matches!(retry, Outcome::SmokeDispatched { ref sha, .. } if *sha == head(&s)),
+        matches!(retry, Outcome::SmokeDispatched { ref sha, .. } if sha.as_str() == head(&s)),
         "{retry:?}"
     );
     assert_eq!(s.smoke_runs().len(), 2, "one new run");
@@ -156,7 +156,7 @@ async fn a_push_to_the_release_branch_starts_a_new_run_and_the_old_one_no_longer
     assert!(
         outcomes.iter().any(|o| matches!(
             o,
-            Ok(Outcome::SmokeDispatched { sha, .. }) if *sha == new_head
+            Ok(Outcome::SmokeDispatched { sha, .. }) if sha.as_str() == new_head
         )),
         "{outcomes:?}"
     );

@@ -132,6 +132,7 @@ pub async fn create(
             merged_by: None,
             head_owner: None,
             draft: body["draft"].as_bool().unwrap_or(false),
+            deleted_head: None,
         }),
     };
     r.issues.insert(number, issue.clone());

@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use super::plan::{FilesAt, ReadPlan};
 use super::{CommitFiles, Known, Prefetched};
+use crate::domain::{CommitSha, OpenOrClosed, PullNumber, ReleaseId, StatusState};
 use crate::github::models::{
-    GitObject, GitRef, IssueComment, PullBranch, PullRequest, Release, RepositoryName, TagObject,
-    User,
+    CommitStatus, GitObject, GitRef, IssueComment, PullBranch, PullRequest, Release,
+    RepositoryName, TagObject, User,
 };
 
 /// Reads GitHub's answer (`data` and `errors`) to `plan.query(owner, …)`.
@@ -148,8 +149,9 @@ pub fn read(plan: &ReadPlan, owner: &str, answer: &Value) -> Prefetched {
     }
     if let Some(commit) = plan.commit.as_ref().filter(|_| ok("commit")) {
         let object = &repo["commit"];
-        if let Some(files) = commit_files(object, commit) {
-            found.commits.insert(commit.at.clone(), files);
+        let files = CommitSha::parse(&commit.at).zip(commit_files(object, commit));
+        if let Some((sha, files)) = files {
+            found.commits.insert(sha, files);
         }
     }
     found.known = known;
@@ -198,7 +200,7 @@ fn git_ref(prefix: &str, node: &Value) -> Option<GitRef> {
     Some(GitRef {
         name: format!("{prefix}{name}"),
         object: GitObject {
-            sha: target["oid"].as_str()?.to_string(),
+            sha: CommitSha::parse(target["oid"].as_str()?)?,
             kind: target["__typename"].as_str()?.to_ascii_lowercase(),
         },
     })
@@ -213,7 +215,7 @@ fn tag_object(target: &Value) -> Option<TagObject> {
         sha: target["oid"].as_str()?.to_string(),
         tag: target["name"].as_str()?.to_string(),
         object: GitObject {
-            sha: target["target"]["oid"].as_str()?.to_string(),
+            sha: CommitSha::parse(target["target"]["oid"].as_str()?)?,
             kind: target["target"]["__typename"]
                 .as_str()?
                 .to_ascii_lowercase(),
@@ -247,18 +249,25 @@ fn commit_files(commit: &Value, wanted: &FilesAt) -> Option<CommitFiles> {
     Some(CommitFiles { tree, files })
 }
 
-/// The latest status of each context on a commit, as (context, state, description).
-fn statuses(status: &Value) -> Vec<(String, String, Option<String>)> {
+/// The latest status of each context on a commit.
+fn statuses(status: &Value) -> Vec<CommitStatus> {
     status["contexts"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|c| {
-            Some((
-                c["context"].as_str()?.to_string(),
-                c["state"].as_str()?.to_ascii_lowercase(),
-                c["description"].as_str().map(str::to_string),
-            ))
+            let state = match c["state"].as_str()? {
+                "PENDING" | "EXPECTED" => StatusState::Pending,
+                "SUCCESS" => StatusState::Success,
+                "FAILURE" => StatusState::Failure,
+                "ERROR" => StatusState::Error,
+                _ => return None,
+            };
+            Some(CommitStatus {
+                context: c["context"].as_str()?.to_string(),
+                state,
+                description: c["description"].as_str().map(str::to_string),
+            })
         })
         .collect()
 }
@@ -282,27 +291,30 @@ fn author(actor: &Value) -> Option<User> {
 
 fn pull_request(node: &Value) -> Option<PullRequest> {
     let state = match node["state"].as_str()? {
-        "OPEN" => "open",
-        _ => "closed",
+        "OPEN" => OpenOrClosed::Open,
+        _ => OpenOrClosed::Closed,
     };
     let merged = node["merged"].as_bool()?;
     Some(PullRequest {
-        number: node["number"].as_u64()?,
+        number: PullNumber(node["number"].as_u64()?),
         body: node["body"].as_str().map(str::to_string),
-        merge_commit_sha: node["mergeCommit"]["oid"].as_str().map(str::to_string),
+        merge_commit_sha: match node["mergeCommit"]["oid"].as_str() {
+            Some(oid) => Some(CommitSha::parse(oid)?),
+            None => None,
+        },
         // A deleted account is GraphQL's null author; REST calls it `ghost`.
         user: author(&node["author"]).unwrap_or(User {
             login: "ghost".into(),
             kind: "User".into(),
         }),
-        state: state.to_string(),
+        state,
         title: node["title"].as_str()?.to_string(),
         html_url: node["url"].as_str()?.to_string(),
         merged_at: node["mergedAt"].as_str().map(str::to_string),
         merged: Some(merged),
         head: PullBranch {
             name: node["headRefName"].as_str()?.to_string(),
-            sha: node["headRefOid"].as_str()?.to_string(),
+            sha: CommitSha::parse(node["headRefOid"].as_str()?)?,
             repo: node["headRepository"]["nameWithOwner"]
                 .as_str()
                 .map(|full_name| RepositoryName {
@@ -311,7 +323,7 @@ fn pull_request(node: &Value) -> Option<PullRequest> {
         },
         base: PullBranch {
             name: node["baseRefName"].as_str()?.to_string(),
-            sha: node["baseRefOid"].as_str()?.to_string(),
+            sha: CommitSha::parse(node["baseRefOid"].as_str()?)?,
             repo: None,
         },
     })
@@ -319,7 +331,7 @@ fn pull_request(node: &Value) -> Option<PullRequest> {
 
 fn release(node: &Value) -> Option<Release> {
     Some(Release {
-        id: node["databaseId"].as_u64()?,
+        id: ReleaseId(node["databaseId"].as_u64()?),
         tag_name: node["tagName"].as_str()?.to_string(),
         name: node["name"].as_str().map(str::to_string),
         body: node["description"].as_str().map(str::to_string),

@@ -14,7 +14,10 @@ use std::collections::HashMap;
 pub use answer::read;
 pub use plan::{FileAt, FilesAt, ReadPlan, ReleaseNames, PAGE};
 
-use crate::github::models::{GitRef, IssueComment, PullRequest, Release, TagObject, TreeEntry};
+use crate::domain::{CommitSha, IssueNumber};
+use crate::github::models::{
+    CommitStatus, GitRef, IssueComment, PullRequest, Release, TagObject, TreeEntry,
+};
 
 /// What one query found.
 #[derive(Debug, Default)]
@@ -25,7 +28,7 @@ pub struct Prefetched {
     known: Known,
     /// Objects named by their id, which never change.
     tag_objects: HashMap<String, TagObject>,
-    commits: HashMap<String, CommitFiles>,
+    commits: HashMap<CommitSha, CommitFiles>,
 }
 
 #[derive(Debug, Default)]
@@ -41,9 +44,9 @@ struct Known {
     /// The newest releases, and whether that is all of them.
     releases: Option<(Vec<Release>, bool)>,
     /// Issue → all its comments, oldest first.
-    comments: HashMap<u64, Vec<IssueComment>>,
+    comments: HashMap<IssueNumber, Vec<IssueComment>>,
     /// Tag → the latest status of each context on its commit.
-    statuses: HashMap<String, Vec<(String, String, Option<String>)>>,
+    statuses: HashMap<String, Vec<CommitStatus>>,
 }
 
 /// A commit's tree and some of its files: path → (mode, blob id, text), `None` when absent.
@@ -117,7 +120,7 @@ impl Prefetched {
     /// The tree and the entries and texts of `paths` at a commit, when every one is known.
     pub fn commit_files(
         &self,
-        commit: &str,
+        commit: &CommitSha,
         paths: &[&str],
     ) -> Option<(String, Vec<(TreeEntry, String)>)> {
         let found = self.commits.get(commit)?;
@@ -157,11 +160,11 @@ impl Prefetched {
         }
     }
 
-    pub fn issue_comments(&self, issue: u64) -> Option<Vec<IssueComment>> {
+    pub fn issue_comments(&self, issue: IssueNumber) -> Option<Vec<IssueComment>> {
         self.known.comments.get(&issue).cloned()
     }
 
-    pub fn commit_statuses(&self, tag: &str) -> Option<Vec<(String, String, Option<String>)>> {
+    pub fn commit_statuses(&self, tag: &str) -> Option<Vec<CommitStatus>> {
         self.known.statuses.get(tag).cloned()
     }
 }

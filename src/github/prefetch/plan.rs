@@ -18,7 +18,7 @@ pub struct ReadPlan {
     /// The releases, drafts included, newest first.
     pub releases: bool,
     /// The comments of an issue or pull request.
-    pub comments: Option<u64>,
+    pub comments: Option<crate::domain::IssueNumber>,
     /// These files at a commit (the merge commit a release is tagged on).
     pub commit: Option<FilesAt>,
 }

@@ -3,6 +3,11 @@
 use serde_json::json;
 
 use super::*;
+use crate::domain::ReleaseId;
+
+fn sha(id: &str) -> CommitSha {
+    CommitSha::parse(id).unwrap()
+}
 
 const COMMIT: &str = "1111111111111111111111111111111111111111";
 const TREE: &str = "2222222222222222222222222222222222222222";
@@ -26,7 +31,7 @@ fn mathesar_plan() -> ReadPlan {
             tag: "0.1.3".into(),
         }),
         releases: true,
-        comments: Some(1),
+        comments: Some(IssueNumber(1)),
         commit: None,
     }
 }
@@ -86,7 +91,7 @@ fn the_answer_is_read_into_what_the_rest_reads_return() {
         (COMMIT, "commit")
     );
     let (tree, files) = found
-        .commit_files(COMMIT, &["mathesar/__init__.py", "docs/mkdocs.yml"])
+        .commit_files(&sha(COMMIT), &["mathesar/__init__.py", "docs/mkdocs.yml"])
         .unwrap();
     assert_eq!(tree, TREE);
     assert_eq!(
@@ -100,7 +105,10 @@ fn the_answer_is_read_into_what_the_rest_reads_return() {
     let tags = found.matching_refs("tags").unwrap();
     assert_eq!(tags[0].name, "refs/tags/0.1.0");
     assert_eq!(tags[1].object.kind, "tag");
-    assert_eq!(found.tag_object(TAG_OBJECT).unwrap().object.sha, TAGGED);
+    assert_eq!(
+        found.tag_object(TAG_OBJECT).unwrap().object.sha,
+        sha(TAGGED)
+    );
     assert_eq!(found.git_ref("tags/0.1.3"), Some(None));
     assert_eq!(found.git_ref("heads/release/0.1.3"), Some(None));
 }
@@ -108,7 +116,7 @@ fn the_answer_is_read_into_what_the_rest_reads_return() {
 #[test]
 fn a_bot_s_graphql_login_gets_the_bot_suffix_rest_gives_it() {
     let found = read(&mathesar_plan(), "centerofci", &answer());
-    let comments = found.issue_comments(1).unwrap();
+    let comments = found.issue_comments(IssueNumber(1)).unwrap();
     assert_eq!(comments[1].user.login, "releasebot[bot]");
     assert!(comments[1].user.is_bot());
     assert_eq!(comments[0].user.login, "kgodey");
@@ -123,7 +131,10 @@ fn pull_requests_from_another_owner_s_branch_of_the_same_name_are_not_listed() {
 #[test]
 fn a_release_list_longer_than_a_page_answers_only_what_it_holds() {
     let found = read(&mathesar_plan(), "centerofci", &answer());
-    assert_eq!(found.release_on_tag("0.1.2").unwrap().unwrap().id, 24);
+    assert_eq!(
+        found.release_on_tag("0.1.2").unwrap().unwrap().id,
+        ReleaseId(24)
+    );
     assert_eq!(
         found.release_on_tag("0.1.3"),
         None,
@@ -142,9 +153,9 @@ fn what_graphql_refused_or_cut_short_is_left_to_rest() {
     answer["data"]["repository"]["base"]["target"]["f0"]["object"]["isTruncated"] = json!(true);
     let found = read(&mathesar_plan(), "centerofci", &answer);
     assert_eq!(found.matching_refs("tags"), None);
-    assert_eq!(found.issue_comments(1), None);
+    assert_eq!(found.issue_comments(IssueNumber(1)), None);
     assert!(found
-        .commit_files(COMMIT, &["mathesar/__init__.py"])
+        .commit_files(&sha(COMMIT), &["mathesar/__init__.py"])
         .is_none());
     // What was not refused is still answered.
     assert_eq!(found.git_ref("heads/release/0.1.3"), Some(None));
@@ -163,9 +174,9 @@ fn a_repository_graphql_cannot_see_answers_nothing() {
 #[test]
 fn files_not_asked_for_are_not_answered() {
     let found = read(&mathesar_plan(), "centerofci", &answer());
-    assert!(found.commit_files(COMMIT, &["install.sh"]).is_none());
+    assert!(found.commit_files(&sha(COMMIT), &["install.sh"]).is_none());
     assert!(found
-        .commit_files(TREE, &["mathesar/__init__.py"])
+        .commit_files(&sha(TREE), &["mathesar/__init__.py"])
         .is_none());
 }
 
@@ -177,13 +188,13 @@ fn our_writes_forget_what_they_may_have_changed_and_nothing_else() {
         "/repos/centerofci/mathesar/issues/comments/5/reactions",
     ));
     found.forget(changed_by("POST", "/repos/centerofci/mathesar/git/trees"));
-    assert!(found.issue_comments(1).is_some());
+    assert!(found.issue_comments(IssueNumber(1)).is_some());
     assert!(found.git_ref("heads/master").is_some());
     found.forget(changed_by(
         "POST",
         "/repos/centerofci/mathesar/issues/1/comments",
     ));
-    assert_eq!(found.issue_comments(1), None);
+    assert_eq!(found.issue_comments(IssueNumber(1)), None);
     assert!(found.git_ref("heads/master").is_some());
     found.forget(changed_by("POST", "/repos/centerofci/mathesar/git/refs"));
     assert_eq!(found.git_ref("heads/master"), None);
@@ -191,7 +202,7 @@ fn our_writes_forget_what_they_may_have_changed_and_nothing_else() {
     // Objects named by their id do not change.
     assert!(found.tag_object(TAG_OBJECT).is_some());
     assert!(found
-        .commit_files(COMMIT, &["mathesar/__init__.py"])
+        .commit_files(&sha(COMMIT), &["mathesar/__init__.py"])
         .is_some());
     found.forget(changed_by(
         "PUT",
