@@ -36,6 +36,7 @@ mod server_queue;
 mod setup;
 mod setup_browser;
 mod setup_hostile;
+mod simulated_assets;
 mod simulated_github;
 mod simulated_graphql;
 mod simulated_people;
