@@ -42,8 +42,9 @@ impl Packaging {
     }
 }
 
-/// A tag was created or moved by `by`: the packaging workflow runs on it (event `push`), unless
-/// the push was made with a workflow's `GITHUB_TOKEN`, whose events start no workflows.
+/// A tag was created or moved by `by`: the packaging workflow runs on it (event `push`) when it
+/// declares a `push` trigger, unless the push was made with a workflow's `GITHUB_TOKEN`, whose
+/// events start no workflows.
 pub fn tag_pushed(world: &mut World, repo: &str, full_ref: &str, by: &str) {
     let Some(tag) = full_ref.strip_prefix("refs/tags/") else {
         return;
@@ -60,6 +61,10 @@ pub fn tag_pushed(world: &mut World, repo: &str, full_ref: &str, by: &str) {
     let Some(text) = workflow_text(r, &packaging.workflow, &commit) else {
         return;
     };
+    // Only a workflow that declares a `push` trigger runs on a push.
+    if !text.lines().any(|l| l.trim_start().starts_with("push")) {
+        return;
+    }
     let name = workflow_name(&text, &packaging.workflow);
     let id = world.new_id();
     let now = world.timestamp();

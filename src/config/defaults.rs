@@ -29,6 +29,7 @@ impl Default for Config {
             pr_title: template("Release {version}"),
             commit_message: template("Release {version}"),
             release_title: template("{version}"),
+            release_notes: None,
             permission: RequiredPermission::Maintain,
             label: "release".into(),
             checklist: [
@@ -110,6 +111,7 @@ impl Default for Config {
                 ),
                 generated: true,
             },
+            packaging: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! a crash, does nothing twice.
 
 mod answer;
+mod assets_check;
 mod checks;
 mod comment_command;
 mod context;
@@ -15,6 +16,7 @@ mod images_done;
 mod merged;
 mod notes_reader;
 mod outcome;
+mod packaging;
 mod plan_words;
 pub mod progress;
 mod published;
@@ -30,6 +32,7 @@ mod start_release;
 pub mod status_view;
 mod tracking;
 
+pub use assets_check::AssetProblem;
 pub use checks::{check_release, Approved, Refusal};
 pub use outcome::{EngineError, Outcome, Reply};
 pub use snapshot::Snapshot;

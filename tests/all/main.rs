@@ -20,6 +20,7 @@ mod many_pages;
 mod mathesar_history;
 mod notes;
 mod odd_answers;
+mod packaged_release;
 mod people_mid_release;
 mod postgres;
 mod queue;
