@@ -103,6 +103,14 @@ OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs"),
     ("get", "/repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}"),
     ("post", "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun"),
+    # Immutable releases (a repository setting) and release assets: upload (on the uploads
+    # host), list, read or download, delete.
+    ("get", "/repos/{owner}/{repo}/immutable-releases"),
+    ("put", "/repos/{owner}/{repo}/immutable-releases"),
+    ("delete", "/repos/{owner}/{repo}/immutable-releases"),
+    ("post", "/repos/{owner}/{repo}/releases/{release_id}/assets"),
+    ("get", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
+    ("delete", "/repos/{owner}/{repo}/releases/assets/{asset_id}"),
 ]
 
 # The webhook events (and actions) the simulated GitHub sends, as the webhooks package names them.
@@ -255,7 +263,11 @@ def vendor_rest(description):
             response = resolve(description, response, "responses")
             schema = json_schema(response.get("content"))
             responses[status] = None if schema is None else strip(schema, True)
+        # An operation served on another host than the API's (uploads go to uploads.github.com,
+        # the origin `upload_url` names) records the host's first label.
+        hosts = [server["url"] for server in op.get("servers", [])]
         entry = {
+            "host": hosts[0].split("//")[-1].split(".")[0] if hosts else None,
             "operation_id": op["operationId"],
             "method": method.upper(),
             "path": path,

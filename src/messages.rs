@@ -263,6 +263,46 @@ pub fn tag_disagrees(tag: &str, commit: &str, disagreements: &[(String, String)]
     text
 }
 
+pub fn packaging_failed(workflow: &str, tag: &str, url: &str) -> String {
+    format!(
+        "The packaging workflow `{workflow}` failed on tag `{tag}`, so the release has no draft \
+         with its assets yet: {url}\n\nFix the workflow, then comment `/release retry`: it is \
+         dispatched on the tag again."
+    )
+}
+
+pub fn packaging_made_no_draft(workflow: &str, tag: &str, maker: &str, url: &str) -> String {
+    format!(
+        "The packaging workflow `{workflow}` succeeded on tag `{tag}` but no draft release by \
+         `{maker}` is on the tag: {url}\n\nCheck that the workflow makes a draft on the tag \
+         (or set `packaging.made_by` to whoever makes it), then comment `/release retry`."
+    )
+}
+
+pub fn packaging_workflow_unusable(workflow: &str, tag: &str, error: &str) -> String {
+    format!(
+        "The packaging workflow `{workflow}` could not be dispatched on tag `{tag}` ({error}). It \
+         needs a `workflow_dispatch` trigger without required inputs. Fix it, or remove \
+         `[packaging]` from the configuration, then comment `/release retry`."
+    )
+}
+
+pub fn assets_refused(
+    tag: &str,
+    draft_url: &str,
+    problems: &[crate::engine::AssetProblem],
+) -> String {
+    // The first line is what the status comment shows: the reasons are on it.
+    let reasons: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    format!(
+        "The draft release on tag `{tag}` is not ready, its assets are wrong: {} ({draft_url}).\n\n\
+         Nothing was built. Fix the packaging (or the version files, then move the tag), delete \
+         that draft, then comment `/release retry`: the packaging workflow is dispatched again \
+         and its new draft checked.",
+        reasons.join("; ")
+    )
+}
+
 pub fn tag_not_in_template(tag: &str, template: &str) -> String {
     format!(
         "Tag `{tag}` looks like a version but is not of the form `{template}` that \

@@ -55,6 +55,9 @@ pub struct Descriptions {
 
 struct Operation {
     id: String,
+    /// The host's first label when the operation is not on the API's host (`uploads`): the
+    /// simulator serves that host's paths under `/<host>/`, where `upload_url` points.
+    host: Option<String>,
     method: String,
     path: String,
     segments: Vec<Segment>,
@@ -185,6 +188,7 @@ fn load() -> Descriptions {
             .collect();
         operations.push(Operation {
             id: op["operation_id"].as_str().unwrap_or_default().to_string(),
+            host: op["host"].as_str().map(String::from),
             method: op["method"].as_str().unwrap_or_default().to_string(),
             path,
             segments,
@@ -242,13 +246,19 @@ impl Descriptions {
         body: Option<&Value>,
         violations: &mut Vec<Violation>,
     ) -> Option<Matched> {
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let all: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let (index, op, values) = self
             .operations
             .iter()
             .enumerate()
             .filter(|(_, op)| op.method.eq_ignore_ascii_case(method))
-            .filter_map(|(i, op)| Some((i, op, match_path(&op.segments, &segments)?)))
+            // An operation on another host is reached under `/<host>/` here, and only there.
+            .filter_map(|(i, op)| match &op.host {
+                Some(host) if all.first() == Some(&host.as_str()) => Some((i, op, &all[1..])),
+                Some(_) => None,
+                None => Some((i, op, &all[..])),
+            })
+            .filter_map(|(i, op, segments)| Some((i, op, match_path(&op.segments, segments)?)))
             .max_by_key(|(_, op, _)| {
                 op.segments
                     .iter()

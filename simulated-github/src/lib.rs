@@ -6,6 +6,7 @@
 //! The bot reaches it through octocrab with a base URL, exactly as it reaches api.github.com.
 
 pub mod app_manifests;
+mod assets;
 pub mod conformance;
 mod control;
 mod gate;
@@ -16,6 +17,7 @@ mod issue_events;
 mod merge_queue;
 mod merging;
 mod milestones;
+mod packaging;
 mod payloads;
 mod people;
 mod pull_state;
@@ -33,9 +35,12 @@ use std::sync::{Arc, Mutex};
 
 pub use conformance::Violation;
 pub use merging::MergeMethod;
+pub use packaging::{Packaging, ACTIONS_BOT};
 pub use seed::RepoSeed;
 pub use webhooks::signature;
-pub use world::{Delivery, Fault, RecordedRequest, Release, RunAttempt, UserKind, WorkflowRun};
+pub use world::{
+    Asset, Delivery, Fault, RecordedRequest, Release, RunAttempt, UserKind, WorkflowRun,
+};
 
 use git::{Object, MODE_FILE};
 use routes::{lock, Shared};
@@ -128,6 +133,7 @@ impl SimulatedGitHub {
         ));
         let app = control::router(handle.clone())
             .merge(app_manifests::web_router(state.clone()))
+            .merge(routes::assets::objects_router(state.clone()))
             .merge(api);
         tokio::spawn(async move {
             if let Err(error) = axum::serve(listener, app).await {
@@ -407,6 +413,11 @@ impl SimulatedGitHub {
         let _no_such_commit = refs::push_tag(&mut self.world(), repo, tag, commit, by, annotated);
     }
 
+    /// Whether GitHub refuses a person's push of this tag (a locked or reserved tag name).
+    pub fn push_tag_refused(&self, repo: &str, tag: &str, commit: &str, by: &str) -> bool {
+        refs::push_tag(&mut self.world(), repo, tag, commit, by, false).is_err()
+    }
+
     /// A person deletes a branch or tag (`refs/heads/…`, `refs/tags/…`); emits `delete` and a
     /// `push` with `deleted: true`. Open pull requests from a deleted branch close (`pull_request`
     /// `closed`). Refused for the default branch and for a ref that does not exist.
@@ -624,6 +635,37 @@ impl SimulatedGitHub {
         }
     }
 
+    /// Turns the repository's immutable releases setting on or off, as its admin would.
+    pub fn set_immutable_releases(&self, repo: &str, on: bool) {
+        if let Some(r) = self.world().repo_mut(repo) {
+            r.immutable_releases = on;
+        }
+    }
+
+    /// Gives the repository its own packaging workflow (its file must be in the repository for
+    /// a run to start): see `Packaging`.
+    pub fn set_packaging(&self, repo: &str, packaging: Packaging) {
+        if let Some(r) = self.world().repo_mut(repo) {
+            r.packaging = Some(packaging);
+        }
+    }
+
+    /// A person (or a workflow, by its token's login) attaches a file to a release; refused
+    /// for an immutable release and for a name the release has. Returns the asset's id.
+    pub fn upload_asset(
+        &self,
+        repo: &str,
+        release: u64,
+        name: &str,
+        data: &[u8],
+        by: &str,
+    ) -> Result<u64, String> {
+        let about = (name, None, "application/octet-stream");
+        assets::upload(&mut self.world(), repo, release, about, data.to_vec(), by)
+            .map(|asset| asset.id)
+            .map_err(refusal)
+    }
+
     /// The release GitHub shows as "Latest".
     pub fn latest_release(&self, repo: &str) -> Option<u64> {
         self.world().repo(repo).and_then(|r| r.latest_release)
@@ -670,6 +712,8 @@ impl SimulatedGitHub {
             created_at: now,
             published_at: None,
             make_latest: "legacy".into(),
+            immutable: false,
+            assets: Vec::new(),
         });
         releases::publish(&mut world, repo, id, by).ok()?;
         Some(id)

@@ -533,6 +533,16 @@ pub fn validation_failed(resource: &str, message: &str) -> Value {
     })
 }
 
+/// GitHub's 422 for one field it refuses, with the reason in its own words.
+pub fn field_invalid(resource: &str, field: &str, message: &str) -> Value {
+    json!({
+        "message": "Validation Failed",
+        "errors": [{ "resource": resource, "code": "custom", "field": field, "message": message }],
+        "documentation_url": "https://docs.github.com/rest/releases/releases#create-a-release",
+        "status": "422",
+    })
+}
+
 pub fn release(world: &World, repo: &Repo, release: &super::world::Release) -> Value {
     let base = &world.base_url;
     let full_name = repo.full_name();
@@ -554,14 +564,43 @@ pub fn release(world: &World, repo: &Repo, release: &super::world::Release) -> V
         "created_at": release.created_at,
         "updated_at": release.published_at.as_ref().unwrap_or(&release.created_at),
         "published_at": release.published_at,
-        "immutable": false,
-        "assets": [],
+        "immutable": release.immutable,
+        "assets": release.assets.iter().map(|a| asset(world, repo, a)).collect::<Vec<_>>(),
         "assets_url": format!("{base}repos/{full_name}/releases/{}/assets", release.id),
         "url": format!("{base}repos/{full_name}/releases/{}", release.id),
         "html_url": html_url,
         "upload_url": format!("{base}uploads/repos/{full_name}/releases/{}/assets{{?name,label}}", release.id),
         "tarball_url": format!("{base}repos/{full_name}/tarball/{}", release.tag_name),
         "zipball_url": format!("{base}repos/{full_name}/zipball/{}", release.tag_name),
+    })
+}
+
+/// A release asset (release-asset); `digest` is its SHA-256, as GitHub gives it.
+pub fn asset(world: &World, repo: &Repo, asset: &super::world::Asset) -> Value {
+    use sha2::Digest;
+    let base = &world.base_url;
+    let full_name = repo.full_name();
+    let tag = repo
+        .releases
+        .iter()
+        .find(|rel| rel.assets.iter().any(|a| a.id == asset.id))
+        .map(|rel| rel.tag_name.clone())
+        .unwrap_or_default();
+    json!({
+        "id": asset.id,
+        "node_id": format!("RA_{}", asset.id),
+        "url": format!("{base}repos/{full_name}/releases/assets/{}", asset.id),
+        "browser_download_url": format!("{base}{full_name}/releases/download/{tag}/{}", encoded(&asset.name)),
+        "name": asset.name,
+        "label": asset.label,
+        "state": "uploaded",
+        "content_type": asset.content_type,
+        "size": asset.data.len(),
+        "digest": format!("sha256:{}", hex::encode(sha2::Sha256::digest(&asset.data))),
+        "download_count": 0,
+        "created_at": asset.created_at,
+        "updated_at": asset.created_at,
+        "uploader": user(world, &asset.uploader),
     })
 }
 

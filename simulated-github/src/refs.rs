@@ -18,6 +18,9 @@ pub fn delete(world: &mut World, repo: &str, full_ref: &str, by: &str) -> Result
     if full_ref == format!("refs/heads/{}", r.default_branch) {
         return Err((422, "Cannot delete the default branch".into()));
     }
+    if let Some(refusal) = r.tag_ref_refusal(full_ref, false) {
+        return Err(refusal);
+    }
     let sha = r
         .refs
         .remove(full_ref)
@@ -88,10 +91,15 @@ pub fn push_tag(
         commit.to_string()
     };
     let name = format!("refs/tags/{tag}");
+    let creating = !r.refs.contains_key(&name);
+    if let Some(refusal) = r.tag_ref_refusal(&name, creating) {
+        return Err(refusal);
+    }
     match r.refs.insert(name.clone(), target.clone()) {
         None => webhooks::emit_ref_created(world, repo, &name, &target, by),
         Some(old) if old != target => {
-            webhooks::emit_push(world, repo, &name, Some(&old), Some(&target), by)
+            webhooks::emit_push(world, repo, &name, Some(&old), Some(&target), by);
+            super::packaging::tag_pushed(world, repo, &name, by);
         }
         Some(_) => {}
     }

@@ -2,7 +2,9 @@
 //! does not exist yet), a person's edits of its title and notes, and its deletion, with the
 //! `release` webhooks GitHub sends (`created` for any new release, draft or not; `published`
 //! then `released` or `prereleased` on publishing, once; `edited` with what changed; `deleted`).
-//! Deleting a release keeps its tag, and hands the "Latest" badge on, as GitHub does.
+//! Deleting a release keeps its tag, and hands the "Latest" badge on, as GitHub does. With the
+//! repository's immutable releases setting on, publishing locks the release (`immutable`), and
+//! deleting a locked release reserves its tag name for ever.
 
 use serde_json::{json, Map, Value};
 
@@ -35,9 +37,12 @@ pub fn publish(world: &mut World, repo: &str, id: u64, by: &str) -> Result<(), R
             r.refs.insert(tag_ref, commit);
         }
     }
+    let immutable = r.immutable_releases;
     let release = &mut r.releases[index];
     release.draft = false;
     release.published_at = Some(now);
+    // Locked from now on, whatever becomes of the setting later.
+    release.immutable = immutable;
     let release = release.clone();
     // "false" keeps the badge where it is; "true" and GitHub's default take it (a simplification
     // of "legacy", which weighs creation date and version: enough for one line of releases).
@@ -101,6 +106,10 @@ pub fn delete(world: &mut World, repo: &str, id: u64, by: &str) -> Result<(), Re
     let payload = json!({ "action": "deleted", "release": payloads::release(world, r, &release) });
     let r = world.repo_mut(repo).expect("just used");
     r.releases.remove(index);
+    // GitHub never lets the name of an immutable release's tag be used again.
+    if release.immutable {
+        r.reserved_tags.insert(release.tag_name.clone());
+    }
     if r.latest_release == Some(id) {
         r.latest_release = highest_stable(r, id);
     }

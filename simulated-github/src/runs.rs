@@ -62,6 +62,11 @@ pub fn complete(
             if status == "queued" {
                 set_status(world, repo, run_id, "in_progress", None);
             }
+            let run = world
+                .repo(repo)
+                .and_then(|r| r.runs.iter().find(|run| run.id == run_id).cloned())
+                .ok_or_else(not_found)?;
+            super::packaging::completing(world, repo, &run, conclusion);
             set_status(world, repo, run_id, "completed", Some(conclusion));
             Ok(())
         }

@@ -180,6 +180,7 @@ pub fn emit_ref_created(world: &mut World, repo: &str, full_ref: &str, sha: &str
     }
     emit_create(world, repo, full_ref, by);
     emit_push(world, repo, full_ref, None, Some(sha), by);
+    super::packaging::tag_pushed(world, repo, full_ref, by);
 }
 
 /// `create` alone, for a branch pushed together with its first commit.

@@ -52,6 +52,13 @@ pub struct Repo {
     pub issue_events: Vec<IssueEvent>,
     /// Milestones, numbered from 1 in the order made.
     pub milestones: Vec<Milestone>,
+    /// GitHub's immutable releases setting: a release published while it is on is locked
+    /// (its assets and its tag), and its tag name stays reserved after it is deleted.
+    pub immutable_releases: bool,
+    /// Tag names once used by an immutable release that was deleted since: never again.
+    pub reserved_tags: std::collections::BTreeSet<String>,
+    /// The repository's own packaging workflow, when it has one (see `packaging`).
+    pub packaging: Option<super::packaging::Packaging>,
 }
 
 /// A milestone issues and pull requests are put on.
@@ -189,6 +196,49 @@ pub struct Release {
     pub published_at: Option<String>,
     /// `"true"`, `"false"` or `"legacy"` (GitHub's default): decides "Latest" on publishing.
     pub make_latest: String,
+    /// Published while the repository's immutable releases setting was on: its assets and tag
+    /// are locked.
+    pub immutable: bool,
+    pub assets: Vec<Asset>,
+}
+
+/// A file attached to a release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asset {
+    pub id: u64,
+    pub name: String,
+    pub label: Option<String>,
+    pub content_type: String,
+    pub data: Vec<u8>,
+    pub uploader: String,
+    pub created_at: String,
+}
+
+impl Repo {
+    /// The release that locks tag `tag`: a published immutable release on it.
+    pub fn locking_release(&self, tag: &str) -> Option<&Release> {
+        self.releases
+            .iter()
+            .find(|rel| rel.immutable && rel.tag_name == tag)
+    }
+
+    /// Why GitHub refuses to create, move or delete tag ref `full_ref`, if it does: the tag
+    /// belongs to an immutable release, or its name was used by one (and is reserved).
+    pub fn tag_ref_refusal(&self, full_ref: &str, creating: bool) -> Option<Refusal> {
+        let tag = full_ref.strip_prefix("refs/tags/")?;
+        if creating && self.reserved_tags.contains(tag) {
+            return Some((
+                422,
+                "Repository rule violations found\n\nGH013: Cannot create ref due to creations being restricted: the tag name was used by an immutable release".into(),
+            ));
+        }
+        self.locking_release(tag).map(|_| {
+            (
+                422,
+                "Repository rule violations found\n\nGH013: Cannot update this protected ref: the tag belongs to an immutable release".into(),
+            )
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,6 +32,7 @@ impl Default for Config {
             pr_milestone: None,
             commit_message: template("Release {version}"),
             release_title: template("{version}"),
+            release_notes: None,
             permission: RequiredPermission::Maintain,
             label: "release".into(),
             checklist: [
@@ -128,6 +129,7 @@ impl Default for Config {
             },
             announce: Vec::new(),
             merge_back: None,
+            packaging: None,
         }
     }
 }

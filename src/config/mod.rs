@@ -28,6 +28,10 @@ pub struct Config {
     pub pr_milestone: Option<Template>,
     pub commit_message: Template,
     pub release_title: Template,
+    /// The release's notes, when the project's notes live elsewhere and the release only links
+    /// them (Mathesar: `__[Release notes](https://docs.mathesar.org/releases/{version}/)__`);
+    /// `None`: the notes gathered from the linked document, the notes file or GitHub.
+    pub release_notes: Option<Template>,
     pub permission: RequiredPermission,
     pub label: String,
     pub checklist: Vec<String>,
@@ -40,6 +44,9 @@ pub struct Config {
     /// Once the release is published, the branch the release went into is merged back into
     /// this one (Mathesar's `master` into `develop`); `None`: no merge back.
     pub merge_back: Option<String>,
+    /// The repository's own packaging workflow, whose draft (with assets) becomes the release;
+    /// `None`: releasebot makes its own draft, without assets.
+    pub packaging: Option<PackagingConfig>,
 }
 
 /// One place a published release is announced.
@@ -49,6 +56,30 @@ pub struct Announcement {
     pub name: String,
     pub channel: crate::announce::Channel,
     pub message: crate::announce::MessageTemplate,
+}
+
+/// A workflow of the repository that makes the draft release on a tag and attaches the packaged
+/// files (Mathesar's `create-draft-release.yml`). It runs on a tag push, which the bot's own tag
+/// may not trigger (a workflow's `GITHUB_TOKEN` starts no workflows), so releasebot dispatches
+/// it on the tag when its draft is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackagingConfig {
+    /// File name in `.github/workflows/`, with a `workflow_dispatch` trigger (no inputs: it runs
+    /// on the tag's ref).
+    pub workflow: String,
+    /// Who makes its draft: only a draft on the tag by this login is adopted.
+    pub made_by: String,
+    /// The assets the release must have before it is called ready.
+    pub assets: Vec<String>,
+    /// The asset whose text must name the version (an install script); `None`: none checked.
+    pub version_asset: Option<String>,
+    /// Add a `SHA256SUMS` asset, computed from the others, when the workflow made none.
+    pub checksums: bool,
+}
+
+impl PackagingConfig {
+    /// The checksums file's name, as `sha256sum` users expect it.
+    pub const CHECKSUMS: &'static str = "SHA256SUMS";
 }
 
 /// The smoke test releasebot dispatches on the release branch before the merge.

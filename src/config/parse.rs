@@ -19,6 +19,7 @@ const TOP_KEYS: &[&str] = &[
     "pr_milestone",
     "commit_message",
     "release_title",
+    "release_notes",
     "permission",
     "label",
     "checklist",
@@ -28,6 +29,14 @@ const TOP_KEYS: &[&str] = &[
     "notes",
     "announce",
     "merge_back",
+    "packaging",
+];
+const PACKAGING_KEYS: &[&str] = &[
+    "workflow",
+    "made_by",
+    "assets",
+    "version_asset",
+    "checksums",
 ];
 const VERSION_FILE_KEYS: &[&str] = &[
     "path", "pattern", "replace", "primary", "required", "multiple",
@@ -360,6 +369,14 @@ impl<'t> Reader<'t> {
                 Template::free,
                 defaults.release_title.clone(),
             ),
+            release_notes: self.string(root, "", "release_notes").and_then(|text| {
+                Template::free(&text)
+                    .map_err(|message| {
+                        let span = self.get(root, "", "release_notes").and_then(|f| f.span);
+                        self.error("release_notes", span, message)
+                    })
+                    .ok()
+            }),
             permission,
             label,
             checklist,
@@ -371,6 +388,7 @@ impl<'t> Reader<'t> {
             notes,
             announce: self.announcements(root),
             merge_back: self.branch_name(root, "merge_back"),
+            packaging: self.packaging(root),
         }
     }
 
@@ -491,6 +509,67 @@ impl<'t> Reader<'t> {
         out
     }
 
+    /// `workflow` of `[prefix]` (`default` when absent): a file name in `.github/workflows/`.
+    fn workflow_file(&mut self, table: &dyn TableLike, prefix: &str, default: &str) -> String {
+        let workflow = self
+            .string(table, prefix, "workflow")
+            .unwrap_or(default.to_string());
+        if workflow.contains('/') || !(workflow.ends_with(".yml") || workflow.ends_with(".yaml")) {
+            let at = self.get(table, prefix, "workflow").and_then(|f| f.span);
+            self.error(
+                &format!("{prefix}.workflow"),
+                at,
+                "must be a file name in `.github/workflows/` ending in `.yml` or `.yaml`",
+            );
+        }
+        workflow
+    }
+
+    fn packaging(&mut self, root: &dyn TableLike) -> Option<PackagingConfig> {
+        const AT: &str = "packaging";
+        let table = self.table(root, "", AT)?;
+        self.unknown_keys(table, AT, PACKAGING_KEYS);
+        let workflow = if self.get(table, AT, "workflow").is_none() {
+            let span = self.get(root, "", AT).and_then(|f| f.span);
+            self.error(
+                AT,
+                span,
+                "needs a `workflow`: the file that makes the draft release",
+            );
+            String::new()
+        } else {
+            self.workflow_file(table, AT, "")
+        };
+        let made_by = self
+            .string(table, AT, "made_by")
+            .unwrap_or_else(|| "github-actions[bot]".into());
+        if made_by.trim().is_empty() || made_by.contains(char::is_whitespace) {
+            let at = self.get(table, AT, "made_by").and_then(|f| f.span);
+            self.error("packaging.made_by", at, "must be a GitHub login");
+        }
+        let assets = self.strings(table, AT, "assets").unwrap_or_default();
+        let assets_at = self.get(table, AT, "assets").and_then(|f| f.span);
+        for name in &assets {
+            if name.is_empty() || name.contains('/') {
+                let message = format!("`{name}` is not an asset's file name");
+                self.error("packaging.assets", assets_at.clone(), message);
+            }
+        }
+        let version_asset = self.string(table, AT, "version_asset");
+        if let Some(name) = version_asset.as_ref().filter(|n| !assets.contains(n)) {
+            let at = self.get(table, AT, "version_asset").and_then(|f| f.span);
+            let message = format!("`{name}` is not one of `packaging.assets`");
+            self.error("packaging.version_asset", at, message);
+        }
+        Some(PackagingConfig {
+            workflow,
+            made_by,
+            assets,
+            version_asset,
+            checksums: self.boolean(table, AT, "checksums").unwrap_or(true),
+        })
+    }
+
     fn version_files(&mut self, root: &dyn TableLike) -> Option<Vec<VersionFile>> {
         let whole_span = self.get(root, "", "version_files").and_then(|f| f.span);
         let entries = self.tables(root, "", "version_files")?;
@@ -583,17 +662,7 @@ impl<'t> Reader<'t> {
             return defaults.clone();
         };
         self.unknown_keys(table, "images", IMAGES_KEYS);
-        let workflow = self
-            .string(table, "images", "workflow")
-            .unwrap_or(defaults.workflow.clone());
-        if workflow.contains('/') || !(workflow.ends_with(".yml") || workflow.ends_with(".yaml")) {
-            let at = self.get(table, "images", "workflow").and_then(|f| f.span);
-            self.error(
-                "images.workflow",
-                at,
-                "must be a file name in `.github/workflows/` ending in `.yml` or `.yaml`",
-            );
-        }
+        let workflow = self.workflow_file(table, "images", &defaults.workflow);
         let latest = match self.string(table, "images", "latest").as_deref() {
             None => defaults.latest,
             Some("on-tag") => LatestPolicy::OnTag,
@@ -692,17 +761,7 @@ impl<'t> Reader<'t> {
             };
         };
         self.unknown_keys(table, "smoke", SMOKE_KEYS);
-        let workflow = self
-            .string(table, "smoke", "workflow")
-            .unwrap_or(defaults.workflow.clone());
-        if workflow.contains('/') || !(workflow.ends_with(".yml") || workflow.ends_with(".yaml")) {
-            let at = self.get(table, "smoke", "workflow").and_then(|f| f.span);
-            self.error(
-                "smoke.workflow",
-                at,
-                "must be a file name in `.github/workflows/` ending in `.yml` or `.yaml`",
-            );
-        }
+        let workflow = self.workflow_file(table, "smoke", &defaults.workflow);
         let covers = match self.strings(table, "smoke", "covers") {
             Some(covers) => {
                 let at = self.get(table, "smoke", "covers").and_then(|f| f.span);
@@ -951,6 +1010,51 @@ mod tests {
     }
 
     #[test]
+    fn a_packaging_workflow_and_the_final_releases_text_are_read() {
+        let config = parse(
+            "release_title = \"Version {version} (alpha release)\"\n\
+             release_notes = \"__[Release notes](https://docs.mathesar.org/releases/{version}/)__\"\n\
+             [packaging]\nworkflow = \"create-draft-release.yml\"\n\
+             assets = [\"install.sh\", \"mathesar.tar.gz\"]\nversion_asset = \"install.sh\"\n",
+        )
+        .unwrap();
+        let version = semver::Version::new(0, 2, 1);
+        assert_eq!(
+            config.release_notes.unwrap().render(&version),
+            "__[Release notes](https://docs.mathesar.org/releases/0.2.1/)__"
+        );
+        assert_eq!(
+            config.packaging,
+            Some(PackagingConfig {
+                workflow: "create-draft-release.yml".into(),
+                made_by: "github-actions[bot]".into(),
+                assets: vec!["install.sh".into(), "mathesar.tar.gz".into()],
+                version_asset: Some("install.sh".into()),
+                checksums: true,
+            })
+        );
+        assert_eq!(
+            Config::default().packaging,
+            None,
+            "today's behaviour by default"
+        );
+    }
+
+    #[test]
+    fn a_packaging_section_names_what_is_wrong_in_it() {
+        assert_eq!(
+            problems("[packaging]\nassets = [\"a/b\"]\nversion_asset = \"install.sh\"\nmade_by = \"two words\"\nchecksum = true\n"),
+            vec![
+                "line 1: packaging: needs a `workflow`: the file that makes the draft release",
+                "line 2: packaging.assets: `a/b` is not an asset's file name",
+                "line 3: packaging.version_asset: `install.sh` is not one of `packaging.assets`",
+                "line 4: packaging.made_by: must be a GitHub login",
+                "line 5: packaging.checksum: unknown key (did you mean `checksums`?); the keys here are `workflow`, `made_by`, `assets`, `version_asset`, `checksums`",
+            ]
+        );
+    }
+
+    #[test]
     fn an_empty_file_is_the_default() {
         assert_eq!(parse("").unwrap(), Config::default());
     }
@@ -1027,7 +1131,7 @@ mod tests {
     fn an_unknown_key_is_named_with_its_line_and_a_suggestion() {
         assert_eq!(
             problems("label = \"release\"\npermision = \"write\"\n"),
-            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`, `merge_back`"]
+            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `release_notes`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`, `merge_back`, `packaging`"]
         );
     }
 

@@ -16,6 +16,13 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
     if file == Some(ctx.config.smoke.workflow.as_str()) && run.event == "workflow_dispatch" {
         return super::smoke::finished(ctx, run).await;
     }
+    // The packaging's run ended: its draft is adopted, or its failure shown.
+    if let Some(packaging) = &ctx.config.packaging {
+        if file == Some(packaging.workflow.as_str()) {
+            let tag = run.head_branch.clone().unwrap_or_default();
+            return super::release_path::run(ctx, &tag).await;
+        }
+    }
     let ours = run.path.rsplit('/').next() == Some(ctx.config.images.workflow.as_str());
     if !ours || run.event != "workflow_dispatch" {
         return Ok(Outcome::Ignored(format!(

@@ -6,6 +6,7 @@
 mod after_publication;
 mod announcing;
 mod answer;
+mod assets_check;
 mod checks;
 mod comment_command;
 mod context;
@@ -20,6 +21,7 @@ mod milestone;
 mod notes_reader;
 mod notes_sync;
 mod outcome;
+mod packaging;
 mod plan_words;
 pub mod progress;
 mod published;
@@ -35,6 +37,7 @@ mod start_release;
 pub mod status_view;
 mod tracking;
 
+pub use assets_check::AssetProblem;
 pub use checks::{check_release, Approved, Refusal};
 pub use outcome::{EngineError, Outcome, Reply};
 pub use snapshot::Snapshot;

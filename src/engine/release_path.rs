@@ -67,6 +67,8 @@ pub async fn run_known(
     // Once tagged, the release goes on whatever the status comment says about cancelling.
     let stage = Stage::derive(&progress, None)?;
     let marker = progress.release_marker().map_err(Unreadable::from)?;
+    // A plan decided by the caller (`/release retry`, the merge) may dispatch the packaging again.
+    let again = decided.is_some();
     let due = decided.unwrap_or_else(|| plan(&stage, Trigger::TagAppeared));
     match due {
         Plan::ReleaseTag => {}
@@ -138,7 +140,11 @@ pub async fn run_known(
     )
     .await;
     let tracking = remember_notes(tracking, &gathered);
-    let notes = gathered.text;
+    // A project whose notes live elsewhere gives the release a link to them instead.
+    let notes = match &ctx.config.release_notes {
+        Some(pattern) => Ok(pattern.render(&version)),
+        None => gathered.text,
+    };
     let mut marker = marker.unwrap_or_else(|| ReleaseMarker::new(&version.to_string()));
     if let Some(object) = &progress.tag_object {
         marker.tag = Some(TagPeel {
@@ -153,8 +159,55 @@ pub async fn run_known(
         // The intent goes into the draft before the dispatch is sent.
         marker.images = Some(Dispatch::intended(now()));
     }
-    let release = match &progress.release {
-        Some(existing) => {
+    // The bot's text for a new draft, or below an adopted one's.
+    let our_body = messages::release_body(
+        ctx.config,
+        ctx.repository,
+        &version,
+        tag,
+        &notes,
+        marker.latest,
+        &marker.line(),
+    );
+    // A release the bot has not marked yet is read whole where a packaging draft may be
+    // adopted: its maker, assets and upload address.
+    let found = match (&ctx.config.packaging, &progress.release) {
+        (Some(_), Some(r)) if marker_absent(r) => ctx.gh.release(r.id).await?,
+        (_, found) => found.clone(),
+    };
+    let adoptable = |packaging: &crate::config::PackagingConfig| {
+        found
+            .as_ref()
+            .filter(|r| super::packaging::is_adoptable(packaging, r))
+    };
+    let release = match (&ctx.config.packaging, &found) {
+        // The packaging's own draft, not adopted yet: its assets are checked, then the bot's
+        // text is added below what it holds.
+        (Some(packaging), _) if adoptable(packaging).is_some_and(marker_absent) => {
+            let draft = adoptable(packaging).expect("looked at above");
+            let problems = super::packaging::check_assets(ctx, packaging, &version, draft).await?;
+            if !problems.is_empty() {
+                let text = messages::assets_refused(tag, &draft.html_url, &problems);
+                let at = (&version, tag);
+                let step = Step::DraftRelease;
+                return stop(ctx, tracking.as_ref(), &progress, at, step, &text).await;
+            }
+            let body = super::packaging::adopted_body(draft.body(), &our_body);
+            // A title a person gave the draft is theirs; the packaging's default (the tag) is not.
+            let title = match draft.name.as_deref() {
+                Some(name) if !name.is_empty() && name != tag => name.to_string(),
+                _ => ctx.config.release_title.render(&version),
+            };
+            ctx.gh
+                .update_release_text(draft.id, &title, &body, highest)
+                .await?
+        }
+        (Some(packaging), _) if adoptable(packaging).is_none() => {
+            let at = (&version, tag);
+            return wait_for_packaging(ctx, packaging, tracking.as_ref(), &progress, at, again)
+                .await;
+        }
+        (_, Some(existing)) => {
             let body = marker.put_in(existing.body());
             if body == existing.body() {
                 existing.clone()
@@ -162,22 +215,13 @@ pub async fn run_known(
                 ctx.gh.update_release_body(existing.id, &body).await?
             }
         }
-        None => {
-            let body = messages::release_body(
-                ctx.config,
-                ctx.repository,
-                &version,
-                tag,
-                &notes,
-                marker.latest,
-                &marker.line(),
-            );
+        (_, None) => {
             ctx.gh
                 .create_release(&NewRelease {
                     tag_name: tag,
                     target_commitish: commit.as_str(),
                     name: &ctx.config.release_title.render(&version),
-                    body: &body,
+                    body: &our_body,
                     draft: true,
                     prerelease: !version.pre.is_empty(),
                     // GitHub's "Latest" badge follows the same rule as `:latest`: a backport
@@ -232,6 +276,42 @@ async fn files_disagree(
     let disagreements = snapshot::disagreements_at(ctx.gh, ctx.config, commit, version).await?;
     Ok((!disagreements.is_empty())
         .then(|| messages::tag_disagrees(tag, commit.as_str(), &disagreements)))
+}
+
+/// A draft without the bot's marker has not been adopted yet.
+fn marker_absent(release: &crate::github::models::Release) -> bool {
+    !release.body().contains("<!-- releasebot:release ")
+}
+
+/// No packaging draft on the tag yet: its run is looked for (and dispatched when missing, or
+/// again when asked); a failure is shown with its link.
+async fn wait_for_packaging(
+    ctx: &Context<'_>,
+    packaging: &crate::config::PackagingConfig,
+    tracking: Option<&Tracking>,
+    progress: &Progress,
+    (version, tag): (&Version, &str),
+    again: bool,
+) -> Result<Outcome, EngineError> {
+    use super::packaging::Waiting;
+    let workflow = &packaging.workflow;
+    let text = match super::packaging::run_on_tag(ctx, packaging, tag, again).await {
+        Ok(Waiting::Running { url }) => {
+            return Ok(Outcome::Ignored(format!(
+                "tag `{tag}`: waiting for the packaging workflow's draft {url}"
+            )))
+        }
+        Ok(Waiting::Failed { url }) => messages::packaging_failed(workflow, tag, &url),
+        Ok(Waiting::NoDraft { url }) => {
+            messages::packaging_made_no_draft(workflow, tag, &packaging.made_by, &url)
+        }
+        Err(error) if error.is_not_found() || error.is_unprocessable() => {
+            messages::packaging_workflow_unusable(workflow, tag, &error.to_string())
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let at = (version, tag);
+    stop(ctx, tracking, progress, at, Step::DraftRelease, &text).await
 }
 
 /// Redraws the status comment (when the release has one) from what was just made.
@@ -373,6 +453,10 @@ async fn block(
             what: text.lines().next().unwrap_or(text).to_string(),
             remedy: match step {
                 Step::Images => "Fix the workflow, then comment `/release retry`.".into(),
+                Step::DraftRelease => {
+                    "Fix the packaging (delete its draft when its assets are wrong), then comment `/release retry`."
+                        .into()
+                }
                 _ => "Fix the version files, move the tag, then comment `/release retry`.".into(),
             },
         });

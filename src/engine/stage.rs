@@ -505,6 +505,10 @@ mod tests {
             draft,
             prerelease: false,
             html_url: String::new(),
+            upload_url: String::new(),
+            author: None,
+            assets: Vec::new(),
+            immutable: false,
         }
     }
 

@@ -602,6 +602,95 @@ impl RepoClient {
         .await
     }
 
+    /// One release, drafts included, or `None` when it is gone.
+    pub async fn release(&self, id: ReleaseId) -> Result<Option<Release>, ApiError> {
+        self.get_optional(self.route(&format!("releases/{id}")))
+            .await
+    }
+
+    /// A release's assets, oldest first.
+    pub async fn release_assets(&self, id: ReleaseId) -> Result<Vec<ReleaseAsset>, ApiError> {
+        self.get_all(self.route(&format!("releases/{id}/assets")))
+            .await
+    }
+
+    /// An asset's bytes: GitHub redirects the download to its storage, whose signed address
+    /// takes no token (and must not be sent one), so the redirect is followed without it.
+    pub async fn download_asset(&self, id: u64) -> Result<Vec<u8>, ApiError> {
+        let route = self.route(&format!("releases/assets/{id}"));
+        let wrap = |e| ApiError::from_octocrab("GET", &route, e);
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/octet-stream"),
+        );
+        let response = self
+            .octocrab
+            ._get_with_headers(route.as_str(), Some(headers))
+            .await
+            .map_err(wrap)?;
+        api_stats::record(Some(response.headers()), true);
+        let location = response
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        match location {
+            Some(url) if response.status().is_redirection() => {
+                let fetched = reqwest::get(&url).await.and_then(|r| r.error_for_status());
+                let bytes = match fetched {
+                    Ok(answer) => answer.bytes().await,
+                    Err(e) => Err(e),
+                };
+                bytes.map(|b| b.to_vec()).map_err(|e| {
+                    unexpected("GET", &route, format!("the asset's download failed: {e}"))
+                })
+            }
+            _ => {
+                let checked = octocrab::map_github_error(response).await.map_err(wrap)?;
+                let body = http_body_util::BodyExt::collect(checked.into_body())
+                    .await
+                    .map_err(wrap)?;
+                Ok(body.to_bytes().to_vec())
+            }
+        }
+    }
+
+    /// Attaches `data` as `name` to the release whose `upload_url` this is.
+    pub async fn upload_asset(
+        &self,
+        upload_url: &str,
+        name: &str,
+        data: Vec<u8>,
+    ) -> Result<ReleaseAsset, ApiError> {
+        let base = upload_url.split('{').next().unwrap_or(upload_url);
+        let url = format!("{base}?name={}", encode_segment(name));
+        let route = base.to_string();
+        let wrap = |e| ApiError::from_octocrab("POST", &route, e);
+        let builder = http::Request::builder().method("POST").uri(url.as_str());
+        let (mut parts, _) = self
+            .octocrab
+            .build_request(builder, None::<&()>)
+            .map_err(wrap)?
+            .into_parts();
+        parts.headers.remove(http::header::CONTENT_LENGTH);
+        parts.headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/octet-stream"),
+        );
+        let request = http::Request::from_parts(parts, octocrab::OctoBody::from(data));
+        let response = self.octocrab.execute(request).await.map_err(wrap)?;
+        let headers = response.headers().clone();
+        let checked = octocrab::map_github_error(response).await;
+        api_stats::record(Some(&headers), checked.is_ok());
+        let body = http_body_util::BodyExt::collect(checked.map_err(wrap)?.into_body())
+            .await
+            .map_err(wrap)?
+            .to_bytes();
+        serde_json::from_slice(&body)
+            .map_err(|e| unexpected("POST", &route, format!("the asset cannot be read: {e}")))
+    }
+
     /// The release GitHub shows as "Latest", if any.
     pub async fn latest_release(&self) -> Result<Option<Release>, ApiError> {
         self.get_optional(self.route("releases/latest")).await
@@ -683,14 +772,48 @@ impl RepoClient {
         file: &str,
         on: &str,
     ) -> Result<Vec<WorkflowRun>, ApiError> {
+        self.runs_on(file, on, "event=workflow_dispatch&").await
+    }
+
+    /// Runs of a workflow on a branch or tag, whatever started them (a push, a dispatch),
+    /// newest first.
+    pub async fn workflow_runs_on(
+        &self,
+        file: &str,
+        on: &str,
+    ) -> Result<Vec<WorkflowRun>, ApiError> {
+        self.runs_on(file, on, "").await
+    }
+
+    async fn runs_on(
+        &self,
+        file: &str,
+        on: &str,
+        filter: &str,
+    ) -> Result<Vec<WorkflowRun>, ApiError> {
         let runs: WorkflowRuns = self
             .get(self.route(&format!(
-                "actions/workflows/{}/runs?event=workflow_dispatch&branch={}&per_page=100",
+                "actions/workflows/{}/runs?{filter}branch={}&per_page=100",
                 encode_path(file),
                 encode_path(on)
             )))
             .await?;
         Ok(runs.workflow_runs)
+    }
+
+    /// A release's title, notes and whether publishing makes it GitHub's "Latest", at once.
+    pub async fn update_release_text(
+        &self,
+        id: ReleaseId,
+        name: &str,
+        body: &str,
+        latest: bool,
+    ) -> Result<Release, ApiError> {
+        self.patch(
+            self.route(&format!("releases/{id}")),
+            &json!({ "name": name, "body": body, "make_latest": latest.to_string() }),
+        )
+        .await
     }
 
     // ----- pull requests -----

@@ -205,6 +205,26 @@ pub struct Release {
     pub prerelease: bool,
     #[serde(default)]
     pub html_url: String,
+    /// Where assets are uploaded (`…/assets{?name,label}`, on the uploads host).
+    #[serde(default)]
+    pub upload_url: String,
+    /// Who made it: a packaging workflow's draft is adopted only from its configured maker.
+    #[serde(default)]
+    pub author: Option<User>,
+    #[serde(default)]
+    pub assets: Vec<ReleaseAsset>,
+    /// Published under the immutable releases setting: assets and tag are locked.
+    #[serde(default)]
+    pub immutable: bool,
+}
+
+/// A file attached to a release.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ReleaseAsset {
+    pub id: u64,
+    pub name: String,
+    #[serde(default)]
+    pub size: u64,
 }
 
 impl Release {

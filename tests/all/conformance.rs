@@ -9,7 +9,7 @@ use crate::harness::*;
 #[test]
 fn the_descriptions_cover_every_operation_and_event_the_simulator_uses() {
     let descriptions = conformance::descriptions();
-    assert_eq!(descriptions.counts(), (75, 32));
+    assert_eq!(descriptions.counts(), (81, 32));
     assert_eq!(
         descriptions.sources,
         [

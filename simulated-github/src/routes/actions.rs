@@ -54,7 +54,7 @@ pub fn dispatch_inputs(yaml: &str) -> Option<Vec<String>> {
 }
 
 /// The workflow's `name:`, or its file name when it has none (as GitHub shows it).
-fn workflow_name(yaml: &str, file: &str) -> String {
+pub fn workflow_name(yaml: &str, file: &str) -> String {
     yaml.lines()
         .find_map(|l| l.strip_prefix("name:"))
         .map(|n| n.trim().trim_matches('"').to_string())
@@ -86,7 +86,7 @@ fn job_ids(yaml: &str) -> Vec<String> {
         .collect()
 }
 
-fn workflow_text(repo: &Repo, file: &str, commit: &str) -> Option<String> {
+pub fn workflow_text(repo: &Repo, file: &str, commit: &str) -> Option<String> {
     let tree = repo.git.commit(commit)?.tree.clone();
     let (_, blob) = repo
         .git
@@ -174,6 +174,35 @@ pub fn start_run(
         ));
     }
     let name = workflow_name(&text, file);
+    let started = Started {
+        file,
+        name,
+        event: "workflow_dispatch",
+        on: (short, commit),
+        inputs,
+        actor,
+    };
+    add_run(world, repo, (id, now), started);
+    Ok(id)
+}
+
+/// What a new run is: its workflow (file and name), the event that started it, the branch or
+/// tag and commit it runs on, its inputs and who started it.
+pub struct Started<'a> {
+    pub file: &'a str,
+    pub name: String,
+    pub event: &'a str,
+    pub on: (String, String),
+    pub inputs: serde_json::Map<String, Value>,
+    pub actor: &'a str,
+}
+
+/// Adds run `id`, queued, made at `now`; emits `workflow_run` `requested`.
+pub fn add_run(world: &mut World, repo: &str, (id, now): (u64, String), started: Started) {
+    let Some(r) = world.repo_mut(repo) else {
+        return;
+    };
+    let file = started.file;
     let run_number = r
         .runs
         .iter()
@@ -181,20 +210,21 @@ pub fn start_run(
         .count() as u64
         + 1;
     let listed_from = std::time::Instant::now() + r.run_listing_delay;
+    let (head_branch, head_sha) = started.on;
     r.runs.push(WorkflowRun {
         id,
         path: format!(".github/workflows/{file}"),
-        name,
-        event: "workflow_dispatch".into(),
-        head_branch: short,
-        head_sha: commit,
+        name: started.name,
+        event: started.event.to_string(),
+        head_branch,
+        head_sha,
         status: "queued".into(),
         conclusion: None,
-        inputs,
+        inputs: started.inputs,
         run_number,
         created_at: now.clone(),
-        actor: actor.to_string(),
-        triggering_actor: actor.to_string(),
+        actor: started.actor.to_string(),
+        triggering_actor: started.actor.to_string(),
         run_attempt: 1,
         run_started_at: now.clone(),
         updated_at: now,
@@ -204,7 +234,6 @@ pub fn start_run(
     let run = r.runs.last().cloned().expect("just pushed");
     // GitHub creates the run, says so (`requested`), and answers the dispatch.
     crate::webhooks::emit_workflow_run(world, repo, "requested", &run);
-    Ok(id)
 }
 
 fn list_runs(

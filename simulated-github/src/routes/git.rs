@@ -65,6 +65,9 @@ pub async fn create_ref(
     if r.refs.contains_key(name) {
         return fail(422, "Reference already exists");
     }
+    if let Some((status, message)) = r.tag_ref_refusal(name, true) {
+        return fail(status, &message);
+    }
     if r.git.get(sha).is_none() {
         return fail(422, "Object does not exist");
     }
@@ -101,6 +104,9 @@ pub async fn update_ref(
     if !force && !r.git.is_ancestor(&current, sha) {
         return fail(422, "Update is not a fast forward");
     }
+    if let Some((status, message)) = r.tag_ref_refusal(&full, false) {
+        return fail(status, &message);
+    }
     r.refs.insert(full.clone(), sha.to_string());
     let full_name = repo_name(&owner, &repo);
     let r = world.repo(&full_name).expect("just used");
@@ -113,6 +119,7 @@ pub async fn update_ref(
         Some(sha),
         &actor.0,
     );
+    crate::packaging::tag_pushed(&mut world, &full_name, &full, &actor.0);
     json(StatusCode::OK, value)
 }
 

@@ -6,10 +6,12 @@
 #![allow(clippy::result_large_err)]
 
 pub(super) mod actions;
+pub(super) mod assets;
 mod branches;
 mod commits;
 mod generated_notes;
 mod git;
+mod immutable;
 mod issue_reads;
 mod issues;
 mod milestones;
@@ -162,7 +164,21 @@ pub fn router(state: Shared) -> Router {
         )
         .route(
             "/repos/{owner}/{repo}/releases/{id}/assets",
-            get(releases::assets),
+            get(assets::list),
+        )
+        .route(
+            "/uploads/repos/{owner}/{repo}/releases/{id}/assets",
+            post(assets::upload),
+        )
+        .route(
+            "/repos/{owner}/{repo}/releases/assets/{id}",
+            get(assets::get_one).delete(assets::delete),
+        )
+        .route(
+            "/repos/{owner}/{repo}/immutable-releases",
+            get(immutable::check)
+                .put(immutable::enable)
+                .delete(immutable::disable),
         )
         .route(
             "/repos/{owner}/{repo}/actions/workflows/{file}/dispatches",

@@ -9,8 +9,8 @@ use axum::Extension;
 use serde_json::Value;
 
 use super::{
-    fail, json, list_in_repo, lock, not_found, paginate, repo_name, unprocessable, with_repo,
-    Actor, JsonBody, Shared,
+    fail, json, lock, not_found, paginate, repo_name, unprocessable, with_repo, Actor, JsonBody,
+    Shared,
 };
 use crate::payloads;
 use crate::releases::{self, publish};
@@ -115,6 +115,16 @@ pub async fn create(
     {
         return unprocessable("Release", "already_exists: tag_name");
     }
+    if r.reserved_tags.contains(tag) {
+        return json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            payloads::field_invalid(
+                "Release",
+                "tag_name",
+                "tag_name was used by an immutable release",
+            ),
+        );
+    }
     let tag_exists = r.refs.contains_key(&format!("refs/tags/{tag}"));
     let target = body["target_commitish"]
         .as_str()
@@ -141,6 +151,8 @@ pub async fn create(
                 return unprocessable("Release", "make_latest is not one of true, false, legacy")
             }
         },
+        immutable: false,
+        assets: Vec::new(),
     };
     r.releases.push(release.clone());
     releases::emit(&mut world, &name, "created", &release, &actor.0, None);
@@ -236,18 +248,4 @@ pub async fn delete(
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err((status, message)) => fail(status, &message),
     }
-}
-
-/// `GET /releases/{id}/assets`: the simulator keeps no assets, so a release lists none.
-pub async fn assets(
-    State(state): State<Shared>,
-    Path((owner, repo, id)): Path<(String, String, String)>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let world = lock(&state);
-    let suffix = format!("releases/{id}/assets");
-    list_in_repo(&world, (&owner, &repo), &suffix, &query, |r| {
-        let id = id.parse::<u64>().ok()?;
-        r.releases.iter().any(|rel| rel.id == id).then(Vec::new)
-    })
 }

@@ -338,6 +338,11 @@ fn release(node: &Value) -> Option<Release> {
         draft: node["isDraft"].as_bool()?,
         prerelease: node["isPrerelease"].as_bool()?,
         html_url: node["url"].as_str()?.to_string(),
+        // Not read by the query: a packaging draft is read whole before it is adopted.
+        upload_url: String::new(),
+        author: None,
+        assets: Vec::new(),
+        immutable: false,
     })
 }
 
