@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::PullNumber;
+use crate::domain::{PullNumber, RunId};
 use crate::file_changes::SkippedFile;
 
 const MARKER_PREFIX: &str = "<!-- releasebot:status ";
@@ -61,6 +61,21 @@ pub struct StatusMarker {
     /// The released branch merged back into the development branch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge_back: Option<MergeBackRecord>,
+    /// The packaging workflow dispatched on the tag, recorded before the dispatch: its run is
+    /// waited for (GitHub lists it a moment later), never dispatched again unless a person asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packaging: Option<PackagingDispatch>,
+}
+
+/// One dispatch of the packaging workflow on a tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackagingDispatch {
+    pub tag: String,
+    /// When the intent was recorded (RFC 3339).
+    pub intended_at: String,
+    /// The runs on the tag when it was sent: none of them is its run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<RunId>,
 }
 
 impl StatusMarker {
@@ -421,6 +436,7 @@ mod tests {
             milestone_problem: None,
             announced: vec![],
             merge_back: None,
+            packaging: None,
         }
     }
 

@@ -114,6 +114,7 @@ pub async fn retry(
                 }),
                 progress,
                 files_checked: false,
+                asked_again: true,
             };
             let tag = ctx.config.tag.render(&version);
             release_path::run_known(ctx, &tag, Some(known), Some(due)).await

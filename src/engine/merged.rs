@@ -120,6 +120,7 @@ pub async fn run(ctx: &Context<'_>, event: &PullRequestEvent) -> Result<Outcome,
                 progress,
                 tracking,
                 files_checked: false,
+                asked_again: false,
             };
             let tag = ctx.config.tag.render(&version);
             release_path::run_known(ctx, &tag, Some(known), Some(due)).await
@@ -201,6 +202,7 @@ pub async fn tag_merge_commit(
         }),
         progress,
         files_checked: true,
+        asked_again: false,
     });
     let outcome = release_path::run_known(ctx, &tag, known, None).await?;
     Ok(match outcome {

@@ -9,10 +9,13 @@ use semver::Version;
 
 use super::assets_check::{self, Packaged};
 use super::context::Context;
+use super::conversation::StatusComment;
 use super::outcome::EngineError;
+use super::progress::Progress;
 use crate::config::PackagingConfig;
-use crate::domain::RunState;
+use crate::domain::{RunId, RunState};
 use crate::github::models::Release;
+use crate::status::PackagingDispatch;
 
 /// Where the packaging stands while the tag has no draft yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,32 +28,76 @@ pub enum Waiting {
     NoDraft { url: String },
 }
 
+/// What to do about the packaging's run on the tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    Dispatch,
+    Wait(Waiting),
+}
+
+/// Pure: from the runs listed on the tag (newest first: id, state, link), whether a person
+/// asked again, and our dispatch recorded on this tag (the runs listed when it was sent are
+/// not its run). A recorded dispatch whose run is not listed yet is waited for, never sent
+/// twice; a person's `/release retry` sends it again unless a run is going.
+pub fn decide(
+    listed: &[(RunId, RunState, String)],
+    again: bool,
+    dispatched: Option<&PackagingDispatch>,
+) -> Next {
+    let fresh = listed
+        .iter()
+        .find(|(id, ..)| dispatched.is_none_or(|d| !d.replaces.contains(id)));
+    match fresh {
+        None if dispatched.is_some() && !again => {
+            Next::Wait(Waiting::Running { url: String::new() })
+        }
+        None => Next::Dispatch,
+        Some((_, RunState::Running, url)) => Next::Wait(Waiting::Running { url: url.clone() }),
+        Some(_) if again => Next::Dispatch,
+        Some((_, RunState::Failed { .. }, url)) => Next::Wait(Waiting::Failed { url: url.clone() }),
+        Some((_, RunState::Succeeded, url)) => Next::Wait(Waiting::NoDraft { url: url.clone() }),
+    }
+}
+
 /// The packaging's run on the tag: looked for, and dispatched when there is none, or when
-/// `again` (a person's `/release retry`) and the newest is not running.
+/// `again` (a person's `/release retry`) and the newest is not running. The dispatch is
+/// recorded on the status comment (when the release has one) before it is sent.
 pub async fn run_on_tag(
     ctx: &Context<'_>,
     packaging: &PackagingConfig,
     tag: &str,
     again: bool,
-) -> Result<Waiting, crate::github::ApiError> {
+    status: Option<(&StatusComment, &Progress)>,
+) -> Result<Waiting, EngineError> {
     let runs = ctx.gh.workflow_runs_on(&packaging.workflow, tag).await?;
-    let newest = runs.first();
-    let running = newest.is_some_and(|run| run.run_state() == RunState::Running);
-    if newest.is_none() || (again && !running) {
-        let details = ctx
-            .gh
-            .dispatch_workflow(&packaging.workflow, tag, &serde_json::json!({}))
-            .await?;
-        let url = details.map(|d| d.html_url).unwrap_or_default();
-        return Ok(Waiting::Running { url });
+    let listed: Vec<_> = runs
+        .iter()
+        .map(|run| (run.id, run.run_state(), run.html_url.clone()))
+        .collect();
+    let recorded = status
+        .and_then(|(s, _)| s.marker.packaging.as_ref())
+        .filter(|d| d.tag == tag);
+    match decide(&listed, again, recorded) {
+        Next::Wait(waiting) => Ok(waiting),
+        Next::Dispatch => {
+            if let Some((comment, progress)) = status {
+                let mut comment = comment.clone();
+                comment.marker.packaging = Some(PackagingDispatch {
+                    tag: tag.to_string(),
+                    intended_at: super::release_marker::now(),
+                    replaces: runs.iter().map(|run| run.id).collect(),
+                });
+                super::tracking::refresh(ctx.gh, ctx.config, ctx.repository, &comment, progress)
+                    .await?;
+            }
+            let details = ctx
+                .gh
+                .dispatch_workflow(&packaging.workflow, tag, &serde_json::json!({}))
+                .await?;
+            let url = details.map(|d| d.html_url).unwrap_or_default();
+            Ok(Waiting::Running { url })
+        }
     }
-    let run = newest.expect("looked at above");
-    let url = run.html_url.clone();
-    Ok(match run.run_state() {
-        RunState::Running => Waiting::Running { url },
-        RunState::Failed { .. } => Waiting::Failed { url },
-        RunState::Succeeded => Waiting::NoDraft { url },
-    })
 }
 
 /// Whether the release on the tag is the packaging's draft (by its identity), or one the bot
@@ -124,5 +171,95 @@ mod tests {
             adopted_body("Packaged by CI.\n\n", "notes\n"),
             "Packaged by CI.\n\nnotes\n"
         );
+    }
+
+    #[test]
+    fn the_packaging_run_is_dispatched_once_and_again_only_when_asked() {
+        let failed = RunState::Failed {
+            conclusion: crate::domain::Conclusion::Failure,
+        };
+        let ours = |replaces: Vec<RunId>| PackagingDispatch {
+            tag: "0.1.3".into(),
+            intended_at: "2026-12-05T12:00:00Z".into(),
+            replaces,
+        };
+        let run = |id, state| (RunId(id), state, format!("run/{id}"));
+        let running = |url: &str| Next::Wait(Waiting::Running { url: url.into() });
+        let rows: Vec<(&str, Vec<_>, bool, Option<PackagingDispatch>, Next)> = vec![
+            (
+                "nothing listed, nothing sent",
+                vec![],
+                false,
+                None,
+                Next::Dispatch,
+            ),
+            (
+                "ours sent, not listed yet",
+                vec![],
+                false,
+                Some(ours(vec![])),
+                running(""),
+            ),
+            (
+                "ours sent, a person asks again",
+                vec![],
+                true,
+                Some(ours(vec![])),
+                Next::Dispatch,
+            ),
+            (
+                "a run going",
+                vec![run(1, RunState::Running)],
+                true,
+                None,
+                running("run/1"),
+            ),
+            (
+                "failed, not asked",
+                vec![run(1, failed)],
+                false,
+                None,
+                Next::Wait(Waiting::Failed {
+                    url: "run/1".into(),
+                }),
+            ),
+            (
+                "failed, asked again",
+                vec![run(1, failed)],
+                true,
+                None,
+                Next::Dispatch,
+            ),
+            (
+                "the retry's run not listed: the failed one is not it",
+                vec![run(1, failed)],
+                false,
+                Some(ours(vec![RunId(1)])),
+                running(""),
+            ),
+            (
+                "the retry's run listed",
+                vec![run(2, RunState::Running), run(1, failed)],
+                false,
+                Some(ours(vec![RunId(1)])),
+                running("run/2"),
+            ),
+            (
+                "succeeded without a draft",
+                vec![run(1, RunState::Succeeded)],
+                false,
+                None,
+                Next::Wait(Waiting::NoDraft {
+                    url: "run/1".into(),
+                }),
+            ),
+        ];
+        for (name, listed, again, dispatched, expected) in rows {
+            assert_eq!(
+                decide(&listed, again, dispatched.as_ref()),
+                expected,
+                "{name}"
+            );
+        }
     }
 }

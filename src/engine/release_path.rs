@@ -32,6 +32,9 @@ pub struct Known {
     /// The version files at the tag's commit were checked just now (the merge job checks the
     /// merge commit before it tags it).
     pub files_checked: bool,
+    /// A person asked again (`/release retry`): the packaging may be dispatched again. A
+    /// redelivered merge carries the same plan without asking.
+    pub asked_again: bool,
 }
 
 /// Handles a tag that appeared (or should be released again after a fix).
@@ -50,6 +53,7 @@ pub async fn run_known(
     let Some(version) = ctx.config.tag.version_from(tag) else {
         return not_a_version_tag(ctx, tag).await;
     };
+    let again = known.as_ref().is_some_and(|k| k.asked_again);
     let (progress, tracking, files_checked) = match known {
         Some(known) => (known.progress, known.tracking, known.files_checked),
         None => {
@@ -67,8 +71,6 @@ pub async fn run_known(
     // Once tagged, the release goes on whatever the status comment says about cancelling.
     let stage = Stage::derive(&progress, None)?;
     let marker = progress.release_marker().map_err(Unreadable::from)?;
-    // A plan decided by the caller (`/release retry`, the merge) may dispatch the packaging again.
-    let again = decided.is_some();
     let due = decided.unwrap_or_else(|| plan(&stage, Trigger::TagAppeared));
     match due {
         Plan::ReleaseTag => {}
@@ -295,7 +297,10 @@ async fn wait_for_packaging(
 ) -> Result<Outcome, EngineError> {
     use super::packaging::Waiting;
     let workflow = &packaging.workflow;
-    let text = match super::packaging::run_on_tag(ctx, packaging, tag, again).await {
+    let status = tracking
+        .and_then(|t| t.status.as_ref())
+        .map(|s| (s, progress));
+    let text = match super::packaging::run_on_tag(ctx, packaging, tag, again, status).await {
         Ok(Waiting::Running { url }) => {
             return Ok(Outcome::Ignored(format!(
                 "tag `{tag}`: waiting for the packaging workflow's draft {url}"
@@ -305,10 +310,10 @@ async fn wait_for_packaging(
         Ok(Waiting::NoDraft { url }) => {
             messages::packaging_made_no_draft(workflow, tag, &packaging.made_by, &url)
         }
-        Err(error) if error.is_not_found() || error.is_unprocessable() => {
+        Err(EngineError::Api(error)) if error.is_not_found() || error.is_unprocessable() => {
             messages::packaging_workflow_unusable(workflow, tag, &error.to_string())
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(error),
     };
     let at = (version, tag);
     stop(ctx, tracking, progress, at, Step::DraftRelease, &text).await

@@ -561,6 +561,7 @@ mod tests {
             milestone_problem: None,
             announced: vec![],
             merge_back: None,
+            packaging: None,
         }
     }
 

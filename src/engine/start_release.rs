@@ -144,6 +144,7 @@ pub async fn run(
             milestone_problem: None,
             announced: vec![],
             merge_back: None,
+            packaging: None,
         });
     if notes_url.is_some() {
         marker.notes_url = notes_url;

@@ -20,6 +20,12 @@ pub async fn mathesar_with_develop() -> (Scenario, String) {
         std::fs::write(dir.join(".github/releasebot.toml"), BRANCH_MODEL).unwrap();
     })
     .await;
+    let develop = develop_moves_on(&s).await;
+    (s, develop)
+}
+
+/// Work lands on `develop` that `master` has not seen; its push's deliveries are handed over.
+pub async fn develop_moves_on(s: &Scenario) -> String {
     let develop = s.sim.push_commit(
         REPO,
         "develop",
@@ -28,7 +34,7 @@ pub async fn mathesar_with_develop() -> (Scenario, String) {
         &[("mathesar/schemas.py", "RENAMABLE = True\n")],
     );
     s.deliver().await;
-    (s, develop)
+    develop
 }
 
 fn release_pull(s: &Scenario) -> simulated_github::PullInfo {

@@ -20,6 +20,7 @@ mod late_runs;
 mod latest_badge;
 mod many_pages;
 mod mathesar_history;
+mod mathesar_today;
 mod merge_back;
 mod notes;
 mod notes_sync;

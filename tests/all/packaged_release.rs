@@ -43,7 +43,7 @@ async fn merged(s: &Scenario) -> Vec<Result<Outcome, EngineError>> {
     s.merge_release_pull(MergeMethod::Merge).await
 }
 
-fn packaging_runs(s: &Scenario) -> Vec<simulated_github::WorkflowRun> {
+pub fn packaging_runs(s: &Scenario) -> Vec<simulated_github::WorkflowRun> {
     s.sim
         .runs(REPO)
         .into_iter()
@@ -238,4 +238,36 @@ async fn a_redelivered_tag_event_dispatches_the_packaging_once() {
     assert_eq!(runs[0].event, "workflow_dispatch");
     no_errors(&finish_packaging(&s, "success").await);
     assert_eq!(s.sim.releases(REPO).len(), 1);
+}
+
+#[tokio::test]
+async fn a_dispatched_packaging_run_github_has_not_listed_yet_is_waited_for_not_dispatched_again() {
+    let s = mathesar_packaged(ON_DISPATCH_ONLY, Packaging::mathesar()).await;
+    // GitHub lists a dispatched run a while after the dispatch.
+    s.sim
+        .delay_run_listing(REPO, std::time::Duration::from_secs(3600));
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    s.sim
+        .merge_pull(REPO, s.release_pull(), MergeMethod::Merge, MAINTAINER)
+        .unwrap();
+    let merge = s.sim.take_deliveries();
+    for delivery in &merge {
+        no_errors(&[s.redeliver(&delivery.event, &delivery.payload).await]);
+    }
+    assert_eq!(packaging_runs(&s).len(), 1, "dispatched on the tag");
+
+    // Every delivery again, and the bot's own tag events: the run is not listed yet, and the
+    // dispatch recorded on the status comment is waited for.
+    let tagged = s.sim.take_deliveries();
+    for delivery in merge.iter().chain(&tagged) {
+        no_errors(&[s.redeliver(&delivery.event, &delivery.payload).await]);
+    }
+    let runs = packaging_runs(&s);
+    assert_eq!(runs.len(), 1, "never dispatched twice: {runs:?}");
+    assert!(s.sim.releases(REPO).is_empty());
+
+    // The run ends; its draft is adopted as usual.
+    no_errors(&finish_packaging(&s, "success").await);
+    assert_eq!(s.sim.releases(REPO).len(), 1);
+    assert_eq!(s.images_runs().len(), 1);
 }
