@@ -234,15 +234,48 @@ pub fn dry_run_plan(
         Some(m) => format!(" on milestone `{}` (made if missing)", m.render(version)),
         None => String::new(),
     };
+    let draft_release = match &config.packaging {
+        Some(packaging) => format!(
+            "run `{workflow}` on the tag (dispatched if the tag did not start it), adopt its draft \
+             release after checking its assets ({assets}), then build and push the images",
+            workflow = packaging.workflow,
+            assets = code_list(&packaging.assets),
+        ),
+        None => format!(
+            "build and push the images, and create a draft release `{}`",
+            config.release_title.render(version)
+        ),
+    };
     text.push_str(&format!(
         "3. open {draft}pull request `{title}` into `{target_branch}`{milestone} with the release checklist;\n\
-         4. after it is merged, tag the merge commit `{tag}`, build and push the images, and \
-         create a draft release `{release}`.\n",
+         4. after it is merged, tag the merge commit `{tag}`, {draft_release}.\n",
         title = config.pr_title.render(version),
         tag = approved.tag,
-        release = config.release_title.render(version),
     ));
+    let mut after = Vec::new();
+    if let Some(into) = &config.merge_back {
+        after.push(format!("merge `{target_branch}` back into `{into}`"));
+    }
+    if !config.announce.is_empty() {
+        let places: Vec<String> = config
+            .announce
+            .iter()
+            .map(|a| format!("`{}` ({})", a.name, a.channel.kind()))
+            .collect();
+        after.push(format!("announce it to {}", places.join(", ")));
+    }
+    if !after.is_empty() {
+        text.push_str(&format!(
+            "5. once a person publishes the release: {}.\n",
+            after.join(", then ")
+        ));
+    }
     text
+}
+
+fn code_list(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    quoted.join(", ")
 }
 
 pub fn tag_problem_title(tag: &str) -> String {

@@ -473,4 +473,19 @@ mod published {
         );
         assert_eq!(receiver.kept().len(), 2, "the others are posted");
     }
+
+    #[tokio::test]
+    async fn a_dry_run_names_each_place_the_release_will_be_announced_and_posts_nothing() {
+        let receiver = Receiver::start(vec![]).await;
+        let s = announcing_mathesar(&receiver, None).await;
+
+        only(s.comment(MAINTAINER, "/release 0.1.3 --dry-run").await);
+
+        let said = s.bot_comments().join("\n");
+        assert!(
+            said.contains("5. once a person publishes the release: announce it to `team` (slack), `community` (discord), `matrix` (matrix)."),
+            "{said}"
+        );
+        assert_eq!(receiver.requests(), 0);
+    }
 }

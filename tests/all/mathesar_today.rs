@@ -137,3 +137,24 @@ fn the_example_configuration_is_valid() {
     assert_eq!(config.merge_back.as_deref(), Some("develop"));
     assert!(config.packaging.is_some());
 }
+
+#[tokio::test]
+async fn a_dry_run_lists_every_step_from_the_branch_to_the_merge_back_and_changes_nothing() {
+    let s = mathesar_today().await;
+    let refs_before = s.sim.refs(REPO);
+
+    only(s.comment(MAINTAINER, "/release 0.1.3 --dry-run").await);
+
+    let said = s.bot_comments().join("\n");
+    for step in [
+        "create branch `release-0.1.3` from `develop`",
+        "open draft pull request `Release 0.1.3` into `master` on milestone `v0.1.3` (made if missing)",
+        "tag the merge commit `0.1.3`, run `create-draft-release.yml` on the tag",
+        "checking its assets (`install.sh`, `mathesar.tar.gz`)",
+        "5. once a person publishes the release: merge `master` back into `develop`.",
+    ] {
+        assert!(said.contains(step), "{step:?} missing from:\n{said}");
+    }
+    assert_eq!(s.sim.refs(REPO), refs_before, "nothing changed");
+    assert!(s.sim.pulls(REPO).is_empty());
+}
