@@ -208,10 +208,25 @@ pub fn view(
                 "Release [`{}`]({repo_url}/releases/tag/{tag}) published",
                 r.name.as_deref().unwrap_or(&tag),
             )),
-            None => StepState::Pending(format!(
-                "Draft release `{}` with the release notes, for a person to publish",
-                config.release_title.render(&version)
-            )),
+            None => match &config.packaging {
+                Some(packaging) => {
+                    let dispatched = match &marker.packaging {
+                        Some(d) if d.tag == tag => format!(
+                            ", dispatched on `{tag}` (if no run appears, comment `/release retry`)"
+                        ),
+                        _ => String::new(),
+                    };
+                    StepState::Pending(format!(
+                        "Draft release `{}` with its assets from `{}`{dispatched}, for a person to publish",
+                        config.release_title.render(&version),
+                        packaging.workflow,
+                    ))
+                }
+                None => StepState::Pending(format!(
+                    "Draft release `{}` with the release notes, for a person to publish",
+                    config.release_title.render(&version)
+                )),
+            },
         },
     ));
 

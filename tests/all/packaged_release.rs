@@ -265,6 +265,11 @@ async fn a_dispatched_packaging_run_github_has_not_listed_yet_is_waited_for_not_
     let runs = packaging_runs(&s);
     assert_eq!(runs.len(), 1, "never dispatched twice: {runs:?}");
     assert!(s.sim.releases(REPO).is_empty());
+    let status = s.status_comment();
+    assert!(
+        status.contains("with its assets from `create-draft-release.yml`, dispatched on `0.1.3` (if no run appears, comment `/release retry`)"),
+        "{status}"
+    );
 
     // The run ends; its draft is adopted as usual.
     no_errors(&finish_packaging(&s, "success").await);
