@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::models::*;
-use super::prefetch::{changed_by, Prefetched, ReadPlan};
+use super::prefetch::{Changed, Prefetched, ReadPlan};
 use super::{api_stats, ApiError};
 use crate::domain::{CommitSha, IssueNumber, PullNumber, ReleaseId, RunId, StatusState};
 use crate::permission::Role;
@@ -121,13 +121,15 @@ impl RepoClient {
         )
     }
 
-    /// Every call goes through here: one place that counts calls, reads the rate limit and
-    /// turns GitHub's error answers into `ApiError`.
+    /// Every call goes through here: one place that counts calls, reads the rate limit, turns
+    /// GitHub's error answers into `ApiError`, and forgets what the caller declares the call
+    /// may have changed of what was read once (`Changed::Nothing` for reads).
     async fn exchange<B: Serialize + ?Sized>(
         &self,
         method: &'static str,
         route: &str,
         body: Option<&B>,
+        changes: Changed,
     ) -> Result<http::Response<BoxBody<bytes::Bytes, octocrab::Error>>, ApiError> {
         let wrap = |e| ApiError::from_octocrab(method, route, e);
         let uri = http::Uri::builder()
@@ -154,7 +156,7 @@ impl RepoClient {
             Ok(response) => response,
             Err(error) => {
                 api_stats::record(None, false);
-                self.known().forget(changed_by(method, route));
+                self.known().forget(changes);
                 return Err(wrap(error));
             }
         };
@@ -162,7 +164,7 @@ impl RepoClient {
         let checked = octocrab::map_github_error(response).await;
         api_stats::record(Some(&headers), checked.is_ok());
         // Even a refused write may have been half done: forget what it could have changed.
-        self.known().forget(changed_by(method, route));
+        self.known().forget(changes);
         checked.map_err(wrap)
     }
 
@@ -171,8 +173,9 @@ impl RepoClient {
         method: &'static str,
         route: &str,
         body: Option<&B>,
+        changes: Changed,
     ) -> Result<T, ApiError> {
-        let response = self.exchange(method, route, body).await?;
+        let response = self.exchange(method, route, body, changes).await?;
         T::from_response(response)
             .await
             .map_err(|e| ApiError::from_octocrab(method, route, e))
@@ -182,7 +185,8 @@ impl RepoClient {
         &self,
         route: String,
     ) -> Result<T, ApiError> {
-        self.call("GET", &route, None::<&()>).await
+        self.call("GET", &route, None::<&()>, Changed::Nothing)
+            .await
     }
 
     /// `Ok(None)` for a 404, which for these reads means "not there (yet)".
@@ -245,24 +249,27 @@ impl RepoClient {
         &self,
         route: String,
         body: &B,
+        changes: Changed,
     ) -> Result<T, ApiError> {
-        self.call("POST", &route, Some(body)).await
+        self.call("POST", &route, Some(body), changes).await
     }
 
     pub(super) async fn put<B: Serialize, T: DeserializeOwned>(
         &self,
         route: String,
         body: &B,
+        changes: Changed,
     ) -> Result<T, ApiError> {
-        self.call("PUT", &route, Some(body)).await
+        self.call("PUT", &route, Some(body), changes).await
     }
 
     pub(super) async fn patch<B: Serialize, T: DeserializeOwned>(
         &self,
         route: String,
         body: &B,
+        changes: Changed,
     ) -> Result<T, ApiError> {
-        self.call("PATCH", &route, Some(body)).await
+        self.call("PATCH", &route, Some(body), changes).await
     }
 
     /// A write GitHub answers with 204 and no body (dispatches, deletions).
@@ -271,8 +278,9 @@ impl RepoClient {
         method: &'static str,
         route: String,
         body: Option<&B>,
+        changes: Changed,
     ) -> Result<(), ApiError> {
-        self.exchange(method, &route, body).await?;
+        self.exchange(method, &route, body, changes).await?;
         Ok(())
     }
 
@@ -328,7 +336,11 @@ impl RepoClient {
     pub async fn create_ref(&self, full_ref: &str, sha: &str) -> Result<CreateRef, ApiError> {
         let route = self.route("git/refs");
         let result: Result<GitRef, _> = self
-            .post(route, &json!({ "ref": full_ref, "sha": sha }))
+            .post(
+                route,
+                &json!({ "ref": full_ref, "sha": sha }),
+                Changed::Refs,
+            )
             .await;
         match result {
             Ok(_) => Ok(CreateRef::Created),
@@ -341,7 +353,8 @@ impl RepoClient {
 
     pub async fn delete_ref(&self, short_ref: &str) -> Result<(), ApiError> {
         let route = self.route(&format!("git/refs/{}", encode_path(short_ref)));
-        self.send_no_content("DELETE", route, None::<&()>).await
+        self.send_no_content("DELETE", route, None::<&()>, Changed::Refs)
+            .await
     }
 
     /// An annotated tag object on a commit; the ref that points at it is made separately.
@@ -355,6 +368,7 @@ impl RepoClient {
             .post(
                 self.route("git/tags"),
                 &json!({ "tag": tag, "message": message, "object": commit, "type": "commit" }),
+                Changed::Nothing,
             )
             .await?;
         Ok(created.sha)
@@ -405,6 +419,7 @@ impl RepoClient {
             .post(
                 self.route("git/trees"),
                 &json!({ "base_tree": base_tree, "tree": entries }),
+                Changed::Nothing,
             )
             .await?;
         Ok(created.sha)
@@ -419,6 +434,7 @@ impl RepoClient {
         self.post(
             self.route("git/commits"),
             &json!({ "message": message, "tree": tree, "parents": parents }),
+            Changed::Nothing,
         )
         .await
     }
@@ -456,6 +472,7 @@ impl RepoClient {
             .post(
                 self.route("issues"),
                 &json!({ "title": title, "body": body }),
+                Changed::Anything,
             )
             .await?;
         Ok(created.number)
@@ -482,6 +499,7 @@ impl RepoClient {
         self.post(
             self.route(&format!("issues/{issue}/comments")),
             &json!({ "body": body }),
+            Changed::Comments,
         )
         .await
     }
@@ -494,6 +512,7 @@ impl RepoClient {
         self.patch(
             self.route(&format!("issues/comments/{comment_id}")),
             &json!({ "body": body }),
+            Changed::Comments,
         )
         .await
     }
@@ -504,6 +523,7 @@ impl RepoClient {
             .post(
                 self.route(&format!("issues/comments/{comment_id}/reactions")),
                 &json!({ "content": content }),
+                Changed::Nothing,
             )
             .await?;
         Ok(())
@@ -514,6 +534,7 @@ impl RepoClient {
             .post(
                 self.route(&format!("issues/{issue}/assignees")),
                 &json!({ "assignees": logins }),
+                Changed::Nothing,
             )
             .await?;
         Ok(())
@@ -524,6 +545,7 @@ impl RepoClient {
             .post(
                 self.route(&format!("issues/{issue}/labels")),
                 &json!({ "labels": labels }),
+                Changed::Nothing,
             )
             .await?;
         Ok(())
@@ -578,7 +600,8 @@ impl RepoClient {
     }
 
     pub async fn create_release(&self, release: &NewRelease<'_>) -> Result<Release, ApiError> {
-        self.post(self.route("releases"), release).await
+        self.post(self.route("releases"), release, Changed::Releases)
+            .await
     }
 
     pub async fn update_release_body(
@@ -589,6 +612,7 @@ impl RepoClient {
         self.patch(
             self.route(&format!("releases/{id}")),
             &json!({ "body": body }),
+            Changed::Releases,
         )
         .await
     }
@@ -598,6 +622,7 @@ impl RepoClient {
         self.patch(
             self.route(&format!("releases/{id}")),
             &json!({ "make_latest": latest.to_string() }),
+            Changed::Releases,
         )
         .await
     }
@@ -683,6 +708,8 @@ impl RepoClient {
         let headers = response.headers().clone();
         let checked = octocrab::map_github_error(response).await;
         api_stats::record(Some(&headers), checked.is_ok());
+        // The release's asset list changed (or may have, if refused half way).
+        self.known().forget(Changed::Releases);
         let body = http_body_util::BodyExt::collect(checked.map_err(wrap)?.into_body())
             .await
             .map_err(wrap)?
@@ -714,7 +741,11 @@ impl RepoClient {
             request["previous_tag_name"] = json!(previous);
         }
         let generated: Generated = self
-            .post(self.route("releases/generate-notes"), &request)
+            .post(
+                self.route("releases/generate-notes"),
+                &request,
+                Changed::Releases,
+            )
             .await?;
         Ok(generated.body)
     }
@@ -735,11 +766,15 @@ impl RepoClient {
             encode_path(file)
         ));
         let with_details = json!({ "ref": git_ref, "inputs": inputs, "return_run_details": true });
-        let response = match self.exchange("POST", &route, Some(&with_details)).await {
+        let response = match self
+            .exchange("POST", &route, Some(&with_details), Changed::Nothing)
+            .await
+        {
             Ok(response) => response,
             Err(error) if rejects_run_details(&error) => {
                 let plain = json!({ "ref": git_ref, "inputs": inputs });
-                self.send_no_content("POST", route, Some(&plain)).await?;
+                self.send_no_content("POST", route, Some(&plain), Changed::Nothing)
+                    .await?;
                 return Ok(None);
             }
             Err(error) => return Err(error),
@@ -812,6 +847,7 @@ impl RepoClient {
         self.patch(
             self.route(&format!("releases/{id}")),
             &json!({ "name": name, "body": body, "make_latest": latest.to_string() }),
+            Changed::Releases,
         )
         .await
     }
@@ -839,6 +875,7 @@ impl RepoClient {
         self.patch(
             self.route(&format!("pulls/{number}")),
             &json!({ "body": body }),
+            Changed::Pulls,
         )
         .await
     }
@@ -863,6 +900,7 @@ impl RepoClient {
                     "description": description,
                     "target_url": target_url,
                 }),
+                Changed::Statuses,
             )
             .await?;
         Ok(())
@@ -881,6 +919,7 @@ impl RepoClient {
         self.patch(
             self.route(&format!("pulls/{number}")),
             &json!({ "state": "closed" }),
+            Changed::Pulls,
         )
         .await
     }
@@ -898,7 +937,8 @@ impl RepoClient {
         if draft {
             request["draft"] = json!(true);
         }
-        self.post(self.route("pulls"), &request).await
+        self.post(self.route("pulls"), &request, Changed::Pulls)
+            .await
     }
 
     // ----- milestones -----
@@ -910,8 +950,12 @@ impl RepoClient {
 
     /// Makes an open milestone; GitHub answers 422 `already_exists` when the title is taken.
     pub async fn create_milestone(&self, title: &str) -> Result<Milestone, ApiError> {
-        self.post(self.route("milestones"), &json!({ "title": title }))
-            .await
+        self.post(
+            self.route("milestones"),
+            &json!({ "title": title }),
+            Changed::Anything,
+        )
+        .await
     }
 
     /// Puts an issue or pull request on milestone `number` (the issues API does it for both).
@@ -920,6 +964,7 @@ impl RepoClient {
             .patch(
                 self.route(&format!("issues/{issue}")),
                 &json!({ "milestone": number }),
+                Changed::Anything,
             )
             .await?;
         Ok(())

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::client::{encode_path, RepoClient};
 use super::models::{GitRef, PullRequest, ShaOnly};
+use super::prefetch::Changed;
 use super::ApiError;
 
 /// Closed pull requests looked through, newest first, before giving up on older ones.
@@ -103,7 +104,7 @@ impl RepoClient {
     pub async fn fast_forward(&self, branch: &str, sha: &str) -> Result<FastForward, ApiError> {
         let route = self.route(&format!("git/refs/heads/{}", encode_path(branch)));
         let moved: Result<GitRef, _> = self
-            .patch(route, &json!({ "sha": sha, "force": false }))
+            .patch(route, &json!({ "sha": sha, "force": false }), Changed::Refs)
             .await;
         match moved {
             Ok(_) => Ok(FastForward::Moved),

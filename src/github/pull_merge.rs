@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::client::RepoClient;
+use super::prefetch::Changed;
 use super::ApiError;
 use crate::domain::PullNumber;
 
@@ -29,7 +30,10 @@ impl RepoClient {
     pub async fn merge_pull(&self, number: PullNumber, title: &str) -> Result<Merged, ApiError> {
         let route = self.route(&format!("pulls/{number}/merge"));
         let body = json!({ "merge_method": "merge", "commit_title": title });
-        match self.put::<_, MergeAnswer>(route, &body).await {
+        match self
+            .put::<_, MergeAnswer>(route, &body, Changed::Pulls)
+            .await
+        {
             Ok(answer) => Ok(Merged::Merged { sha: answer.sha }),
             Err(ApiError::Status {
                 status: 405,

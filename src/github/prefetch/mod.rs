@@ -56,7 +56,8 @@ pub struct CommitFiles {
     pub files: HashMap<String, Option<(String, String, String)>>,
 }
 
-/// What one of our writes may have changed.
+/// What one of our writes may have changed of what was read once, declared by each write
+/// method of the client as it sends the write (a route is never parsed to guess it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Changed {
     Nothing,
@@ -65,7 +66,8 @@ pub enum Changed {
     Comments,
     Releases,
     Statuses,
-    /// A write this list does not know: forget everything that can change.
+    /// Forget everything that can change: for writes whose effect on the lists above is not
+    /// worth narrowing (an issue made, a milestone made or set).
     Anything,
 }
 
@@ -166,34 +168,6 @@ impl Prefetched {
 
     pub fn commit_statuses(&self, tag: &str) -> Option<Vec<CommitStatus>> {
         self.known.statuses.get(tag).cloned()
-    }
-}
-
-/// What a write (method and route, as the client sends it) may change of what is prefetched.
-pub fn changed_by(method: &str, route: &str) -> Changed {
-    if method == "GET" {
-        return Changed::Nothing;
-    }
-    let path = route.split('?').next().unwrap_or(route);
-    let Some(rest) = path
-        .strip_prefix("/repos/")
-        .and_then(|r| r.splitn(3, '/').nth(2))
-    else {
-        return Changed::Anything;
-    };
-    let parts: Vec<&str> = rest.split('/').collect();
-    match parts.as_slice() {
-        // New objects, named by their content: nothing read before can have changed.
-        ["git", "trees" | "commits" | "blobs" | "tags"] => Changed::Nothing,
-        ["git", "refs", ..] => Changed::Refs,
-        ["issues", "comments", _, "reactions"] => Changed::Nothing,
-        ["issues", _, "assignees" | "labels"] => Changed::Nothing,
-        ["issues", "comments", ..] | ["issues", _, "comments"] => Changed::Comments,
-        ["pulls", ..] => Changed::Pulls,
-        ["releases", ..] => Changed::Releases,
-        ["statuses", _] => Changed::Statuses,
-        ["actions", "workflows", _, "dispatches"] => Changed::Nothing,
-        _ => Changed::Anything,
     }
 }
 
