@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use crate::domain::CommitSha;
-use crate::github::models::TreeEntry;
 use crate::github::{ApiError, RepoClient};
 
 pub struct Snapshot {
@@ -89,79 +88,15 @@ pub async fn read_commit(
     sha: &CommitSha,
     paths: &[&str],
 ) -> Result<Snapshot, ApiError> {
-    if let Some((tree_sha, files)) = gh.prefetched_files(sha, paths) {
-        return Ok(Snapshot {
-            head_sha: sha.clone(),
-            tree_sha,
-            files: files
-                .into_iter()
-                .map(|(entry, text)| (entry.path, (entry.mode, text)))
-                .collect(),
-        });
-    }
-    let (tree_sha, entries) = blob_entries(gh, sha, paths).await?;
-    // The files' contents do not depend on one another: read together, in one round trip.
-    let texts =
-        futures_util::future::try_join_all(entries.iter().map(|e| gh.blob_text(&e.sha))).await?;
-    let files: BTreeMap<_, _> = entries
-        .into_iter()
-        .zip(texts)
-        .map(|(entry, text)| (entry.path, (entry.mode, text)))
-        .collect();
+    let (tree_sha, files) = gh.files_at(sha, paths).await?;
     Ok(Snapshot {
         head_sha: sha.clone(),
         tree_sha,
-        files,
-    })
-}
-
-/// The commit's tree id and the tree entries of the wanted files. GitHub reads a commit id as
-/// its tree, so the commit itself is not read. One recursive listing is enough for most
-/// repositories; when GitHub truncates it (very large trees), walk down each path instead.
-async fn blob_entries(
-    gh: &RepoClient,
-    commit: &CommitSha,
-    paths: &[&str],
-) -> Result<(String, Vec<TreeEntry>), ApiError> {
-    let tree = gh.tree_recursive(commit.as_str()).await?;
-    let root = tree.sha;
-    if !tree.truncated {
-        let entries = tree
-            .tree
+        files: files
             .into_iter()
-            .filter(|e| e.kind == "blob" && paths.contains(&e.path.as_str()))
-            .collect();
-        return Ok((root, entries));
-    }
-    let mut found = Vec::new();
-    for path in paths {
-        if let Some(entry) = walk_to(gh, &root, path).await? {
-            found.push(entry);
-        }
-    }
-    Ok((root, found))
-}
-
-async fn walk_to(gh: &RepoClient, root: &str, path: &str) -> Result<Option<TreeEntry>, ApiError> {
-    let mut tree_sha = root.to_string();
-    let parts: Vec<&str> = path.split('/').collect();
-    for (i, part) in parts.iter().enumerate() {
-        let tree = gh.tree(&tree_sha).await?;
-        let Some(entry) = tree.tree.into_iter().find(|e| e.path == *part) else {
-            return Ok(None);
-        };
-        if i + 1 == parts.len() {
-            return Ok((entry.kind == "blob").then(|| TreeEntry {
-                path: path.to_string(),
-                ..entry
-            }));
-        }
-        if entry.kind != "tree" {
-            return Ok(None);
-        }
-        tree_sha = entry.sha;
-    }
-    Ok(None)
+            .map(|(entry, text)| (entry.path, (entry.mode, text)))
+            .collect(),
+    })
 }
 
 #[cfg(test)]

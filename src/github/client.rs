@@ -96,7 +96,7 @@ impl RepoClient {
     }
 
     /// The tree id and the entries and texts of `paths` at a commit, when the query read them all.
-    pub fn prefetched_files(
+    pub(super) fn prefetched_files(
         &self,
         commit: &CommitSha,
         paths: &[&str],

@@ -7,6 +7,7 @@ pub mod app_auth;
 mod client;
 mod connector;
 mod error;
+mod files_at;
 mod merged_since;
 pub mod models;
 pub mod prefetch;
