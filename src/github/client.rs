@@ -387,16 +387,16 @@ impl RepoClient {
         self.get(self.route(&format!("git/commits/{sha}"))).await
     }
 
-    pub async fn tree_recursive(&self, sha: &str) -> Result<Tree, ApiError> {
+    pub(super) async fn tree_recursive(&self, sha: &str) -> Result<Tree, ApiError> {
         self.get(self.route(&format!("git/trees/{sha}?recursive=1")))
             .await
     }
 
-    pub async fn tree(&self, sha: &str) -> Result<Tree, ApiError> {
+    pub(super) async fn tree(&self, sha: &str) -> Result<Tree, ApiError> {
         self.get(self.route(&format!("git/trees/{sha}"))).await
     }
 
-    pub async fn blob_text(&self, sha: &str) -> Result<String, ApiError> {
+    pub(super) async fn blob_text(&self, sha: &str) -> Result<String, ApiError> {
         let route = self.route(&format!("git/blobs/{sha}"));
         let blob: Blob = self.get(route.clone()).await?;
         decode_text(&blob.content, &blob.encoding)
@@ -704,12 +704,13 @@ impl RepoClient {
             http::HeaderValue::from_static("application/octet-stream"),
         );
         let request = http::Request::from_parts(parts, octocrab::OctoBody::from(data));
-        let response = self.octocrab.execute(request).await.map_err(wrap)?;
+        let sent = self.octocrab.execute(request).await;
+        // Sent, refused or lost on the way, the upload may have changed the release's asset list.
+        self.known().forget(Changed::Releases);
+        let response = sent.map_err(wrap)?;
         let headers = response.headers().clone();
         let checked = octocrab::map_github_error(response).await;
         api_stats::record(Some(&headers), checked.is_ok());
-        // The release's asset list changed (or may have, if refused half way).
-        self.known().forget(Changed::Releases);
         let body = http_body_util::BodyExt::collect(checked.map_err(wrap)?.into_body())
             .await
             .map_err(wrap)?

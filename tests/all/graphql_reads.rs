@@ -24,6 +24,8 @@ const CONFIG: &str = ".github/releasebot.toml";
 struct Odd {
     graphql: (StatusCode, serde_json::Value),
     seen: Arc<Mutex<Vec<String>>>,
+    /// Where it serves, once it does.
+    url: Arc<Mutex<String>>,
 }
 
 impl Odd {
@@ -31,6 +33,7 @@ impl Odd {
         Odd {
             graphql: (StatusCode::from_u16(status).unwrap(), body),
             seen: Arc::default(),
+            url: Arc::default(),
         }
     }
 
@@ -41,6 +44,7 @@ impl Odd {
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}{prefix}", listener.local_addr().unwrap());
+        *self.url.lock().unwrap() = url.clone();
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         Connector::with_token(&url, "t")
             .unwrap()
@@ -129,6 +133,42 @@ async fn after_our_own_comment_the_comments_are_read_from_github_again() {
     // The configuration was not changed by a comment: still answered from the query.
     gh.file_text(CONFIG, "main").await.unwrap();
     assert_eq!(github.seen().len(), 3);
+}
+
+#[tokio::test]
+async fn after_an_asset_upload_even_a_refused_one_the_releases_are_read_from_github_again() {
+    let mut answer = config_read_by_graphql();
+    answer["data"]["repository"]["releases"] =
+        json!({ "pageInfo": { "hasNextPage": false }, "nodes": [] });
+    let github = Odd::answering(200, answer);
+    let gh = github.serve("/").await;
+    let plan = ReadPlan {
+        releases: true,
+        ..config_plan()
+    };
+    gh.prefetch(&plan).await.unwrap();
+    assert_eq!(
+        gh.releases().await.unwrap(),
+        vec![],
+        "answered by the query"
+    );
+    assert_eq!(github.seen(), ["/graphql"]);
+    let upload_url = format!(
+        "{}repos/o/r/releases/1/assets{{?name,label}}",
+        github.url.lock().unwrap()
+    );
+    let refused = gh
+        .upload_asset(&upload_url, "SHA256SUMS", b"x".to_vec())
+        .await;
+    assert!(refused.is_err(), "this GitHub refuses every upload");
+    // The upload may have been half done: the list is GitHub's again, not the query's.
+    let _ = gh.releases().await;
+    let seen = github.seen();
+    assert!(
+        seen.last()
+            .is_some_and(|p| p.ends_with("/repos/o/r/releases")),
+        "{seen:?}"
+    );
 }
 
 #[tokio::test]
