@@ -25,6 +25,7 @@ pub fn help() -> String {
 | `/release notes sync` | commits to the release branch the notes file (from the repository's template when missing) with every pull request merged since the previous release and not yet cited, under a heading to categorize, and the docs' navigation entry; nothing when nothing is new |
 | `/release status` | redraws the status comment from what GitHub holds now |
 | `/release retry` | runs the first failed or missing step again (for example a failed images build) |
+| `/release candidate` (or `qa`) | tags the release branch's head as the next QA candidate (`<version>-rc.N`), builds its images as `:<version>-rc.N` only, and publishes it with its assets as a pre-release that is never Latest; nothing new when the newest candidate is that commit already |
 | `/release cancel` | closes the pull request and deletes the release branch; refused once the tag exists |
 | `/release help` | shows this list |
 
@@ -673,6 +674,88 @@ pub fn waiting_for_merge() -> String {
 
 pub fn nothing_to_retry(version: &str) -> String {
     format!("Nothing to retry: every step of release {version} so far has succeeded.")
+}
+
+pub fn candidate_without_pull(branch: &str) -> String {
+    format!(
+        "No QA candidate made: a candidate is tagged on the head of the release branch `{branch}` \
+         while its pull request is open, and there is none open. Start the release with \
+         `/release <version>` (or reopen its pull request) first."
+    )
+}
+
+pub fn candidate_after_merge(tag: &str) -> String {
+    format!(
+        "No QA candidate made: the release pull request is merged, so the release itself (tag \
+         `{tag}`) is what is tested and published now."
+    )
+}
+
+/// Asked again with no new commit on the release branch since the newest candidate.
+pub fn candidate_no_new_commit(tag: &str, commit: &str, status_url: &str) -> String {
+    format!(
+        "Nothing new to test: QA candidate `{tag}` is the release branch's head ({commit}) \
+         already, and it is [published]({status_url}). Push a fix to the release branch, then \
+         ask again for the next candidate."
+    )
+}
+
+/// A dry run of a candidate for a commit that has one.
+pub fn candidate_dry_run_same_commit(tag: &str) -> String {
+    format!(
+        "make no new candidate: `{tag}` is the release branch's head already; go on with it \
+         where it stopped, or say there is nothing new when it is published"
+    )
+}
+
+/// A QA candidate's release title.
+pub fn candidate_title(version: &str, n: u32) -> String {
+    format!("{version} QA candidate {n} (testing release, not for production)")
+}
+
+/// A QA candidate's release notes: what it is, what it is not, and its images.
+pub fn candidate_body(release: &str, tag: &str, images: &[String], marker: &str) -> String {
+    let images: Vec<String> = images.iter().map(|i| format!("- `{i}`")).collect();
+    format!(
+        "**Testing release** of {release} for QA: tag `{tag}` on the release branch's head. It is \
+         a pre-release, never Latest; the release itself is tagged after the merge.\n\n\
+         Images:\n{}\n\n{marker}\n",
+        images.join("\n")
+    )
+}
+
+pub fn candidate_tag_elsewhere(tag: &str, found: &str, wanted: &str) -> String {
+    format!(
+        "tag `{tag}` already stands on {found}, not on the candidate's commit {wanted}; it was \
+         not made by this candidate"
+    )
+}
+
+pub fn candidate_release_not_ours(tag: &str, url: &str) -> String {
+    format!(
+        "the [release on `{tag}`]({url}) was not made by releasebot or the packaging workflow, so \
+         it was left alone"
+    )
+}
+
+pub fn candidate_images_failed(url: &str) -> String {
+    format!("its [images build]({url}) failed")
+}
+
+pub fn candidate_packaging_failed(workflow: &str, url: &str) -> String {
+    format!("the packaging workflow `{workflow}` [failed]({url})")
+}
+
+pub fn candidate_packaging_no_draft(workflow: &str, made_by: &str, url: &str) -> String {
+    format!(
+        "the packaging workflow `{workflow}` [finished]({url}) without a draft by `{made_by}` on \
+         the tag"
+    )
+}
+
+pub fn candidate_assets_refused(problems: &[crate::engine::AssetProblem]) -> String {
+    let problems: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    format!("its assets were refused: {}", problems.join("; "))
 }
 
 pub fn cancel_too_late(tag: &str) -> String {

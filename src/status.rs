@@ -65,6 +65,56 @@ pub struct StatusMarker {
     /// waited for (GitHub lists it a moment later), never dispatched again unless a person asks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packaging: Option<PackagingDispatch>,
+    /// The QA candidates asked for with `/release candidate`, oldest first; each recorded
+    /// before its tag is made, and kept after it is published (a candidate is never deleted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<CandidateRecord>,
+}
+
+/// One QA candidate: a pre-release of the version, tagged on the release branch's head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandidateRecord {
+    pub n: u32,
+    pub tag: String,
+    /// The release branch's head it was asked for: its tag goes here and nowhere else.
+    pub commit: crate::domain::CommitSha,
+    /// The comment that asked for it: a redelivery of that comment resumes this candidate.
+    pub asked_by: u64,
+    pub state: CandidateState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<crate::domain::ReleaseId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_url: Option<String>,
+    /// The assets its release carries, as checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<String>,
+    /// Its images build, intended before it is dispatched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<crate::engine::release_marker::Dispatch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images_url: Option<String>,
+    /// The image references it builds (`mathesar/mathesar:0.1.3-rc.1`), never `latest`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_refs: Vec<String>,
+}
+
+/// Where a candidate stands, as last seen on GitHub (each step looks again before it acts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CandidateState {
+    /// Recorded; its tag is being made.
+    Tagging,
+    /// Waiting for the packaging workflow's draft with the assets.
+    Packaging {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        url: String,
+    },
+    /// Its images are building.
+    Building,
+    /// Published as a pre-release, never Latest.
+    Published,
+    /// A step could not go on: why, and what to do.
+    Failed { reason: String },
 }
 
 /// One dispatch of the packaging workflow on a tag.
@@ -355,6 +405,49 @@ impl StatusView {
         out.push('\n');
     }
 
+    /// The QA candidates, one line each: its tag and commit, its pre-release with the assets,
+    /// its images, and where it stands.
+    fn render_candidates(&self, out: &mut String) {
+        if self.marker.candidates.is_empty() {
+            return;
+        }
+        out.push_str("QA candidates (pre-releases, never Latest):\n");
+        for c in &self.marker.candidates {
+            let mut parts = vec![format!("`{}` on `{}`", c.tag, c.commit.short())];
+            if let Some(url) = &c.release_url {
+                parts.push(format!("[pre-release]({url})"));
+            }
+            if !c.assets.is_empty() {
+                let assets: Vec<String> = c.assets.iter().map(|a| format!("`{a}`")).collect();
+                parts.push(format!("assets {}", assets.join(", ")));
+            }
+            if !c.image_refs.is_empty() {
+                let images: Vec<String> = c.image_refs.iter().map(|i| format!("`{i}`")).collect();
+                let images = images.join(", ");
+                parts.push(match &c.images_url {
+                    Some(url) => format!("images {images} ([build]({url}))"),
+                    None => format!("images {images}"),
+                });
+            }
+            let state = match &c.state {
+                CandidateState::Tagging => "⏳ tagging".to_string(),
+                CandidateState::Packaging { url } if url.is_empty() => {
+                    "⏳ waiting for the packaging workflow's assets".to_string()
+                }
+                CandidateState::Packaging { url } => {
+                    format!("⏳ waiting for the [packaging workflow]({url})'s assets")
+                }
+                CandidateState::Building => "⏳ images building".to_string(),
+                CandidateState::Published => "✅ published for QA".to_string(),
+                CandidateState::Failed { reason } => format!(
+                    "❌ {reason}; fix it, then `/release candidate` again (a new commit makes the next candidate)"
+                ),
+            };
+            out.push_str(&format!("- {}: {state}\n", parts.join(" · ")));
+        }
+        out.push('\n');
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         out.push_str(&self.marker.to_comment_line());
@@ -399,6 +492,7 @@ impl StatusView {
         }
         self.render_merge_back(&mut out);
         self.render_announcements(&mut out);
+        self.render_candidates(&mut out);
         for (_, state) in &self.steps {
             match state {
                 StepState::Pending(text) => out.push_str(&format!("- [ ] {text}\n")),
@@ -437,6 +531,7 @@ mod tests {
             announced: vec![],
             merge_back: None,
             packaging: None,
+            candidates: Vec::new(),
         }
     }
 
@@ -448,6 +543,49 @@ mod tests {
             steps: vec![(Step::Checks, StepState::Done("Checks passed".into()))],
         };
         assert_eq!(StatusMarker::find_in(&view.render()), Some(marker()));
+    }
+
+    #[test]
+    fn each_candidate_is_listed_with_its_assets_images_and_state_and_kept_in_the_marker() {
+        let mut marker = marker();
+        let candidate = |n: u32, c: char, state| CandidateRecord {
+            n,
+            tag: format!("0.1.3-rc.{n}"),
+            commit: crate::domain::CommitSha::parse(&c.to_string().repeat(40)).unwrap(),
+            asked_by: 50 + u64::from(n),
+            state,
+            release: Some(crate::domain::ReleaseId(7)),
+            release_url: Some(format!("https://github.com/o/r/releases/tag/0.1.3-rc.{n}")),
+            assets: vec!["install.sh".into(), "SHA256SUMS".into()],
+            images: None,
+            images_url: Some("https://github.com/o/r/actions/runs/9".into()),
+            image_refs: vec![format!("mathesar/mathesar:0.1.3-rc.{n}")],
+        };
+        marker.candidates = vec![
+            candidate(1, 'a', CandidateState::Published),
+            candidate(
+                2,
+                'b',
+                CandidateState::Failed {
+                    reason: "its images build failed".into(),
+                },
+            ),
+        ];
+        let view = StatusView {
+            marker: marker.clone(),
+            trigger_url: "u".into(),
+            steps: vec![],
+        };
+        let text = view.render();
+        assert!(text.contains(
+            "- `0.1.3-rc.1` on `aaaaaaa` · [pre-release](https://github.com/o/r/releases/tag/0.1.3-rc.1) · assets `install.sh`, `SHA256SUMS` · images `mathesar/mathesar:0.1.3-rc.1` ([build](https://github.com/o/r/actions/runs/9)): ✅ published for QA"
+        ), "{text}");
+        assert!(text.contains("`0.1.3-rc.2` on `bbbbbbb`"), "{text}");
+        assert!(
+            text.contains("❌ its images build failed; fix it"),
+            "{text}"
+        );
+        assert_eq!(StatusMarker::find_in(&text), Some(marker));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! exit code — 0 when the event was handled or ignored, 1 when a step failed or is blocked.
 
 use crate::engine::{EngineError, Outcome};
+use crate::status::CandidateState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -178,6 +179,23 @@ fn fields(outcome: &Outcome) -> Fields {
             f.outcome = "nothing-to-resume";
             f.what = format!("Release {version} has already moved past this step.");
             f.version = Some(version.clone());
+        }
+        Outcome::Candidate {
+            version,
+            tag,
+            state,
+        } => {
+            f.outcome = "candidate";
+            let stands = match state {
+                CandidateState::Tagging => "is being tagged".to_string(),
+                CandidateState::Packaging { .. } => "waits for its packaged assets".to_string(),
+                CandidateState::Building => "is building its images".to_string(),
+                CandidateState::Published => "is published as a pre-release".to_string(),
+                CandidateState::Failed { reason } => format!("stopped: {reason}"),
+            };
+            f.what = format!("Release {version}: QA candidate `{tag}` {stands}.");
+            f.version = Some(version.clone());
+            f.tag = Some(tag.clone());
         }
     }
     f

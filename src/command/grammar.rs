@@ -23,6 +23,9 @@ pub enum Command {
     /// `/release cancel [--dry-run]`: close the pull request and delete the branch, before the
     /// tag exists.
     Cancel { dry_run: bool },
+    /// `/release candidate [--dry-run]` (or `qa`): tag the release branch's head as the next
+    /// QA candidate and publish it as a pre-release.
+    Candidate { dry_run: bool },
     /// `/release help`
     Help,
 }
@@ -123,6 +126,7 @@ pub fn parse_command_line(line: &str) -> Result<Command, CommandParseError> {
         "status" => no_dry_run(dry_run, "status", Command::Status)?,
         "retry" => Command::Retry { dry_run },
         "cancel" => Command::Cancel { dry_run },
+        "candidate" | "qa" => Command::Candidate { dry_run },
         "notes" => match positional.next().ok_or(CommandParseError::MissingUrl)? {
             "sync" => Command::NotesSync { dry_run },
             url => Command::Notes {
@@ -235,6 +239,26 @@ mod tests {
         assert_eq!(
             parse_command_line("/release cancel"),
             Ok(Command::Cancel { dry_run: false })
+        );
+    }
+
+    #[test]
+    fn a_qa_candidate_is_asked_for_by_either_name() {
+        for line in ["/release candidate", "/release qa"] {
+            assert_eq!(
+                parse_command_line(line),
+                Ok(Command::Candidate { dry_run: false })
+            );
+        }
+        assert_eq!(
+            parse_command_line("/release qa --dry-run"),
+            Ok(Command::Candidate { dry_run: true })
+        );
+        assert_eq!(
+            parse_command_line("/release candidate 2"),
+            Err(CommandParseError::UnexpectedArgument {
+                argument: "2".into()
+            })
         );
     }
 

@@ -130,6 +130,7 @@ impl Default for Config {
             announce: Vec::new(),
             merge_back: None,
             packaging: None,
+            candidate: CandidatePattern::default(),
         }
     }
 }

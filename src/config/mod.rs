@@ -1,5 +1,6 @@
 //! `.github/releasebot.toml`: how a repository releases. Without the file, Mathesar's process.
 
+mod candidate;
 mod defaults;
 mod errors;
 mod parse;
@@ -7,6 +8,7 @@ mod template;
 
 use std::collections::BTreeMap;
 
+pub use candidate::CandidatePattern;
 pub use errors::{ConfigError, ConfigErrors};
 pub use template::Template;
 
@@ -47,6 +49,9 @@ pub struct Config {
     /// The repository's own packaging workflow, whose draft (with assets) becomes the release;
     /// `None`: releasebot makes its own draft, without assets.
     pub packaging: Option<PackagingConfig>,
+    /// What a QA candidate's version adds to the release's (`rc.{n}`: `0.1.3-rc.2`); its tag is
+    /// the release's tag template rendered with it.
+    pub candidate: CandidatePattern,
 }
 
 /// One place a published release is announced.

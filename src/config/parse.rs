@@ -30,6 +30,7 @@ const TOP_KEYS: &[&str] = &[
     "announce",
     "merge_back",
     "packaging",
+    "candidate",
 ];
 const PACKAGING_KEYS: &[&str] = &[
     "workflow",
@@ -389,7 +390,20 @@ impl<'t> Reader<'t> {
             announce: self.announcements(root),
             merge_back: self.branch_name(root, "merge_back"),
             packaging: self.packaging(root),
+            candidate: self.candidate(root, defaults.candidate.clone()),
         }
+    }
+
+    /// `candidate`: the pre-release a QA candidate's version adds (`rc.{n}`).
+    fn candidate(&mut self, root: &dyn TableLike, default: CandidatePattern) -> CandidatePattern {
+        let Some(text) = self.string(root, "", "candidate") else {
+            return default;
+        };
+        CandidatePattern::parse(&text).unwrap_or_else(|message| {
+            let span = self.get(root, "", "candidate").and_then(|f| f.span);
+            self.error("candidate", span, message);
+            default
+        })
     }
 
     /// A fixed branch name (`base_branch`, `target_branch`), when given.
@@ -1131,7 +1145,7 @@ mod tests {
     fn an_unknown_key_is_named_with_its_line_and_a_suggestion() {
         assert_eq!(
             problems("label = \"release\"\npermision = \"write\"\n"),
-            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `release_notes`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`, `merge_back`, `packaging`"]
+            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `release_notes`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`, `merge_back`, `packaging`, `candidate`"]
         );
     }
 
@@ -1238,6 +1252,19 @@ mod tests {
             "base_branch = \"develop\"\ntarget_branch = \"master\"\nmerge_back = \"develop\"\n",
         );
         assert_eq!(back.unwrap().merge_back.as_deref(), Some("develop"));
+    }
+
+    #[test]
+    fn a_candidate_pattern_is_a_numbered_pre_release() {
+        let v = semver::Version::new(0, 1, 3);
+        let default = parse("").unwrap();
+        assert_eq!(default.candidate.version(&v, 1).to_string(), "0.1.3-rc.1");
+        let qa = parse("candidate = \"qa.{n}\"\n").unwrap();
+        assert_eq!(qa.candidate.version(&v, 2).to_string(), "0.1.3-qa.2");
+        assert_eq!(
+            problems("candidate = \"rc\"\n"),
+            vec!["line 1: candidate: must contain `{n}` exactly once"]
+        );
     }
 
     #[test]

@@ -41,10 +41,11 @@ impl std::fmt::Display for AssetProblem {
     }
 }
 
-/// What is wrong with the assets for `version`; empty when they are ready.
+/// What is wrong with the assets for a release of one of the `accepted` versions (a QA
+/// candidate's assets may name the candidate or the release it tests); empty when ready.
 pub fn problems(
     config: &PackagingConfig,
-    version: &Version,
+    accepted: &[Version],
     assets: &[Packaged],
 ) -> Vec<AssetProblem> {
     let has = |name: &str| assets.iter().any(|a| a.name == name);
@@ -65,7 +66,7 @@ pub fn problems(
     if let Some(asset) = checked {
         let text = String::from_utf8_lossy(&asset.data);
         let named = versions_named(&text);
-        if !named.contains(&version.to_string()) {
+        if !accepted.iter().any(|v| named.contains(&v.to_string())) {
             found.push(AssetProblem::WrongVersion {
                 asset: asset.name.clone(),
                 names: named,
@@ -155,14 +156,14 @@ mod tests {
             asset("install.sh", "#!/bin/sh\nmathesar_version=\"0.10.0\"\n"),
             asset("mathesar.tar.gz", "bytes"),
         ];
-        assert_eq!(problems(&mathesar(), &v("0.10.0"), &assets), vec![]);
+        assert_eq!(problems(&mathesar(), &[v("0.10.0")], &assets), vec![]);
     }
 
     #[test]
     fn a_missing_asset_is_named() {
         let assets = [asset("install.sh", "0.2.1")];
         assert_eq!(
-            problems(&mathesar(), &v("0.2.1"), &assets),
+            problems(&mathesar(), &[v("0.2.1")], &assets),
             vec![AssetProblem::Missing(vec!["mathesar.tar.gz".into()])]
         );
         assert_eq!(
@@ -181,7 +182,7 @@ mod tests {
             ),
             asset("mathesar.tar.gz", "0.10.0"),
         ];
-        let found = problems(&mathesar(), &v("0.10.0"), &assets);
+        let found = problems(&mathesar(), &[v("0.10.0")], &assets);
         assert_eq!(
             found,
             vec![AssetProblem::WrongVersion {
@@ -205,7 +206,7 @@ mod tests {
             assets: vec!["install.sh".into()],
             ..mathesar()
         };
-        assert_eq!(problems(&config, &v("0.1.1"), &script).len(), 1);
+        assert_eq!(problems(&config, &[v("0.1.1")], &script).len(), 1);
     }
 
     #[test]

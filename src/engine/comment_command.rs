@@ -107,6 +107,9 @@ pub async fn handle(
                 Command::Retry { dry_run } => {
                     follow_up::retry(&ctx, event, &conversation, status, dry_run || rehearsal).await
                 }
+                Command::Candidate { dry_run } => {
+                    super::candidate::ask(&ctx, event, status, dry_run || rehearsal).await
+                }
                 Command::Cancel { dry_run } => {
                     follow_up::cancel(&ctx, event, status, dry_run || rehearsal).await
                 }

@@ -72,6 +72,19 @@ pub async fn refresh_status(
     })
 }
 
+/// The release's version, what GitHub holds of it now, and what `trigger` plans from there.
+pub(super) async fn decide(
+    ctx: &Context<'_>,
+    status: &StatusComment,
+    trigger: Trigger,
+) -> Result<(Version, progress::Progress, Plan), EngineError> {
+    let version = tracking::version_of(status)?;
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    let stage = Stage::derive(&progress, Some(&status.marker))?;
+    let due = plan(&stage, trigger);
+    Ok((version, progress, due))
+}
+
 /// `/release retry`: the first step that failed or is missing, run again.
 pub async fn retry(
     ctx: &Context<'_>,
@@ -80,10 +93,7 @@ pub async fn retry(
     mut status: StatusComment,
     dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let version = tracking::version_of(&status)?;
-    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
-    let stage = Stage::derive(&progress, Some(&status.marker))?;
-    let due = plan(&stage, Trigger::Retry);
+    let (version, progress, due) = decide(ctx, &status, Trigger::Retry).await?;
     if let Plan::Refuse(refusal) = due {
         // The answer points at the status comment: it shows what GitHub holds first.
         tracking::redraw_if_behind(ctx, &status, &progress).await?;
@@ -159,10 +169,7 @@ pub async fn cancel(
     mut status: StatusComment,
     dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let version = tracking::version_of(&status)?;
-    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
-    let stage = Stage::derive(&progress, Some(&status.marker))?;
-    let due = plan(&stage, Trigger::Cancel);
+    let (version, progress, due) = decide(ctx, &status, Trigger::Cancel).await?;
     if let Plan::Refuse(refusal) = due {
         return refuse(ctx, event, refusal, (&version, &status.html_url)).await;
     }
@@ -198,7 +205,7 @@ pub async fn cancel(
     })
 }
 
-async fn refuse(
+pub(super) async fn refuse(
     ctx: &Context<'_>,
     event: &CommentEvent,
     refusal: Refusal,
@@ -223,6 +230,14 @@ async fn refuse(
                 status_url,
                 "another version",
             ),
+        ),
+        Refusal::CandidateWithoutPull => (
+            Reply::CandidateRefused,
+            messages::candidate_without_pull(&ctx.config.branch.render(version)),
+        ),
+        Refusal::CandidateAfterMerge => (
+            Reply::CandidateRefused,
+            messages::candidate_after_merge(&ctx.config.tag.render(version)),
         ),
         Refusal::CancelTooLate => (
             Reply::CancelRefused,

@@ -16,6 +16,10 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
     if file == Some(ctx.config.smoke.workflow.as_str()) && run.event == "workflow_dispatch" {
         return super::smoke::finished(ctx, run).await;
     }
+    // A QA candidate's packaging or images run ended: the candidate goes on.
+    if let Some(outcome) = super::candidate::on_run(ctx, run).await? {
+        return Ok(outcome);
+    }
     // The packaging's run ended: its draft is adopted, or its failure shown.
     if let Some(packaging) = &ctx.config.packaging {
         if file == Some(packaging.workflow.as_str()) {

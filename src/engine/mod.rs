@@ -7,6 +7,7 @@ mod after_publication;
 mod announcing;
 mod answer;
 mod assets_check;
+mod candidate;
 mod checks;
 mod comment_command;
 mod context;

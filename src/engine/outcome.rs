@@ -34,6 +34,10 @@ pub enum Reply {
     NotesSynced,
     NothingToRetry,
     CancelRefused,
+    /// `/release candidate` with no open release pull request, or after the merge.
+    CandidateRefused,
+    /// `/release candidate` when the newest candidate, published, is the branch's head already.
+    NoNewCandidate,
     /// The release's state on GitHub cannot be read (a damaged marker, a merge without a
     /// merge commit): said, with what to fix.
     StateUnreadable,
@@ -103,6 +107,13 @@ pub enum Outcome {
     },
     /// A repeated start of a release that has already moved past what the command does.
     NothingToResume { version: String },
+    /// A QA candidate moved on (tagged, packaged, built, or published as a pre-release); the
+    /// status comment lists where it stands.
+    Candidate {
+        version: String,
+        tag: String,
+        state: crate::status::CandidateState,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -67,7 +67,7 @@ pub async fn run_on_tag(
     packaging: &PackagingConfig,
     tag: &str,
     again: bool,
-    status: Option<(&StatusComment, &Progress)>,
+    status: Option<(&mut StatusComment, &Progress)>,
 ) -> Result<Waiting, EngineError> {
     let runs = ctx.gh.workflow_runs_on(&packaging.workflow, tag).await?;
     let listed: Vec<_> = runs
@@ -75,19 +75,20 @@ pub async fn run_on_tag(
         .map(|run| (run.id, run.run_state(), run.html_url.clone()))
         .collect();
     let recorded = status
+        .as_ref()
         .and_then(|(s, _)| s.marker.packaging.as_ref())
         .filter(|d| d.tag == tag);
     match decide(&listed, again, recorded) {
         Next::Wait(waiting) => Ok(waiting),
         Next::Dispatch => {
+            // The caller's status comment keeps the record, so its next drawing does too.
             if let Some((comment, progress)) = status {
-                let mut comment = comment.clone();
                 comment.marker.packaging = Some(PackagingDispatch {
                     tag: tag.to_string(),
                     intended_at: super::release_marker::now(),
                     replaces: runs.iter().map(|run| run.id).collect(),
                 });
-                super::tracking::refresh(ctx.gh, ctx.config, ctx.repository, &comment, progress)
+                super::tracking::refresh(ctx.gh, ctx.config, ctx.repository, comment, progress)
                     .await?;
             }
             let details = ctx
@@ -121,12 +122,12 @@ pub fn adopted_body(existing: &str, ours: &str) -> String {
     }
 }
 
-/// Checks the draft's assets for `version`; the problems, else `SHA256SUMS` is added when the
-/// packaging made none.
+/// Checks the draft's assets for a release of one of the `accepted` versions; the problems,
+/// else `SHA256SUMS` is added when the packaging made none.
 pub async fn check_assets(
     ctx: &Context<'_>,
     packaging: &PackagingConfig,
-    version: &Version,
+    accepted: &[Version],
     release: &Release,
 ) -> Result<Vec<assets_check::AssetProblem>, EngineError> {
     let listed = ctx.gh.release_assets(release.id).await?;
@@ -146,7 +147,7 @@ pub async fn check_assets(
             data,
         });
     }
-    let problems = assets_check::problems(packaging, version, &packaged);
+    let problems = assets_check::problems(packaging, accepted, &packaged);
     if problems.is_empty() && assets_check::needs_checksums(packaging, &packaged) {
         let sums = assets_check::sha256sums(&packaged);
         ctx.gh

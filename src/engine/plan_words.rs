@@ -65,7 +65,42 @@ pub fn describe(
             "merge the released branch back where that waits, and announce release {version} \
              again where announcing it failed (not where it may have been posted already)"
         ),
+        Plan::Candidate => candidate(config, version, None),
         Plan::Settle => "change nothing but the status comment, where it is behind".to_string(),
         Plan::Refuse(_) | Plan::Nothing(_) => "change nothing".to_string(),
     }
+}
+
+/// What `/release candidate` would do: candidate `n` when it is known.
+pub fn candidate(
+    config: &crate::config::Config,
+    version: &semver::Version,
+    n: Option<u32>,
+) -> String {
+    let branch = config.branch.render(version);
+    let name = match n {
+        Some(n) => format!(
+            "`{}`",
+            config.tag.render(&config.candidate.version(version, n))
+        ),
+        None => "the next number".to_string(),
+    };
+    let built = n.map_or_else(
+        || "its own version".to_string(),
+        |n| format!("`:{}`", config.candidate.version(version, n)),
+    );
+    let mut steps = vec![format!("tag the head of `{branch}` as QA candidate {name}")];
+    match &config.packaging {
+        Some(packaging) => steps.push(format!(
+            "take its draft with the assets from `{}` and check them",
+            packaging.workflow
+        )),
+        None => steps.push("make its release".to_string()),
+    }
+    steps.push(format!(
+        "dispatch `{}` on it with `latest` false (images {built} only)",
+        config.images.workflow
+    ));
+    steps.push("publish it as a pre-release that is never GitHub's Latest".to_string());
+    steps.join(", ")
 }

@@ -18,6 +18,17 @@ use crate::event::ReleasePublished;
 use crate::latest::moves_latest;
 
 pub async fn run(ctx: &Context<'_>, event: &ReleasePublished) -> Result<Outcome, EngineError> {
+    // A QA candidate published as a pre-release is not the release: nothing follows it.
+    if event
+        .release
+        .body()
+        .contains(super::candidate::MARKER_PREFIX)
+    {
+        return Ok(Outcome::Ignored(format!(
+            "`{}` is a QA candidate, not the release",
+            event.release.tag_name
+        )));
+    }
     let outcome = check_and_promote(ctx, event).await?;
     // Published is a state of its own: the status comment stops saying "a person publishes it".
     let checked = matches!(

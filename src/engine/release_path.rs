@@ -187,7 +187,13 @@ pub async fn run_known(
         // text is added below what it holds.
         (Some(packaging), _) if adoptable(packaging).is_some_and(marker_absent) => {
             let draft = adoptable(packaging).expect("looked at above");
-            let problems = super::packaging::check_assets(ctx, packaging, &version, draft).await?;
+            let problems = super::packaging::check_assets(
+                ctx,
+                packaging,
+                std::slice::from_ref(&version),
+                draft,
+            )
+            .await?;
             if !problems.is_empty() {
                 let text = messages::assets_refused(tag, &draft.html_url, &problems);
                 let at = (&version, tag);
@@ -297,9 +303,8 @@ async fn wait_for_packaging(
 ) -> Result<Outcome, EngineError> {
     use super::packaging::Waiting;
     let workflow = &packaging.workflow;
-    let status = tracking
-        .and_then(|t| t.status.as_ref())
-        .map(|s| (s, progress));
+    let mut status = tracking.and_then(|t| t.status.clone());
+    let status = status.as_mut().map(|s| (s, progress));
     let text = match super::packaging::run_on_tag(ctx, packaging, tag, again, status).await {
         Ok(Waiting::Running { url }) => {
             return Ok(Outcome::Ignored(format!(

@@ -271,6 +271,8 @@ pub enum Trigger {
     RunCompleted { run: RunId },
     /// New commits on the release pull request's branch.
     PullPushed,
+    /// `/release candidate`: a QA candidate of the release branch's head.
+    Candidate,
 }
 
 /// What is due. Carried out by the handlers, or described by a dry run.
@@ -312,6 +314,9 @@ pub enum Plan {
     /// The work is done: keep what was found (a run found by its intent alone, after a crash)
     /// and redraw the status comment if it is behind.
     Settle,
+    /// Tag the release branch's head as the next QA candidate (or resume the one asked for it),
+    /// get its assets, build its images and publish it as a pre-release.
+    Candidate,
     /// Nothing to do but say so.
     Refuse(Refusal),
     /// Nothing to do, nothing to say.
@@ -352,6 +357,10 @@ pub enum Refusal {
     CancelTooLate,
     /// Another version on an issue whose release is still in flight: one release, one home.
     AnotherInFlight,
+    /// A QA candidate with no open release pull request to take it from.
+    CandidateWithoutPull,
+    /// A QA candidate after the merge: the release itself is what is tested now.
+    CandidateAfterMerge,
 }
 
 pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
@@ -447,6 +456,13 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
             } => Plan::RunSmoke,
             PullOpen { .. } => Plan::Nothing("the branch's head was tested already"),
             _ => Plan::Nothing("the release pull request is not open"),
+        },
+        Trigger::Candidate => match stage {
+            PullOpen { .. } => Plan::Candidate,
+            NotStarted | Branched | ClosedUnmerged { .. } | Cancelled => {
+                Plan::Refuse(Refusal::CandidateWithoutPull)
+            }
+            _ => Plan::Refuse(Refusal::CandidateAfterMerge),
         },
         Trigger::RunCompleted { run } => match stage.images_run() {
             Some(_) if matches!(stage, ImagesStale { .. }) => {
@@ -562,6 +578,7 @@ mod tests {
             announced: vec![],
             merge_back: None,
             packaging: None,
+            candidates: Vec::new(),
         }
     }
 
@@ -767,7 +784,8 @@ mod tests {
             | Trigger::PullClosed { .. }
             | Trigger::TagAppeared
             | Trigger::RunCompleted { .. }
-            | Trigger::PullPushed => {}
+            | Trigger::PullPushed
+            | Trigger::Candidate => {}
         }
     }
 
@@ -913,6 +931,7 @@ mod tests {
             ("our run done", Trigger::RunCompleted { run: RunId(77) }),
             ("other run done", Trigger::RunCompleted { run: RunId(78) }),
             ("pushed", Trigger::PullPushed),
+            ("candidate", Trigger::Candidate),
         ]
     }
 
@@ -941,6 +960,7 @@ mod tests {
             Plan::RecordSmoke => "record smoke".into(),
             Plan::Settle => "settle".into(),
             Plan::AfterPublication => "after publication".into(),
+            Plan::Candidate => "candidate".into(),
             Plan::Refuse(refusal) => format!("refuse {refusal:?}"),
             Plan::Nothing(_) => "-".into(),
         }
@@ -1234,6 +1254,28 @@ mod tests {
         ("done", "pushed", "-"),
         ("published", "pushed", "-"),
         ("published, unfinished", "pushed", "-"),
+
+        // candidate: only from an open release pull request's branch
+        ("not started", "candidate", "refuse CandidateWithoutPull"),
+        ("branched", "candidate", "refuse CandidateWithoutPull"),
+        ("open, smoke not run", "candidate", "candidate"),
+        ("open, smoke running", "candidate", "candidate"),
+        ("open, smoke passed", "candidate", "candidate"),
+        ("open, smoke failed", "candidate", "candidate"),
+        ("open, smoke skipped", "candidate", "candidate"),
+        ("closed unmerged", "candidate", "refuse CandidateWithoutPull"),
+        ("cancelled", "candidate", "refuse CandidateWithoutPull"),
+        ("merged", "candidate", "refuse CandidateAfterMerge"),
+        ("tagged", "candidate", "refuse CandidateAfterMerge"),
+        ("tagged, drafted", "candidate", "refuse CandidateAfterMerge"),
+        ("images intended", "candidate", "refuse CandidateAfterMerge"),
+        ("images sent", "candidate", "refuse CandidateAfterMerge"),
+        ("images running", "candidate", "refuse CandidateAfterMerge"),
+        ("images failed", "candidate", "refuse CandidateAfterMerge"),
+        ("images stale", "candidate", "refuse CandidateAfterMerge"),
+        ("done", "candidate", "refuse CandidateAfterMerge"),
+        ("published", "candidate", "refuse CandidateAfterMerge"),
+        ("published, unfinished", "candidate", "refuse CandidateAfterMerge"),
     ];
 
     /// The smoke record of the branch's head, and a run finishing: (record, run, attempt) → plan.

@@ -145,6 +145,7 @@ pub async fn run(
             announced: vec![],
             merge_back: None,
             packaging: None,
+            candidates: Vec::new(),
         });
     if notes_url.is_some() {
         marker.notes_url = notes_url;

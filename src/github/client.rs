@@ -853,6 +853,16 @@ impl RepoClient {
         .await
     }
 
+    /// Publishes a draft as a pre-release that is never GitHub's "Latest" (a QA candidate).
+    pub async fn publish_prerelease(&self, id: ReleaseId) -> Result<Release, ApiError> {
+        self.patch(
+            self.route(&format!("releases/{id}")),
+            &json!({ "draft": false, "prerelease": true, "make_latest": "false" }),
+            Changed::Releases,
+        )
+        .await
+    }
+
     // ----- pull requests -----
 
     /// Pull requests (open or closed) from `branch` of this repository.

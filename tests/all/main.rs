@@ -28,6 +28,7 @@ mod odd_answers;
 mod packaged_release;
 mod people_mid_release;
 mod postgres;
+mod qa_candidates;
 mod queue;
 mod redelivery;
 mod refusals;

@@ -17,7 +17,7 @@ const PACKAGING_WORKFLOW: &str = "name: Create draft release\non:\n  push:\n    
 
 /// Mathesar at 0.1.2 configured as the example says, its packaging workflow and immutable
 /// releases on, and work on `develop` that `master` has not seen.
-async fn mathesar_today() -> Scenario {
+pub async fn mathesar_today() -> Scenario {
     let s = Scenario::mathesar_altered(|dir| {
         std::fs::write(dir.join(".github/releasebot.toml"), EXAMPLE).unwrap();
         let file = dir.join(".github/workflows/create-draft-release.yml");
