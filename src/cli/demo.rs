@@ -104,6 +104,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     demo.deliver().await;
     demo.show_pull_request(&args.version);
 
+    // QA tests a candidate of the branch's head, never the final tag.
+    demo.comment(issue, MAINTAINER, "/release candidate")
+        .await?;
+    println!(
+        "\n▶ the images workflow builds the candidate's images (its own version, never latest)"
+    );
+    demo.complete_newest_run("release-images.yml").await?;
+    demo.deliver().await;
+    demo.show_candidates();
+
     println!("\n▶ {MAINTAINER} reads the ticked checklist on the pull request, then merges it");
     let number = demo
         .sim
@@ -230,6 +240,17 @@ impl Demo {
                     Err(error) => println!("  webhook `{}` → error: {error}", delivery.event),
                 }
             }
+        }
+    }
+
+    /// The pre-releases QA tests, as GitHub's releases page lists them.
+    fn show_candidates(&self) {
+        for release in self.sim.releases(REPO).iter().filter(|r| r.prerelease) {
+            let state = if release.draft { "draft" } else { "published" };
+            println!(
+                "■ Pre-release \"{}\" on tag {} ({state}, never Latest)",
+                release.name, release.tag_name
+            );
         }
     }
 

@@ -323,4 +323,8 @@ fn demo_plays_a_whole_release_through_the_routes_people_use() {
         stdout.contains("Images pushed for linux/amd64, linux/arm64"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("Pre-release \"0.1.3 QA candidate 1 (testing release, not for production)\" on tag 0.1.3-rc.1 (published, never Latest)"),
+        "{stdout}"
+    );
 }
