@@ -207,3 +207,18 @@ fn our_writes_forget_what_they_may_have_changed_and_nothing_else() {
     found.forget(Changed::Anything);
     assert_eq!(found.file(".github/releasebot.toml", "master"), None);
 }
+
+#[test]
+fn a_part_that_does_not_read_is_left_to_rest_and_the_others_are_answered() {
+    let mut answer = answer();
+    answer["data"]["repository"]["releases"]["nodes"][0]["databaseId"] = json!("not a number");
+    answer["data"]["repository"]["base"]["target"]["oid"] = json!("not an object id");
+    let found = read(&mathesar_plan(), "centerofci", &answer);
+    assert_eq!(found.release_on_tag("0.1.2"), None);
+    assert_eq!(found.git_ref("heads/master"), None);
+    assert!(found
+        .commit_files(&sha(COMMIT), &["mathesar/__init__.py"])
+        .is_none());
+    assert!(found.issue_comments(IssueNumber(1)).is_some());
+    assert_eq!(found.git_ref("tags/0.1.3"), Some(None));
+}

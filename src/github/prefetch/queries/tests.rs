@@ -1,7 +1,8 @@
-//! The query's text: values stay literals, files come under their aliases in order.
+//! The query's text: values stay literals; each part and each file has an alias of its own.
 
 use super::*;
-use crate::github::prefetch::plan::{FileAt, FilesAt};
+use crate::domain::IssueNumber;
+use crate::github::prefetch::plan::{FileAt, FilesAt, ReleaseNames};
 
 #[test]
 fn an_empty_plan_asks_for_nothing() {
@@ -43,4 +44,52 @@ fn files_are_asked_for_under_aliases_in_order() {
     assert_ne!(file_alias(0), file_alias(1));
     assert!(query.contains("ref(qualifiedName: \"refs/heads/master\")"));
     assert!(query.contains("repository(owner: \"centerofci\", name: \"mathesar\")"));
+}
+
+/// The aliases of the parts a plan asks for.
+#[derive(Default)]
+struct Aliases(Vec<&'static str>);
+
+impl Parts for Aliases {
+    fn part<P: Part>(&mut self, _: P) {
+        self.0.push(P::ALIAS);
+    }
+}
+
+#[test]
+fn every_part_comes_back_under_an_alias_of_its_own() {
+    let files = FilesAt {
+        at: "1111111111111111111111111111111111111111".into(),
+        paths: vec!["a".into()],
+    };
+    let plan = ReadPlan {
+        viewer: true,
+        file: Some(FileAt {
+            rev: "main".into(),
+            path: "a".into(),
+        }),
+        base: Some(files.clone()),
+        tags: true,
+        release: Some(ReleaseNames {
+            branch: "release/1.0.0".into(),
+            tag: "1.0.0".into(),
+        }),
+        releases: true,
+        comments: Some(IssueNumber(1)),
+        commit: Some(files),
+    };
+    let mut aliases = Aliases::default();
+    each_part(&plan, "o", &mut aliases);
+    let mut unique = aliases.0.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), aliases.0.len(), "{:?}", aliases.0);
+    let query = plan.query("o", "r");
+    for alias in aliases.0 {
+        assert!(
+            query.contains(&format!("    {alias}: ")),
+            "{alias}: {query}"
+        );
+    }
+    assert!(query.contains(&format!("  {}: viewer", Viewer::ALIAS)));
 }
