@@ -39,7 +39,7 @@ pub struct FilesTarget {
     kind: String,
     oid: CommitSha,
     tree: Option<Oid<String>>,
-    /// Every other field is a file's alias; a missing or non-file path is `null`.
+    /// Every other field is a file's alias: its tree entry, `null` where the path is missing.
     #[serde(flatten)]
     files: HashMap<String, Option<Entry>>,
 }
