@@ -4,15 +4,18 @@
 //! someone else during the job's seconds is met by GitHub's own refusal of the write, a 422 for
 //! a ref or a pull request that exists, as before). What the query did not settle goes to REST.
 //! Our own writes forget what they may have changed, so a read after a write is never answered
-//! from before it.
+//! from before it. `plan` names the reads; `queries` writes the query from its parts, each
+//! beside the types its answer is read into; `answer` reads GitHub's answer by the same parts.
 
 mod answer;
 mod plan;
+mod queries;
 
 use std::collections::HashMap;
 
 pub use answer::read;
-pub use plan::{FileAt, FilesAt, ReadPlan, ReleaseNames, PAGE};
+pub use plan::{FileAt, FilesAt, ReadPlan, ReleaseNames};
+pub use queries::PAGE;
 
 use crate::domain::{CommitSha, IssueNumber};
 use crate::github::models::{

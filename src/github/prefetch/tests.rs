@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::queries::file_alias;
 use super::*;
 use crate::domain::ReleaseId;
 
@@ -40,18 +41,22 @@ fn blob(text: &str) -> serde_json::Value {
     json!({ "__typename": "Blob", "text": text, "isBinary": false, "isTruncated": false })
 }
 
+/// The base branch's head, with the first of the plan's two files and not the second.
+fn base_commit() -> serde_json::Value {
+    let mut commit = json!({ "__typename": "Commit", "oid": COMMIT, "tree": { "oid": TREE } });
+    commit[file_alias(0)] = json!({ "path": "mathesar/__init__.py", "mode": 33188, "type": "blob",
+                                    "oid": "5555555555555555555555555555555555555555",
+                                    "object": blob("__version__ = '0.1.2'\n") });
+    commit[file_alias(1)] = serde_json::Value::Null;
+    commit
+}
+
 fn answer() -> serde_json::Value {
     json!({ "data": {
         "viewer": { "__typename": "Bot", "login": "releasebot[bot]" },
         "repository": {
             "file": null,
-            "base": { "name": "master", "target": {
-                "__typename": "Commit", "oid": COMMIT, "tree": { "oid": TREE },
-                "f0": { "path": "mathesar/__init__.py", "mode": 33188, "type": "blob",
-                        "oid": "5555555555555555555555555555555555555555",
-                        "object": blob("__version__ = '0.1.2'\n") },
-                "f1": null
-            }},
+            "base": { "name": "master", "target": base_commit() },
             "tags": { "pageInfo": { "hasNextPage": false }, "nodes": [
                 { "name": "0.1.2", "target": { "__typename": "Tag", "oid": TAG_OBJECT, "name": "0.1.2",
                                                "target": { "__typename": "Commit", "oid": TAGGED } } },
@@ -150,7 +155,8 @@ fn what_graphql_refused_or_cut_short_is_left_to_rest() {
         json!([{ "path": ["repository", "tags"], "message": "Something went wrong" }]);
     answer["data"]["repository"]["comments"]["comments"]["pageInfo"]["hasPreviousPage"] =
         json!(true);
-    answer["data"]["repository"]["base"]["target"]["f0"]["object"]["isTruncated"] = json!(true);
+    answer["data"]["repository"]["base"]["target"][file_alias(0)]["object"]["isTruncated"] =
+        json!(true);
     let found = read(&mathesar_plan(), "centerofci", &answer);
     assert_eq!(found.matching_refs("tags"), None);
     assert_eq!(found.issue_comments(IssueNumber(1)), None);
@@ -200,4 +206,19 @@ fn our_writes_forget_what_they_may_have_changed_and_nothing_else() {
         .is_some());
     found.forget(Changed::Anything);
     assert_eq!(found.file(".github/releasebot.toml", "master"), None);
+}
+
+#[test]
+fn a_part_that_does_not_read_is_left_to_rest_and_the_others_are_answered() {
+    let mut answer = answer();
+    answer["data"]["repository"]["releases"]["nodes"][0]["databaseId"] = json!("not a number");
+    answer["data"]["repository"]["base"]["target"]["oid"] = json!("not an object id");
+    let found = read(&mathesar_plan(), "centerofci", &answer);
+    assert_eq!(found.release_on_tag("0.1.2"), None);
+    assert_eq!(found.git_ref("heads/master"), None);
+    assert!(found
+        .commit_files(&sha(COMMIT), &["mathesar/__init__.py"])
+        .is_none());
+    assert!(found.issue_comments(IssueNumber(1)).is_some());
+    assert_eq!(found.git_ref("tags/0.1.3"), Some(None));
 }
