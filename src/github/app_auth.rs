@@ -185,7 +185,7 @@ impl InstallationTokens {
 
     /// A client authenticated as the App itself (its JWT at `now`).
     fn as_app(&self, now: i64) -> Result<octocrab::Octocrab, octocrab::Error> {
-        super::connector::builder()
+        super::http_builder::builder()
             .base_uri(self.base_url.as_str())?
             .personal_token(self.credentials.jwt(now))
             .build()

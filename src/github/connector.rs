@@ -1,29 +1,12 @@
 //! How the bot obtains an authenticated octocrab for the repository an event came from.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use octocrab::Octocrab;
 
 use super::app_auth::InstallationTokens;
+use super::http_builder::builder;
 use super::{ApiError, RepoClient};
-
-/// No call may hang a job for ever: a GitHub that stops answering fails the call, and the job
-/// is retried with back-off instead of holding its worker.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const READ_TIMEOUT: Duration = Duration::from_secs(60);
-
-pub(crate) fn builder() -> octocrab::OctocrabBuilder<
-    octocrab::NoSvc,
-    octocrab::DefaultOctocrabBuilderConfig,
-    octocrab::NoAuth,
-    octocrab::NotLayerReady,
-> {
-    Octocrab::builder()
-        .set_connect_timeout(Some(CONNECT_TIMEOUT))
-        .set_read_timeout(Some(READ_TIMEOUT))
-        .set_write_timeout(Some(READ_TIMEOUT))
-}
 
 #[derive(Clone)]
 pub enum Connector {

@@ -8,6 +8,7 @@ mod client;
 mod connector;
 mod error;
 mod files_at;
+mod http_builder;
 mod merged_since;
 pub mod models;
 pub mod prefetch;
