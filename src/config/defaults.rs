@@ -130,6 +130,8 @@ impl Default for Config {
             announce: Vec::new(),
             merge_back: None,
             packaging: None,
+            steps: Vec::new(),
+            publish: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 mod defaults;
 mod errors;
 mod parse;
+pub mod steps;
 mod template;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,11 @@ pub struct Config {
     /// The repository's own packaging workflow, whose draft (with assets) becomes the release;
     /// `None`: releasebot makes its own draft, without assets.
     pub packaging: Option<PackagingConfig>,
+    /// The workflows dispatched after the tag (`[[step]]`), in the order they are shown.
+    pub steps: Vec<steps::WorkflowStep>,
+    /// `[publish]`: the bot publishes the draft once the steps it names succeeded; `None`: a
+    /// person publishes it.
+    pub publish: Option<steps::PublishConfig>,
 }
 
 /// One place a published release is announced.

@@ -9,6 +9,8 @@ use toml_edit::{Document, Item, TableLike, Value};
 use super::*;
 use crate::permission::RequiredPermission;
 
+mod steps;
+
 const TOP_KEYS: &[&str] = &[
     "base_branch",
     "target_branch",
@@ -30,6 +32,8 @@ const TOP_KEYS: &[&str] = &[
     "announce",
     "merge_back",
     "packaging",
+    "step",
+    "publish",
 ];
 const PACKAGING_KEYS: &[&str] = &[
     "workflow",
@@ -347,6 +351,7 @@ impl<'t> Reader<'t> {
             .unwrap_or(defaults.checklist.clone());
         let smoke = self.smoke(root, &defaults.smoke, &checklist);
         let notes = self.notes(root, &defaults.notes, &checklist);
+        let (steps, publish) = self.steps(root);
         Config {
             base_branch,
             target_branch,
@@ -389,6 +394,8 @@ impl<'t> Reader<'t> {
             announce: self.announcements(root),
             merge_back: self.branch_name(root, "merge_back"),
             packaging: self.packaging(root),
+            steps,
+            publish,
         }
     }
 
@@ -1131,7 +1138,7 @@ mod tests {
     fn an_unknown_key_is_named_with_its_line_and_a_suggestion() {
         assert_eq!(
             problems("label = \"release\"\npermision = \"write\"\n"),
-            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `release_notes`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`, `merge_back`, `packaging`"]
+            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `release_notes`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`, `merge_back`, `packaging`, `step`, `publish`"]
         );
     }
 

@@ -35,6 +35,7 @@ mod snapshot;
 pub mod stage;
 mod start_release;
 pub mod status_view;
+pub mod steps;
 mod tracking;
 
 pub use assets_check::AssetProblem;

@@ -65,6 +65,9 @@ pub fn describe(
             "merge the released branch back where that waits, and announce release {version} \
              again where announcing it failed (not where it may have been posted already)"
         ),
+        Plan::AdvanceSteps => crate::messages::steps_advance_words(),
+        Plan::ResumeSteps => crate::messages::steps_resume_words(&tag),
+        Plan::RetryStep => crate::messages::steps_retry_words(&tag),
         Plan::Settle => "change nothing but the status comment, where it is behind".to_string(),
         Plan::Refuse(_) | Plan::Nothing(_) => "change nothing".to_string(),
     }
