@@ -336,6 +336,53 @@ pub fn steps_retry_words(tag: &str) -> String {
     format!("dispatch that step on tag `{tag}` again, if it is known and its run finished")
 }
 
+/// One workflow after the tag on the status comment: where it stands, with its run.
+pub fn step_line(
+    step: &crate::config::steps::WorkflowStep,
+    state: &crate::engine::steps::StepRun,
+) -> String {
+    use crate::engine::steps::StepRun;
+    let name = format!("Step `{}` (`{}`)", step.name, step.workflow);
+    match state {
+        StepRun::ToCome => match step.after.is_empty() {
+            true => format!("{name}: dispatched with the images"),
+            false => format!("{name}: to come, after {}", code_list(&step.after)),
+        },
+        StepRun::Dispatching => format!("{name}: dispatched, its run not listed yet"),
+        StepRun::Running { url } => format!("{name}: running ([run]({url}))"),
+        StepRun::Waiting { url } => {
+            let environment = match &step.environment {
+                Some(env) => format!(" of environment `{env}`"),
+                None => String::new(),
+            };
+            format!("{name}: ⏸️ waiting for a reviewer's approval{environment} ([run]({url}))")
+        }
+        StepRun::Succeeded { url } => format!("{name}: succeeded ([run]({url}))"),
+        StepRun::Failed { url, conclusion } => {
+            format!("{name}: ended in `{conclusion}` ([run]({url}))")
+        }
+    }
+}
+
+/// What to do about a failed step.
+pub fn step_failed_remedy(name: &str) -> String {
+    format!(
+        "Fix the cause, then comment `/release retry` to run the failed steps again and go on \
+         (or `/release retry {name}` for this one)."
+    )
+}
+
+/// The publication the steps gate (`[publish]`), on the status comment.
+pub fn gated_publication(after: &[String], published: bool) -> String {
+    match published {
+        true => "Release published".to_string(),
+        false => format!(
+            "releasebot publishes the release once {} succeeded",
+            code_list(after)
+        ),
+    }
+}
+
 /// `/release retry <step>` names no step.
 pub fn unknown_step(name: &str, known: &[String]) -> String {
     match known.is_empty() {

@@ -72,6 +72,27 @@ pub async fn refresh_status(
     })
 }
 
+/// The release's version, what GitHub holds for it and the plan for `trigger`; or, when the
+/// plan refuses, the answer given (after the status comment is brought up to date, since the
+/// answer points at it).
+pub(super) async fn planned(
+    ctx: &Context<'_>,
+    event: &CommentEvent,
+    status: &StatusComment,
+    trigger: Trigger,
+) -> Result<Result<(Version, progress::Progress, Plan), Outcome>, EngineError> {
+    let version = tracking::version_of(status)?;
+    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+    let stage = Stage::derive(&progress, Some(&status.marker))?;
+    let due = plan(&stage, trigger);
+    if let Plan::Refuse(refusal) = due {
+        tracking::redraw_if_behind(ctx, status, &progress).await?;
+        let answered = refuse(ctx, event, refusal, (&version, &status.html_url)).await?;
+        return Ok(Err(answered));
+    }
+    Ok(Ok((version, progress, due)))
+}
+
 /// `/release retry`: the first step that failed or is missing, run again.
 pub async fn retry(
     ctx: &Context<'_>,
@@ -80,15 +101,10 @@ pub async fn retry(
     mut status: StatusComment,
     dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let version = tracking::version_of(&status)?;
-    let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
-    let stage = Stage::derive(&progress, Some(&status.marker))?;
-    let due = plan(&stage, Trigger::Retry);
-    if let Plan::Refuse(refusal) = due {
-        // The answer points at the status comment: it shows what GitHub holds first.
-        tracking::redraw_if_behind(ctx, &status, &progress).await?;
-        return refuse(ctx, event, refusal, (&version, &status.html_url)).await;
-    }
+    let (version, progress, due) = match planned(ctx, event, &status, Trigger::Retry).await? {
+        Ok(planned) => planned,
+        Err(refused) => return Ok(refused),
+    };
     if dry_run {
         let would = super::plan_words::describe(&due, ctx.config, &version, &progress);
         let text = messages::dry_run_follow_up("retry", &would);
@@ -132,6 +148,16 @@ pub async fn retry(
             Ok(Outcome::SmokeDispatched {
                 version: version.to_string(),
                 sha: head,
+            })
+        }
+        Plan::ResumeSteps => {
+            let again = super::steps_run::Again::Failed;
+            let progress =
+                super::steps_run::carry_on(ctx, &version, progress, Some(&mut status), again)
+                    .await?;
+            tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
+            Ok(Outcome::StatusRefreshed {
+                version: version.to_string(),
             })
         }
         Plan::AfterPublication => {

@@ -117,19 +117,19 @@ mod tests {
     use super::super::parse;
 
     const MATHESAR: &str = r#"
-[[step]]
-name = "docs"
-workflow = "publish-docs.yml"
-inputs = { version = "{version}", notes = "{notes_url}" }
-
-[[step]]
-name = "deploy"
-workflow = "deploy.yml"
-after = ["publish"]
-environment = "internal"
-
 [publish]
 after = ["images", "docs"]
+
+[[step]]
+name = "docs"
+workflow = "docs.yaml"
+inputs = { notes = "{notes_url}", v = "{version}" }
+
+[[step]]
+after = ["publish"]
+name = "deploy"
+environment = "internal"
+workflow = "deploy-internal.yml"
 "#;
 
     #[test]
