@@ -53,7 +53,7 @@ async fn release_and_publish(s: &Scenario) {
     built_and_published(s).await;
 }
 
-fn merge_back_pulls(s: &Scenario) -> Vec<simulated_github::PullInfo> {
+pub fn merge_back_pulls(s: &Scenario) -> Vec<simulated_github::PullInfo> {
     s.sim
         .pulls(REPO)
         .into_iter()

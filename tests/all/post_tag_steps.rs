@@ -5,6 +5,7 @@
 //! `/release retry`; a step held for an environment's approval is waiting, not failed.
 
 use crate::harness::*;
+use crate::merge_back::merge_back_pulls;
 
 const CONFIG: &str = r#"merge_back = "develop"
 
@@ -79,9 +80,36 @@ async fn finish(s: &Scenario, file: &str, conclusion: &str) {
 
 /// The status comment shows each of `lines`.
 fn shows(s: &Scenario, lines: &[&str]) {
-    let status = s.status_comment();
-    let missing: Vec<&&str> = lines.iter().filter(|l| !status.contains(**l)).collect();
-    assert!(missing.is_empty(), "{missing:?} not in {status}");
+    contains_all(&s.status_comment(), lines);
+}
+
+/// The deploy run succeeds: every step is done.
+async fn deployed(s: &Scenario) {
+    finish(s, "deploy.yml", "success").await;
+    shows(
+        s,
+        &[
+            "- [x] Step `docs` (`publish-docs.yml`): succeeded",
+            "- [x] Step `deploy` (`deploy.yml`): succeeded",
+            "- [x] Release published",
+        ],
+    );
+}
+
+fn contains_all(text: &str, parts: &[&str]) {
+    let missing: Vec<&&str> = parts.iter().filter(|p| !text.contains(**p)).collect();
+    assert!(missing.is_empty(), "{missing:?} not in {text}");
+}
+
+/// Tagged, the images built and the docs published: the bot has published the release and
+/// dispatched the deploy.
+async fn published_by_the_bot() -> Scenario {
+    let s = mathesar_with_steps().await;
+    tagged(&s).await;
+    finish(&s, "release-images.yml", "success").await;
+    finish(&s, "publish-docs.yml", "success").await;
+    assert!(!release(&s).draft);
+    s
 }
 
 fn release(s: &Scenario) -> simulated_github::Release {
@@ -132,12 +160,8 @@ async fn the_bot_publishes_once_images_and_docs_succeeded_then_deploys_and_merge
     assert_eq!(deploy.len(), 1, "deploy after the publication");
     assert_eq!(deploy[0].inputs["tag"], "0.1.3");
     // What follows publication ran without a person publishing: the merge back.
-    let merged_back = s
-        .sim
-        .pulls(REPO)
-        .into_iter()
-        .any(|p| p.head == "master" && p.base == "develop" && p.merged);
-    assert!(merged_back, "{:#?}", s.sim.pulls(REPO));
+    let back = merge_back_pulls(&s);
+    assert!(back.len() == 1 && back[0].merged, "{back:#?}");
 
     finish(&s, "deploy.yml", "success").await;
     shows(
@@ -152,4 +176,169 @@ async fn the_bot_publishes_once_images_and_docs_succeeded_then_deploys_and_merge
     assert_eq!(s.images_runs().len(), 1);
     assert_eq!(runs_of(&s, "publish-docs.yml").len(), 1);
     assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_docs_step_holds_the_publication_until_a_retry_resumes_there() {
+    let s = mathesar_with_steps().await;
+    tagged(&s).await;
+    finish(&s, "release-images.yml", "success").await;
+    finish(&s, "publish-docs.yml", "failure").await;
+
+    assert!(release(&s).draft, "not published with its docs failed");
+    assert!(runs_of(&s, "deploy.yml").is_empty());
+    let failed = runs_of(&s, "publish-docs.yml")[0].id;
+    shows(
+        &s,
+        &[
+            "- [ ] ❌ Step `docs` (`publish-docs.yml`): ended in `failure` ([run](",
+            &format!("/actions/runs/{failed})"),
+            "`/release retry docs`",
+            "- [ ] releasebot publishes the release once `images`, `docs` succeeded",
+        ],
+    );
+
+    // The retry resumes at the docs: the images are not built again.
+    all_ok(s.comment(MAINTAINER, "/release retry").await);
+    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 2);
+    assert_eq!(s.images_runs().len(), 1);
+    assert!(release(&s).draft);
+
+    finish(&s, "publish-docs.yml", "success").await;
+    assert!(!release(&s).draft, "published once the docs succeeded");
+    assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+    deployed(&s).await;
+}
+
+#[tokio::test]
+async fn a_step_held_for_its_environments_approval_is_waiting_not_failed() {
+    let s = published_by_the_bot().await;
+    let deploy = runs_of(&s, "deploy.yml")[0].id;
+    s.sim.await_approval(REPO, deploy).unwrap();
+
+    all_ok(s.comment(MAINTAINER, "/release status").await);
+    shows(
+        &s,
+        &["- [ ] Step `deploy` (`deploy.yml`): ⏸️ waiting for a reviewer's approval of environment `internal` ([run]("],
+    );
+    assert!(!s.status_comment().contains('❌'), "{}", s.status_comment());
+    // A retry has nothing to resume while it waits.
+    all_ok(s.comment(MAINTAINER, "/release retry deploy").await);
+    assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+
+    // Approved and run.
+    deployed(&s).await;
+}
+
+#[tokio::test]
+async fn retry_of_one_step_runs_it_again_and_an_unknown_name_is_answered_with_the_names() {
+    let s = mathesar_with_steps().await;
+    tagged(&s).await;
+
+    all_ok(s.comment(MAINTAINER, "/release retry nosuch").await);
+    let answer = s.bot_comments().last().cloned().unwrap();
+    assert!(
+        answer.contains("There is no step `nosuch`. The steps are `docs`, `deploy`"),
+        "{answer}"
+    );
+    all_ok(s.comment(MAINTAINER, "/release retry docs").await);
+    let answer = s.bot_comments().last().cloned().unwrap();
+    assert!(answer.contains("Step `docs` has not finished"), "{answer}");
+    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 1);
+
+    finish(&s, "release-images.yml", "success").await;
+    finish(&s, "publish-docs.yml", "success").await;
+    assert!(!release(&s).draft);
+
+    // The docs published again (say, after a fix to the docs build): that step alone.
+    all_ok(s.comment(MAINTAINER, "/release retry docs").await);
+    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 2);
+    assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+    assert_eq!(s.images_runs().len(), 1);
+    finish(&s, "publish-docs.yml", "success").await;
+    assert_eq!(
+        runs_of(&s, "deploy.yml").len(),
+        1,
+        "deploy is not run again"
+    );
+}
+
+/// Hands every pending delivery to the engine twice (a redelivery right after it), keeping
+/// them for later.
+async fn deliver_twice(s: &Scenario, kept: &mut Vec<simulated_github::Delivery>) {
+    for _round in 0..20 {
+        let deliveries = s.sim.take_deliveries();
+        if deliveries.is_empty() {
+            return;
+        }
+        for delivery in deliveries {
+            for _twice in 0..2 {
+                let outcome = s.redeliver(&delivery.event, &delivery.payload).await;
+                assert!(outcome.is_ok(), "{outcome:?}");
+            }
+            kept.push(delivery);
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_event_delivered_again_dispatches_and_publishes_nothing_twice() {
+    let s = mathesar_with_steps().await;
+    let mut kept = Vec::new();
+    s.sim
+        .post_comment(REPO, s.issue, MAINTAINER, "/release 0.1.3");
+    deliver_twice(&s, &mut kept).await;
+    let smoke = s.smoke_runs()[0].id;
+    s.sim.complete_run(REPO, smoke, "success").unwrap();
+    deliver_twice(&s, &mut kept).await;
+    s.sim
+        .merge_pull(
+            REPO,
+            s.release_pull(),
+            simulated_github::MergeMethod::Merge,
+            MAINTAINER,
+        )
+        .unwrap();
+    deliver_twice(&s, &mut kept).await;
+    for file in ["release-images.yml", "publish-docs.yml", "deploy.yml"] {
+        let run = runs_of(&s, file).last().expect("dispatched").id;
+        s.sim.complete_run(REPO, run, "success").unwrap();
+        deliver_twice(&s, &mut kept).await;
+    }
+    // And everything once more, at the end.
+    for delivery in &kept {
+        let outcome = s.redeliver(&delivery.event, &delivery.payload).await;
+        assert!(outcome.is_ok(), "{outcome:?}");
+    }
+
+    for file in ["release-images.yml", "publish-docs.yml", "deploy.yml"] {
+        assert_eq!(runs_of(&s, file).len(), 1, "{file} dispatched once");
+    }
+    assert!(!release(&s).draft);
+    assert_eq!(merge_back_pulls(&s).len(), 1);
+    shows(
+        &s,
+        &[
+            "- [x] Step `docs` (`publish-docs.yml`): succeeded",
+            "- [x] Step `deploy` (`deploy.yml`): succeeded",
+            "- [x] Release published",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_lists_the_steps_and_the_gated_publication() {
+    let s = mathesar_with_steps().await;
+    all_ok(s.comment(MAINTAINER, "/release 0.1.3 --dry-run").await);
+    let answer = s.bot_comments().last().cloned().unwrap();
+    contains_all(
+        &answer,
+        &[
+            "dispatch step `docs` (`publish-docs.yml`) on tag `0.1.3` with the images",
+            "dispatch step `deploy` (`deploy.yml`) on tag `0.1.3` after `publish`, in environment `internal`",
+            "publish the release once `images`, `docs` succeeded",
+            "once the bot publishes the release: merge `master` back into `develop`",
+        ],
+    );
+    assert!(s.sim.runs(REPO).is_empty());
 }
