@@ -199,9 +199,13 @@ pub fn view(
         Step::DraftRelease,
         match &progress.release {
             Some(r) if r.draft => StepState::Done(format!(
-                "Draft release [`{}`]({}) is ready: a person publishes it",
+                "Draft release [`{}`]({}) is ready: {}",
                 r.name.as_deref().unwrap_or(&tag),
-                r.html_url
+                r.html_url,
+                match config.publish {
+                    Some(_) => "releasebot publishes it once its steps succeeded",
+                    None => "a person publishes it",
+                }
             )),
             // A published release lives at its tag's address; the draft's is gone.
             Some(r) => StepState::Done(format!(
