@@ -349,6 +349,10 @@ pub fn step_line(
             false => format!("{name}: to come, after {}", code_list(&step.after)),
         },
         StepRun::Dispatching => format!("{name}: dispatched, its run not listed yet"),
+        StepRun::Refused { why } => format!(
+            "{name}: GitHub refused the dispatch on the tag ({why}); the workflow needs a \
+             `workflow_dispatch` trigger taking the inputs configured"
+        ),
         StepRun::Running { url } => format!("{name}: running ([run]({url}))"),
         StepRun::Waiting { url } => {
             let environment = match &step.environment {

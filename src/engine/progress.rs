@@ -262,6 +262,7 @@ pub async fn recover_marker(
         run: Some(newest.id),
         superseded: ours.map(|run| run.id).collect(),
         sent: true,
+        refused: None,
     });
     Ok(Some(marker))
 }

@@ -63,6 +63,10 @@ pub struct Dispatch {
     /// late is waited for rather than dispatched again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sent: bool,
+    /// GitHub refused the dispatch (a workflow that is missing, or takes other inputs): no run
+    /// was started, and why is shown until a person asks again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// Now, as the marker records intents.
@@ -77,6 +81,7 @@ impl Dispatch {
             run: None,
             superseded: Vec::new(),
             sent: false,
+            refused: None,
         }
     }
 
@@ -89,6 +94,7 @@ impl Dispatch {
             run: None,
             superseded,
             sent: false,
+            refused: None,
         }
     }
 }

@@ -250,7 +250,12 @@ fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreada
             step_failed: progress
                 .step_runs
                 .values()
-                .any(|run| matches!(run.run_state(), RunState::Failed { .. })),
+                .any(|run| matches!(run.run_state(), RunState::Failed { .. }))
+                || marker.as_ref().is_some_and(|m| {
+                    m.steps
+                        .values()
+                        .any(|d| d.run.is_none() && d.refused.is_some())
+                }),
         },
     })
 }
@@ -765,6 +770,41 @@ mod tests {
                 built: sha(A)
             }
         );
+    }
+
+    /// A step after the tag that failed, or whose dispatch GitHub refused, makes the release
+    /// done with a failed step (a retry resumes the steps); one running or waiting does not.
+    #[test]
+    fn a_failed_or_refused_step_is_a_failed_step() {
+        let mut marker = super::super::release_marker::ReleaseMarker::new("0.1.3");
+        marker.images = Some(Dispatch {
+            run: Some(RunId(77)),
+            ..Dispatch::intended("t".into())
+        });
+        marker
+            .steps
+            .insert("docs".into(), Dispatch::intended("t".into()));
+        let built = |marker: &super::super::release_marker::ReleaseMarker| Progress {
+            tag_commit: Some(sha(B)),
+            release: Some(release(&format!("notes\n{}\n", marker.line()), true)),
+            run: Some(run(RunStatus::Completed, Some(Conclusion::Success))),
+            ..Progress::default()
+        };
+        let step_failed = |progress: Progress| match derive(progress) {
+            Stage::Done { step_failed, .. } => step_failed,
+            other => panic!("{other:?}"),
+        };
+        let mut docs = run(RunStatus::Waiting, None);
+        docs.id = RunId(80);
+        let mut progress = built(&marker);
+        progress.step_runs.insert("docs".into(), docs.clone());
+        assert!(!step_failed(progress.clone()), "waiting is not failed");
+        docs.status = RunStatus::Completed;
+        docs.conclusion = Some(Conclusion::Failure);
+        progress.step_runs.insert("docs".into(), docs);
+        assert!(step_failed(progress));
+        marker.steps.get_mut("docs").unwrap().refused = Some("404".into());
+        assert!(step_failed(built(&marker)), "refused");
     }
 
     #[test]

@@ -267,7 +267,7 @@ fn after_tag(config: &Config, progress: &Progress) -> Vec<StepState> {
             let text = step_line(step, state);
             match state {
                 StepRun::Succeeded { .. } => StepState::Done(text),
-                StepRun::Failed { .. } => StepState::Failed {
+                StepRun::Failed { .. } | StepRun::Refused { .. } => StepState::Failed {
                     what: text,
                     remedy: crate::messages::step_failed_remedy(&step.name),
                 },

@@ -19,6 +19,10 @@ pub enum StepRun {
     ToCome,
     /// Intended (or sent) and its run not known yet.
     Dispatching,
+    /// GitHub refused the dispatch (why): no run started.
+    Refused {
+        why: String,
+    },
     Running {
         url: String,
     },
@@ -40,7 +44,10 @@ impl StepRun {
     pub fn of(dispatch: Option<&Dispatch>, run: Option<&WorkflowRun>) -> StepRun {
         match (dispatch, run) {
             (None, _) => StepRun::ToCome,
-            (Some(_), None) => StepRun::Dispatching,
+            (Some(dispatch), None) => match &dispatch.refused {
+                Some(why) => StepRun::Refused { why: why.clone() },
+                None => StepRun::Dispatching,
+            },
             (Some(_), Some(run)) => {
                 let url = run.html_url.clone();
                 match run.run_state() {
@@ -56,7 +63,15 @@ impl StepRun {
     }
 
     fn finished(&self) -> bool {
-        matches!(self, StepRun::Succeeded { .. } | StepRun::Failed { .. })
+        matches!(
+            self,
+            StepRun::Succeeded { .. } | StepRun::Failed { .. } | StepRun::Refused { .. }
+        )
+    }
+
+    /// Failed, or refused by GitHub: what comes after it waits for `/release retry`.
+    pub fn failed(&self) -> bool {
+        matches!(self, StepRun::Failed { .. } | StepRun::Refused { .. })
     }
 }
 
@@ -101,7 +116,7 @@ pub fn failed(config: &Config, states: &States) -> Vec<String> {
     config
         .steps
         .iter()
-        .filter(|s| matches!(states.get(&s.name), Some(StepRun::Failed { .. })))
+        .filter(|s| states.get(&s.name).is_some_and(StepRun::failed))
         .map(|s| s.name.clone())
         .collect()
 }
@@ -132,7 +147,7 @@ pub fn again(config: &Config, states: &States, name: &str) -> Result<(), NotAgai
 
 /// Whether a step failed (the release is done only when it runs again).
 pub fn any_failed(states: &States) -> bool {
-    states.values().any(|s| matches!(s, StepRun::Failed { .. }))
+    states.values().any(StepRun::failed)
 }
 
 #[cfg(test)]
@@ -232,6 +247,11 @@ mod tests {
         assert_eq!(again(&config(), &states, "check"), Ok(()));
         assert_eq!(failed(&config(), &states), vec!["check".to_string()]);
         assert!(any_failed(&states));
+        // A dispatch GitHub refused counts as failed, and may be asked for again.
+        let refused = StepRun::Refused { why: "404".into() };
+        states.insert("check".into(), refused);
+        assert_eq!(failed(&config(), &states), vec!["check".to_string()]);
+        assert_eq!(again(&config(), &states, "check"), Ok(()));
     }
 
     #[test]

@@ -161,12 +161,19 @@ async fn dispatch(
         let details = ctx
             .gh
             .dispatch_workflow(&step.workflow, tag, &step.render_inputs(facts))
-            .await?;
-        if let Some(dispatch) = marker.steps.get_mut(name) {
-            match details {
-                Some(details) => dispatch.run = Some(details.workflow_run_id),
-                None => dispatch.sent = true,
+            .await;
+        let Some(dispatch) = marker.steps.get_mut(name) else {
+            continue;
+        };
+        match details {
+            Ok(Some(details)) => dispatch.run = Some(details.workflow_run_id),
+            Ok(None) => dispatch.sent = true,
+            // A missing workflow, or one with other inputs, is the repository's to fix: no run
+            // was started, and the status says why.
+            Err(error) if error.is_not_found() || error.is_unprocessable() => {
+                dispatch.refused = Some(error.to_string());
             }
+            Err(error) => return Err(error.into()),
         }
     }
     Ok(ctx

@@ -31,14 +31,19 @@ const DEPLOY: &str = "name: Deploy\non:\n  workflow_dispatch:\n    inputs:\n    
 /// Mathesar with a docs and a deploy workflow, configured as above, and a `develop` branch to
 /// merge back into.
 async fn mathesar_with_steps() -> Scenario {
-    let files = [
+    mathesar_with(&[
         (".github/releasebot.toml", CONFIG),
         (".github/workflows/publish-docs.yml", DOCS),
         (".github/workflows/deploy.yml", DEPLOY),
-    ];
+    ])
+    .await
+}
+
+/// The same, with only these files added.
+async fn mathesar_with(files: &[(&str, &str)]) -> Scenario {
     let s = Scenario::mathesar_altered(|dir| {
         for (path, text) in files {
-            std::fs::write(dir.join(path), text).unwrap();
+            std::fs::write(dir.join(path), *text).unwrap();
         }
     })
     .await;
@@ -341,4 +346,34 @@ async fn a_dry_run_lists_the_steps_and_the_gated_publication() {
         ],
     );
     assert!(s.sim.runs(REPO).is_empty());
+}
+
+#[tokio::test]
+async fn a_step_whose_workflow_github_refuses_is_shown_and_holds_the_publication() {
+    // The docs workflow was never added to the repository.
+    let s = mathesar_with(&[
+        (".github/releasebot.toml", CONFIG),
+        (".github/workflows/deploy.yml", DEPLOY),
+    ])
+    .await;
+    tagged(&s).await;
+    finish(&s, "release-images.yml", "success").await;
+
+    assert!(release(&s).draft, "not published without its docs");
+    assert!(s
+        .sim
+        .runs(REPO)
+        .iter()
+        .all(|r| !r.path.ends_with("deploy.yml")));
+    shows(
+        &s,
+        &[
+            "- [ ] ❌ Step `docs` (`publish-docs.yml`): GitHub refused the dispatch on the tag (",
+            "`/release retry docs`",
+        ],
+    );
+    // Asked again, GitHub refuses again: still shown, nothing published.
+    all_ok(s.comment(MAINTAINER, "/release retry").await);
+    assert!(release(&s).draft);
+    shows(&s, &["GitHub refused the dispatch on the tag"]);
 }
