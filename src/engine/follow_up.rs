@@ -155,6 +155,13 @@ pub async fn retry(
             let progress =
                 super::steps_run::carry_on(ctx, &version, progress, Some(&mut status), again)
                     .await?;
+            // Published already with what follows it unfinished: that is retried too.
+            let published = progress.release.as_ref().filter(|r| !r.draft);
+            if let Some(release) = published.filter(|_| status.marker.after_publication_left()) {
+                let tag = ctx.config.tag.render(&version);
+                let facts = (&version, tag.as_str(), release.html_url.as_str());
+                super::after_publication::run(ctx, facts, &mut status, &progress, true).await?;
+            }
             tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
             Ok(Outcome::StatusRefreshed {
                 version: version.to_string(),

@@ -312,7 +312,8 @@ pub enum Plan {
     Cancel,
     /// The pull request was closed unmerged: the release is cancelled.
     MarkCancelled,
-    /// Our images run finished: record its result.
+    /// Our images run finished: record its result, then carry on the steps after the images
+    /// (`[[step]]`, `[publish]`), as `steps::next` says.
     RecordImages { run: RunId },
     /// Run the smoke test on the release branch's head (again), superseding any earlier run.
     RunSmoke,

@@ -203,6 +203,15 @@ async fn a_failed_docs_step_holds_the_publication_until_a_retry_resumes_there() 
         ],
     );
 
+    // A dry run says what the retry would do, and does nothing.
+    all_ok(s.comment(MAINTAINER, "/release retry --dry-run").await);
+    let answer = s.bot_comments().last().cloned().unwrap();
+    contains_all(
+        &answer,
+        &["dispatch the failed steps on tag `0.1.3` again (not the images)"],
+    );
+    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 1);
+
     // The retry resumes at the docs: the images are not built again.
     all_ok(s.comment(MAINTAINER, "/release retry").await);
     assert_eq!(runs_of(&s, "publish-docs.yml").len(), 2);
