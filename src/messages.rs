@@ -288,7 +288,7 @@ pub fn dry_run_plan(
 
 /// The workflows after the tag and the gated publication, for a dry run: each step with what
 /// it waits for.
-fn steps_dry_run(config: &crate::config::Config, tag: &str) -> String {
+pub fn steps_dry_run(config: &crate::config::Config, tag: &str) -> String {
     let mut parts: Vec<String> = config
         .steps
         .iter()
