@@ -386,3 +386,28 @@ async fn a_step_whose_workflow_github_refuses_is_shown_and_holds_the_publication
     assert!(release(&s).draft);
     shows(&s, &["GitHub refused the dispatch on the tag"]);
 }
+
+/// Published with a workflow's `GITHUB_TOKEN` (Action mode), the release sends no `release`
+/// event: what follows publication is run by the job that published, not left for an event.
+#[tokio::test]
+async fn without_a_release_event_the_publishing_job_merges_back_itself() {
+    let s = mathesar_with_steps().await;
+    tagged(&s).await;
+    finish(&s, "release-images.yml", "success").await;
+    let docs = runs_of(&s, "publish-docs.yml")[0].id;
+    s.sim.complete_run(REPO, docs, "success").unwrap();
+    for _round in 0..20 {
+        let deliveries = s.sim.take_deliveries();
+        if deliveries.is_empty() {
+            break;
+        }
+        for delivery in deliveries.iter().filter(|d| d.event != "release") {
+            let outcome = s.redeliver(&delivery.event, &delivery.payload).await;
+            assert!(outcome.is_ok(), "{outcome:?}");
+        }
+    }
+    assert!(!release(&s).draft);
+    let back = merge_back_pulls(&s);
+    assert!(back.len() == 1 && back[0].merged, "{back:#?}");
+    assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+}
