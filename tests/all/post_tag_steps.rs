@@ -96,7 +96,6 @@ async fn deployed(s: &Scenario) {
         &[
             "- [x] Step `docs` (`publish-docs.yml`): succeeded",
             "- [x] Step `deploy` (`deploy.yml`): succeeded",
-            "- [x] Release published",
         ],
     );
 }
@@ -410,4 +409,28 @@ async fn without_a_release_event_the_publishing_job_merges_back_itself() {
     let back = merge_back_pulls(&s);
     assert!(back.len() == 1 && back[0].merged, "{back:#?}");
     assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+}
+
+/// Without `[publish]`, a person publishes; the steps after `publish` follow their publication.
+#[tokio::test]
+async fn without_publish_a_person_publishes_and_the_steps_after_it_follow() {
+    let config = CONFIG.replace("[publish]\nafter = [\"images\", \"docs\"]\n", "");
+    let s = mathesar_with(&[
+        (".github/releasebot.toml", config.as_str()),
+        (".github/workflows/publish-docs.yml", DOCS),
+        (".github/workflows/deploy.yml", DEPLOY),
+    ])
+    .await;
+    tagged(&s).await;
+    finish(&s, "release-images.yml", "success").await;
+    finish(&s, "publish-docs.yml", "success").await;
+    assert!(release(&s).draft, "a person publishes it");
+    assert!(runs_of(&s, "deploy.yml").is_empty());
+
+    s.sim
+        .publish_release(REPO, release(&s).id, MAINTAINER)
+        .unwrap();
+    all_ok(s.deliver().await);
+    assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+    deployed(&s).await;
 }
