@@ -265,13 +265,148 @@ pub fn dry_run_plan(
             .collect();
         after.push(format!("announce it to {}", places.join(", ")));
     }
-    if !after.is_empty() {
+    let mut item = 5;
+    if !config.steps.is_empty() || config.publish.is_some() {
         text.push_str(&format!(
-            "5. once a person publishes the release: {}.\n",
+            "{item}. {}\n",
+            steps_dry_run(config, &approved.tag)
+        ));
+        item += 1;
+    }
+    if !after.is_empty() {
+        let who = if config.publish.is_some() {
+            "the bot"
+        } else {
+            "a person"
+        };
+        text.push_str(&format!(
+            "{item}. once {who} publishes the release: {}.\n",
             after.join(", then ")
         ));
     }
     text
+}
+
+/// The workflows after the tag and the gated publication, for a dry run: each step with what
+/// it waits for.
+pub fn steps_dry_run(config: &crate::config::Config, tag: &str) -> String {
+    let mut parts: Vec<String> = config
+        .steps
+        .iter()
+        .map(|step| {
+            let after = match step.after.is_empty() {
+                true => "with the images".to_string(),
+                false => format!("after {}", code_list(&step.after)),
+            };
+            let environment = match &step.environment {
+                Some(env) => format!(", in environment `{env}` (its reviewers approve it)"),
+                None => String::new(),
+            };
+            format!(
+                "dispatch step `{}` (`{}`) on tag `{tag}` {after}{environment}",
+                step.name, step.workflow
+            )
+        })
+        .collect();
+    match &config.publish {
+        Some(publish) => parts.push(format!(
+            "publish the release once {} succeeded (Latest only for the highest stable version)",
+            code_list(&publish.after)
+        )),
+        None => parts.push("leave the publication to a person".to_string()),
+    }
+    format!("after the tag: {};", parts.join("; "))
+}
+
+/// A dry run's words for carrying the steps after the tag forward.
+pub fn steps_advance_words() -> String {
+    "record the finished step and dispatch the steps whose order allows it, publishing the \
+     release when everything it waits for succeeded"
+        .to_string()
+}
+
+/// A dry run's words for `/release retry` with a failed step.
+pub fn steps_resume_words(tag: &str) -> String {
+    format!(
+        "dispatch the failed steps on tag `{tag}` again (not the images), then go on from there"
+    )
+}
+
+/// A dry run's words for `/release retry <step>`.
+pub fn steps_retry_words(tag: &str) -> String {
+    format!("dispatch that step on tag `{tag}` again, if it is known and its run finished")
+}
+
+/// One workflow after the tag on the status comment: where it stands, with its run.
+pub fn step_line(
+    step: &crate::config::steps::WorkflowStep,
+    state: &crate::engine::steps::StepRun,
+) -> String {
+    use crate::engine::steps::StepRun;
+    let name = format!("Step `{}` (`{}`)", step.name, step.workflow);
+    match state {
+        StepRun::ToCome => match step.after.is_empty() {
+            true => format!("{name}: dispatched with the images"),
+            false => format!("{name}: to come, after {}", code_list(&step.after)),
+        },
+        StepRun::Dispatching => format!("{name}: dispatched, its run not listed yet"),
+        StepRun::Refused { why } => format!(
+            "{name}: GitHub refused the dispatch on the tag ({why}); the workflow needs a \
+             `workflow_dispatch` trigger taking the inputs configured"
+        ),
+        StepRun::Running { url } => format!("{name}: running ([run]({url}))"),
+        StepRun::Waiting { url } => {
+            let environment = match &step.environment {
+                Some(env) => format!(" of environment `{env}`"),
+                None => String::new(),
+            };
+            format!("{name}: ⏸️ waiting for a reviewer's approval{environment} ([run]({url}))")
+        }
+        StepRun::Succeeded { url } => format!("{name}: succeeded ([run]({url}))"),
+        StepRun::Failed { url, conclusion } => {
+            format!("{name}: ended in `{conclusion}` ([run]({url}))")
+        }
+    }
+}
+
+/// What to do about a failed step.
+pub fn step_failed_remedy(name: &str) -> String {
+    format!(
+        "Fix the cause, then comment `/release retry` to run the failed steps again and go on \
+         (or `/release retry {name}` for this one)."
+    )
+}
+
+/// The publication the steps gate (`[publish]`), on the status comment.
+pub fn gated_publication(after: &[String], published: bool) -> String {
+    match published {
+        true => "Release published".to_string(),
+        false => format!(
+            "releasebot publishes the release once {} succeeded",
+            code_list(after)
+        ),
+    }
+}
+
+/// `/release retry <step>` names no step.
+pub fn unknown_step(name: &str, known: &[String]) -> String {
+    match known.is_empty() {
+        true => format!(
+            "There is no step `{name}`: this repository's configuration lists no `[[step]]`."
+        ),
+        false => format!(
+            "There is no step `{name}`. The steps are {}: comment `/release retry <step>` with one of them.",
+            code_list(known)
+        ),
+    }
+}
+
+/// `/release retry <step>` for a step still running (or not dispatched yet).
+pub fn step_not_finished(name: &str) -> String {
+    format!(
+        "Step `{name}` has not finished (or has not started): there is nothing to run again yet. \
+         The status comment shows where it stands."
+    )
 }
 
 fn code_list(names: &[String]) -> String {

@@ -335,6 +335,8 @@ pub struct StatusView {
     pub marker: StatusMarker,
     pub trigger_url: String,
     pub steps: Vec<(Step, StepState)>,
+    /// The workflows after the tag (`[[step]]`) and the gated publication, in order.
+    pub after_tag: Vec<StepState>,
 }
 
 impl StatusView {
@@ -493,7 +495,12 @@ impl StatusView {
         self.render_merge_back(&mut out);
         self.render_announcements(&mut out);
         self.render_candidates(&mut out);
-        for (_, state) in &self.steps {
+        for state in self
+            .steps
+            .iter()
+            .map(|(_, state)| state)
+            .chain(&self.after_tag)
+        {
             match state {
                 StepState::Pending(text) => out.push_str(&format!("- [ ] {text}\n")),
                 StepState::Done(text) => out.push_str(&format!("- [x] {text}\n")),
@@ -541,6 +548,7 @@ mod tests {
             marker: marker(),
             trigger_url: "https://github.com/o/r/issues/1#issuecomment-42".into(),
             steps: vec![(Step::Checks, StepState::Done("Checks passed".into()))],
+            after_tag: vec![],
         };
         assert_eq!(StatusMarker::find_in(&view.render()), Some(marker()));
     }
@@ -575,6 +583,7 @@ mod tests {
             marker: marker.clone(),
             trigger_url: "u".into(),
             steps: vec![],
+            after_tag: vec![],
         };
         let text = view.render();
         assert!(text.contains(
@@ -602,6 +611,7 @@ mod tests {
             marker: marker.clone(),
             trigger_url: "u".into(),
             steps: vec![],
+            after_tag: vec![],
         };
         let text = view.render();
         assert!(
@@ -645,6 +655,7 @@ mod tests {
                 ),
                 (Step::PullRequest, StepState::Pending("Pull request".into())),
             ],
+            after_tag: vec![],
         };
         let text = view.render();
         assert!(text.contains("- [x] Checks passed\n"), "{text}");

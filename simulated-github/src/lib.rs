@@ -590,6 +590,13 @@ impl SimulatedGitHub {
         let _not_queued = runs::start(&mut self.world(), repo, run_id);
     }
 
+    /// A workflow run's job waits for a reviewer to approve its environment (`status:
+    /// "waiting"`); no webhook, as on GitHub. Completing it later stands for the approval and
+    /// the run.
+    pub fn await_approval(&self, repo: &str, run_id: u64) -> Result<(), String> {
+        runs::await_approval(&mut self.world(), repo, run_id).map_err(refusal)
+    }
+
     /// A workflow run's current attempt finishes (`success` or `failure`); emits `workflow_run`
     /// `in_progress` first when it was still queued, then `completed`, as GitHub does. Refused
     /// (no webhook) when the attempt is already completed.

@@ -45,6 +45,29 @@ pub fn start(world: &mut World, repo: &str, run_id: u64) -> Result<(), Refusal> 
     }
 }
 
+/// A job of the run targets an environment with required reviewers: the run waits
+/// (`status: "waiting"`) until one approves it. GitHub sends no `workflow_run` event for this
+/// (that webhook's actions are `requested`, `in_progress` and `completed` only).
+pub fn await_approval(world: &mut World, repo: &str, run_id: u64) -> Result<(), Refusal> {
+    match status_of(world, repo, run_id)?.as_str() {
+        "queued" | "in_progress" => {
+            let now = world.timestamp();
+            if let Some(run) = world
+                .repo_mut(repo)
+                .and_then(|r| r.runs.iter_mut().find(|run| run.id == run_id))
+            {
+                run.status = "waiting".into();
+                run.updated_at = now;
+            }
+            Ok(())
+        }
+        other => Err((
+            409,
+            format!("the run is {other}, not queued or in progress"),
+        )),
+    }
+}
+
 /// The run's current attempt finishes; emits `in_progress` first when it was still queued,
 /// then `completed`, as GitHub does. A completed attempt is not completed again.
 pub fn complete(

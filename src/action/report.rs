@@ -157,6 +157,18 @@ fn fields(outcome: &Outcome) -> Fields {
             );
             f.version = Some(version.clone());
         }
+        Outcome::StepReported {
+            version,
+            step,
+            success,
+        } => {
+            f.outcome = "step-reported";
+            f.what = format!(
+                "Release {version}: step `{step}` {}; the status comment says so.",
+                if *success { "succeeded" } else { "failed" }
+            );
+            f.version = Some(version.clone());
+        }
         Outcome::StatusRefreshed { version } => {
             f.outcome = "status-refreshed";
             f.what = format!("Release {version}: the status comment is up to date.");

@@ -100,5 +100,33 @@ fn summary(config: &Config) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     ));
+    for step in &config.steps {
+        let after = match step.after.is_empty() {
+            true => "with the images".to_string(),
+            false => format!("after {}", step.after.join(", ")),
+        };
+        out.push_str(&format!("step {}: {} {after}\n", step.name, step.workflow));
+    }
+    if let Some(publish) = &config.publish {
+        out.push_str(&format!(
+            "published by releasebot after {}\n",
+            publish.after.join(", ")
+        ));
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_lists_the_steps_after_the_tag_and_the_gated_publication() {
+        let config = Config::parse(
+            "[[step]]\nname = \"docs\"\nworkflow = \"docs.yml\"\n\n[[step]]\nname = \"deploy\"\nworkflow = \"deploy.yml\"\nafter = [\"publish\"]\n\n[publish]\nafter = [\"images\", \"docs\"]\n",
+        )
+        .unwrap();
+        let text = summary(&config);
+        assert!(text.contains("step docs: docs.yml with the images\nstep deploy: deploy.yml after publish\npublished by releasebot after images, docs\n"), "{text}");
+    }
 }

@@ -1,5 +1,6 @@
 //! `releasebot demo`: a whole release played on this machine against the simulated GitHub, with
-//! every step printed. It is the quickstart: no GitHub account, no network. What people do goes
+//! every step printed (a third release runs the steps after the tag: docs, publication,
+//! deploy). It is the quickstart: no GitHub account, no network. What people do goes
 //! over HTTP through the simulator's `/_simulator/…` routes, the same a person uses with `curl`.
 
 use std::path::PathBuf;
@@ -135,6 +136,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 
     demo.show_result(issue, &args.version);
     demo.release_without_written_notes(&args.version).await?;
+    if let Some(second) = next_patch(&args.version) {
+        demo.release_with_steps(&second.to_string()).await?;
+    }
     let violations = demo.sim.violations();
     if !violations.is_empty() {
         let lines: Vec<String> = violations.iter().map(|v| format!("  {v}")).collect();
@@ -328,18 +332,99 @@ impl Demo {
     /// The next patch release, with no notes linked and no notes file: the draft gets GitHub's
     /// generated notes (the pull requests merged since the release above), marked as such.
     async fn release_without_written_notes(&self, previous: &str) -> anyhow::Result<()> {
-        let Ok(mut next) = semver::Version::parse(previous) else {
+        let Some(next) = next_patch(previous) else {
             return Ok(());
         };
-        next.patch += 1;
-        next.pre = semver::Prerelease::EMPTY;
         println!("\n■ A second release, {next}, whose notes nobody wrote");
+        self.play(
+            &next,
+            &[
+                ("the smoke test passes", "release-smoke.yml"),
+                ("the pull request is merged", ""),
+                ("the images build finishes", "release-images.yml"),
+            ],
+        )
+        .await?;
+        if let Some(release) = self.release_on(&next) {
+            println!(
+                "Draft release \"{}\" with GitHub's generated notes:",
+                release.name
+            );
+            for line in visible_lines(&release.body) {
+                println!("  │ {line}");
+            }
+        }
+        Ok(())
+    }
+
+    /// A third release, after a maintainer configured the steps after the tag: the docs are
+    /// published with the images, releasebot publishes the release once both succeeded, and
+    /// the internal instance is deployed after that.
+    async fn release_with_steps(&self, previous: &str) -> anyhow::Result<()> {
+        let Some(next) = next_patch(previous) else {
+            return Ok(());
+        };
+        println!(
+            "\n■ A third release, {next}, after {MAINTAINER} configured the steps after the tag \
+             (`[[step]]` docs and deploy, `[publish] after = [\"images\", \"docs\"]`)"
+        );
+        let files: std::collections::BTreeMap<&str, &str> = [
+            (".github/releasebot.toml", STEPS_CONFIG),
+            (".github/workflows/publish-docs.yml", DOCS_WORKFLOW),
+            (".github/workflows/deploy.yml", DEPLOY_WORKFLOW),
+        ]
+        .into_iter()
+        .collect();
+        self.act(
+            "branches/master/commits",
+            serde_json::json!({
+                "author": MAINTAINER,
+                "message": "Release the docs and deploy with releasebot",
+                "files": files,
+            }),
+        )
+        .await?;
+        self.deliver().await;
+        let issue = self
+            .play(
+                &next,
+                &[
+                    ("the smoke test passes", "release-smoke.yml"),
+                    ("the pull request is merged", ""),
+                    (
+                        "the images build finishes (the docs still run)",
+                        "release-images.yml",
+                    ),
+                    ("the docs are published", "publish-docs.yml"),
+                    ("the deploy to the internal instance finishes", "deploy.yml"),
+                ],
+            )
+            .await?;
+        if let Some(release) = self.release_on(&next) {
+            let state = if release.draft {
+                "a draft"
+            } else {
+                "published by releasebot"
+            };
+            println!("Release \"{}\": {state}", release.name);
+        }
+        self.show_status(issue);
+        Ok(())
+    }
+
+    /// A release played from a new issue: `/release <version>`, then each `(what, workflow)`
+    /// in turn, a run of that workflow finishing (none: the maintainer merges the pull request).
+    async fn play(
+        &self,
+        version: &semver::Version,
+        stages: &[(&str, &str)],
+    ) -> anyhow::Result<u64> {
         let issue = self
             .act(
                 "issues",
                 serde_json::json!({
                     "author": MAINTAINER,
-                    "title": format!("Release {next}"),
+                    "title": format!("Release {version}"),
                     "body": "Tracking the release.",
                 }),
             )
@@ -347,20 +432,16 @@ impl Demo {
             .as_u64()
             .unwrap_or_default();
         self.deliver().await;
-        self.comment(issue, MAINTAINER, &format!("/release {next}"))
+        self.comment(issue, MAINTAINER, &format!("/release {version}"))
             .await?;
-        for (what, file) in [
-            ("the smoke test passes", "release-smoke.yml"),
-            ("the pull request is merged", ""),
-            ("the images build finishes", "release-images.yml"),
-        ] {
+        for (what, file) in stages {
             println!("\n▶ {what}");
             if file.is_empty() {
                 let open = self
                     .sim
                     .pulls(REPO)
                     .into_iter()
-                    .find(|p| p.is_open())
+                    .find(|p| p.is_open() && p.head.contains(&version.to_string()))
                     .map(|p| p.number);
                 if let Some(number) = open {
                     self.act(
@@ -374,21 +455,28 @@ impl Demo {
             }
             self.deliver().await;
         }
-        if let Some(release) = self
-            .sim
+        Ok(issue)
+    }
+
+    fn release_on(&self, version: &semver::Version) -> Option<simulated_github::Release> {
+        self.sim
             .releases(REPO)
             .into_iter()
-            .find(|r| r.tag_name == next.to_string())
+            .find(|r| r.tag_name == version.to_string())
+    }
+
+    fn show_status(&self, issue: u64) {
+        if let Some(status) = self
+            .sim
+            .comments(REPO, issue)
+            .iter()
+            .find(|c| c.body.contains("<!-- releasebot:status"))
         {
-            println!(
-                "Draft release \"{}\" with GitHub's generated notes:",
-                release.name
-            );
-            for line in visible_lines(&release.body) {
+            println!("Status comment:");
+            for line in visible_lines(&status.body) {
                 println!("  │ {line}");
             }
         }
-        Ok(())
     }
 
     fn show_result(&self, issue: u64, version: &str) {
@@ -422,19 +510,38 @@ impl Demo {
                 info.assignees, info.labels
             );
         }
-        if let Some(status) = self
-            .sim
-            .comments(REPO, issue)
-            .iter()
-            .find(|c| c.body.contains("<!-- releasebot:status"))
-        {
-            println!("Status comment:");
-            for line in visible_lines(&status.body) {
-                println!("  │ {line}");
-            }
-        }
+        self.show_status(issue);
     }
 }
+
+/// The patch release after `version`, when it is one.
+fn next_patch(version: &str) -> Option<semver::Version> {
+    let mut next = semver::Version::parse(version).ok()?;
+    next.patch += 1;
+    next.pre = semver::Prerelease::EMPTY;
+    Some(next)
+}
+
+/// The configuration the third release runs under: Mathesar's publication as steps.
+const STEPS_CONFIG: &str = r#"[[step]]
+name = "docs"
+workflow = "publish-docs.yml"
+inputs = { version = "{version}" }
+
+[[step]]
+name = "deploy"
+workflow = "deploy.yml"
+after = ["publish"]
+environment = "internal"
+inputs = { tag = "{tag}" }
+
+[publish]
+after = ["images", "docs"]
+"#;
+
+const DOCS_WORKFLOW: &str = "name: Publish docs\non:\n  workflow_dispatch:\n    inputs:\n      version:\n        required: true\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - run: mike deploy --push --update-aliases \"$VERSION\" latest\n";
+
+const DEPLOY_WORKFLOW: &str = "name: Deploy\non:\n  workflow_dispatch:\n    inputs:\n      tag:\n        required: true\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: internal\n    steps:\n      - run: ./deploy.sh\n";
 
 /// A comment without its hidden marker lines.
 fn visible_lines(body: &str) -> impl Iterator<Item = &str> {

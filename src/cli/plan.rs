@@ -100,6 +100,10 @@ pub fn run(args: Args) -> ExitCode {
         "5. Draft release \"{}\" with the release notes.",
         config.release_title.render(&version)
     );
+    if !config.steps.is_empty() || config.publish.is_some() {
+        let tag = config.tag.render(&version);
+        println!("6. {}", crate::messages::steps_dry_run(config, &tag));
+    }
     println!("Nothing was changed.");
     ExitCode::SUCCESS
 }

@@ -18,8 +18,9 @@ pub enum Command {
     NotesSync { dry_run: bool },
     /// `/release status`: redraw the status comment from GitHub's state.
     Status,
-    /// `/release retry [--dry-run]`: run the first failed or missing step again.
-    Retry { dry_run: bool },
+    /// `/release retry [<step>] [--dry-run]`: run the first failed or missing step again, or
+    /// the named step after the tag (`[[step]]`).
+    Retry { step: Option<String>, dry_run: bool },
     /// `/release cancel [--dry-run]`: close the pull request and delete the branch, before the
     /// tag exists.
     Cancel { dry_run: bool },
@@ -124,7 +125,10 @@ pub fn parse_command_line(line: &str) -> Result<Command, CommandParseError> {
     let command = match first {
         "help" => no_dry_run(dry_run, "help", Command::Help)?,
         "status" => no_dry_run(dry_run, "status", Command::Status)?,
-        "retry" => Command::Retry { dry_run },
+        "retry" => Command::Retry {
+            step: positional.next().map(str::to_string),
+            dry_run,
+        },
         "cancel" => Command::Cancel { dry_run },
         "candidate" | "qa" => Command::Candidate { dry_run },
         "notes" => match positional.next().ok_or(CommandParseError::MissingUrl)? {
@@ -234,7 +238,17 @@ mod tests {
         assert_eq!(parse_command_line("/release status"), Ok(Command::Status));
         assert_eq!(
             parse_command_line("/release retry"),
-            Ok(Command::Retry { dry_run: false })
+            Ok(Command::Retry {
+                step: None,
+                dry_run: false
+            })
+        );
+        assert_eq!(
+            parse_command_line("/release retry docs"),
+            Ok(Command::Retry {
+                step: Some("docs".into()),
+                dry_run: false
+            })
         );
         assert_eq!(
             parse_command_line("/release cancel"),
@@ -329,7 +343,10 @@ mod tests {
         );
         assert_eq!(
             parse_command_line("/release --dry-run retry"),
-            Ok(Command::Retry { dry_run: true })
+            Ok(Command::Retry {
+                step: None,
+                dry_run: true
+            })
         );
         assert_eq!(
             parse_command_line("/release notes https://hackmd.io/abc --dry-run"),

@@ -131,6 +131,8 @@ impl Default for Config {
             merge_back: None,
             packaging: None,
             candidate: CandidatePattern::default(),
+            steps: Vec::new(),
+            publish: None,
         }
     }
 }

@@ -4,6 +4,7 @@ mod candidate;
 mod defaults;
 mod errors;
 mod parse;
+pub mod steps;
 mod template;
 
 use std::collections::BTreeMap;
@@ -52,6 +53,11 @@ pub struct Config {
     /// What a QA candidate's version adds to the release's (`rc.{n}`: `0.1.3-rc.2`); its tag is
     /// the release's tag template rendered with it.
     pub candidate: CandidatePattern,
+    /// The workflows dispatched after the tag (`[[step]]`), in the order they are shown.
+    pub steps: Vec<steps::WorkflowStep>,
+    /// `[publish]`: the bot publishes the draft once the steps it names succeeded; `None`: a
+    /// person publishes it.
+    pub publish: Option<steps::PublishConfig>,
 }
 
 /// One place a published release is announced.

@@ -9,6 +9,8 @@ use toml_edit::{Document, Item, TableLike, Value};
 use super::*;
 use crate::permission::RequiredPermission;
 
+mod steps;
+
 const TOP_KEYS: &[&str] = &[
     "base_branch",
     "target_branch",
@@ -31,6 +33,8 @@ const TOP_KEYS: &[&str] = &[
     "merge_back",
     "packaging",
     "candidate",
+    "step",
+    "publish",
 ];
 const PACKAGING_KEYS: &[&str] = &[
     "workflow",
@@ -348,6 +352,7 @@ impl<'t> Reader<'t> {
             .unwrap_or(defaults.checklist.clone());
         let smoke = self.smoke(root, &defaults.smoke, &checklist);
         let notes = self.notes(root, &defaults.notes, &checklist);
+        let (steps, publish) = self.steps(root);
         Config {
             base_branch,
             target_branch,
@@ -391,6 +396,8 @@ impl<'t> Reader<'t> {
             merge_back: self.branch_name(root, "merge_back"),
             packaging: self.packaging(root),
             candidate: self.candidate(root, defaults.candidate.clone()),
+            steps,
+            publish,
         }
     }
 
@@ -1145,7 +1152,7 @@ mod tests {
     fn an_unknown_key_is_named_with_its_line_and_a_suggestion() {
         assert_eq!(
             problems("label = \"release\"\npermision = \"write\"\n"),
-            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `release_notes`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`, `merge_back`, `packaging`, `candidate`"]
+            vec!["line 2: permision: unknown key (did you mean `permission`?); the keys here are `base_branch`, `target_branch`, `branch`, `tag`, `pr_title`, `pr_draft`, `pr_milestone`, `commit_message`, `release_title`, `release_notes`, `permission`, `label`, `checklist`, `version_files`, `images`, `smoke`, `notes`, `announce`, `merge_back`, `packaging`, `candidate`, `step`, `publish`"]
         );
     }
 

@@ -64,12 +64,12 @@ pub async fn ask(
     mut status: StatusComment,
     dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let (version, progress, due) =
-        super::follow_up::decide(ctx, &status, Trigger::Candidate).await?;
-    if let Plan::Refuse(refusal) = due {
-        let at = (&version, status.html_url.as_str());
-        return super::follow_up::refuse(ctx, event, refusal, at).await;
-    }
+    let planned = super::follow_up::planned(ctx, event, &status, Trigger::Candidate).await?;
+    let (version, progress) = match planned {
+        Ok((version, progress, Plan::Candidate)) => (version, progress),
+        Ok((.., other)) => unreachable!("a candidate never plans {other:?}"),
+        Err(refused) => return Ok(refused),
+    };
     let head = progress
         .pull
         .as_ref()

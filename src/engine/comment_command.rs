@@ -104,11 +104,21 @@ pub async fn handle(
                     notes_sync::sync(&ctx, event, status, dry_run || rehearsal).await
                 }
                 Command::Status => follow_up::refresh_status(&ctx, status).await,
-                Command::Retry { dry_run } => {
+                Command::Retry {
+                    step: None,
+                    dry_run,
+                } => {
                     follow_up::retry(&ctx, event, &conversation, status, dry_run || rehearsal).await
                 }
                 Command::Candidate { dry_run } => {
                     super::candidate::ask(&ctx, event, status, dry_run || rehearsal).await
+                }
+                Command::Retry {
+                    step: Some(step),
+                    dry_run,
+                } => {
+                    let dry_run = dry_run || rehearsal;
+                    super::steps_run::retry_one(&ctx, event, status, &step, dry_run).await
                 }
                 Command::Cancel { dry_run } => {
                     follow_up::cancel(&ctx, event, status, dry_run || rehearsal).await

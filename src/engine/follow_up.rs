@@ -72,17 +72,25 @@ pub async fn refresh_status(
     })
 }
 
-/// The release's version, what GitHub holds of it now, and what `trigger` plans from there.
-pub(super) async fn decide(
+/// The release's version, what GitHub holds for it and the plan for `trigger`; or, when the
+/// plan refuses, the answer given (after the status comment is brought up to date, since the
+/// answer points at it).
+pub(super) async fn planned(
     ctx: &Context<'_>,
+    event: &CommentEvent,
     status: &StatusComment,
     trigger: Trigger,
-) -> Result<(Version, progress::Progress, Plan), EngineError> {
+) -> Result<Result<(Version, progress::Progress, Plan), Outcome>, EngineError> {
     let version = tracking::version_of(status)?;
     let progress = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
     let stage = Stage::derive(&progress, Some(&status.marker))?;
     let due = plan(&stage, trigger);
-    Ok((version, progress, due))
+    if let Plan::Refuse(refusal) = due {
+        tracking::redraw_if_behind(ctx, status, &progress).await?;
+        let answered = refuse(ctx, event, refusal, (&version, &status.html_url)).await?;
+        return Ok(Err(answered));
+    }
+    Ok(Ok((version, progress, due)))
 }
 
 /// `/release retry`: the first step that failed or is missing, run again.
@@ -93,12 +101,10 @@ pub async fn retry(
     mut status: StatusComment,
     dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let (version, progress, due) = decide(ctx, &status, Trigger::Retry).await?;
-    if let Plan::Refuse(refusal) = due {
-        // The answer points at the status comment: it shows what GitHub holds first.
-        tracking::redraw_if_behind(ctx, &status, &progress).await?;
-        return refuse(ctx, event, refusal, (&version, &status.html_url)).await;
-    }
+    let (version, progress, due) = match planned(ctx, event, &status, Trigger::Retry).await? {
+        Ok(planned) => planned,
+        Err(refused) => return Ok(refused),
+    };
     if dry_run {
         let would = super::plan_words::describe(&due, ctx.config, &version, &progress);
         let text = messages::dry_run_follow_up("retry", &would);
@@ -144,6 +150,23 @@ pub async fn retry(
                 sha: head,
             })
         }
+        Plan::ResumeSteps => {
+            let again = super::steps_run::Again::Failed;
+            let progress =
+                super::steps_run::carry_on(ctx, &version, progress, Some(&mut status), again)
+                    .await?;
+            // Published already with what follows it unfinished: that is retried too.
+            let published = progress.release.as_ref().filter(|r| !r.draft);
+            if let Some(release) = published.filter(|_| status.marker.after_publication_left()) {
+                let tag = ctx.config.tag.render(&version);
+                let facts = (&version, tag.as_str(), release.html_url.as_str());
+                super::after_publication::run(ctx, facts, &mut status, &progress, true).await?;
+            }
+            tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
+            Ok(Outcome::StatusRefreshed {
+                version: version.to_string(),
+            })
+        }
         Plan::AfterPublication => {
             let tag = ctx.config.tag.render(&version);
             let url = progress
@@ -169,10 +192,10 @@ pub async fn cancel(
     mut status: StatusComment,
     dry_run: bool,
 ) -> Result<Outcome, EngineError> {
-    let (version, progress, due) = decide(ctx, &status, Trigger::Cancel).await?;
-    if let Plan::Refuse(refusal) = due {
-        return refuse(ctx, event, refusal, (&version, &status.html_url)).await;
-    }
+    let (version, progress, due) = match planned(ctx, event, &status, Trigger::Cancel).await? {
+        Ok(planned) => planned,
+        Err(refused) => return Ok(refused),
+    };
     if dry_run {
         let would = super::plan_words::describe(&due, ctx.config, &version, &progress);
         let text = messages::dry_run_follow_up("cancel", &would);

@@ -1,6 +1,7 @@
 //! The images workflow finished: when the run is the release's own (its id is in the draft's
 //! marker, or it was found by the recorded intent), the status comment and the draft release
-//! record the result. A person's own run of the workflow on the tag is not ours.
+//! record the result, and the steps after the images are carried on. A person's own run of the
+//! workflow on the tag is not ours. A run of a step's workflow (`[[step]]`) goes to `steps_run`.
 
 use super::context::Context;
 use super::outcome::{EngineError, Outcome};
@@ -26,6 +27,10 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
             let tag = run.head_branch.clone().unwrap_or_default();
             return super::release_path::run(ctx, &tag).await;
         }
+    }
+    // A workflow after the tag (`[[step]]`) finished.
+    if super::steps_run::is_step_workflow(ctx.config, event) {
+        return super::steps_run::finished(ctx, event).await;
     }
     let ours = run.path.rsplit('/').next() == Some(ctx.config.images.workflow.as_str());
     if !ours || run.event != "workflow_dispatch" {
@@ -80,10 +85,18 @@ pub async fn run(ctx: &Context<'_>, event: &WorkflowRunCompleted) -> Result<Outc
             ctx.gh.update_release_body(release.id, &body).await?;
         }
     }
-    if let Some(tracking) = tracking::find(ctx.gh, ctx.me, &version, &progress).await? {
-        if let Some(status) = &tracking.status {
-            tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, &progress).await?;
-        }
+    let mut tracking = tracking::find(ctx.gh, ctx.me, &version, &progress).await?;
+    let mut status = tracking.as_mut().and_then(|t| t.status.as_mut());
+    // The steps after the images (`[[step]]`), and the publication they gate.
+    let progress = if success && (!ctx.config.steps.is_empty() || ctx.config.publish.is_some()) {
+        let fresh = progress::read(ctx.gh, ctx.config, &version, ctx.me).await?;
+        let again = super::steps_run::Again::Nothing;
+        super::steps_run::carry_on(ctx, &version, fresh, status.as_deref_mut(), again).await?
+    } else {
+        progress
+    };
+    if let Some(status) = status {
+        tracking::refresh(ctx.gh, ctx.config, ctx.repository, status, &progress).await?;
     }
     Ok(Outcome::ImagesReported {
         version: version.to_string(),

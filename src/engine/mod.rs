@@ -36,6 +36,8 @@ mod snapshot;
 pub mod stage;
 mod start_release;
 pub mod status_view;
+pub mod steps;
+mod steps_run;
 mod tracking;
 
 pub use assets_check::AssetProblem;

@@ -95,6 +95,12 @@ pub enum Outcome {
     Cancelled { version: String },
     /// The status comment and draft release now show the images build's result.
     ImagesReported { version: String, success: bool },
+    /// A workflow after the tag (`[[step]]`) finished; what comes after it was carried on.
+    StepReported {
+        version: String,
+        step: String,
+        success: bool,
+    },
     /// The status comment (and draft release) were brought up to date.
     StatusRefreshed { version: String },
     /// `/release notes sync` committed the notes file (and the navigation) to the release

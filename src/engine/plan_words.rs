@@ -66,6 +66,9 @@ pub fn describe(
              again where announcing it failed (not where it may have been posted already)"
         ),
         Plan::Candidate => candidate(config, version, None),
+        Plan::AdvanceSteps => crate::messages::steps_advance_words(),
+        Plan::ResumeSteps => crate::messages::steps_resume_words(&tag),
+        Plan::RetryStep => crate::messages::steps_retry_words(&tag),
         Plan::Settle => "change nothing but the status comment, where it is behind".to_string(),
         Plan::Refuse(_) | Plan::Nothing(_) => "change nothing".to_string(),
     }

@@ -32,6 +32,9 @@ pub struct Progress {
     /// edit of the draft's body removed the marker (written back by the next job that writes
     /// the body).
     pub recovered_marker: Option<ReleaseMarker>,
+    /// The runs of the workflows after the tag (`[[step]]`) the draft's marker records, by
+    /// step name (read only when it records any).
+    pub step_runs: std::collections::BTreeMap<String, WorkflowRun>,
 }
 
 impl Progress {
@@ -159,6 +162,12 @@ pub async fn read_with(
             (commit, Some(found.object.sha.to_string()))
         }
     };
+    let step_runs = match &marker {
+        Some(marker) if !marker.steps.is_empty() => {
+            step_runs(gh, config, &tag, marker, me, delivered.run).await?
+        }
+        _ => Default::default(),
+    };
     let run = match marker {
         Some(marker) => {
             let recorded = marker.images.as_ref().and_then(|d| d.run);
@@ -179,7 +188,44 @@ pub async fn read_with(
         tracked_issue,
         tag_names,
         recovered_marker,
+        step_runs,
     })
+}
+
+/// The runs of the steps the marker records: by the id it keeps (the delivered run as it
+/// came), else the newest run of the step's workflow the bot started since the intent.
+async fn step_runs(
+    gh: &RepoClient,
+    config: &Config,
+    tag: &str,
+    marker: &ReleaseMarker,
+    me: &str,
+    delivered: Option<&WorkflowRun>,
+) -> Result<std::collections::BTreeMap<String, WorkflowRun>, ApiError> {
+    let mut runs = std::collections::BTreeMap::new();
+    for step in &config.steps {
+        let Some(dispatch) = marker.steps.get(&step.name) else {
+            continue;
+        };
+        let found = match (dispatch.run, delivered) {
+            (Some(id), Some(run)) if run.id == id => Some(run.clone()),
+            (Some(id), _) => gh.workflow_run(id).await?,
+            (None, _) => {
+                let listed = gh.dispatched_runs(&step.workflow, tag).await.or_else(|e| {
+                    if e.is_not_found() {
+                        Ok(vec![])
+                    } else {
+                        Err(e)
+                    }
+                })?;
+                guarded_pick(listed, Some(dispatch), me)
+            }
+        };
+        if let Some(run) = found {
+            runs.insert(step.name.clone(), run);
+        }
+    }
+    Ok(runs)
 }
 
 /// The bot's record of a release whose draft lost its marker to a person's edit (notes pasted
@@ -216,6 +262,7 @@ pub async fn recover_marker(
         run: Some(newest.id),
         superseded: ours.map(|run| run.id).collect(),
         sent: true,
+        refused: None,
     });
     Ok(Some(marker))
 }

@@ -2,8 +2,8 @@
 //! Docker's `latest` (the highest stable version), since another release may have been tagged
 //! since the draft was made. With `latest = "on-publish"`, this is also when `:latest` moves to
 //! the already-built `<version>` images: dispatched once (intent recorded first, the marker
-//! replaced where it stands), never again on a redelivery. Then what follows publication: the merge
-//! back and the announcements (`after_publication`).
+//! replaced where it stands), never again on a redelivery. Then what follows publication: the steps
+//! after it (`[[step]]`), the merge back and the announcements (`after_publication`).
 
 use super::after_publication;
 use super::context::Context;
@@ -47,6 +47,11 @@ pub async fn run(ctx: &Context<'_>, event: &ReleasePublished) -> Result<Outcome,
             ..
         }) = tracking::find(ctx.gh, ctx.me, &version, &progress).await?
         {
+            // The steps after the publication (`after = ["publish"]`) are due now.
+            let again = super::steps_run::Again::Nothing;
+            let progress =
+                super::steps_run::carry_on(ctx, &version, progress, Some(&mut status), again)
+                    .await?;
             // Published: what follows it (merge back, announcements) is due now.
             let release = (
                 &version,

@@ -43,6 +43,7 @@ pub async fn images(
         run: Some(failed),
         superseded: Vec::new(),
         sent: true,
+        refused: None,
     });
     marker.images = Some(previous.again(now()));
     // `latest` is decided now, from the tags as they are: a newer release may have been made

@@ -1,7 +1,7 @@
 //! Facts kept in the draft release's body, where they live with the release itself: above all,
 //! which images run is ours. Intent is written before a dispatch and the run id GitHub hands back
 //! after it, so a crash in between never builds twice and a person's own run is never taken for
-//! ours.
+//! ours. The workflows after the tag (`[[step]]`) are recorded the same way, by name.
 
 use std::ops::Range;
 
@@ -30,6 +30,10 @@ pub struct ReleaseMarker {
     /// The dispatch that moves `latest` after publishing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion: Option<Dispatch>,
+    /// The workflows after the tag (`[[step]]`), by name: each intent written before its
+    /// dispatch, its run id after.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub steps: std::collections::BTreeMap<String, Dispatch>,
     /// The annotated tag object the release is on, and the commit it names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<TagPeel>,
@@ -59,6 +63,10 @@ pub struct Dispatch {
     /// late is waited for rather than dispatched again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sent: bool,
+    /// GitHub refused the dispatch (a workflow that is missing, or takes other inputs): no run
+    /// was started, and why is shown until a person asks again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// Now, as the marker records intents.
@@ -73,6 +81,7 @@ impl Dispatch {
             run: None,
             superseded: Vec::new(),
             sent: false,
+            refused: None,
         }
     }
 
@@ -85,6 +94,7 @@ impl Dispatch {
             run: None,
             superseded,
             sent: false,
+            refused: None,
         }
     }
 }

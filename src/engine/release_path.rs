@@ -266,6 +266,11 @@ pub async fn run_known(
         run,
         ..progress
     };
+    // The steps that go with the images (`[[step]]` with no `after`).
+    let mut tracking = tracking;
+    let status = tracking.as_mut().and_then(|t| t.status.as_mut());
+    let again = super::steps_run::Again::Nothing;
+    let progress = super::steps_run::carry_on(ctx, &version, progress, status, again).await?;
     released(ctx, tracking.as_ref(), progress, &version, tag, latest).await
 }
 

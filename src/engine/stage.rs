@@ -62,13 +62,15 @@ pub enum Stage {
     },
     /// Images built; the release is a draft for a person to publish, or published.
     /// `unfinished`: after publication, an announcement failed or the merge back waits, and
-    /// `/release retry` may finish it.
+    /// `/release retry` may finish it. `step_failed`: a workflow after the tag (`[[step]]`)
+    /// failed, and what comes after it (the publication it gates) waits for `/release retry`.
     Done {
         commit: CommitSha,
         release: ReleaseId,
         run: RunId,
         published: bool,
         unfinished: bool,
+        step_failed: bool,
     },
 }
 
@@ -245,6 +247,15 @@ fn tagged_stage(progress: &Progress, commit: CommitSha) -> Result<Stage, Unreada
             run: run_id,
             published: !release.draft,
             unfinished: false,
+            step_failed: progress
+                .step_runs
+                .values()
+                .any(|run| matches!(run.run_state(), RunState::Failed { .. }))
+                || marker.as_ref().is_some_and(|m| {
+                    m.steps
+                        .values()
+                        .any(|d| d.run.is_none() && d.refused.is_some())
+                }),
         },
     })
 }
@@ -269,6 +280,11 @@ pub enum Trigger {
     TagAppeared,
     /// An images run completed.
     RunCompleted { run: RunId },
+    /// A run of a workflow after the tag (`[[step]]`) completed: `ours` when the draft's marker
+    /// records it as a step's run.
+    StepRunCompleted { ours: bool },
+    /// `/release retry <step>`: that step's workflow again.
+    RetryStep,
     /// New commits on the release pull request's branch.
     PullPushed,
     /// `/release candidate`: a QA candidate of the release branch's head.
@@ -298,7 +314,8 @@ pub enum Plan {
     Cancel,
     /// The pull request was closed unmerged: the release is cancelled.
     MarkCancelled,
-    /// Our images run finished: record its result.
+    /// Our images run finished: record its result, then carry on the steps after the images
+    /// (`[[step]]`, `[publish]`), as `steps::next` says.
     RecordImages { run: RunId },
     /// Run the smoke test on the release branch's head (again), superseding any earlier run.
     RunSmoke,
@@ -311,6 +328,13 @@ pub enum Plan {
     /// The release is published and what follows publication is unfinished: merge back and
     /// announce where that is still due.
     AfterPublication,
+    /// The workflows after the tag: record what finished, dispatch each step whose `after`
+    /// succeeded, and publish when `[publish]` says so (`steps::next` says which).
+    AdvanceSteps,
+    /// `/release retry` with a failed step: dispatch the failed steps again, then go on.
+    ResumeSteps,
+    /// `/release retry <step>`: dispatch that step again (when it finished; `steps::again`).
+    RetryStep,
     /// The work is done: keep what was found (a run found by its intent alone, after a crash)
     /// and redraw the status comment if it is behind.
     Settle,
@@ -404,6 +428,9 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
             ImagesFailed { run, .. } => Plan::Redispatch { failed: *run },
             ImagesStale { run, .. } => Plan::RebuildMoved { stale: *run },
             Done {
+                step_failed: true, ..
+            } => Plan::ResumeSteps,
+            Done {
                 published: true,
                 unfinished: true,
                 ..
@@ -463,6 +490,25 @@ pub fn plan(stage: &Stage, trigger: Trigger) -> Plan {
                 Plan::Refuse(Refusal::CandidateWithoutPull)
             }
             _ => Plan::Refuse(Refusal::CandidateAfterMerge),
+        },
+        Trigger::StepRunCompleted { ours: false } => {
+            Plan::Nothing("the run is not one of the release's steps")
+        }
+        Trigger::StepRunCompleted { ours: true } => match stage {
+            ImagesIntended { .. } | ImagesRunning { .. } | ImagesFailed { .. } | Done { .. } => {
+                Plan::AdvanceSteps
+            }
+            ImagesStale { .. } => Plan::Nothing("the tag was moved since the step ran"),
+            _ => Plan::Nothing("the release has no draft for steps"),
+        },
+        Trigger::RetryStep => match stage {
+            Cancelled => Plan::Refuse(Refusal::RetryCancelled),
+            ImagesIntended { .. }
+            | ImagesRunning { .. }
+            | ImagesFailed { .. }
+            | ImagesStale { .. }
+            | Done { .. } => Plan::RetryStep,
+            _ => Plan::Refuse(Refusal::NothingToRetry),
         },
         Trigger::RunCompleted { run } => match stage.images_run() {
             Some(_) if matches!(stage, ImagesStale { .. }) => {
@@ -744,6 +790,41 @@ mod tests {
         );
     }
 
+    /// A step after the tag that failed, or whose dispatch GitHub refused, makes the release
+    /// done with a failed step (a retry resumes the steps); one running or waiting does not.
+    #[test]
+    fn a_failed_or_refused_step_is_a_failed_step() {
+        let mut marker = super::super::release_marker::ReleaseMarker::new("0.1.3");
+        marker.images = Some(Dispatch {
+            run: Some(RunId(77)),
+            ..Dispatch::intended("t".into())
+        });
+        marker
+            .steps
+            .insert("docs".into(), Dispatch::intended("t".into()));
+        let built = |marker: &super::super::release_marker::ReleaseMarker| Progress {
+            tag_commit: Some(sha(B)),
+            release: Some(release(&format!("notes\n{}\n", marker.line()), true)),
+            run: Some(run(RunStatus::Completed, Some(Conclusion::Success))),
+            ..Progress::default()
+        };
+        let step_failed = |progress: Progress| match derive(progress) {
+            Stage::Done { step_failed, .. } => step_failed,
+            other => panic!("{other:?}"),
+        };
+        let mut docs = run(RunStatus::Waiting, None);
+        docs.id = RunId(80);
+        let mut progress = built(&marker);
+        progress.step_runs.insert("docs".into(), docs.clone());
+        assert!(!step_failed(progress.clone()), "waiting is not failed");
+        docs.status = RunStatus::Completed;
+        docs.conclusion = Some(Conclusion::Failure);
+        progress.step_runs.insert("docs".into(), docs);
+        assert!(step_failed(progress));
+        marker.steps.get_mut("docs").unwrap().refused = Some("404".into());
+        assert!(step_failed(built(&marker)), "refused");
+    }
+
     #[test]
     fn an_unreadable_draft_marker_stops_the_derivation() {
         let progress = Progress {
@@ -784,6 +865,8 @@ mod tests {
             | Trigger::PullClosed { .. }
             | Trigger::TagAppeared
             | Trigger::RunCompleted { .. }
+            | Trigger::StepRunCompleted { .. }
+            | Trigger::RetryStep
             | Trigger::PullPushed
             | Trigger::Candidate => {}
         }
@@ -880,6 +963,7 @@ mod tests {
                     run,
                     published: false,
                     unfinished: false,
+                    step_failed: false,
                 },
             ),
             (
@@ -890,16 +974,29 @@ mod tests {
                     run,
                     published: true,
                     unfinished: false,
+                    step_failed: false,
                 },
             ),
             (
                 "published, unfinished",
                 Stage::Done {
-                    commit: c,
+                    commit: c.clone(),
                     release: r,
                     run,
                     published: true,
                     unfinished: true,
+                    step_failed: false,
+                },
+            ),
+            (
+                "done, step failed",
+                Stage::Done {
+                    commit: c,
+                    release: r,
+                    run,
+                    published: false,
+                    unfinished: false,
+                    step_failed: true,
                 },
             ),
         ]
@@ -932,6 +1029,15 @@ mod tests {
             ("other run done", Trigger::RunCompleted { run: RunId(78) }),
             ("pushed", Trigger::PullPushed),
             ("candidate", Trigger::Candidate),
+            (
+                "our step run done",
+                Trigger::StepRunCompleted { ours: true },
+            ),
+            (
+                "other step run done",
+                Trigger::StepRunCompleted { ours: false },
+            ),
+            ("retry step", Trigger::RetryStep),
         ]
     }
 
@@ -961,6 +1067,9 @@ mod tests {
             Plan::Settle => "settle".into(),
             Plan::AfterPublication => "after publication".into(),
             Plan::Candidate => "candidate".into(),
+            Plan::AdvanceSteps => "steps".into(),
+            Plan::ResumeSteps => "resume steps".into(),
+            Plan::RetryStep => "retry step".into(),
             Plan::Refuse(refusal) => format!("refuse {refusal:?}"),
             Plan::Nothing(_) => "-".into(),
         }
@@ -1276,6 +1385,92 @@ mod tests {
         ("done", "candidate", "refuse CandidateAfterMerge"),
         ("published", "candidate", "refuse CandidateAfterMerge"),
         ("published, unfinished", "candidate", "refuse CandidateAfterMerge"),
+        ("done, step failed", "candidate", "refuse CandidateAfterMerge"),
+    
+
+        // done, step failed: as done, but a retry resumes the steps
+        ("done, step failed", "start", "open"),
+        ("done, step failed", "start redelivered", "-"),
+        ("done, step failed", "start another", "refuse AnotherInFlight"),
+        ("done, step failed", "reopened", "-"),
+        ("done, step failed", "retry", "resume steps"),
+        ("done, step failed", "cancel", "refuse CancelTooLate"),
+        ("done, step failed", "closed", "-"),
+        ("done, step failed", "merged", "settle"),
+        ("done, step failed", "merged elsewhere", "elsewhere"),
+        ("done, step failed", "tag", "settle"),
+        ("done, step failed", "our run done", "record"),
+        ("done, step failed", "other run done", "-"),
+        ("done, step failed", "pushed", "-"),
+
+        // our step run done
+        ("not started", "our step run done", "-"),
+        ("branched", "our step run done", "-"),
+        ("open, smoke not run", "our step run done", "-"),
+        ("open, smoke running", "our step run done", "-"),
+        ("open, smoke passed", "our step run done", "-"),
+        ("open, smoke failed", "our step run done", "-"),
+        ("open, smoke skipped", "our step run done", "-"),
+        ("closed unmerged", "our step run done", "-"),
+        ("cancelled", "our step run done", "-"),
+        ("merged", "our step run done", "-"),
+        ("tagged", "our step run done", "-"),
+        ("tagged, drafted", "our step run done", "-"),
+        ("images intended", "our step run done", "steps"),
+        ("images sent", "our step run done", "steps"),
+        ("images running", "our step run done", "steps"),
+        ("images failed", "our step run done", "steps"),
+        ("images stale", "our step run done", "-"),
+        ("done", "our step run done", "steps"),
+        ("published", "our step run done", "steps"),
+        ("published, unfinished", "our step run done", "steps"),
+        ("done, step failed", "our step run done", "steps"),
+
+        // other step run done
+        ("not started", "other step run done", "-"),
+        ("branched", "other step run done", "-"),
+        ("open, smoke not run", "other step run done", "-"),
+        ("open, smoke running", "other step run done", "-"),
+        ("open, smoke passed", "other step run done", "-"),
+        ("open, smoke failed", "other step run done", "-"),
+        ("open, smoke skipped", "other step run done", "-"),
+        ("closed unmerged", "other step run done", "-"),
+        ("cancelled", "other step run done", "-"),
+        ("merged", "other step run done", "-"),
+        ("tagged", "other step run done", "-"),
+        ("tagged, drafted", "other step run done", "-"),
+        ("images intended", "other step run done", "-"),
+        ("images sent", "other step run done", "-"),
+        ("images running", "other step run done", "-"),
+        ("images failed", "other step run done", "-"),
+        ("images stale", "other step run done", "-"),
+        ("done", "other step run done", "-"),
+        ("published", "other step run done", "-"),
+        ("published, unfinished", "other step run done", "-"),
+        ("done, step failed", "other step run done", "-"),
+
+        // retry step
+        ("not started", "retry step", "refuse NothingToRetry"),
+        ("branched", "retry step", "refuse NothingToRetry"),
+        ("open, smoke not run", "retry step", "refuse NothingToRetry"),
+        ("open, smoke running", "retry step", "refuse NothingToRetry"),
+        ("open, smoke passed", "retry step", "refuse NothingToRetry"),
+        ("open, smoke failed", "retry step", "refuse NothingToRetry"),
+        ("open, smoke skipped", "retry step", "refuse NothingToRetry"),
+        ("closed unmerged", "retry step", "refuse NothingToRetry"),
+        ("cancelled", "retry step", "refuse RetryCancelled"),
+        ("merged", "retry step", "refuse NothingToRetry"),
+        ("tagged", "retry step", "refuse NothingToRetry"),
+        ("tagged, drafted", "retry step", "refuse NothingToRetry"),
+        ("images intended", "retry step", "retry step"),
+        ("images sent", "retry step", "retry step"),
+        ("images running", "retry step", "retry step"),
+        ("images failed", "retry step", "retry step"),
+        ("images stale", "retry step", "retry step"),
+        ("done", "retry step", "retry step"),
+        ("published", "retry step", "retry step"),
+        ("published, unfinished", "retry step", "retry step"),
+        ("done, step failed", "retry step", "retry step"),
     ];
 
     /// The smoke record of the branch's head, and a run finishing: (record, run, attempt) → plan.

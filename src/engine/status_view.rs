@@ -199,9 +199,13 @@ pub fn view(
         Step::DraftRelease,
         match &progress.release {
             Some(r) if r.draft => StepState::Done(format!(
-                "Draft release [`{}`]({}) is ready: a person publishes it",
+                "Draft release [`{}`]({}) is ready: {}",
                 r.name.as_deref().unwrap_or(&tag),
-                r.html_url
+                r.html_url,
+                match config.publish {
+                    Some(_) => "releasebot publishes it once its steps succeeded",
+                    None => "a person publishes it",
+                }
             )),
             // A published release lives at its tag's address; the draft's is gone.
             Some(r) => StepState::Done(format!(
@@ -234,6 +238,7 @@ pub fn view(
         marker: marker.clone(),
         trigger_url: trigger_url.to_string(),
         steps,
+        after_tag: after_tag(config, progress),
     };
     if let Some(blocked) = &marker.blocked {
         view.set(
@@ -245,6 +250,40 @@ pub fn view(
         );
     }
     Ok(view)
+}
+
+/// The workflows after the tag (`[[step]]`), each done, running, waiting, failed with a link
+/// to its run, or to come; then the publication they gate (`[publish]`).
+fn after_tag(config: &Config, progress: &Progress) -> Vec<StepState> {
+    use super::steps::StepRun;
+    use crate::messages::step_line;
+    let marker = progress.release_marker().ok().flatten().unwrap_or_default();
+    let states = super::steps_run::states(config, &marker, progress);
+    let mut lines: Vec<StepState> = config
+        .steps
+        .iter()
+        .map(|step| {
+            let state = states.get(&step.name).unwrap_or(&StepRun::ToCome);
+            let text = step_line(step, state);
+            match state {
+                StepRun::Succeeded { .. } => StepState::Done(text),
+                StepRun::Failed { .. } | StepRun::Refused { .. } => StepState::Failed {
+                    what: text,
+                    remedy: crate::messages::step_failed_remedy(&step.name),
+                },
+                _ => StepState::Pending(text),
+            }
+        })
+        .collect();
+    if let Some(publish) = &config.publish {
+        let published = progress.release.as_ref().is_some_and(|r| !r.draft);
+        let text = crate::messages::gated_publication(&publish.after, published);
+        lines.push(match published {
+            true => StepState::Done(text),
+            false => StepState::Pending(text),
+        });
+    }
+    lines
 }
 
 /// The smoke step: the result for the head it tested; a newer head (a push since) is pending.

@@ -627,6 +627,16 @@ impl RepoClient {
         .await
     }
 
+    /// Publishes a draft, GitHub's "Latest" only when `latest`.
+    pub async fn publish_release(&self, id: ReleaseId, latest: bool) -> Result<Release, ApiError> {
+        self.patch(
+            self.route(&format!("releases/{id}")),
+            &json!({ "draft": false, "make_latest": latest.to_string() }),
+            Changed::Releases,
+        )
+        .await
+    }
+
     /// One release, drafts included, or `None` when it is gone.
     pub async fn release(&self, id: ReleaseId) -> Result<Option<Release>, ApiError> {
         self.get_optional(self.route(&format!("releases/{id}")))

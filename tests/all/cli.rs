@@ -327,4 +327,12 @@ fn demo_plays_a_whole_release_through_the_routes_people_use() {
         stdout.contains("Pre-release \"0.1.3 QA candidate 1 (testing release, not for production)\" on tag 0.1.3-rc.1 (published, never Latest)"),
         "{stdout}"
     );
+    // The third release runs the steps after the tag, and releasebot publishes it.
+    for part in [
+        "Release \"0.1.5\": published by releasebot",
+        "- [x] Step `docs` (`publish-docs.yml`): succeeded",
+        "- [x] Step `deploy` (`deploy.yml`): succeeded",
+    ] {
+        assert!(stdout.contains(part), "{part} in {stdout}");
+    }
 }

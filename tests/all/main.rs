@@ -27,6 +27,7 @@ mod notes_sync;
 mod odd_answers;
 mod packaged_release;
 mod people_mid_release;
+mod post_tag_steps;
 mod postgres;
 mod qa_candidates;
 mod queue;

@@ -30,7 +30,7 @@ async fn mathesar_with_develop(develop_change: &[(&str, &str)]) -> Scenario {
 }
 
 /// `/release 0.1.3`, smoke-tested and merged by the maintainer.
-async fn release_merged(s: &Scenario) {
+pub async fn release_merged(s: &Scenario) {
     only(s.comment(MAINTAINER, "/release 0.1.3").await);
     s.finish_smoke_run("success").await;
     s.sim
@@ -53,7 +53,7 @@ async fn release_and_publish(s: &Scenario) {
     built_and_published(s).await;
 }
 
-fn merge_back_pulls(s: &Scenario) -> Vec<simulated_github::PullInfo> {
+pub fn merge_back_pulls(s: &Scenario) -> Vec<simulated_github::PullInfo> {
     s.sim
         .pulls(REPO)
         .into_iter()
