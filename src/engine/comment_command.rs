@@ -118,7 +118,7 @@ pub async fn handle(
                     dry_run,
                 } => {
                     let dry_run = dry_run || rehearsal;
-                    super::steps_run::retry_one(&ctx, event, status, &step, dry_run).await
+                    follow_up::retry_one(&ctx, event, status, &step, dry_run).await
                 }
                 Command::Cancel { dry_run } => {
                     follow_up::cancel(&ctx, event, status, dry_run || rehearsal).await

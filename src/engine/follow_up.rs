@@ -269,3 +269,43 @@ pub(super) async fn refuse(
     };
     answer(ctx.gh, event, kind, &text).await
 }
+
+/// `/release retry <step>`: that step's workflow dispatched again, when the release has a
+/// draft, the step is known and its run finished; an unknown name is answered with the names.
+pub async fn retry_one(
+    ctx: &Context<'_>,
+    event: &CommentEvent,
+    mut status: StatusComment,
+    name: &str,
+    dry_run: bool,
+) -> Result<Outcome, EngineError> {
+    let trigger = Trigger::RetryStep;
+    let (version, progress, due) = match planned(ctx, event, &status, trigger).await? {
+        Ok(planned) => planned,
+        Err(refused) => return Ok(refused),
+    };
+    let marker = progress
+        .release_marker()
+        .map_err(super::stage::Unreadable::from)?
+        .unwrap_or_default();
+    let states = super::steps::states(ctx.config, &marker, &progress);
+    if let Err(refused) = super::steps::again(ctx.config, &states, name) {
+        let text = match refused {
+            super::steps::NotAgain::Unknown { known } => messages::unknown_step(name, &known),
+            super::steps::NotAgain::NotFinished => messages::step_not_finished(name),
+        };
+        return answer(ctx.gh, event, Reply::NothingToRetry, &text).await;
+    }
+    if dry_run {
+        let would = super::plan_words::describe(&due, ctx.config, &version, &progress);
+        let text = messages::dry_run_follow_up(&format!("retry {name}"), &would);
+        return answer(ctx.gh, event, Reply::DryRunPlan, &text).await;
+    }
+    let again = super::steps_run::Again::One(name);
+    let progress =
+        super::steps_run::carry_on(ctx, &version, progress, Some(&mut status), again).await?;
+    tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
+    Ok(Outcome::StatusRefreshed {
+        version: version.to_string(),
+    })
+}

@@ -258,7 +258,7 @@ fn after_tag(config: &Config, progress: &Progress) -> Vec<StepState> {
     use super::steps::StepRun;
     use crate::messages::step_line;
     let marker = progress.release_marker().ok().flatten().unwrap_or_default();
-    let states = super::steps_run::states(config, &marker, progress);
+    let states = super::steps::states(config, &marker, progress);
     let mut lines: Vec<StepState> = config
         .steps
         .iter()

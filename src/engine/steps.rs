@@ -150,6 +150,25 @@ pub fn any_failed(states: &States) -> bool {
     states.values().any(StepRun::failed)
 }
 
+/// Every configured step's state, from the draft's marker and the runs read with `progress`.
+pub fn states(
+    config: &crate::config::Config,
+    marker: &super::release_marker::ReleaseMarker,
+    progress: &super::progress::Progress,
+) -> States {
+    config
+        .steps
+        .iter()
+        .map(|step| {
+            let state = StepRun::of(
+                marker.steps.get(&step.name),
+                progress.step_runs.get(&step.name),
+            );
+            (step.name.clone(), state)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use super::outcome::{EngineError, Outcome};
 use super::progress::{self, Progress};
 use super::release_marker::{now, Dispatch, ReleaseMarker};
 use super::stage::{plan, Plan, Stage, Trigger, Unreadable};
-use super::steps::{self, States, StepRun};
+use super::steps::{self, StepRun};
 use super::{after_publication, tracking};
 use crate::config::steps::InputFacts;
 use crate::domain::Conclusion;
@@ -29,25 +29,6 @@ pub enum Again<'a> {
     Failed,
     /// `/release retry <step>`: that one.
     One(&'a str),
-}
-
-/// Every configured step's state, from the draft's marker and the runs read with `progress`.
-pub fn states(
-    config: &crate::config::Config,
-    marker: &ReleaseMarker,
-    progress: &Progress,
-) -> States {
-    config
-        .steps
-        .iter()
-        .map(|step| {
-            let state = StepRun::of(
-                marker.steps.get(&step.name),
-                progress.step_runs.get(&step.name),
-            );
-            (step.name.clone(), state)
-        })
-        .collect()
 }
 
 /// Dispatches what is due (and `again`), publishes when `[publish]` says so, and then runs
@@ -94,7 +75,7 @@ async fn advance(
     };
     let tag = ctx.config.tag.render(version);
     let images_built = matches!(Stage::derive(progress, None), Ok(Stage::Done { .. }));
-    let mut states = states(ctx.config, &marker, progress);
+    let mut states = steps::states(ctx.config, &marker, progress);
     let mut names: Vec<String> = match again {
         Again::Nothing => Vec::new(),
         Again::Failed => steps::failed(ctx.config, &states),
@@ -235,48 +216,5 @@ pub async fn finished(
         version: version.to_string(),
         step: step.unwrap_or_default(),
         success: run.conclusion == Some(Conclusion::Success),
-    })
-}
-
-/// `/release retry <step>`: that step's workflow dispatched again, when the release has a
-/// draft, the step is known and its run finished; an unknown name is answered with the names.
-pub async fn retry_one(
-    ctx: &Context<'_>,
-    event: &crate::event::CommentEvent,
-    mut status: StatusComment,
-    name: &str,
-    dry_run: bool,
-) -> Result<Outcome, EngineError> {
-    use super::answer::answer;
-    use super::outcome::Reply;
-    use crate::messages;
-    let trigger = Trigger::RetryStep;
-    let (version, progress, due) =
-        match super::follow_up::planned(ctx, event, &status, trigger).await? {
-            Ok(planned) => planned,
-            Err(refused) => return Ok(refused),
-        };
-    let marker = progress
-        .release_marker()
-        .map_err(Unreadable::from)?
-        .unwrap_or_default();
-    let states = states(ctx.config, &marker, &progress);
-    if let Err(refused) = steps::again(ctx.config, &states, name) {
-        let text = match refused {
-            steps::NotAgain::Unknown { known } => messages::unknown_step(name, &known),
-            steps::NotAgain::NotFinished => messages::step_not_finished(name),
-        };
-        return answer(ctx.gh, event, Reply::NothingToRetry, &text).await;
-    }
-    if dry_run {
-        let would = super::plan_words::describe(&due, ctx.config, &version, &progress);
-        let text = messages::dry_run_follow_up(&format!("retry {name}"), &would);
-        return answer(ctx.gh, event, Reply::DryRunPlan, &text).await;
-    }
-    let again = Again::One(name);
-    let progress = carry_on(ctx, &version, progress, Some(&mut status), again).await?;
-    tracking::refresh(ctx.gh, ctx.config, ctx.repository, &status, &progress).await?;
-    Ok(Outcome::StatusRefreshed {
-        version: version.to_string(),
     })
 }
