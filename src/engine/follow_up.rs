@@ -1,6 +1,7 @@
-//! Commands on an issue whose release has started: link the notes, redraw the status, retry,
-//! cancel. Each derives the release's stage, plans from it, and carries the plan out — or, with
-//! `--dry-run`, says what it would do and changes nothing.
+//! Commands on an issue whose release has started: link the notes, redraw the status, retry
+//! (from the first failed step, or one step after the tag), cancel. Each derives the release's
+//! stage, plans from it, and carries the plan out — or, with `--dry-run`, says what it would do
+//! and changes nothing.
 
 use semver::Version;
 

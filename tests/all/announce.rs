@@ -13,7 +13,7 @@ use releasebot::announce::{send, Channel, Facts, Retry, SendError};
 
 /// What the receiver does with each request, in order; after the list, it answers 200.
 #[derive(Clone, Copy)]
-enum Answer {
+pub enum Answer {
     Status(u16),
     /// Never answers (the sender times out).
     Silence,
@@ -72,13 +72,13 @@ async fn handle(
     }
 }
 
-struct Receiver {
-    url: String,
+pub struct Receiver {
+    pub url: String,
     state: Shared,
 }
 
 impl Receiver {
-    async fn start(script: Vec<Answer>) -> Receiver {
+    pub async fn start(script: Vec<Answer>) -> Receiver {
         let state: Shared = Arc::new(Mutex::new(Received {
             script,
             ..Received::default()
@@ -113,11 +113,11 @@ impl Receiver {
         Receiver { url, state }
     }
 
-    fn kept(&self) -> Vec<serde_json::Value> {
+    pub fn kept(&self) -> Vec<serde_json::Value> {
         self.state.lock().unwrap().kept.clone()
     }
 
-    fn requests(&self) -> usize {
+    pub fn requests(&self) -> usize {
         self.state.lock().unwrap().requests.len()
     }
 }

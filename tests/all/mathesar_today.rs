@@ -1,27 +1,47 @@
 //! Mathesar's release as its maintainers do it today, played from `examples/mathesar-today.toml`
 //! with immutable releases on: cut from `develop`, a draft pull request into `master` on its
 //! milestone, merged through the merge queue, the queue's commit tagged, the packaging workflow's
-//! draft adopted with its assets, the images built with `latest`, published by a person, and
-//! `master` merged back into `develop` — one draft, and no tag or release ever deleted.
+//! draft adopted with its assets; then everything after the tag in the order their publication
+//! page keeps by hand — the images and the docs, the release published by releasebot only once
+//! both succeeded, the deploy after it, `master` merged back into `develop`, and the release
+//! announced (Matrix, and Slack and Discord besides, captured on 127.0.0.1) — one draft, each
+//! message posted once, and no tag or release ever deleted.
 
-use releasebot::engine::Outcome;
+use releasebot::engine::{Engine, Outcome};
+use releasebot::github::Connector;
 use simulated_github::{MergeMethod, Packaging, ACTIONS_BOT};
 
+use crate::announce::{Answer, Receiver};
 use crate::branch_model::develop_moves_on;
 use crate::harness::*;
+use crate::merge_back::merge_back_pulls;
 use crate::packaged_release::packaging_runs;
 
 const EXAMPLE: &str = include_str!("../../examples/mathesar-today.toml");
 const QUEUE: &str = "github-merge-queue[bot]";
 const PACKAGING_WORKFLOW: &str = "name: Create draft release\non:\n  push:\n    tags: ['*']\n  workflow_dispatch:\njobs:\n  package:\n    runs-on: ubuntu-latest\n";
 
+const DOCS_WORKFLOW: &str = "name: Publish docs\non:\n  workflow_dispatch:\n    inputs:\n      version:\n        required: true\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - run: mike deploy --push \"$VERSION\"\n";
+const DEPLOY_WORKFLOW: &str = "name: Deploy\non:\n  workflow_dispatch:\n    inputs:\n      tag:\n        required: true\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    environment: production\n    steps:\n      - run: ./deploy.sh\n";
+
 /// Mathesar at 0.1.2 configured as the example says, its packaging workflow and immutable
 /// releases on, and work on `develop` that `master` has not seen.
 pub async fn mathesar_today() -> Scenario {
+    mathesar_today_configured(EXAMPLE).await
+}
+
+/// The same, configured by `config`.
+async fn mathesar_today_configured(config: &str) -> Scenario {
     let s = Scenario::mathesar_altered(|dir| {
-        std::fs::write(dir.join(".github/releasebot.toml"), EXAMPLE).unwrap();
-        let file = dir.join(".github/workflows/create-draft-release.yml");
-        std::fs::write(file, PACKAGING_WORKFLOW).unwrap();
+        std::fs::write(dir.join(".github/releasebot.toml"), config).unwrap();
+        let workflows = dir.join(".github/workflows");
+        std::fs::write(
+            workflows.join("create-draft-release.yml"),
+            PACKAGING_WORKFLOW,
+        )
+        .unwrap();
+        std::fs::write(workflows.join("publish-docs.yml"), DOCS_WORKFLOW).unwrap();
+        std::fs::write(workflows.join("deploy.yml"), DEPLOY_WORKFLOW).unwrap();
     })
     .await;
     s.sim.set_packaging(REPO, Packaging::mathesar());
@@ -30,13 +50,63 @@ pub async fn mathesar_today() -> Scenario {
     s
 }
 
+/// Runs of a workflow file, oldest first.
+pub fn runs_of(s: &Scenario, file: &str) -> Vec<simulated_github::WorkflowRun> {
+    s.sim
+        .runs(REPO)
+        .into_iter()
+        .filter(|r| r.path == format!(".github/workflows/{file}"))
+        .collect()
+}
+
+/// The newest run of a workflow file ends; GitHub's webhooks reach the bot.
+pub async fn finish(s: &Scenario, file: &str, conclusion: &str) {
+    let run = runs_of(s, file).last().expect("a run").id;
+    s.sim.complete_run(REPO, run, conclusion).unwrap();
+    all_ok(&s.deliver().await);
+}
+
 fn all_ok(outcomes: &[Result<Outcome, releasebot::engine::EngineError>]) {
     assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
 }
 
+/// The example as it is, pointed at a receiver on 127.0.0.1 for Matrix, with Slack and Discord
+/// webhooks besides; and an engine whose announcement secrets name that receiver.
+async fn mathesar_today_announcing(receiver: &Receiver) -> Scenario {
+    let config = EXAMPLE.replace("https://matrix.org", &receiver.url)
+        + "\n[[announce]]\nname = \"team\"\nkind = \"slack\"\nurl_env = \"RELEASEBOT_ANNOUNCE_SLACK\"\nmessage = \"Mathesar {version} is out: {release_url}\"\n\n[[announce]]\nname = \"community\"\nkind = \"discord\"\nurl_env = \"RELEASEBOT_ANNOUNCE_DISCORD\"\nmessage = \"Mathesar {version} is out\"\n";
+    let mut s = mathesar_today_configured(&config).await;
+    let hook = format!("{}/hooks/T000-secret", receiver.url);
+    let env = [
+        (
+            "RELEASEBOT_ANNOUNCE_MATRIX_TOKEN",
+            "matrix-token".to_string(),
+        ),
+        ("RELEASEBOT_ANNOUNCE_SLACK", hook.clone()),
+        ("RELEASEBOT_ANNOUNCE_DISCORD", hook),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let retry = releasebot::announce::Retry {
+        attempts: 3,
+        first_wait: std::time::Duration::from_millis(20),
+        timeout: std::time::Duration::from_secs(2),
+    };
+    let connector = Connector::with_token(&s.sim.url(), BOT_TOKEN).unwrap();
+    s.use_engine(
+        Engine::new(connector)
+            .with_login(BOT)
+            .with_announcements(env, retry),
+    );
+    s
+}
+
 #[tokio::test]
-async fn mathesar_today_from_develop_through_the_queue_to_a_published_release_merged_back() {
-    let s = mathesar_today().await;
+async fn mathesar_today_from_develop_through_the_queue_to_everything_after_the_tag() {
+    // The Slack post is answered 500 once: tried again, one message.
+    let receiver = Receiver::start(vec![Answer::Status(500)]).await;
+    let s = mathesar_today_announcing(&receiver).await;
     let refs_before: Vec<String> = s.sim.refs(REPO).into_keys().collect();
 
     // Cut from develop: a draft pull request into master, on its milestone.
@@ -67,14 +137,15 @@ async fn mathesar_today_from_develop_through_the_queue_to_a_published_release_me
         .unwrap();
     all_ok(&s.deliver().await);
     assert_eq!(s.sim.commit(REPO, &queued).unwrap().author, QUEUE);
-    assert_eq!(s.sim.resolve(REPO, Some("0.1.3")), Some(queued));
+    assert_eq!(s.sim.resolve(REPO, Some("0.1.3")), Some(queued.clone()));
     assert_eq!(packaging_runs(&s).len(), 1);
     assert!(
-        s.images_runs().is_empty(),
-        "nothing built before the assets"
+        s.images_runs().is_empty() && runs_of(&s, "publish-docs.yml").is_empty(),
+        "nothing built or published before the assets"
     );
 
-    // The packaging draft is adopted, its assets checked, and both images built with latest.
+    // The packaging draft is adopted, its assets checked; the images (with latest) and the
+    // docs for the version go together; the deploy waits for the publication.
     let run = packaging_runs(&s)[0].id;
     s.sim.complete_run(REPO, run, "success").unwrap();
     all_ok(&s.deliver().await);
@@ -85,11 +156,6 @@ async fn mathesar_today_from_develop_through_the_queue_to_a_published_release_me
     assert_eq!(draft.name, "Version 0.1.3 (alpha release)");
     let names: Vec<&str> = draft.assets.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["install.sh", "mathesar.tar.gz", "SHA256SUMS"]);
-    assert!(
-        draft.body.contains("`mathesar/mathesar:0.1.3`"),
-        "{}",
-        draft.body
-    );
     let images = s.images_runs();
     assert_eq!(images.len(), 1);
     assert_eq!(
@@ -99,21 +165,72 @@ async fn mathesar_today_from_develop_through_the_queue_to_a_published_release_me
         ),
         (Some("0.1.3"), Some("true"))
     );
-    all_ok(&s.finish_images_run("success").await);
+    let docs = runs_of(&s, "publish-docs.yml");
+    assert_eq!(docs.len(), 1);
+    assert_eq!(
+        (
+            docs[0].head_branch.as_str(),
+            docs[0].inputs["version"].as_str()
+        ),
+        ("0.1.3", Some("0.1.3"))
+    );
+    assert!(runs_of(&s, "deploy.yml").is_empty());
 
-    // A person publishes; master is merged back into develop.
-    s.sim.publish_release(REPO, draft.id, MAINTAINER).unwrap();
-    all_ok(&s.deliver().await);
-    let published = &s.sim.releases(REPO)[0];
+    // The images alone do not publish it: the docs are not out yet.
+    all_ok(&s.finish_images_run("success").await);
+    assert!(s.sim.releases(REPO)[0].draft, "not public before its docs");
+    assert!(receiver.kept().is_empty(), "nothing announced yet");
+
+    // The docs are out: releasebot publishes it as Latest, merges master back into develop,
+    // announces it once on each channel, and dispatches the deploy.
+    finish(&s, "publish-docs.yml", "success").await;
+    let published = s.sim.releases(REPO)[0].clone();
     assert!(published.immutable && !published.draft);
-    let back: Vec<_> = s
-        .sim
-        .pulls(REPO)
-        .into_iter()
-        .filter(|p| p.head == "master" && p.base == "develop")
-        .collect();
+    assert_eq!(s.sim.latest_release(REPO), Some(published.id));
+    let back = merge_back_pulls(&s);
     assert_eq!(back.len(), 1, "{back:?}");
     assert!(back[0].merged);
+    let kept = receiver.kept();
+    assert_eq!(kept.len(), 3, "{kept:#?}");
+    let url = format!("{}{REPO}/releases/tag/0.1.3", s.sim.url());
+    assert!(
+        kept.contains(&serde_json::json!({ "text": format!("Mathesar 0.1.3 is out: {url}") })),
+        "{kept:#?}"
+    );
+    assert!(
+        kept.contains(&serde_json::json!({ "content": "Mathesar 0.1.3 is out" })),
+        "{kept:#?}"
+    );
+    let matrix = kept
+        .iter()
+        .find(|k| k.get("msgtype").is_some())
+        .expect("a Matrix message");
+    assert_eq!(matrix["msgtype"], "m.text");
+    assert_eq!(matrix["body"], format!("Mathesar 0.1.3 is released: {url}"));
+    assert_eq!(
+        receiver.requests(),
+        4,
+        "Slack's 500 tried again, nothing else twice"
+    );
+    let deploy = runs_of(&s, "deploy.yml");
+    assert_eq!(deploy.len(), 1);
+    assert_eq!(deploy[0].inputs["tag"], "0.1.3");
+
+    // The deploy ends: every step done, and the status says so in order.
+    finish(&s, "deploy.yml", "success").await;
+    let status = s.status_comment();
+    for line in [
+        "Merge back of `master` into `develop`: ✅ merged",
+        "- [x] Step `docs` (`publish-docs.yml`): succeeded",
+        "- [x] Step `deploy` (`deploy.yml`): succeeded",
+    ] {
+        assert!(status.contains(line), "{line:?} missing from:\n{status}");
+    }
+
+    // Every delivery of the publication once more posts nothing again.
+    let published_event = s.sim.take_deliveries();
+    assert!(published_event.is_empty());
+    assert_eq!(receiver.requests(), 4);
 
     // Nothing deleted: every ref there before is there still, and no DELETE was sent.
     let refs_after: Vec<String> = s.sim.refs(REPO).into_keys().collect();
@@ -123,11 +240,6 @@ async fn mathesar_today_from_develop_through_the_queue_to_a_published_release_me
         "{:?}",
         s.api_calls()
     );
-    let status = s.status_comment();
-    assert!(
-        status.contains("Merge back of `master` into `develop`: ✅ merged"),
-        "{status}"
-    );
 }
 
 #[test]
@@ -136,10 +248,14 @@ fn the_example_configuration_is_valid() {
     assert_eq!(config.base_branch.as_deref(), Some("develop"));
     assert_eq!(config.merge_back.as_deref(), Some("develop"));
     assert!(config.packaging.is_some());
+    let steps: Vec<&str> = config.steps.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(steps, ["docs", "deploy"]);
+    assert!(config.publish.is_some());
+    assert_eq!(config.announce.len(), 1);
 }
 
 #[tokio::test]
-async fn a_dry_run_lists_every_step_from_the_branch_to_the_merge_back_and_changes_nothing() {
+async fn a_dry_run_lists_every_step_from_the_branch_to_the_announcement_and_changes_nothing() {
     let s = mathesar_today().await;
     let refs_before = s.sim.refs(REPO);
 
@@ -151,7 +267,10 @@ async fn a_dry_run_lists_every_step_from_the_branch_to_the_merge_back_and_change
         "open draft pull request `Release 0.1.3` into `master` on milestone `v0.1.3` (made if missing)",
         "tag the merge commit `0.1.3`, run `create-draft-release.yml` on the tag",
         "checking its assets (`install.sh`, `mathesar.tar.gz`)",
-        "5. once a person publishes the release: merge `master` back into `develop`.",
+        "dispatch step `docs` (`publish-docs.yml`) on tag `0.1.3` with the images",
+        "dispatch step `deploy` (`deploy.yml`) on tag `0.1.3` after `publish`, in environment `production`",
+        "publish the release once `images`, `docs` succeeded",
+        "6. once the bot publishes the release: merge `master` back into `develop`, then announce it to `matrix` (matrix).",
     ] {
         assert!(said.contains(step), "{step:?} missing from:\n{said}");
     }

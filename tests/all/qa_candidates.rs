@@ -2,13 +2,14 @@
 //! release branch's head tagged `0.1.3-rc.N`, the packaging workflow's draft adopted with its
 //! assets, the images built as `:0.1.3-rc.N` only, published as a pre-release that is never
 //! Latest; a fix gets the next number, the same commit gets nothing; after the merge the release
-//! is tagged and published as ever — with immutable releases on and nothing deleted.
+//! is tagged, and published once its images and docs are out — with immutable releases on and
+//! nothing deleted.
 
 use releasebot::engine::{EngineError, Outcome};
 use simulated_github::{MergeMethod, Packaging, ACTIONS_BOT};
 
 use crate::harness::*;
-use crate::mathesar_today::mathesar_today;
+use crate::mathesar_today::{finish, mathesar_today};
 use crate::packaged_release::packaging_runs;
 
 const BRANCH: &str = "release-0.1.3";
@@ -155,8 +156,9 @@ async fn mathesar_today_two_candidates_then_the_release_with_nothing_deleted() {
     );
     let draft = release_on(&s, "0.1.3");
     assert!(draft.draft && !draft.prerelease);
-    s.sim.publish_release(REPO, draft.id, MAINTAINER).unwrap();
-    all_ok(&s.deliver().await);
+    // Its docs published, releasebot publishes it as Latest.
+    finish(&s, "publish-docs.yml", "success").await;
+    assert!(!release_on(&s, "0.1.3").draft);
     assert_eq!(s.sim.latest_release(REPO), Some(draft.id));
     assert_eq!(
         s.sim.releases(REPO).len(),
