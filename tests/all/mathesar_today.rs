@@ -242,6 +242,57 @@ async fn mathesar_today_from_develop_through_the_queue_to_everything_after_the_t
     );
 }
 
+/// Tagged and packaged, its images and docs built: published by releasebot.
+async fn published_by_releasebot(s: &Scenario) {
+    only(s.comment(MAINTAINER, "/release 0.1.3").await);
+    all_ok(&s.finish_smoke_run("success").await);
+    let pull = s.release_pull();
+    s.sim.mark_ready(REPO, pull, MAINTAINER).unwrap();
+    s.sim
+        .merge_through_queue(REPO, pull, MergeMethod::Merge, MAINTAINER)
+        .unwrap();
+    all_ok(&s.deliver().await);
+    finish(s, "create-draft-release.yml", "success").await;
+    all_ok(&s.finish_images_run("success").await);
+    finish(s, "publish-docs.yml", "success").await;
+    assert!(!s.sim.releases(REPO)[0].draft);
+}
+
+#[tokio::test]
+async fn a_failed_deploy_and_a_refused_announcement_are_both_resumed_by_one_retry() {
+    // Matrix, announced first, refuses the first post (a 400 is not tried again by itself).
+    let receiver = Receiver::start(vec![Answer::Status(400)]).await;
+    let s = mathesar_today_announcing(&receiver).await;
+    published_by_releasebot(&s).await;
+    finish(&s, "deploy.yml", "failure").await;
+    let status = s.status_comment();
+    assert!(
+        status.contains("❌ Step `deploy` (`deploy.yml`): ended in `failure`"),
+        "{status}"
+    );
+    assert!(
+        status.contains("- **matrix** (matrix at 127.0.0.1): ❌"),
+        "{status}"
+    );
+    assert_eq!(receiver.kept().len(), 2, "Slack and Discord took theirs");
+
+    // One retry: the deploy dispatched again, Matrix sent again; nothing else twice.
+    all_ok(&s.comment(MAINTAINER, "/release retry").await);
+    assert_eq!(runs_of(&s, "deploy.yml").len(), 2);
+    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 1);
+    assert_eq!(s.images_runs().len(), 1);
+    let kept = receiver.kept();
+    assert_eq!(kept.len(), 3, "{kept:#?}");
+    assert_eq!(receiver.requests(), 4);
+    finish(&s, "deploy.yml", "success").await;
+    let status = s.status_comment();
+    assert!(
+        status.contains("- [x] Step `deploy` (`deploy.yml`): succeeded"),
+        "{status}"
+    );
+    assert!(!status.contains("❌"), "{status}");
+}
+
 #[test]
 fn the_example_configuration_is_valid() {
     let config = releasebot::config::Config::parse(EXAMPLE).expect("the example parses");
