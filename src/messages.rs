@@ -349,7 +349,13 @@ pub fn step_line(
             true => format!("{name}: dispatched with the images"),
             false => format!("{name}: to come, after {}", code_list(&step.after)),
         },
-        StepRun::Dispatching => format!("{name}: dispatched, its run not listed yet"),
+        // GitHub lists a run a moment after the dispatch; one that never appears (the job
+        // stopped between recording the intent and sending it) is a person's to send again.
+        StepRun::Dispatching => format!(
+            "{name}: dispatched, its run not listed yet (should none appear, `/release retry {}` \
+             sends it again)",
+            step.name
+        ),
         StepRun::Refused { why } => format!(
             "{name}: GitHub refused the dispatch on the tag ({why}); the workflow needs a \
              `workflow_dispatch` trigger taking the inputs configured"

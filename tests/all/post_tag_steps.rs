@@ -244,6 +244,33 @@ async fn a_step_held_for_its_environments_approval_is_waiting_not_failed() {
 }
 
 #[tokio::test]
+async fn a_step_whose_dispatch_never_reached_github_is_shown_and_sent_again_when_asked() {
+    let s = mathesar_with_steps().await;
+    // The job stops after recording the docs' intent: GitHub never takes the dispatch.
+    s.sim.fail_matching(
+        "POST",
+        "/publish-docs.yml/dispatches",
+        1,
+        simulated_github::Fault::Status(502),
+    );
+    tagged(&s).await;
+    assert!(runs_of(&s, "publish-docs.yml").is_empty());
+    all_ok(s.comment(MAINTAINER, "/release status").await);
+    shows(
+        &s,
+        &["Step `docs` (`publish-docs.yml`): dispatched, its run not listed yet (should none appear, `/release retry docs` sends it again)"],
+    );
+
+    // Nothing is sent again by itself; a person's retry of the step sends it.
+    finish(&s, "release-images.yml", "success").await;
+    assert!(runs_of(&s, "publish-docs.yml").is_empty());
+    all_ok(s.comment(MAINTAINER, "/release retry docs").await);
+    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 1);
+    finish(&s, "publish-docs.yml", "success").await;
+    assert!(!release(&s).draft, "published once the docs succeeded");
+}
+
+#[tokio::test]
 async fn retry_of_one_step_runs_it_again_and_an_unknown_name_is_answered_with_the_names() {
     let s = mathesar_with_steps().await;
     tagged(&s).await;
