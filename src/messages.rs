@@ -25,6 +25,7 @@ pub fn help() -> String {
 | `/release notes sync` | commits to the release branch the notes file (from the repository's template when missing) with every pull request merged since the previous release and not yet cited, under a heading to categorize, and the docs' navigation entry; nothing when nothing is new |
 | `/release status` | redraws the status comment from what GitHub holds now |
 | `/release retry` | runs the first failed or missing step again (for example a failed images build) |
+| `/release retry <step>` | runs one step after the tag (`[[step]]`, e.g. `docs`) again once its run finished |
 | `/release candidate` (or `qa`) | tags the release branch's head as the next QA candidate (`<version>-rc.N`), builds its images as `:<version>-rc.N` only, and publishes it with its assets as a pre-release that is never Latest; nothing new when the newest candidate is that commit already |
 | `/release cancel` | closes the pull request and deletes the release branch; refused once the tag exists |
 | `/release help` | shows this list |
