@@ -295,9 +295,11 @@ async fn release(
     progress: &Progress,
     again: bool,
 ) -> Result<Option<Release>, Stop> {
+    // Ours: marked, or the one recorded (a person may have pasted notes over the marker).
+    let ours = |r: &Release| r.body().contains(MARKER_PREFIX) || record.release == Some(r.id);
     let found = match ctx.gh.release_on_tag(&record.tag).await? {
-        // Not marked yet: read whole (its maker, assets and upload address) to be judged.
-        Some(r) if !r.body().contains(MARKER_PREFIX) => ctx.gh.release(r.id).await?,
+        // Not ours yet: read whole (its maker, assets and upload address) to be judged.
+        Some(r) if !ours(&r) => ctx.gh.release(r.id).await?,
         found => found,
     };
     let image_refs = ctx.config.images.refs(candidate, false);
@@ -305,7 +307,7 @@ async fn release(
     let body = messages::candidate_body(&version.to_string(), &record.tag, &image_refs, &marker);
     let title = messages::candidate_title(&version.to_string(), record.n);
     record.image_refs = image_refs;
-    if let Some(release) = found.as_ref().filter(|r| r.body().contains(MARKER_PREFIX)) {
+    if let Some(release) = found.as_ref().filter(|r| ours(r)) {
         return Ok(Some(release.clone()));
     }
     let Some(packaging) = &ctx.config.packaging else {

@@ -303,6 +303,22 @@ async fn without_a_packaging_workflow_a_candidate_is_its_own_pre_release() {
 }
 
 #[tokio::test]
+async fn notes_pasted_over_a_candidates_draft_keep_it_the_candidates() {
+    let s = Scenario::mathesar().await;
+    release_open(&s).await;
+    all_ok(&s.comment(MAINTAINER, "/release candidate").await);
+    let draft = release_on(&s, "0.1.3-rc.1");
+    // A maintainer pastes the testing instructions over the whole body, marker included.
+    s.sim
+        .edit_release_body(REPO, draft.id, "Please test the upgrade from 0.1.2.");
+    all_ok(&s.finish_images_run("success").await);
+    let published = release_on(&s, "0.1.3-rc.1");
+    assert!(!published.draft && published.prerelease, "{published:?}");
+    assert_eq!(published.body, "Please test the upgrade from 0.1.2.");
+    assert!(s.status_comment().contains("✅ published for QA"));
+}
+
+#[tokio::test]
 async fn a_candidate_needs_an_open_release_pull_request_and_comes_before_the_merge() {
     let s = Scenario::mathesar().await;
     release_open(&s).await;
