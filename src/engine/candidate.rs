@@ -125,8 +125,8 @@ pub async fn ask(
     advance(ctx, &version, &mut status, &progress, index, again).await
 }
 
-/// A tag someone else holds (made by hand, or a name GitHub keeps reserved) is skipped: the
-/// next number is taken instead.
+/// A candidate's tag name someone already holds (pushed by hand) is skipped: the next number
+/// is taken instead, and the other tag is left alone.
 async fn free_number(ctx: &Context<'_>, version: &Version, first: u32) -> Result<u32, EngineError> {
     let taken: Vec<String> = ctx
         .gh
