@@ -319,6 +319,22 @@ async fn notes_pasted_over_a_candidates_draft_keep_it_the_candidates() {
 }
 
 #[tokio::test]
+async fn a_candidate_tag_someone_pushed_by_hand_is_left_alone_and_the_next_number_taken() {
+    let s = Scenario::mathesar().await;
+    release_open(&s).await;
+    let master = s.sim.refs(REPO)["refs/heads/master"].clone();
+    s.sim
+        .push_tag(REPO, "0.1.3-rc.1", &master, MAINTAINER, false);
+    s.sim.take_deliveries();
+
+    all_ok(&s.comment(MAINTAINER, "/release candidate").await);
+    let head = s.sim.refs(REPO)["refs/heads/release/0.1.3"].clone();
+    assert_eq!(s.sim.resolve(REPO, Some("0.1.3-rc.1")), Some(master));
+    assert_eq!(s.sim.resolve(REPO, Some("0.1.3-rc.2")), Some(head));
+    assert_eq!(s.images_runs()[0].inputs["version"], "0.1.3-rc.2");
+}
+
+#[tokio::test]
 async fn a_candidate_needs_an_open_release_pull_request_and_comes_before_the_merge() {
     let s = Scenario::mathesar().await;
     release_open(&s).await;
