@@ -809,9 +809,18 @@ pub fn retry_cancelled(version: &str) -> String {
     format!("Release {version} was cancelled; start it again with `/release {version}`.")
 }
 
-pub fn waiting_for_merge() -> String {
-    "Nothing to retry: the release pull request is open and waits for its checklist and a merge."
-        .to_string()
+/// `/release retry` while the release pull request is open: nothing of the release to run
+/// again; a QA candidate that stopped (its tag and why) is run again by asking for it.
+pub fn waiting_for_merge(stopped_candidate: Option<(&str, &str)>) -> String {
+    let waiting =
+        "Nothing to retry: the release pull request is open and waits for its checklist and a merge.";
+    match stopped_candidate {
+        None => waiting.to_string(),
+        Some((tag, why)) => format!(
+            "{waiting} QA candidate `{tag}` stopped ({why}): `/release candidate` runs it again \
+             for the same commit."
+        ),
+    }
 }
 
 pub fn nothing_to_retry(version: &str) -> String {

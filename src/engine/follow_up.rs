@@ -88,7 +88,7 @@ pub(super) async fn planned(
     let due = plan(&stage, trigger);
     if let Plan::Refuse(refusal) = due {
         tracking::redraw_if_behind(ctx, status, &progress).await?;
-        let answered = refuse(ctx, event, refusal, (&version, &status.html_url)).await?;
+        let answered = refuse(ctx, event, refusal, (&version, status)).await?;
         return Ok(Err(answered));
     }
     Ok(Ok((version, progress, due)))
@@ -233,10 +233,22 @@ pub(super) async fn refuse(
     ctx: &Context<'_>,
     event: &CommentEvent,
     refusal: Refusal,
-    (version, status_url): (&Version, &str),
+    (version, status): (&Version, &StatusComment),
 ) -> Result<Outcome, EngineError> {
+    let status_url = status.html_url.as_str();
+    // A QA candidate that stopped is the one thing there is to run again before the merge.
+    let stopped = status
+        .marker
+        .candidates
+        .last()
+        .and_then(|c| match &c.state {
+            crate::status::CandidateState::Failed { reason } => {
+                Some((c.tag.as_str(), reason.as_str()))
+            }
+            _ => None,
+        });
     let (kind, text) = match refusal {
-        Refusal::WaitingForMerge => (Reply::NothingToRetry, messages::waiting_for_merge()),
+        Refusal::WaitingForMerge => (Reply::NothingToRetry, messages::waiting_for_merge(stopped)),
         Refusal::NothingToRetry => (
             Reply::NothingToRetry,
             messages::nothing_to_retry(&version.to_string()),

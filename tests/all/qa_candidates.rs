@@ -219,6 +219,16 @@ async fn a_failed_packaging_run_is_shown_and_run_again_when_asked_again() {
     );
     assert!(s.sim.releases(REPO).is_empty());
 
+    // `/release retry` has nothing of the release to run, and says how the candidate is.
+    only(s.comment(MAINTAINER, "/release retry").await);
+    let said = s.bot_comments().last().unwrap().clone();
+    assert!(
+        said.contains("QA candidate `0.1.3-rc.1` stopped (the packaging workflow")
+            && said.contains("`/release candidate` runs it again"),
+        "{said}"
+    );
+    assert_eq!(packaging_runs(&s).len(), 1);
+
     // Asked again for the same commit: the same candidate, its packaging dispatched again.
     all_ok(&s.comment(MAINTAINER, "/release candidate").await);
     let runs = packaging_runs(&s);
