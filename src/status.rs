@@ -542,6 +542,17 @@ mod tests {
         }
     }
 
+    /// The comment drawn for a marker alone (no steps).
+    fn drawn(marker: &StatusMarker) -> String {
+        let view = StatusView {
+            marker: marker.clone(),
+            trigger_url: "u".into(),
+            steps: vec![],
+            after_tag: vec![],
+        };
+        view.render()
+    }
+
     #[test]
     fn the_marker_survives_a_round_trip_through_the_comment_body() {
         let view = StatusView {
@@ -579,13 +590,7 @@ mod tests {
                 },
             ),
         ];
-        let view = StatusView {
-            marker: marker.clone(),
-            trigger_url: "u".into(),
-            steps: vec![],
-            after_tag: vec![],
-        };
-        let text = view.render();
+        let text = drawn(&marker);
         assert!(text.contains(
             "- `0.1.3-rc.1` on `aaaaaaa` · [pre-release](https://github.com/o/r/releases/tag/0.1.3-rc.1) · assets `install.sh`, `SHA256SUMS` · images `mathesar/mathesar:0.1.3-rc.1` ([build](https://github.com/o/r/actions/runs/9)): ✅ published for QA"
         ), "{text}");
@@ -607,13 +612,7 @@ mod tests {
                 pattern: None,
             },
         }];
-        let view = StatusView {
-            marker: marker.clone(),
-            trigger_url: "u".into(),
-            steps: vec![],
-            after_tag: vec![],
-        };
-        let text = view.render();
+        let text = drawn(&marker);
         assert!(
             text.contains(
                 "Version file `docs/mkdocs.yml`: no `mathesar_version` line, not changed.\n"

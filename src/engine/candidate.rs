@@ -16,7 +16,7 @@ use super::context::Context;
 use super::conversation::StatusComment;
 use super::outcome::{EngineError, Outcome, Reply};
 use super::packaging::{self, Waiting};
-use super::progress::{self, guarded_pick, Progress};
+use super::progress::{self, dispatch_run, Progress};
 use super::release_marker::{now, Dispatch};
 use super::stage::{Plan, Trigger};
 use super::tracking;
@@ -29,6 +29,18 @@ use crate::status::{CandidateRecord, CandidateState};
 
 /// What marks a release as a candidate the bot made (or adopted): never the release itself.
 pub const MARKER_PREFIX: &str = "<!-- releasebot:candidate ";
+
+/// Whether a release is a QA candidate the bot made or adopted: on a tag the candidate pattern
+/// names (never a final version's), and marked so. A marker pasted into the release itself
+/// does not make it one.
+pub fn is_candidate_release(config: &crate::config::Config, release: &Release) -> bool {
+    let candidate_tag = config
+        .tag
+        .version_from(&release.tag_name)
+        .and_then(|v| config.candidate.number_of(&v))
+        .is_some();
+    candidate_tag && release.body().contains(MARKER_PREFIX)
+}
 
 /// Which candidate a `/release candidate` comment is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -398,13 +410,9 @@ async fn images(
 ) -> Result<bool, Stop> {
     let workflow = &ctx.config.images.workflow;
     let known = match &record.images {
-        Some(dispatch) => match dispatch.run {
-            Some(id) => ctx.gh.workflow_run(id).await?,
-            None => {
-                let runs = ctx.gh.dispatched_runs(workflow, &record.tag).await?;
-                guarded_pick(runs, Some(dispatch), ctx.me)
-            }
-        },
+        Some(dispatch) => {
+            dispatch_run(ctx.gh, workflow, &record.tag, Some(dispatch), ctx.me).await?
+        }
         None => None,
     };
     if let (Some(run), Some(dispatch)) = (&known, record.images.as_mut()) {
@@ -480,6 +488,34 @@ mod tests {
             images_url: None,
             image_refs: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_candidate_marker_pasted_into_the_final_release_does_not_make_it_a_candidate() {
+        let config = crate::config::Config::default();
+        let release = |tag: &str, body: &str| Release {
+            id: crate::domain::ReleaseId(4),
+            tag_name: tag.into(),
+            name: None,
+            body: Some(body.into()),
+            draft: false,
+            prerelease: false,
+            html_url: String::new(),
+            upload_url: String::new(),
+            author: None,
+            assets: Vec::new(),
+            immutable: false,
+        };
+        let marked = format!("notes\n{MARKER_PREFIX}0.1.3-rc.1 -->");
+        assert!(is_candidate_release(
+            &config,
+            &release("0.1.3-rc.1", &marked)
+        ));
+        assert!(!is_candidate_release(&config, &release("0.1.3", &marked)));
+        assert!(!is_candidate_release(
+            &config,
+            &release("0.1.3-rc.1", "notes")
+        ));
     }
 
     #[test]

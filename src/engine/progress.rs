@@ -209,17 +209,7 @@ async fn step_runs(
         };
         let found = match (dispatch.run, delivered) {
             (Some(id), Some(run)) if run.id == id => Some(run.clone()),
-            (Some(id), _) => gh.workflow_run(id).await?,
-            (None, _) => {
-                let listed = gh.dispatched_runs(&step.workflow, tag).await.or_else(|e| {
-                    if e.is_not_found() {
-                        Ok(vec![])
-                    } else {
-                        Err(e)
-                    }
-                })?;
-                guarded_pick(listed, Some(dispatch), me)
-            }
+            _ => dispatch_run(gh, &step.workflow, tag, Some(dispatch), me).await?,
         };
         if let Some(run) = found {
             runs.insert(step.name.clone(), run);
@@ -277,17 +267,35 @@ pub async fn our_run(
     marker: &ReleaseMarker,
     me: &str,
 ) -> Result<Option<WorkflowRun>, ApiError> {
-    if let Some(id) = marker.images.as_ref().and_then(|d| d.run) {
-        return gh.workflow_run(id).await;
-    }
     if !marker.images_dispatched() {
         return Ok(None);
     }
-    let runs = gh
-        .dispatched_runs(&config.images.workflow, tag)
-        .await
-        .or_else(|e| if e.is_not_found() { Ok(vec![]) } else { Err(e) })?;
-    Ok(guarded_pick(runs, marker.images.as_ref(), me))
+    let dispatch = marker.images.as_ref();
+    dispatch_run(gh, &config.images.workflow, tag, dispatch, me).await
+}
+
+/// The run a dispatch of ours on `tag` started: by the id it recorded, else found among the
+/// workflow's dispatched runs by its intent (a job that stopped before recording the id; an
+/// old marker that recorded no intent takes the newest run of ours).
+pub async fn dispatch_run(
+    gh: &RepoClient,
+    workflow: &str,
+    tag: &str,
+    dispatch: Option<&Dispatch>,
+    me: &str,
+) -> Result<Option<WorkflowRun>, ApiError> {
+    if let Some(id) = dispatch.and_then(|d| d.run) {
+        return gh.workflow_run(id).await;
+    }
+    // A workflow file that is gone has no runs to find.
+    let runs = gh.dispatched_runs(workflow, tag).await.or_else(|e| {
+        if e.is_not_found() {
+            Ok(vec![])
+        } else {
+            Err(e)
+        }
+    })?;
+    Ok(guarded_pick(runs, dispatch, me))
 }
 
 /// The run a dispatch of ours started, from a list (newest first): started by `me`, not one

@@ -19,11 +19,7 @@ use crate::latest::moves_latest;
 
 pub async fn run(ctx: &Context<'_>, event: &ReleasePublished) -> Result<Outcome, EngineError> {
     // A QA candidate published as a pre-release is not the release: nothing follows it.
-    if event
-        .release
-        .body()
-        .contains(super::candidate::MARKER_PREFIX)
-    {
+    if super::candidate::is_candidate_release(ctx.config, &event.release) {
         return Ok(Outcome::Ignored(format!(
             "`{}` is a QA candidate, not the release",
             event.release.tag_name

@@ -242,6 +242,11 @@ pub fn only(outcomes: Vec<Result<Outcome, EngineError>>) -> Outcome {
     results[first_acted.unwrap_or(0)].clone()
 }
 
+/// Every delivery was handled without an engine error.
+pub fn all_ok(outcomes: &[Result<Outcome, EngineError>]) {
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+}
+
 /// API calls with commit/tree/blob ids and comment ids replaced, so a list can be compared as text.
 pub fn normalised(calls: &[String]) -> Vec<String> {
     let sha = regex::Regex::new("[0-9a-f]{40}").unwrap();
@@ -314,7 +319,8 @@ impl Scenario {
         self.runs_of("release-smoke.yml")
     }
 
-    fn runs_of(&self, file: &str) -> Vec<simulated_github::WorkflowRun> {
+    /// Runs of `.github/workflows/<file>`, oldest first.
+    pub fn runs_of(&self, file: &str) -> Vec<simulated_github::WorkflowRun> {
         self.sim
             .runs(REPO)
             .into_iter()
@@ -322,26 +328,29 @@ impl Scenario {
             .collect()
     }
 
-    /// The newest smoke run finishes.
-    pub async fn finish_smoke_run(&self, conclusion: &str) -> Vec<Result<Outcome, EngineError>> {
+    /// The newest run of `.github/workflows/<file>` finishes; GitHub's webhooks reach the bot.
+    pub async fn finish_run(
+        &self,
+        file: &str,
+        conclusion: &str,
+    ) -> Vec<Result<Outcome, EngineError>> {
         let run = self
-            .smoke_runs()
+            .runs_of(file)
             .last()
-            .expect("a smoke run was dispatched")
+            .unwrap_or_else(|| panic!("a run of {file} was dispatched"))
             .id;
         self.sim.complete_run(REPO, run, conclusion).unwrap();
         self.deliver().await
     }
 
+    /// The newest smoke run finishes.
+    pub async fn finish_smoke_run(&self, conclusion: &str) -> Vec<Result<Outcome, EngineError>> {
+        self.finish_run("release-smoke.yml", conclusion).await
+    }
+
     /// The newest images run finishes.
     pub async fn finish_images_run(&self, conclusion: &str) -> Vec<Result<Outcome, EngineError>> {
-        let run = self
-            .images_runs()
-            .last()
-            .expect("an images run was dispatched")
-            .id;
-        self.sim.complete_run(REPO, run, conclusion).unwrap();
-        self.deliver().await
+        self.finish_run("release-images.yml", conclusion).await
     }
 
     /// The status comment's text.

@@ -50,26 +50,6 @@ async fn mathesar_today_configured(config: &str) -> Scenario {
     s
 }
 
-/// Runs of a workflow file, oldest first.
-pub fn runs_of(s: &Scenario, file: &str) -> Vec<simulated_github::WorkflowRun> {
-    s.sim
-        .runs(REPO)
-        .into_iter()
-        .filter(|r| r.path == format!(".github/workflows/{file}"))
-        .collect()
-}
-
-/// The newest run of a workflow file ends; GitHub's webhooks reach the bot.
-pub async fn finish(s: &Scenario, file: &str, conclusion: &str) {
-    let run = runs_of(s, file).last().expect("a run").id;
-    s.sim.complete_run(REPO, run, conclusion).unwrap();
-    all_ok(&s.deliver().await);
-}
-
-fn all_ok(outcomes: &[Result<Outcome, releasebot::engine::EngineError>]) {
-    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
-}
-
 /// The example as it is, pointed at a receiver on 127.0.0.1 for Matrix, with Slack and Discord
 /// webhooks besides; and an engine whose announcement secrets name that receiver.
 async fn mathesar_today_announcing(receiver: &Receiver) -> Scenario {
@@ -140,7 +120,7 @@ async fn mathesar_today_from_develop_through_the_queue_to_everything_after_the_t
     assert_eq!(s.sim.resolve(REPO, Some("0.1.3")), Some(queued.clone()));
     assert_eq!(packaging_runs(&s).len(), 1);
     assert!(
-        s.images_runs().is_empty() && runs_of(&s, "publish-docs.yml").is_empty(),
+        s.images_runs().is_empty() && s.runs_of("publish-docs.yml").is_empty(),
         "nothing built or published before the assets"
     );
 
@@ -165,7 +145,7 @@ async fn mathesar_today_from_develop_through_the_queue_to_everything_after_the_t
         ),
         (Some("0.1.3"), Some("true"))
     );
-    let docs = runs_of(&s, "publish-docs.yml");
+    let docs = s.runs_of("publish-docs.yml");
     assert_eq!(docs.len(), 1);
     assert_eq!(
         (
@@ -174,7 +154,7 @@ async fn mathesar_today_from_develop_through_the_queue_to_everything_after_the_t
         ),
         ("0.1.3", Some("0.1.3"))
     );
-    assert!(runs_of(&s, "deploy.yml").is_empty());
+    assert!(s.runs_of("deploy.yml").is_empty());
 
     // The images alone do not publish it: the docs are not out yet.
     all_ok(&s.finish_images_run("success").await);
@@ -183,7 +163,7 @@ async fn mathesar_today_from_develop_through_the_queue_to_everything_after_the_t
 
     // The docs are out: releasebot publishes it as Latest, merges master back into develop,
     // announces it once on each channel, and dispatches the deploy.
-    finish(&s, "publish-docs.yml", "success").await;
+    all_ok(&s.finish_run("publish-docs.yml", "success").await);
     let published = s.sim.releases(REPO)[0].clone();
     assert!(published.immutable && !published.draft);
     assert_eq!(s.sim.latest_release(REPO), Some(published.id));
@@ -212,12 +192,12 @@ async fn mathesar_today_from_develop_through_the_queue_to_everything_after_the_t
         4,
         "Slack's 500 tried again, nothing else twice"
     );
-    let deploy = runs_of(&s, "deploy.yml");
+    let deploy = s.runs_of("deploy.yml");
     assert_eq!(deploy.len(), 1);
     assert_eq!(deploy[0].inputs["tag"], "0.1.3");
 
     // The deploy ends: every step done, and the status says so in order.
-    finish(&s, "deploy.yml", "success").await;
+    all_ok(&s.finish_run("deploy.yml", "success").await);
     let status = s.status_comment();
     for line in [
         "Merge back of `master` into `develop`: ✅ merged",
@@ -252,9 +232,9 @@ async fn published_by_releasebot(s: &Scenario) {
         .merge_through_queue(REPO, pull, MergeMethod::Merge, MAINTAINER)
         .unwrap();
     all_ok(&s.deliver().await);
-    finish(s, "create-draft-release.yml", "success").await;
+    all_ok(&s.finish_run("create-draft-release.yml", "success").await);
     all_ok(&s.finish_images_run("success").await);
-    finish(s, "publish-docs.yml", "success").await;
+    all_ok(&s.finish_run("publish-docs.yml", "success").await);
     assert!(!s.sim.releases(REPO)[0].draft);
 }
 
@@ -264,7 +244,7 @@ async fn a_failed_deploy_and_a_refused_announcement_are_both_resumed_by_one_retr
     let receiver = Receiver::start(vec![Answer::Status(400)]).await;
     let s = mathesar_today_announcing(&receiver).await;
     published_by_releasebot(&s).await;
-    finish(&s, "deploy.yml", "failure").await;
+    all_ok(&s.finish_run("deploy.yml", "failure").await);
     let status = s.status_comment();
     assert!(
         status.contains("❌ Step `deploy` (`deploy.yml`): ended in `failure`"),
@@ -278,13 +258,13 @@ async fn a_failed_deploy_and_a_refused_announcement_are_both_resumed_by_one_retr
 
     // One retry: the deploy dispatched again, Matrix sent again; nothing else twice.
     all_ok(&s.comment(MAINTAINER, "/release retry").await);
-    assert_eq!(runs_of(&s, "deploy.yml").len(), 2);
-    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 1);
+    assert_eq!(s.runs_of("deploy.yml").len(), 2);
+    assert_eq!(s.runs_of("publish-docs.yml").len(), 1);
     assert_eq!(s.images_runs().len(), 1);
     let kept = receiver.kept();
     assert_eq!(kept.len(), 3, "{kept:#?}");
     assert_eq!(receiver.requests(), 4);
-    finish(&s, "deploy.yml", "success").await;
+    all_ok(&s.finish_run("deploy.yml", "success").await);
     let status = s.status_comment();
     assert!(
         status.contains("- [x] Step `deploy` (`deploy.yml`): succeeded"),

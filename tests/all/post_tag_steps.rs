@@ -65,24 +65,6 @@ async fn tagged(s: &Scenario) {
     crate::merge_back::release_merged(s).await;
 }
 
-fn all_ok(outcomes: Vec<Result<releasebot::engine::Outcome, releasebot::engine::EngineError>>) {
-    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
-}
-
-fn runs_of(s: &Scenario, file: &str) -> Vec<simulated_github::WorkflowRun> {
-    s.sim
-        .runs(REPO)
-        .into_iter()
-        .filter(|r| r.path == format!(".github/workflows/{file}"))
-        .collect()
-}
-
-async fn finish(s: &Scenario, file: &str, conclusion: &str) {
-    let run = runs_of(s, file).last().expect("a run").id;
-    s.sim.complete_run(REPO, run, conclusion).unwrap();
-    all_ok(s.deliver().await);
-}
-
 /// The status comment shows each of `lines`.
 fn shows(s: &Scenario, lines: &[&str]) {
     contains_all(&s.status_comment(), lines);
@@ -90,7 +72,7 @@ fn shows(s: &Scenario, lines: &[&str]) {
 
 /// The deploy run succeeds: every step is done.
 async fn deployed(s: &Scenario) {
-    finish(s, "deploy.yml", "success").await;
+    all_ok(&s.finish_run("deploy.yml", "success").await);
     shows(
         s,
         &[
@@ -110,8 +92,8 @@ fn contains_all(text: &str, parts: &[&str]) {
 async fn published_by_the_bot() -> Scenario {
     let s = mathesar_with_steps().await;
     tagged(&s).await;
-    finish(&s, "release-images.yml", "success").await;
-    finish(&s, "publish-docs.yml", "success").await;
+    all_ok(&s.finish_run("release-images.yml", "success").await);
+    all_ok(&s.finish_run("publish-docs.yml", "success").await);
     assert!(!release(&s).draft);
     s
 }
@@ -128,13 +110,13 @@ async fn the_bot_publishes_once_images_and_docs_succeeded_then_deploys_and_merge
     tagged(&s).await;
 
     // The docs go with the images, with the release's facts as inputs; deploy waits.
-    let docs = runs_of(&s, "publish-docs.yml");
+    let docs = s.runs_of("publish-docs.yml");
     assert_eq!(docs.len(), 1);
     assert_eq!(docs[0].head_branch, "0.1.3");
     assert_eq!(docs[0].actor, BOT);
     assert_eq!(docs[0].inputs["version"], "0.1.3");
     assert_eq!(s.images_runs().len(), 1);
-    assert!(runs_of(&s, "deploy.yml").is_empty());
+    assert!(s.runs_of("deploy.yml").is_empty());
     let status = s.status_comment();
     let docs_run = format!("/actions/runs/{})", docs[0].id);
     assert!(
@@ -148,26 +130,26 @@ async fn the_bot_publishes_once_images_and_docs_succeeded_then_deploys_and_merge
     );
 
     // Images built, docs still running: not public yet.
-    finish(&s, "release-images.yml", "success").await;
+    all_ok(&s.finish_run("release-images.yml", "success").await);
     assert!(release(&s).draft, "published before the docs");
-    assert!(runs_of(&s, "deploy.yml").is_empty());
+    assert!(s.runs_of("deploy.yml").is_empty());
 
     // Docs published: the bot publishes the release, Latest, then deploys.
-    finish(&s, "publish-docs.yml", "success").await;
+    all_ok(&s.finish_run("publish-docs.yml", "success").await);
     let published = release(&s);
     assert!(
         !published.draft,
         "the bot publishes once images and docs succeeded"
     );
     assert_eq!(published.make_latest, "true");
-    let deploy = runs_of(&s, "deploy.yml");
+    let deploy = s.runs_of("deploy.yml");
     assert_eq!(deploy.len(), 1, "deploy after the publication");
     assert_eq!(deploy[0].inputs["tag"], "0.1.3");
     // What follows publication ran without a person publishing: the merge back.
     let back = merge_back_pulls(&s);
     assert!(back.len() == 1 && back[0].merged, "{back:#?}");
 
-    finish(&s, "deploy.yml", "success").await;
+    all_ok(&s.finish_run("deploy.yml", "success").await);
     shows(
         &s,
         &[
@@ -178,20 +160,20 @@ async fn the_bot_publishes_once_images_and_docs_succeeded_then_deploys_and_merge
     );
     // Each workflow ran once.
     assert_eq!(s.images_runs().len(), 1);
-    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 1);
-    assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+    assert_eq!(s.runs_of("publish-docs.yml").len(), 1);
+    assert_eq!(s.runs_of("deploy.yml").len(), 1);
 }
 
 #[tokio::test]
 async fn a_failed_docs_step_holds_the_publication_until_a_retry_resumes_there() {
     let s = mathesar_with_steps().await;
     tagged(&s).await;
-    finish(&s, "release-images.yml", "success").await;
-    finish(&s, "publish-docs.yml", "failure").await;
+    all_ok(&s.finish_run("release-images.yml", "success").await);
+    all_ok(&s.finish_run("publish-docs.yml", "failure").await);
 
     assert!(release(&s).draft, "not published with its docs failed");
-    assert!(runs_of(&s, "deploy.yml").is_empty());
-    let failed = runs_of(&s, "publish-docs.yml")[0].id;
+    assert!(s.runs_of("deploy.yml").is_empty());
+    let failed = s.runs_of("publish-docs.yml")[0].id;
     shows(
         &s,
         &[
@@ -203,41 +185,41 @@ async fn a_failed_docs_step_holds_the_publication_until_a_retry_resumes_there() 
     );
 
     // A dry run says what the retry would do, and does nothing.
-    all_ok(s.comment(MAINTAINER, "/release retry --dry-run").await);
+    all_ok(&s.comment(MAINTAINER, "/release retry --dry-run").await);
     let answer = s.bot_comments().last().cloned().unwrap();
     contains_all(
         &answer,
         &["dispatch the failed steps on tag `0.1.3` again (not the images)"],
     );
-    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 1);
+    assert_eq!(s.runs_of("publish-docs.yml").len(), 1);
 
     // The retry resumes at the docs: the images are not built again.
-    all_ok(s.comment(MAINTAINER, "/release retry").await);
-    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 2);
+    all_ok(&s.comment(MAINTAINER, "/release retry").await);
+    assert_eq!(s.runs_of("publish-docs.yml").len(), 2);
     assert_eq!(s.images_runs().len(), 1);
     assert!(release(&s).draft);
 
-    finish(&s, "publish-docs.yml", "success").await;
+    all_ok(&s.finish_run("publish-docs.yml", "success").await);
     assert!(!release(&s).draft, "published once the docs succeeded");
-    assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+    assert_eq!(s.runs_of("deploy.yml").len(), 1);
     deployed(&s).await;
 }
 
 #[tokio::test]
 async fn a_step_held_for_its_environments_approval_is_waiting_not_failed() {
     let s = published_by_the_bot().await;
-    let deploy = runs_of(&s, "deploy.yml")[0].id;
+    let deploy = s.runs_of("deploy.yml")[0].id;
     s.sim.await_approval(REPO, deploy).unwrap();
 
-    all_ok(s.comment(MAINTAINER, "/release status").await);
+    all_ok(&s.comment(MAINTAINER, "/release status").await);
     shows(
         &s,
         &["- [ ] Step `deploy` (`deploy.yml`): ⏸️ waiting for a reviewer's approval of environment `internal` ([run]("],
     );
     assert!(!s.status_comment().contains('❌'), "{}", s.status_comment());
     // A retry has nothing to resume while it waits.
-    all_ok(s.comment(MAINTAINER, "/release retry deploy").await);
-    assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+    all_ok(&s.comment(MAINTAINER, "/release retry deploy").await);
+    assert_eq!(s.runs_of("deploy.yml").len(), 1);
 
     // Approved and run.
     deployed(&s).await;
@@ -254,19 +236,19 @@ async fn a_step_whose_dispatch_never_reached_github_is_shown_and_sent_again_when
         simulated_github::Fault::Status(502),
     );
     tagged(&s).await;
-    assert!(runs_of(&s, "publish-docs.yml").is_empty());
-    all_ok(s.comment(MAINTAINER, "/release status").await);
+    assert!(s.runs_of("publish-docs.yml").is_empty());
+    all_ok(&s.comment(MAINTAINER, "/release status").await);
     shows(
         &s,
         &["Step `docs` (`publish-docs.yml`): dispatched, its run not listed yet (should none appear, `/release retry docs` sends it again)"],
     );
 
     // Nothing is sent again by itself; a person's retry of the step sends it.
-    finish(&s, "release-images.yml", "success").await;
-    assert!(runs_of(&s, "publish-docs.yml").is_empty());
-    all_ok(s.comment(MAINTAINER, "/release retry docs").await);
-    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 1);
-    finish(&s, "publish-docs.yml", "success").await;
+    all_ok(&s.finish_run("release-images.yml", "success").await);
+    assert!(s.runs_of("publish-docs.yml").is_empty());
+    all_ok(&s.comment(MAINTAINER, "/release retry docs").await);
+    assert_eq!(s.runs_of("publish-docs.yml").len(), 1);
+    all_ok(&s.finish_run("publish-docs.yml", "success").await);
     assert!(!release(&s).draft, "published once the docs succeeded");
 }
 
@@ -275,32 +257,28 @@ async fn retry_of_one_step_runs_it_again_and_an_unknown_name_is_answered_with_th
     let s = mathesar_with_steps().await;
     tagged(&s).await;
 
-    all_ok(s.comment(MAINTAINER, "/release retry nosuch").await);
+    all_ok(&s.comment(MAINTAINER, "/release retry nosuch").await);
     let answer = s.bot_comments().last().cloned().unwrap();
     assert!(
         answer.contains("There is no step `nosuch`. The steps are `docs`, `deploy`"),
         "{answer}"
     );
-    all_ok(s.comment(MAINTAINER, "/release retry docs").await);
+    all_ok(&s.comment(MAINTAINER, "/release retry docs").await);
     let answer = s.bot_comments().last().cloned().unwrap();
     assert!(answer.contains("Step `docs` has not finished"), "{answer}");
-    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 1);
+    assert_eq!(s.runs_of("publish-docs.yml").len(), 1);
 
-    finish(&s, "release-images.yml", "success").await;
-    finish(&s, "publish-docs.yml", "success").await;
+    all_ok(&s.finish_run("release-images.yml", "success").await);
+    all_ok(&s.finish_run("publish-docs.yml", "success").await);
     assert!(!release(&s).draft);
 
     // The docs published again (say, after a fix to the docs build): that step alone.
-    all_ok(s.comment(MAINTAINER, "/release retry docs").await);
-    assert_eq!(runs_of(&s, "publish-docs.yml").len(), 2);
-    assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+    all_ok(&s.comment(MAINTAINER, "/release retry docs").await);
+    assert_eq!(s.runs_of("publish-docs.yml").len(), 2);
+    assert_eq!(s.runs_of("deploy.yml").len(), 1);
     assert_eq!(s.images_runs().len(), 1);
-    finish(&s, "publish-docs.yml", "success").await;
-    assert_eq!(
-        runs_of(&s, "deploy.yml").len(),
-        1,
-        "deploy is not run again"
-    );
+    all_ok(&s.finish_run("publish-docs.yml", "success").await);
+    assert_eq!(s.runs_of("deploy.yml").len(), 1, "deploy is not run again");
 }
 
 /// Hands every pending delivery to the engine twice (a redelivery right after it), keeping
@@ -341,7 +319,7 @@ async fn every_event_delivered_again_dispatches_and_publishes_nothing_twice() {
         .unwrap();
     deliver_twice(&s, &mut kept).await;
     for file in ["release-images.yml", "publish-docs.yml", "deploy.yml"] {
-        let run = runs_of(&s, file).last().expect("dispatched").id;
+        let run = s.runs_of(file).last().expect("dispatched").id;
         s.sim.complete_run(REPO, run, "success").unwrap();
         deliver_twice(&s, &mut kept).await;
     }
@@ -352,7 +330,7 @@ async fn every_event_delivered_again_dispatches_and_publishes_nothing_twice() {
     }
 
     for file in ["release-images.yml", "publish-docs.yml", "deploy.yml"] {
-        assert_eq!(runs_of(&s, file).len(), 1, "{file} dispatched once");
+        assert_eq!(s.runs_of(file).len(), 1, "{file} dispatched once");
     }
     assert!(!release(&s).draft);
     assert_eq!(merge_back_pulls(&s).len(), 1);
@@ -369,7 +347,7 @@ async fn every_event_delivered_again_dispatches_and_publishes_nothing_twice() {
 #[tokio::test]
 async fn a_dry_run_lists_the_steps_and_the_gated_publication() {
     let s = mathesar_with_steps().await;
-    all_ok(s.comment(MAINTAINER, "/release 0.1.3 --dry-run").await);
+    all_ok(&s.comment(MAINTAINER, "/release 0.1.3 --dry-run").await);
     let answer = s.bot_comments().last().cloned().unwrap();
     contains_all(
         &answer,
@@ -392,7 +370,7 @@ async fn a_step_whose_workflow_github_refuses_is_shown_and_holds_the_publication
     ])
     .await;
     tagged(&s).await;
-    finish(&s, "release-images.yml", "success").await;
+    all_ok(&s.finish_run("release-images.yml", "success").await);
 
     assert!(release(&s).draft, "not published without its docs");
     assert!(s
@@ -408,7 +386,7 @@ async fn a_step_whose_workflow_github_refuses_is_shown_and_holds_the_publication
         ],
     );
     // Asked again, GitHub refuses again: still shown, nothing published.
-    all_ok(s.comment(MAINTAINER, "/release retry").await);
+    all_ok(&s.comment(MAINTAINER, "/release retry").await);
     assert!(release(&s).draft);
     shows(&s, &["GitHub refused the dispatch on the tag"]);
 }
@@ -419,8 +397,8 @@ async fn a_step_whose_workflow_github_refuses_is_shown_and_holds_the_publication
 async fn without_a_release_event_the_publishing_job_merges_back_itself() {
     let s = mathesar_with_steps().await;
     tagged(&s).await;
-    finish(&s, "release-images.yml", "success").await;
-    let docs = runs_of(&s, "publish-docs.yml")[0].id;
+    all_ok(&s.finish_run("release-images.yml", "success").await);
+    let docs = s.runs_of("publish-docs.yml")[0].id;
     s.sim.complete_run(REPO, docs, "success").unwrap();
     for _round in 0..20 {
         let deliveries = s.sim.take_deliveries();
@@ -435,7 +413,7 @@ async fn without_a_release_event_the_publishing_job_merges_back_itself() {
     assert!(!release(&s).draft);
     let back = merge_back_pulls(&s);
     assert!(back.len() == 1 && back[0].merged, "{back:#?}");
-    assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+    assert_eq!(s.runs_of("deploy.yml").len(), 1);
 }
 
 /// Without `[publish]`, a person publishes; the steps after `publish` follow their publication.
@@ -449,15 +427,15 @@ async fn without_publish_a_person_publishes_and_the_steps_after_it_follow() {
     ])
     .await;
     tagged(&s).await;
-    finish(&s, "release-images.yml", "success").await;
-    finish(&s, "publish-docs.yml", "success").await;
+    all_ok(&s.finish_run("release-images.yml", "success").await);
+    all_ok(&s.finish_run("publish-docs.yml", "success").await);
     assert!(release(&s).draft, "a person publishes it");
-    assert!(runs_of(&s, "deploy.yml").is_empty());
+    assert!(s.runs_of("deploy.yml").is_empty());
 
     s.sim
         .publish_release(REPO, release(&s).id, MAINTAINER)
         .unwrap();
-    all_ok(s.deliver().await);
-    assert_eq!(runs_of(&s, "deploy.yml").len(), 1);
+    all_ok(&s.deliver().await);
+    assert_eq!(s.runs_of("deploy.yml").len(), 1);
     deployed(&s).await;
 }

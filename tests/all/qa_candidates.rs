@@ -9,14 +9,10 @@ use releasebot::engine::{EngineError, Outcome};
 use simulated_github::{MergeMethod, Packaging, ACTIONS_BOT};
 
 use crate::harness::*;
-use crate::mathesar_today::{finish, mathesar_today};
+use crate::mathesar_today::mathesar_today;
 use crate::packaged_release::packaging_runs;
 
 const BRANCH: &str = "release-0.1.3";
-
-fn all_ok(outcomes: &[Result<Outcome, EngineError>]) {
-    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
-}
 
 /// The release asked for and its head smoke-tested.
 async fn release_open(s: &Scenario) {
@@ -157,7 +153,7 @@ async fn mathesar_today_two_candidates_then_the_release_with_nothing_deleted() {
     let draft = release_on(&s, "0.1.3");
     assert!(draft.draft && !draft.prerelease);
     // Its docs published, releasebot publishes it as Latest.
-    finish(&s, "publish-docs.yml", "success").await;
+    all_ok(&s.finish_run("publish-docs.yml", "success").await);
     assert!(!release_on(&s, "0.1.3").draft);
     assert_eq!(s.sim.latest_release(REPO), Some(draft.id));
     assert_eq!(
