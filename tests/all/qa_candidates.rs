@@ -176,6 +176,50 @@ async fn mathesar_today_two_candidates_then_the_release_with_nothing_deleted() {
 }
 
 #[tokio::test]
+async fn with_a_workflows_own_token_the_candidates_packaging_is_dispatched_on_its_tag() {
+    // The Action's `GITHUB_TOKEN`: the tag it pushes starts no workflow.
+    let mut s = mathesar_today().await;
+    s.sim.add_user(ACTIONS_BOT, simulated_github::UserKind::Bot);
+    s.sim.add_token("actions-token", ACTIONS_BOT);
+    let connector =
+        releasebot::github::Connector::with_token(&s.sim.url(), "actions-token").unwrap();
+    s.use_engine(releasebot::engine::Engine::new(connector).with_login(ACTIONS_BOT));
+    release_open(&s).await;
+
+    all_ok(&s.comment(MAINTAINER, "/release candidate").await);
+    let runs = packaging_runs(&s);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(
+        (runs[0].event.as_str(), runs[0].head_branch.as_str()),
+        ("workflow_dispatch", "0.1.3-rc.1")
+    );
+    // Its run's end, then the images', reach the bot as `workflow_run` events: published.
+    package_and_build(&s).await;
+    let rc1 = release_on(&s, "0.1.3-rc.1");
+    assert!(rc1.prerelease && !rc1.draft, "{rc1:?}");
+    assert_eq!(packaging_runs(&s).len(), 1, "dispatched once");
+}
+
+#[tokio::test]
+async fn a_failed_candidate_build_is_shown_and_built_again_when_asked_again() {
+    let s = Scenario::mathesar().await;
+    release_open(&s).await;
+    all_ok(&s.comment(MAINTAINER, "/release candidate").await);
+    all_ok(&s.finish_images_run("failure").await);
+    let status = s.status_comment();
+    assert!(status.contains("❌ its [images build]("), "{status}");
+    assert!(release_on(&s, "0.1.3-rc.1").draft, "not published");
+
+    all_ok(&s.comment(MAINTAINER, "/release candidate").await);
+    let runs = s.images_runs();
+    assert_eq!(runs.len(), 2, "built again");
+    assert_eq!(runs[1].inputs["version"], "0.1.3-rc.1");
+    all_ok(&s.finish_images_run("success").await);
+    assert!(!release_on(&s, "0.1.3-rc.1").draft);
+    assert!(s.status_comment().contains("✅ published for QA"));
+}
+
+#[tokio::test]
 async fn candidate_assets_naming_another_version_are_refused_and_nothing_is_published() {
     let s = mathesar_today().await;
     let broken = Packaging {
